@@ -1,0 +1,1 @@
+"""One module per `testbots` subcommand; `botruntime.cli` imports them on demand."""

@@ -1,0 +1,1 @@
+"""simnet: testbots' reference network (Alpha and Delta) in one process on loopback."""

@@ -1,0 +1,1 @@
+"""Dagster definitions for testbots: scenario jobs, result assets, checks and schedules."""
