@@ -1,0 +1,19 @@
+"""A run of one scenario, from request to report."""
+
+from botruntime.runs.report import (
+    REPORT_VERSION,
+    CriterionOutcome,
+    IntervalPoint,
+    ReportError,
+    RunReport,
+    VerdictName,
+)
+
+__all__ = [
+    "REPORT_VERSION",
+    "CriterionOutcome",
+    "IntervalPoint",
+    "ReportError",
+    "RunReport",
+    "VerdictName",
+]
