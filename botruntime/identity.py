@@ -129,6 +129,8 @@ def parse_address(text: str, expected_hrp: str | None = None) -> ParsedAddress:
         raise NotBech32(f"an address is a string, got {type(text).__name__}", address=repr(text))
     if not text or len(text) > _MAX_BECH32_LEN:
         raise NotBech32(f"an address is 1..{_MAX_BECH32_LEN} characters", address=text)
+    if not text.isascii():  # else str.lower() maps e.g. KELVIN SIGN to 'k' and it would parse
+        raise NotBech32("bech32 is ASCII only", address=text)
     if text.lower() != text and text.upper() != text:
         raise NotBech32("mixed case is not bech32", address=text)
     lowered = text.lower()
