@@ -168,6 +168,10 @@ class Memo:
 def format_memo(run_id: str, bot_index: int, intended_ts_us: int) -> str:
     if not run_id or ":" in run_id:
         raise ValueError(f"a run id is non-empty and has no ':', got {run_id!r}")
+    if bot_index < 0 or intended_ts_us < 0:  # parse_memo reads digits only
+        raise ValueError(
+            f"bot_index and intended_ts_us are >= 0, got {bot_index}, {intended_ts_us}"
+        )
     memo = str(Memo(run_id, bot_index, intended_ts_us))
     if len(memo.encode()) > MAX_MEMO_BYTES:
         raise TxTooLarge(f"memo is over {MAX_MEMO_BYTES} bytes", path="body.memo")
@@ -179,7 +183,7 @@ def parse_memo(memo: str) -> Memo | None:
     parts = memo.split(":")
     if len(parts) != 4 or parts[0] != "tb" or not parts[1]:
         return None
-    if not (parts[2].isdigit() and parts[3].isdigit()):
+    if not all(p.isascii() and p.isdigit() for p in parts[2:]):  # int("²") raises
         return None
     return Memo(parts[1], int(parts[2]), int(parts[3]))
 
@@ -267,6 +271,8 @@ def sign_tx(identity: Identity, body: TxBody) -> SignedTx:
 
 def verify_tx(tx: SignedTx, hrp: str) -> None:
     """Raise BadSignature unless `sender` is the pubkey's `hrp` address and the signature holds."""
+    if len(tx.pubkey) != 32:
+        raise BadSignature(f"a public key is 32 bytes, got {len(tx.pubkey)}", path="pubkey")
     if address_from_pubkey(tx.pubkey, hrp) != tx.body.sender:
         raise BadSignature(
             f"sender {tx.body.sender} is not the '{hrp}' address of the signing key",
@@ -286,7 +292,7 @@ def verify_tx(tx: SignedTx, hrp: str) -> None:
 def _object(value: object, path: str, allowed: frozenset[str]) -> Mapping[str, object]:
     if not isinstance(value, dict):
         raise Malformed(f"expected a JSON object, got {type(value).__name__}", path=path)
-    extra = sorted(set(value) - allowed)
+    extra = sorted(set(value) - allowed, key=str)  # keys of mixed types do not compare
     if extra:
         raise UnknownField(f"unknown field {extra[0]!r}; allowed: {sorted(allowed)}", path=path)
     return value
@@ -301,6 +307,11 @@ def _uint(value: object, path: str, maximum: int = MAX_NONCE) -> int:
 def _str(value: object, path: str) -> str:
     if not isinstance(value, str):
         raise Malformed(f"expected a string, got {type(value).__name__}", path=path)
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate: json.loads("\"\\ud800\"") makes one
+            raise Malformed("expected valid UTF-8 text (a lone surrogate?)", path=path) from None
     return value
 
 
@@ -395,9 +406,9 @@ def decode_tx(value: object, hrp: str | None = None) -> SignedTx:
     memo = _str(body["memo"], "body.memo")
     if len(memo.encode()) > MAX_MEMO_BYTES:
         raise TxTooLarge(f"memo is over {MAX_MEMO_BYTES} bytes", path="body.memo")
-    client_tx_id = body.get("client_tx_id")
-    if client_tx_id is not None:
-        client_tx_id = _str(client_tx_id, "body.client_tx_id")
+    client_tx_id = None
+    if "client_tx_id" in body:  # null is not absent: dropping it would change the sign bytes
+        client_tx_id = _str(body["client_tx_id"], "body.client_tx_id")
         if not 0 < len(client_tx_id) <= MAX_CLIENT_TX_ID:
             raise Malformed(f"1 .. {MAX_CLIENT_TX_ID} characters", path="body.client_tx_id")
     decoded = TxBody(
