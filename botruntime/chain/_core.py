@@ -1,0 +1,436 @@
+"""What Alpha and Delta clients share: the core endpoints of PROTOCOL.md and the bank messages.
+
+This is the transport edge: `_exchange` is the one place where an answer becomes either a
+decoded JSON value or the typed error of `botruntime.chain.errors`, and where retries (only of
+what is safe to repeat) and the per-attempt hook happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from random import Random
+from types import TracebackType
+from typing import Any, ClassVar, Literal, Protocol, Self
+
+import orjson
+
+from botruntime.chain.errors import (
+    DuplicateTx,
+    NotCommitted,
+    ProtocolViolation,
+    Unreachable,
+    error_from_answer,
+)
+from botruntime.chain.models import (
+    Account,
+    Block,
+    FaucetResult,
+    Health,
+    MempoolStats,
+    Params,
+    Simulation,
+    Status,
+    SubmitResult,
+    TxStatus,
+    balances_from_wire,
+)
+from botruntime.chain.retry import NO_RETRY, Attempt, AttemptHook, RetryPolicy, retry
+from botruntime.chain.transport import Method, Transport, TransportConfig, fast_transport
+from botruntime.chain.tx import JsonValue, Msg, SignedTx, TxBody, bank_multisend, bank_send
+from botruntime.chain.tx import sign_tx as _sign_tx
+from botruntime.identity import Identity, parse_address
+
+__all__ = ["BroadcastMode", "ChainApi", "HttpChainClient"]
+
+BroadcastMode = Literal["sync", "async", "commit"]
+
+
+class ChainApi(Protocol):
+    """The core calls every chain client offers; behaviours depend on this, never on HTTP."""
+
+    hrp: ClassVar[str]
+    native_denom: ClassVar[str]
+
+    @property
+    def seen_height(self) -> int: ...
+    async def resolve_chain_id(self) -> str: ...
+    async def status(self, *, min_height: int | None = None) -> Status: ...
+    async def health(self) -> Health: ...
+    async def params(self) -> Params: ...
+    async def account(self, address: str, *, min_height: int | None = None) -> Account: ...
+    async def balances(self, address: str, *, min_height: int | None = None) -> dict[str, int]: ...
+    async def broadcast(self, tx: SignedTx, mode: BroadcastMode = "sync") -> SubmitResult: ...
+    async def broadcast_bytes(self, body: bytes) -> SubmitResult: ...
+    async def simulate(self, tx: SignedTx) -> Simulation: ...
+    async def get_tx(self, tx_hash: str, *, min_height: int | None = None) -> TxStatus: ...
+    async def wait_for_tx(
+        self, tx_hash: str, *, timeout_s: float = 30.0, poll_s: float = 0.2
+    ) -> TxStatus: ...
+    async def latest_block(self) -> Block: ...
+    async def block(self, height: int) -> Block: ...
+    async def block_txs(self, height: int) -> list[JsonValue]: ...
+    async def mempool_stats(self) -> MempoolStats: ...
+    async def faucet(self, address: str, amount: int, denom: str | None = None) -> FaucetResult: ...
+    def sign(
+        self,
+        signer: Identity,
+        msgs: Sequence[Msg],
+        *,
+        nonce: int,
+        fee: int,
+        memo: str = "",
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
+    ) -> SignedTx: ...
+    async def send(
+        self,
+        signer: Identity,
+        *,
+        to: str,
+        amount: int,
+        nonce: int,
+        fee: int,
+        denom: str | None = None,
+        memo: str = "",
+        mode: BroadcastMode = "sync",
+    ) -> SubmitResult: ...
+    async def close(self) -> None: ...
+
+
+class HttpChainClient:
+    """The core endpoints over a `Transport`. Subclasses name the chain (hrp, native denom).
+
+    Give `base_url` (a fast transport is made and owned) or `transport` (borrowed: the caller
+    closes it). `chain_id` is read from `/status` on first need when not given. `on_attempt` is
+    called for every try of every call, so metrics can count amplification.
+    """
+
+    hrp: ClassVar[str] = ""
+    native_denom: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        transport: Transport | None = None,
+        chain_id: str | None = None,
+        client_id: str = "testbots",
+        pool_size: int = 64,
+        request_timeout_s: float = 10.0,
+        retry_policy: RetryPolicy | None = None,
+        rng: Random | None = None,
+        on_attempt: AttemptHook | None = None,
+    ) -> None:
+        if (base_url is None) == (transport is None):
+            raise ValueError("give base_url='http://host:port' or transport=..., exactly one")
+        if transport is None:
+            assert base_url is not None
+            config = TransportConfig(
+                base_url,
+                client_id=client_id,
+                pool_size=pool_size,
+                request_timeout_s=request_timeout_s,
+            )
+            transport = fast_transport(config)
+            self._owns_transport = True
+        else:
+            self._owns_transport = False
+        self.transport: Transport = transport
+        self._chain_id = chain_id
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._rng = rng or Random()
+        self._on_attempt = on_attempt
+        self._seen_height = 0
+
+    # ---- the edge -------------------------------------------------------------------------
+
+    @property
+    def seen_height(self) -> int:
+        """The highest `X-Height` any answer carried: a floor for read-your-writes reads."""
+        return self._seen_height
+
+    async def _once(
+        self,
+        method: Method,
+        path: str,
+        json: object,
+        content: bytes | None,
+        min_height: int | None,
+    ) -> Any:
+        answer = await self.transport.request(
+            method, path, json=json, content=content, min_height=min_height
+        )
+        height = answer.height
+        if height is not None and height > self._seen_height:
+            self._seen_height = height
+        if not answer.ok:
+            raise error_from_answer(
+                answer.status,
+                answer.body,
+                retry_after_s=answer.retry_after_s,
+                method=method,
+                path=path,
+            )
+        try:
+            return orjson.loads(answer.body)
+        except orjson.JSONDecodeError:
+            raise ProtocolViolation(
+                f"{method} {path} answered {answer.status} with a body that is not JSON: "
+                f"{answer.body[:200]!r}",
+                status=answer.status,
+            ) from None
+
+    async def _exchange(
+        self,
+        method: Method,
+        path: str,
+        *,
+        operation: str,
+        json: object = None,
+        content: bytes | None = None,
+        min_height: int | None = None,
+        policy: RetryPolicy | None = None,
+        hook: AttemptHook | None = None,
+    ) -> Any:
+        return await retry(
+            lambda: self._once(method, path, json, content, min_height),
+            policy or self.retry_policy,
+            operation=operation,
+            rng=self._rng,
+            on_attempt=hook or self._on_attempt,
+        )
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    async def resolve_chain_id(self) -> str:
+        if self._chain_id is None:
+            self._chain_id = (await self.status()).chain_id
+        return self._chain_id
+
+    async def status(self, *, min_height: int | None = None) -> Status:
+        wire = await self._exchange("GET", "/status", operation="status", min_height=min_height)
+        return Status.from_wire(wire)
+
+    async def health(self) -> Health:
+        return Health.from_wire(await self._exchange("GET", "/health", operation="health"))
+
+    async def params(self) -> Params:
+        return Params.from_wire(await self._exchange("GET", "/params", operation="params"))
+
+    def _address(self, address: str) -> str:
+        parse_address(address, self.hrp)  # AddressError names what is wrong before any I/O
+        return address
+
+    async def account(self, address: str, *, min_height: int | None = None) -> Account:
+        path = f"/accounts/{self._address(address)}"
+        wire = await self._exchange("GET", path, operation="account", min_height=min_height)
+        return Account.from_wire(wire)
+
+    async def balances(self, address: str, *, min_height: int | None = None) -> dict[str, int]:
+        path = f"/accounts/{self._address(address)}/balances"
+        wire = await self._exchange("GET", path, operation="balances", min_height=min_height)
+        return balances_from_wire(wire)
+
+    async def get_tx(self, tx_hash: str, *, min_height: int | None = None) -> TxStatus:
+        wire = await self._exchange(
+            "GET", f"/txs/{tx_hash}", operation="get_tx", min_height=min_height
+        )
+        return TxStatus.from_wire(wire)
+
+    async def wait_for_tx(
+        self, tx_hash: str, *, timeout_s: float = 30.0, poll_s: float = 0.2
+    ) -> TxStatus:
+        """Poll `GET /txs/{hash}` until committed or failed; NotCommitted after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        last = "unknown"
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise NotCommitted(
+                    f"tx {tx_hash} still {last} after {timeout_s} s (raise timeout_s, or check "
+                    "that blocks are being produced: GET /status height)",
+                    tx_hash=tx_hash,
+                    last=last,
+                )
+            try:
+                async with asyncio.timeout(remaining):
+                    status = await self.get_tx(tx_hash, min_height=None)
+            except TimeoutError:
+                continue
+            if status.final:
+                return status
+            last = status.status
+            await asyncio.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
+
+    async def latest_block(self) -> Block:
+        return Block.from_wire(await self._exchange("GET", "/blocks/latest", operation="block"))
+
+    async def block(self, height: int) -> Block:
+        return Block.from_wire(await self._exchange("GET", f"/blocks/{height}", operation="block"))
+
+    async def block_txs(self, height: int) -> list[JsonValue]:
+        wire = await self._exchange("GET", f"/blocks/{height}/txs", operation="block_txs")
+        txs = wire.get("txs") if isinstance(wire, dict) else wire
+        if not isinstance(txs, list):
+            raise ProtocolViolation(
+                f"GET /blocks/{height}/txs: expected a list of txs, got {wire!r:.200}"
+            )
+        return txs
+
+    async def mempool_stats(self) -> MempoolStats:
+        wire = await self._exchange("GET", "/mempool/stats", operation="mempool_stats")
+        return MempoolStats.from_wire(wire)
+
+    # ---- writes ---------------------------------------------------------------------------
+
+    async def broadcast(self, tx: SignedTx, mode: BroadcastMode = "sync") -> SubmitResult:
+        """Submit a signed tx. Retried as the policy allows: the same signed tx, never a new one.
+
+        If a try got no answer and a later try hears `duplicate_tx`, the first one did land:
+        the result then has `code="duplicate_tx"` instead of raising.
+        """
+        lost_answer = False
+
+        def note(attempt: Attempt) -> None:
+            nonlocal lost_answer
+            if isinstance(attempt.error, Unreachable):
+                lost_answer = True
+            if self._on_attempt is not None:
+                self._on_attempt(attempt)
+
+        try:
+            wire = await self._exchange(
+                "POST",
+                "/txs",
+                operation="broadcast",
+                json={"tx": tx.to_wire(), "mode": mode},
+                hook=note,
+            )
+        except DuplicateTx:
+            if not lost_answer:
+                raise
+            return SubmitResult(hash=tx.hash, code="duplicate_tx", status="pending", height=None)
+        return SubmitResult.from_wire(wire)
+
+    async def broadcast_bytes(self, body: bytes) -> SubmitResult:
+        """POST exactly these bytes to /txs (a re-encoded or deliberately broken request)."""
+        wire = await self._exchange("POST", "/txs", operation="broadcast", content=body)
+        return SubmitResult.from_wire(wire)
+
+    async def simulate(self, tx: SignedTx) -> Simulation:
+        wire = await self._exchange(
+            "POST", "/txs/simulate", operation="simulate", json={"tx": tx.to_wire()}
+        )
+        return Simulation.from_wire(wire)
+
+    async def faucet(self, address: str, amount: int, denom: str | None = None) -> FaucetResult:
+        """Ask the faucet for funds. Never retried: a lost answer may still have paid out."""
+        body = {
+            "address": self._address(address),
+            "denom": denom or self.native_denom,
+            "amount": str(amount),
+        }
+        wire = await self._exchange(
+            "POST", "/faucet", operation="faucet", json=body, policy=NO_RETRY
+        )
+        return FaucetResult.from_wire(wire)
+
+    def sign(
+        self,
+        signer: Identity,
+        msgs: Sequence[Msg],
+        *,
+        nonce: int,
+        fee: int,
+        memo: str = "",
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
+    ) -> SignedTx:
+        """Sign `msgs` as `signer` for this chain (its chain id must be known: pass `chain_id=`
+        to the client or `await client.resolve_chain_id()` once first)."""
+        if self._chain_id is None:
+            raise RuntimeError(
+                "the chain id is not known yet: pass chain_id= to the client, "
+                "or await client.resolve_chain_id() once before signing"
+            )
+        body = TxBody(
+            chain_id=self._chain_id,
+            sender=signer.address(self.hrp),
+            nonce=nonce,
+            fee=fee,
+            msgs=tuple(msgs),
+            memo=memo,
+            timeout_height=timeout_height,
+            client_tx_id=client_tx_id,
+        )
+        return _sign_tx(signer, body)
+
+    def sign_send(
+        self,
+        signer: Identity,
+        *,
+        to: str,
+        amount: int,
+        nonce: int,
+        fee: int,
+        denom: str | None = None,
+        memo: str = "",
+    ) -> SignedTx:
+        msg = bank_send(to, amount, denom or self.native_denom)
+        return self.sign(signer, [msg], nonce=nonce, fee=fee, memo=memo)
+
+    async def send(
+        self,
+        signer: Identity,
+        *,
+        to: str,
+        amount: int,
+        nonce: int,
+        fee: int,
+        denom: str | None = None,
+        memo: str = "",
+        mode: BroadcastMode = "sync",
+    ) -> SubmitResult:
+        """Build, sign and broadcast one `bank.send`. The nonce is the caller's to manage."""
+        await self.resolve_chain_id()
+        tx = self.sign_send(
+            signer, to=to, amount=amount, nonce=nonce, fee=fee, denom=denom, memo=memo
+        )
+        return await self.broadcast(tx, mode)
+
+    async def multisend(
+        self,
+        signer: Identity,
+        outputs: Sequence[tuple[str, str, int]],
+        *,
+        nonce: int,
+        fee: int,
+        memo: str = "",
+        mode: BroadcastMode = "sync",
+    ) -> SubmitResult:
+        """Pay several (to, denom, amount) outputs in one `bank.multisend`."""
+        await self.resolve_chain_id()
+        tx = self.sign(signer, [bank_multisend(outputs)], nonce=nonce, fee=fee, memo=memo)
+        return await self.broadcast(tx, mode)
+
+    # ---- lifetime -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        if self._owns_transport:
+            await self.transport.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.transport.config.root} chain={self._chain_id}>"
