@@ -1,0 +1,155 @@
+"""ResultsStore on a real SQLite file: append-only, one transaction per run, baselines."""
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from botruntime.runs import RunReport
+from testbots_dagster.results_store import (
+    ResultsStore,
+    RunAlreadyStored,
+    RunNotFound,
+    StoreUnavailable,
+    default_url,
+)
+
+MakeReport = Callable[..., RunReport]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ResultsStore]:
+    with ResultsStore.at_home(tmp_path / "home") as s:
+        yield s
+
+
+def _count(db: Path, table: str, run_id: str) -> int:
+    with sqlite3.connect(db) as conn:
+        (n,) = conn.execute(f"SELECT count(*) FROM {table} WHERE run_id = ?", (run_id,)).fetchone()
+    return int(n)
+
+
+def test_default_store_is_a_sqlite_file_under_testbots_home(tmp_path: Path) -> None:
+    home = tmp_path / "not-yet-there"
+    with ResultsStore.at_home(home) as s:
+        assert s.url == default_url(home)
+    assert (home / "results.sqlite").is_file()
+
+
+def test_a_run_reads_back_exactly_as_appended(store: ResultsStore, make_report: MakeReport) -> None:
+    report = make_report(switches=("mempool_drop",), git_sha=None)
+    store.append(report)
+    assert store.get(report.run_id) == report
+    assert store.has(report.run_id)
+
+
+def test_second_write_of_a_run_is_refused_and_changes_nothing(
+    tmp_path: Path, store: ResultsStore, make_report: MakeReport
+) -> None:
+    first = make_report()
+    store.append(first)
+    changed = make_report(run_id=first.run_id, verdict="FAIL", series=())
+    with pytest.raises(RunAlreadyStored) as caught:
+        store.append(changed)
+    assert caught.value.run_id == first.run_id
+    assert store.get(first.run_id) == first
+    assert _count(tmp_path / "home" / "results.sqlite", "intervals", first.run_id) == 10
+
+
+def test_a_failure_mid_write_leaves_nothing_of_the_run(
+    tmp_path: Path, store: ResultsStore, make_report: MakeReport
+) -> None:
+    report = make_report()
+    engine: sa.Engine = store._engine
+
+    def fail_on_histograms(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO histograms"):
+            raise RuntimeError("disk pulled out")
+
+    sa.event.listen(engine, "before_cursor_execute", fail_on_histograms)
+    try:
+        with pytest.raises(RuntimeError, match="disk pulled out"):
+            store.append(report)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", fail_on_histograms)
+    db = tmp_path / "home" / "results.sqlite"
+    for table in ("runs", "criteria", "intervals", "histograms"):
+        assert _count(db, table, report.run_id) == 0, table
+    with pytest.raises(RunNotFound):
+        store.get(report.run_id)
+    store.append(report)  # the run id was not burnt by the failed write
+    assert store.get(report.run_id) == report
+
+
+def test_history_is_newest_first_and_filters(store: ResultsStore, make_report: MakeReport) -> None:
+    runs = [
+        make_report(),
+        make_report(size="default"),
+        make_report(verdict="FAIL", exit_code=1),
+        make_report(target="http://10.0.0.1:26657"),
+        make_report(scenario_id="replay_attack"),
+    ]
+    for r in runs:
+        store.append(r)
+    assert [r.run_id for r in store.history("transfer_baseline")] == [
+        r.run_id for r in reversed(runs[:4])
+    ]
+    assert [
+        r.run_id for r in store.history("transfer_baseline", size="smoke", target="simnet")
+    ] == [
+        runs[2].run_id,
+        runs[0].run_id,
+    ]
+    assert [r.run_id for r in store.history(verdict="FAIL")] == [runs[2].run_id]
+    assert store.history(limit=2)[0].scenario_id == "replay_attack"
+    assert store.scenarios() == ["replay_attack", "transfer_baseline"]
+
+
+def test_baseline_is_the_median_of_the_last_seven_passing_runs(
+    store: ResultsStore, make_report: MakeReport
+) -> None:
+    def with_p99(p99: float, **kw: Any) -> Any:
+        r = make_report(**kw)
+        return make_report(run_id=r.run_id, summary={**r.summary, "p99_commit_ms": p99}, **kw)
+
+    oldest = [with_p99(9000.0), with_p99(9000.0)]  # pushed out of the window of 7
+    window = [with_p99(v) for v in (100.0, 300.0, 200.0, 700.0, 400.0, 600.0, 500.0)]
+    noise = [
+        with_p99(1.0, verdict="FAIL", exit_code=1),
+        with_p99(1.0, size="default"),
+        with_p99(1.0, target="http://other:1"),
+        with_p99(1.0, switches=("mempool_drop",)),
+        with_p99(1.0, scenario_id="replay_attack"),
+    ]
+    for r in [*oldest, *window, *noise]:
+        store.append(r)
+    base = store.baseline(
+        "transfer_baseline", size="smoke", target="simnet", metric="p99_commit_ms"
+    )
+    assert base is not None
+    assert base.median == 400.0
+    assert base.run_ids == tuple(r.run_id for r in reversed(window))
+
+    later = with_p99(50.0)
+    store.append(later)
+    judged = store.baseline(
+        "transfer_baseline",
+        size="smoke",
+        target="simnet",
+        metric="p99_commit_ms",
+        before_s=later.started_at_s,
+        exclude_run_id=later.run_id,
+    )
+    assert judged == base  # the run being judged is never part of its own baseline
+    none = store.baseline("transfer_baseline", size="full", target="simnet", metric="p99_commit_ms")
+    assert none is None
+    missing = store.baseline("transfer_baseline", size="smoke", target="simnet", metric="nope")
+    assert missing is None
+
+
+def test_a_bad_url_is_a_typed_error_naming_it() -> None:
+    with pytest.raises(StoreUnavailable, match="not a database URL"):
+        ResultsStore("definitely not a url")
