@@ -1,0 +1,48 @@
+"""The one histogram shape of testbots: 1 µs .. 1 h at 3 significant digits (DESIGN §5).
+
+Every histogram in a run has this shape, so merging is an array addition and a transported
+delta can be refused when its shape differs instead of being merged slowly and wrongly.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hdrh.histogram import HdrHistogram
+
+from botruntime.metrics._errors import DeltaDecodeError
+
+__all__ = ["HIGHEST_US", "LOWEST_US", "SIGNIFICANT_DIGITS", "decode", "new_histogram", "to_us"]
+
+LOWEST_US: Final = 1
+HIGHEST_US: Final = 3_600_000_000
+SIGNIFICANT_DIGITS: Final = 3
+
+
+def new_histogram() -> HdrHistogram:
+    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+
+
+def to_us(seconds: float) -> int:
+    """Seconds as whole µs inside the histogram's range (a value beyond 1 h counts as 1 h)."""
+    us = int(seconds * 1_000_000)
+    return 0 if us < 0 else (HIGHEST_US if us > HIGHEST_US else us)
+
+
+def decode(blob: str, *, field: str) -> HdrHistogram:
+    """A transported histogram, refused unless it has the run's shape."""
+    try:
+        hist = HdrHistogram.decode(blob)
+    except Exception as exc:  # hdrh raises TypeError, zlib.error and its own cookie errors
+        raise DeltaDecodeError(
+            f"not an encoded HDR histogram ({type(exc).__name__}: {exc}); send hist.encode()",
+            field=field,
+        ) from exc
+    shape = (hist.lowest_trackable_value, hist.highest_trackable_value, hist.significant_figures)
+    if shape != (LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS):
+        raise DeltaDecodeError(
+            f"histogram shape {shape} differs from the run's "
+            f"({LOWEST_US}, {HIGHEST_US}, {SIGNIFICANT_DIGITS}); build it with new_histogram()",
+            field=field,
+        )
+    return hist

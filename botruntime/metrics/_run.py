@@ -1,0 +1,298 @@
+"""The merged metrics of a run, and the queries a verdict asks of them.
+
+`RunMetrics.ingest` adds interval deltas from any number of workers exactly (HDR counts are
+added, never re-sampled) and refuses a (source, interval) seen before, so a delta re-sent after
+a reconnect is not counted twice. Whole-run histograms are kept merged; per-interval ones stay
+encoded (a few hundred bytes each) and are decoded only when a window is asked for.
+
+Labels in a query are a filter: a series matches when it carries every label asked for, and all
+matching series are merged (`lat.submit{action=send_ax}` merges every chain and outcome).
+Windows are `range`s of interval indexes: `range(10, 20)` is seconds 10..19 of a 1 s run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+
+from hdrh.histogram import HdrHistogram
+
+from botruntime.metrics._delta import GaugeDelta, HistogramDelta, IntervalDelta
+from botruntime.metrics._errors import MetricKindError
+from botruntime.metrics._hdr import decode, new_histogram
+from botruntime.metrics._keys import Kind, Labels, MetricKey, check_name, kind_of, labels_of
+from botruntime.metrics._summary import Summary, quantiles_us, summarize
+
+__all__ = ["RunMetrics"]
+
+LabelFilter = Mapping[str, str] | None
+
+
+class RunMetrics:
+    def __init__(self, interval_s: float = 1.0) -> None:
+        if interval_s <= 0:
+            raise ValueError(f"interval_s must be > 0, got {interval_s}")
+        self.interval_s = interval_s
+        self._whole: dict[MetricKey, HdrHistogram] = {}
+        self._blobs: defaultdict[int, list[HistogramDelta]] = defaultdict(list)
+        self._totals: defaultdict[MetricKey, int] = defaultdict(int)
+        self._counts: defaultdict[int, dict[MetricKey, int]] = defaultdict(dict)
+        self._gauges: defaultdict[int, list[GaugeDelta]] = defaultdict(list)
+        self._kinds: dict[str, Kind] = {}
+        self._seen: set[tuple[str, int]] = set()
+        self.version = 0  # bumps on every merge: lets exporters cache between scrapes
+
+    # -- merging -------------------------------------------------------------------------
+
+    def ingest(self, delta: IntervalDelta) -> bool:
+        """Merge one delta; False (and no change) if this source sent this interval before."""
+        if (delta.source, delta.interval) in self._seen:
+            return False
+        for name, kind in _kinds_in(delta):
+            known = self._kinds.get(name)
+            if known is not None and known != kind:
+                raise MetricKindError(name, kind=known, expected=kind)
+        decoded = [
+            (h, decode(h.blob, field=f"histograms[{i}].blob"))
+            for i, h in enumerate(delta.histograms)
+        ]  # all decoded before anything merges: a bad delta changes nothing
+        self._seen.add((delta.source, delta.interval))
+        for h, hist in decoded:
+            self._note(h.key.name, "histogram")
+            whole = self._whole.get(h.key)
+            if whole is None:
+                whole = self._whole[h.key] = new_histogram()
+            whole.add(hist)
+            self._blobs[delta.interval].append(h)
+        per_interval = self._counts[delta.interval]
+        for key, value in delta.counters:
+            self._note(key.name, "counter")
+            self._totals[key] += value
+            per_interval[key] = per_interval.get(key, 0) + value
+        for g in delta.gauges:
+            self._note(g.key.name, "gauge")
+            worker = MetricKey(
+                g.key.name, labels_of({**dict(g.key.labels), "worker": delta.source})
+            )
+            self._gauges[delta.interval].append(GaugeDelta(worker, g.last, g.max))
+        self.version += 1
+        return True
+
+    def ingest_all(self, deltas: Iterable[IntervalDelta]) -> None:
+        for delta in deltas:
+            self.ingest(delta)
+
+    # -- what was recorded -----------------------------------------------------------------
+
+    @property
+    def intervals(self) -> range:
+        """First to last interval any delta covered (empty before the first delta)."""
+        seen = [i for _, i in self._seen]
+        return range(min(seen), max(seen) + 1) if seen else range(0)
+
+    def keys(self, metric: str | None = None) -> list[MetricKey]:
+        everything = [*self._whole, *self._totals]
+        everything += {g.key for gs in self._gauges.values() for g in gs}
+        return sorted(k for k in everything if metric is None or k.name == metric)
+
+    # -- queries -------------------------------------------------------------------------
+
+    def histogram(
+        self, metric: str, labels: LabelFilter = None, window: range | None = None
+    ) -> HdrHistogram:
+        """A merged copy of every matching series (over the window, or the whole run)."""
+        want = self._want(metric, "histogram", labels)
+        merged = new_histogram()
+        if window is None:
+            for key, hist in self._whole.items():
+                if key.matches(metric, want):
+                    merged.add(hist)
+            return merged
+        for interval in window:
+            for i, h in enumerate(self._blobs.get(interval, ())):
+                if h.key.matches(metric, want):
+                    merged.add(decode(h.blob, field=f"interval {interval} blob {i}"))
+        return merged
+
+    def quantile_s(
+        self, metric: str, labels: LabelFilter = None, q: float = 0.99, window: range | None = None
+    ) -> float | None:
+        """The q-quantile in seconds (q=0.99 for p99); None when nothing was recorded."""
+        return self.quantiles_s(metric, labels, (q,), window).get(q)
+
+    def quantiles_s(
+        self,
+        metric: str,
+        labels: LabelFilter = None,
+        qs: tuple[float, ...] = (0.5, 0.99),
+        window: range | None = None,
+    ) -> dict[float, float]:
+        hist = self.histogram(metric, labels, window)
+        if not hist.get_total_count():
+            return {}
+        return {q: us / 1e6 for q, us in quantiles_us(hist, qs).items()}
+
+    def count(self, metric: str, labels: LabelFilter = None, window: range | None = None) -> int:
+        """A counter's total, or how many values a histogram holds."""
+        kind = self.kind(metric)
+        if kind == "histogram":
+            return int(self.histogram(metric, labels, window).get_total_count())
+        want = self._want(metric, "counter", labels)
+        if window is None:
+            return sum(v for k, v in self._totals.items() if k.matches(metric, want))
+        return sum(
+            v
+            for interval in window
+            for k, v in self._counts.get(interval, {}).items()
+            if k.matches(metric, want)
+        )
+
+    def rate_per_s(
+        self, metric: str, labels: LabelFilter = None, window: range | None = None
+    ) -> float:
+        span = window if window is not None else self.intervals
+        seconds = len(span) * self.interval_s
+        return self.count(metric, labels, window) / seconds if seconds else 0.0
+
+    def series(self, metric: str, labels: LabelFilter = None) -> list[tuple[int, float]]:
+        """Per interval: a counter's increase, a histogram's count, a gauge's largest value."""
+        kind = self.kind(metric)
+        out: list[tuple[int, float]] = []
+        for interval in self.intervals:
+            if kind == "gauge":
+                value = self.gauge_max(metric, labels, range(interval, interval + 1))
+                if value is not None:
+                    out.append((interval, value))
+            else:
+                out.append(
+                    (interval, float(self.count(metric, labels, range(interval, interval + 1))))
+                )
+        return out
+
+    def gauge_max(
+        self, metric: str, labels: LabelFilter = None, window: range | None = None
+    ) -> float | None:
+        """The largest value any worker reported for the gauge; None if none did."""
+        want = self._want(metric, "gauge", labels)
+        span = window if window is not None else self.intervals
+        values = [
+            g.max
+            for interval in span
+            for g in self._gauges.get(interval, ())
+            if g.key.matches(metric, want)
+        ]
+        return max(values) if values else None
+
+    def gauge_last(self, metric: str, labels: LabelFilter = None) -> float | None:
+        """The value set last, in the latest interval that has one (the largest if several
+        workers match)."""
+        want = self._want(metric, "gauge", labels)
+        for interval in reversed(self.intervals):
+            values = [g.last for g in self._gauges.get(interval, ()) if g.key.matches(metric, want)]
+            if values:
+                return max(values)
+        return None
+
+    def sliding_quantile_s(
+        self, metric: str, labels: LabelFilter, q: float, width: int
+    ) -> list[tuple[int, float]]:
+        """(first interval, q-quantile) of every full window of `width` intervals."""
+        if width < 1:
+            raise ValueError(f"a window is at least 1 interval wide, got width={width}")
+        span = self.intervals
+        out = []
+        for first in range(span.start, span.stop - width + 1):
+            value = self.quantile_s(metric, labels, q, range(first, first + width))
+            if value is not None:
+                out.append((first, value))
+        return out
+
+    def outcomes(
+        self, metric: str, labels: LabelFilter = None, window: range | None = None
+    ) -> dict[str, int]:
+        """Sample counts of a latency metric by its `outcome` label ("ok" or a code)."""
+        want = self._want(metric, "histogram", labels)
+        out: dict[str, int] = defaultdict(int)
+        keys = {k for k in self._whole if k.matches(metric, want)}
+        for key in keys:
+            outcome = key.label_dict().get("outcome")
+            if outcome is not None:
+                out[outcome] += self.count(metric, dict(key.labels), window)
+        return dict(out)
+
+    def summary(
+        self, metric: str, labels: LabelFilter = None, window: range | None = None
+    ) -> Summary:
+        span = window if window is not None else self.intervals
+        return summarize(
+            metric,
+            dict(labels or {}),
+            self.histogram(metric, labels, window),
+            seconds=len(span) * self.interval_s,
+            outcomes=self.outcomes(metric, labels, window),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """Summaries per series, counters with their per-interval series, gauges' peaks, and
+        each whole-run histogram encoded, so a report can be re-merged exactly later."""
+        return {
+            "interval_s": self.interval_s,
+            "intervals": [self.intervals.start, self.intervals.stop],
+            "histograms": [
+                {
+                    **self.summary(k.name, dict(k.labels)).to_json(),
+                    "hdr": self._whole[k].encode().decode("ascii"),
+                }
+                for k in sorted(self._whole)
+            ],
+            "counters": [
+                {
+                    "metric": k.name,
+                    "labels": dict(k.labels),
+                    "total": total,
+                    "series": [[i, c[k]] for i, c in sorted(self._counts.items()) if k in c],
+                }
+                for k, total in sorted(self._totals.items())
+            ],
+            "gauges": [
+                {
+                    "metric": k.name,
+                    "labels": dict(k.labels),
+                    "series": [
+                        [i, g.last, g.max]
+                        for i, gs in sorted(self._gauges.items())
+                        for g in gs
+                        if g.key == k
+                    ],
+                }
+                for k in sorted({g.key for gs in self._gauges.values() for g in gs})
+            ],
+        }
+
+    # -- names and kinds -------------------------------------------------------------------
+
+    def _note(self, name: str, kind: Kind) -> None:
+        self._kinds.setdefault(name, kind)
+
+    def kind(self, metric: str) -> Kind:
+        """histogram, counter or gauge; UnknownMetric for a name outside the vocabulary."""
+        kind = self._kinds.get(metric) or kind_of(metric)
+        if kind is None:
+            check_name(metric, "counter")  # raises for a name outside the vocabulary
+            return "counter"  # an open-prefix name never recorded: reads as zero
+        return kind
+
+    def _want(self, metric: str, kind: Kind, labels: LabelFilter) -> Labels:
+        actual = self.kind(metric)
+        if actual != kind and (metric in self._kinds or kind_of(metric) is not None):
+            raise MetricKindError(metric, kind=actual, expected=kind)
+        return labels_of(labels)
+
+
+def _kinds_in(delta: IntervalDelta) -> Iterator[tuple[str, Kind]]:
+    for h in delta.histograms:
+        yield h.key.name, "histogram"
+    for key, _ in delta.counters:
+        yield key.name, "counter"
+    for g in delta.gauges:
+        yield g.key.name, "gauge"
