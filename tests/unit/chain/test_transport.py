@@ -1,0 +1,196 @@
+"""Both transports against a real aiohttp server on a loopback port: headers, keep-alive,
+pool size, timeouts, 429/503 answers passed through, and no answer raised as Unreachable."""
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+
+import orjson
+import pytest
+from aiohttp import web
+
+from botruntime.chain.errors import Unreachable
+from botruntime.chain.transport import (
+    Transport,
+    TransportConfig,
+    control_transport,
+    fast_transport,
+    parse_retry_after,
+)
+
+pytestmark = pytest.mark.anyio
+
+Factory = Callable[[TransportConfig], Transport]
+FACTORIES = pytest.mark.parametrize(
+    "make", [fast_transport, control_transport], ids=["fast", "control"]
+)
+
+
+class Server:
+    def __init__(self) -> None:
+        self.peers: list[tuple[str, int]] = []
+        self.url = ""
+
+    async def echo(self, request: web.Request) -> web.Response:
+        self.peers.append(request.transport.get_extra_info("peername"))  # type: ignore[union-attr]
+        payload = {
+            "method": request.method,
+            "client_id": request.headers.get("X-Client-Id"),
+            "min_height": request.headers.get("X-Min-Height"),
+            "content_type": request.headers.get("Content-Type"),
+            "body": (await request.read()).decode(),
+        }
+        return web.Response(body=orjson.dumps(payload), headers={"X-Height": "41"})
+
+    async def slow(self, request: web.Request) -> web.Response:
+        self.peers.append(request.transport.get_extra_info("peername"))  # type: ignore[union-attr]
+        await asyncio.sleep(float(request.query.get("s", "0.1")))
+        return web.Response(body=b"{}", headers={"X-Height": "1"})
+
+    async def limited(self, request: web.Request) -> web.Response:
+        error = {"code": "rate_limited", "codespace": "", "message": "slow down", "details": {}}
+        return web.Response(status=429, body=orjson.dumps(error), headers={"Retry-After": "3"})
+
+    async def down(self, request: web.Request) -> web.Response:
+        return web.Response(status=503, body=b"", headers={"Retry-After": "1"})
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    srv = Server()
+    app = web.Application()
+    app.router.add_route("*", "/echo", srv.echo)
+    app.router.add_get("/slow", srv.slow)
+    app.router.add_post("/limited", srv.limited)
+    app.router.add_get("/down", srv.down)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    srv.url = f"http://{host}:{port}"
+    try:
+        yield srv
+    finally:
+        await runner.cleanup()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@FACTORIES
+async def test_every_request_carries_the_client_id_and_min_height(
+    make: Factory, server: Server
+) -> None:
+    async with make(TransportConfig(server.url, client_id="worker-7")) as transport:
+        answer = await transport.request("POST", "/echo", json={"tx": {"n": 1}}, min_height=40)
+        plain = await transport.request("GET", "/echo")
+    assert answer.status == 200 and answer.ok
+    assert answer.height == 41
+    seen = orjson.loads(answer.body)
+    assert seen["client_id"] == "worker-7"
+    assert seen["min_height"] == "40"
+    assert seen["content_type"] == "application/json"
+    assert orjson.loads(seen["body"]) == {"tx": {"n": 1}}
+    assert orjson.loads(plain.body)["min_height"] is None
+
+
+@FACTORIES
+async def test_content_is_sent_byte_for_byte(make: Factory, server: Server) -> None:
+    raw = b'{ "tx" : 1 ,"mode":"sync" }'
+    async with make(TransportConfig(server.url)) as transport:
+        answer = await transport.request("POST", "/echo", content=raw)
+        with pytest.raises(ValueError, match="either json= or content="):
+            await transport.request("POST", "/echo", content=raw, json={"a": 1})
+    assert orjson.loads(answer.body)["body"] == raw.decode()
+
+
+@FACTORIES
+async def test_sequential_requests_reuse_one_connection(make: Factory, server: Server) -> None:
+    async with make(TransportConfig(server.url)) as transport:
+        for _ in range(20):
+            assert (await transport.request("GET", "/echo")).status == 200
+    assert len(server.peers) == 20
+    assert len(set(server.peers)) == 1
+
+
+@FACTORIES
+async def test_the_pool_never_opens_more_than_pool_size_connections(
+    make: Factory, server: Server
+) -> None:
+    async with make(TransportConfig(server.url, pool_size=3)) as transport:
+        async with asyncio.TaskGroup() as tg:
+            for i in range(12):
+                tg.create_task(transport.request("GET", "/slow?s=0.05"), name=f"req-{i}")
+    assert len(server.peers) == 12
+    assert 1 <= len(set(server.peers)) <= 3
+
+
+@FACTORIES
+async def test_a_slow_node_raises_unreachable_within_the_timeout(
+    make: Factory, server: Server
+) -> None:
+    config = TransportConfig(server.url, request_timeout_s=0.2)
+    async with make(config) as transport:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(Unreachable, match="no answer"):
+            await transport.request("GET", "/slow?s=3")
+        assert loop.time() - started < 2.0
+        with pytest.raises(Unreachable):  # a per-call timeout overrides the configured one
+            await transport.request("GET", "/slow?s=3", timeout_s=0.1)
+        assert (await transport.request("GET", "/slow?s=0")).status == 200  # still usable
+
+
+@FACTORIES
+async def test_a_closed_port_raises_unreachable(make: Factory) -> None:
+    config = TransportConfig(f"http://127.0.0.1:{free_port()}", connect_timeout_s=1.0)
+    async with make(config) as transport:
+        with pytest.raises(Unreachable, match=r"127\.0\.0\.1"):
+            await transport.request("GET", "/status")
+
+
+@FACTORIES
+async def test_429_and_503_are_answers_with_retry_after(make: Factory, server: Server) -> None:
+    async with make(TransportConfig(server.url)) as transport:
+        limited = await transport.request("POST", "/limited", json={})
+        down = await transport.request("GET", "/down")
+    assert (limited.status, limited.retry_after_s) == (429, 3.0)
+    assert orjson.loads(limited.body)["code"] == "rate_limited"
+    assert (down.status, down.retry_after_s, down.height) == (503, 1.0, None)
+
+
+@FACTORIES
+async def test_a_closed_transport_refuses_new_requests(make: Factory, server: Server) -> None:
+    transport = make(TransportConfig(server.url))
+    await transport.request("GET", "/echo")
+    await transport.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await transport.request("GET", "/echo")
+
+
+def test_retry_after_parses_seconds_and_http_dates() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(" 0.5 ") == 0.5
+    assert parse_retry_after("-2") == 0.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    date = "Wed, 21 Oct 2015 07:28:10 GMT"  # 1445412490
+    assert parse_retry_after(date, now_s=1445412480.0) == 10.0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"base_url": "127.0.0.1:26600"},
+        {"base_url": "http://x", "pool_size": 0},
+        {"base_url": "http://x", "request_timeout_s": 0},
+        {"base_url": "http://x", "client_id": ""},
+    ],
+)
+def test_config_refuses_nonsense_and_names_the_fix(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="must"):
+        TransportConfig(**kwargs)  # type: ignore[arg-type]
