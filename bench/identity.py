@@ -56,6 +56,7 @@ def bare_derive(i: int) -> bytes:
 
 def bare_address(pubkey: bytes) -> str:
     data = bech32.convertbits(hashlib.sha256(pubkey).digest()[:20], 8, 5, True)
+    assert data is not None  # padding on: bytes always convert (ours checks this too)
     return str(bech32.bech32_encode(ALPHA_HRP, data))
 
 

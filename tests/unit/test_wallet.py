@@ -97,7 +97,7 @@ def test_reservation_holds_amount_and_native_fee_until_it_ends() -> None:
     settled = wallet.reserve(SAX, 600, fee=20)
     wallet.settle(settled)
     assert wallet.balances() == {SAX: 400, AX: 30}
-    assert wallet.reservations == ()
+    assert not wallet.reservations
 
 
 def test_a_reservation_ends_once() -> None:

@@ -48,6 +48,7 @@ def seed_of(run_seed: str, index: int) -> bytes:
 
 def address(pubkey: bytes, hrp: str) -> str:
     data = bech32.convertbits(hashlib.sha256(pubkey).digest()[:20], 8, 5, True)
+    assert data is not None  # padding on: bytes always convert
     return str(bech32.bech32_encode(hrp, data))
 
 
