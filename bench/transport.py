@@ -5,10 +5,11 @@ pinned to the last core; the client runs on uvloop pinned to the first. Each con
 the same pre-signed transactions (signing costs the same everywhere and is measured in
 bench/generator.py) with the same number of requests in flight, for the same time:
 
-  fast      botruntime.chain.transport.fast_transport (the fleet's hot path)
-  client    HttpAlphaClient.broadcast over the fast transport (edge, errors, models included)
-  aiohttp   a bare aiohttp ClientSession.post + read, library defaults (the peer)
-  control   botruntime.chain.transport.control_transport (httpx)
+  h1            the lean keep-alive HTTP/1.1 pool on httptools (chain/_h1.py)
+  aiohttp-pool  the aiohttp transport, tuned (chain/_aiohttp.py)
+  client        HttpAlphaClient.broadcast over fast_transport (edge, errors, models included)
+  aiohttp       a bare aiohttp ClientSession.post + read, library defaults (the peer)
+  control       control_transport: httpx
 
 Usage: python bench/transport.py [--seconds 4] [--concurrency 64]
 """
@@ -30,9 +31,11 @@ import aiohttp
 import orjson
 import uvloop
 
+from botruntime.chain._aiohttp import AiohttpTransport
+from botruntime.chain._h1 import H1Transport
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.retry import NO_RETRY
-from botruntime.chain.transport import TransportConfig, control_transport, fast_transport
+from botruntime.chain.transport import Transport, TransportConfig, control_transport
 from botruntime.chain.tx import SignedTx, TxBody, bank_send, sign_tx
 from botruntime.identity import Identity
 
@@ -129,23 +132,26 @@ async def _run(url: str, seconds: float, inflight: int) -> dict[str, float]:
     config = TransportConfig(url, pool_size=inflight, client_id="bench")
     results: dict[str, float] = {}
 
-    async with fast_transport(config) as fast:
+    for name, make in (("h1", H1Transport), ("aiohttp-pool", AiohttpTransport)):
+        async with make(config) as transport:
 
-        async def via_fast(tx: SignedTx) -> None:
-            answer = await fast.request("POST", "/txs", json={"tx": tx.to_wire(), "mode": "sync"})
-            assert answer.status == 200
+            async def via(tx: SignedTx, transport: Transport = transport) -> None:
+                body = {"tx": tx.to_wire(), "mode": "sync"}
+                answer = await transport.request("POST", "/txs", json=body)
+                assert answer.status == 200
 
-        await _drive(via_fast, txs, 0.3, inflight)  # warm the pool
-        results["fast"] = await _drive(via_fast, txs, seconds, inflight)
+            await _drive(via, txs, 0.3, inflight)  # warm the pool
+            results[name] = await _drive(via, txs, seconds, inflight)
 
-        async with HttpAlphaClient(
-            transport=fast, chain_id=CHAIN_ID, retry_policy=NO_RETRY, rng=Random(0)
-        ) as client:
+    async with HttpAlphaClient(
+        url, chain_id=CHAIN_ID, pool_size=inflight, retry_policy=NO_RETRY, rng=Random(0)
+    ) as client:
 
-            async def via_client(tx: SignedTx) -> None:
-                await client.broadcast(tx)
+        async def via_client(tx: SignedTx) -> None:
+            await client.broadcast(tx)
 
-            results["client"] = await _drive(via_client, txs, seconds, inflight)
+        await _drive(via_client, txs, 0.3, inflight)
+        results["client"] = await _drive(via_client, txs, seconds, inflight)
 
     async with aiohttp.ClientSession() as session:
 
@@ -198,10 +204,11 @@ def main() -> None:
 
     peer = results["aiohttp"]
     print(f"signed POST /txs, {args.concurrency} in flight, {args.seconds:g} s each, one core")
-    print(f"{'transport':<10} {'req/s':>10} {'vs bare aiohttp':>16}")
+    print(f"{'transport':<13} {'req/s':>10} {'vs bare aiohttp':>16}")
     for name, rate in results.items():
-        print(f"{name:<10} {rate:>10,.0f} {rate / peer:>15.2f}x")
-    print(f"fast / control (httpx): {results['fast'] / results['control']:.1f}x")
+        print(f"{name:<13} {rate:>10,.0f} {rate / peer:>15.2f}x")
+    print(f"h1 / aiohttp-pool: {results['h1'] / results['aiohttp-pool']:.2f}x")
+    print(f"h1 / control (httpx): {results['h1'] / results['control']:.1f}x")
 
 
 if __name__ == "__main__":

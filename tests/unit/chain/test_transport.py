@@ -9,7 +9,10 @@ import orjson
 import pytest
 from aiohttp import web
 
-from botruntime.chain.errors import Unreachable
+from botruntime.chain._aiohttp import AiohttpTransport
+from botruntime.chain._h1 import H1Transport
+from botruntime.chain._httpx import HttpxTransport
+from botruntime.chain.errors import ProtocolViolation, Unreachable
 from botruntime.chain.transport import (
     Transport,
     TransportConfig,
@@ -22,7 +25,7 @@ pytestmark = pytest.mark.anyio
 
 Factory = Callable[[TransportConfig], Transport]
 FACTORIES = pytest.mark.parametrize(
-    "make", [fast_transport, control_transport], ids=["fast", "control"]
+    "make", [H1Transport, AiohttpTransport, HttpxTransport], ids=["h1", "aiohttp", "httpx"]
 )
 
 
@@ -51,6 +54,19 @@ class Server:
         error = {"code": "rate_limited", "codespace": "", "message": "slow down", "details": {}}
         return web.Response(status=429, body=orjson.dumps(error), headers={"Retry-After": "3"})
 
+    async def close(self, request: web.Request) -> web.Response:
+        self.peers.append(request.transport.get_extra_info("peername"))  # type: ignore[union-attr]
+        return web.Response(body=b'{"n": 1}', headers={"Connection": "close"})
+
+    async def chunked(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"X-Height": "8"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for part in (b'{"parts": ', b"[1, 2, ", b"3]}"):
+            await response.write(part)
+        await response.write_eof()
+        return response
+
     async def down(self, request: web.Request) -> web.Response:
         return web.Response(status=503, body=b"", headers={"Retry-After": "1"})
 
@@ -63,6 +79,8 @@ async def server() -> AsyncIterator[Server]:
     app.router.add_get("/slow", srv.slow)
     app.router.add_post("/limited", srv.limited)
     app.router.add_get("/down", srv.down)
+    app.router.add_get("/close", srv.close)
+    app.router.add_get("/chunked", srv.chunked)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -142,7 +160,8 @@ async def test_a_slow_node_raises_unreachable_within_the_timeout(
         assert loop.time() - started < 2.0
         with pytest.raises(Unreachable):  # a per-call timeout overrides the configured one
             await transport.request("GET", "/slow?s=3", timeout_s=0.1)
-        assert (await transport.request("GET", "/slow?s=0")).status == 200  # still usable
+        after = await transport.request("GET", "/echo")  # a late answer is never read as this one
+        assert orjson.loads(after.body)["method"] == "GET"
 
 
 @FACTORIES
@@ -194,3 +213,60 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
 def test_config_refuses_nonsense_and_names_the_fix(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="must"):
         TransportConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_fast_transport_picks_the_lean_pool_for_http_and_aiohttp_for_https() -> None:
+    assert isinstance(fast_transport(TransportConfig("http://127.0.0.1:1")), H1Transport)
+    assert isinstance(fast_transport(TransportConfig("https://node.example")), AiohttpTransport)
+    assert isinstance(control_transport(TransportConfig("http://127.0.0.1:1")), HttpxTransport)
+
+
+@FACTORIES
+async def test_connection_close_answers_are_not_reused(make: Factory, server: Server) -> None:
+    async with make(TransportConfig(server.url)) as transport:
+        for _ in range(3):
+            answer = await transport.request("GET", "/close")
+            assert orjson.loads(answer.body) == {"n": 1}
+    assert len(set(server.peers)) == 3
+
+
+@FACTORIES
+async def test_chunked_answers_are_joined(make: Factory, server: Server) -> None:
+    async with make(TransportConfig(server.url)) as transport:
+        answer = await transport.request("GET", "/chunked")
+    assert orjson.loads(answer.body) == {"parts": [1, 2, 3]}
+    assert answer.height == 8
+
+
+async def raw_server(reply: bytes) -> tuple[asyncio.Server, str]:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(reply)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}"
+
+
+async def test_h1_a_garbage_answer_is_a_protocol_violation() -> None:
+    server, url = await raw_server(b"SPDY/9 what\r\n\r\n")
+    async with server, H1Transport(TransportConfig(url)) as transport:
+        with pytest.raises(ProtocolViolation, match="HTTP"):
+            await transport.request("GET", "/status")
+
+
+@FACTORIES
+async def test_an_answer_cut_short_is_unreachable(make: Factory) -> None:
+    server, url = await raw_server(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"par')
+    async with server, make(TransportConfig(url)) as transport:
+        with pytest.raises(Unreachable):
+            await transport.request("GET", "/status")
+
+
+def test_h1_refuses_https_and_header_injection() -> None:
+    with pytest.raises(ValueError, match="http://"):
+        H1Transport(TransportConfig("https://node.example"))
+    with pytest.raises(ValueError, match="printable"):
+        TransportConfig("http://x", client_id="a\r\nX-Evil: 1")
