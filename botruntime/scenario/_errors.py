@@ -9,6 +9,9 @@ ScenarioError              a scenario cannot be used (.file, .path, .fix)
 ├── UnknownBehaviours      behaviour names the registry does not know (.unknown)
 └── SizeNotDefined         the scenario has no such size (smoke, default, full)
 
+FieldProblem               raised by schema validators (a ValueError pydantic wraps); carries
+                           the fix and, for cross-field checks, the path it is about
+
 ExpressionError            a verdict expression does not parse (.column, 1-based; .fix);
                            a ValueError, so the schema turns it into a ScenarioInvalid problem
 """
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "ExpressionError",
+    "FieldProblem",
+    "FieldProblems",
     "Problem",
     "ScenarioError",
     "ScenarioInvalid",
@@ -99,3 +104,21 @@ class ExpressionError(ValueError):
         self.expr = expr
         self.column = column
         self.fix = fix
+
+
+class FieldProblem(ValueError):
+    """A schema rule broken; `path` (relative to the model that raised) names the field."""
+
+    def __init__(self, message: str, fix: str, *, path: str = "") -> None:
+        super().__init__(f"{message}. Fix: {fix}")
+        self.reason = message
+        self.fix = fix
+        self.path = path
+
+
+class FieldProblems(ValueError):
+    """Several cross-field problems found at once by a model validator."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = tuple(problems)

@@ -1,0 +1,118 @@
+"""Scenario files (schema and loader), the verdict expression language, and verdicts.
+
+loaded = load_scenario("transfer_baseline")          # id or path; ScenarioError otherwise
+validate_behaviours(loaded.scenario, registry_names)  # once the behaviour registry exists
+verdict = compute_verdict(loaded.scenario, "default", source)  # source: a MetricSource
+raise SystemExit(verdict.exit_code)
+"""
+
+from ._errors import (
+    ExpressionError,
+    Problem,
+    ScenarioError,
+    ScenarioInvalid,
+    ScenarioNotFound,
+    ScenarioSyntaxError,
+    SizeNotDefined,
+    UnknownBehaviours,
+)
+from ._expr_ast import Expr, render
+from ._expr_eval import MetricSource, Outcome, OutcomeStatus, Window, evaluate, route_matches
+from ._expr_parser import FUNCTIONS, parse_expression
+from ._gates import STANDARD_GATES
+from ._load_models import (
+    ActiveWindow,
+    ClosedLoad,
+    ConstantLoad,
+    PoissonLoad,
+    RampingLoad,
+    RoleLoad,
+    Stage,
+    ThinkTime,
+    TraceLoad,
+)
+from ._loader import (
+    LoadedScenario,
+    content_hash,
+    find_scenarios_dir,
+    list_scenarios,
+    load_scenario,
+    validate_behaviours,
+)
+from ._scenario import Scenario
+from ._schema import (
+    Criterion,
+    Gate,
+    Limits,
+    Role,
+    ScriptStep,
+    SimnetProfile,
+    Size,
+    Sizes,
+    Target,
+    VerdictSpec,
+)
+from ._switches import VULN_SWITCHES
+from ._verdict import (
+    CriterionResult,
+    ExitCode,
+    Regression,
+    Status,
+    Verdict,
+    compute_verdict,
+)
+
+__all__ = [
+    "FUNCTIONS",
+    "STANDARD_GATES",
+    "VULN_SWITCHES",
+    "ActiveWindow",
+    "ClosedLoad",
+    "ConstantLoad",
+    "Criterion",
+    "CriterionResult",
+    "ExitCode",
+    "Expr",
+    "ExpressionError",
+    "Gate",
+    "Limits",
+    "LoadedScenario",
+    "MetricSource",
+    "Outcome",
+    "OutcomeStatus",
+    "PoissonLoad",
+    "Problem",
+    "RampingLoad",
+    "Regression",
+    "Role",
+    "RoleLoad",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioInvalid",
+    "ScenarioNotFound",
+    "ScenarioSyntaxError",
+    "ScriptStep",
+    "SimnetProfile",
+    "Size",
+    "SizeNotDefined",
+    "Sizes",
+    "Stage",
+    "Status",
+    "Target",
+    "ThinkTime",
+    "TraceLoad",
+    "UnknownBehaviours",
+    "Verdict",
+    "VerdictSpec",
+    "Window",
+    "compute_verdict",
+    "content_hash",
+    "evaluate",
+    "find_scenarios_dir",
+    "list_scenarios",
+    "load_scenario",
+    "parse_expression",
+    "render",
+    "route_matches",
+    "validate_behaviours",
+]

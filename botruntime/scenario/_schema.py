@@ -1,0 +1,255 @@
+"""The scenario file schema: pydantic models that forbid unknown keys and never change.
+
+A scenario says what may be targeted, how big each size is, which roles act and how, and how
+the verdict is judged. Checks that span several fields (every role has a load in every size,
+caps respected, ids unique) live in `_crosscheck` and run when a Scenario is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+from fnmatch import fnmatchcase
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from ._errors import FieldProblem
+from ._expr_ast import Baseline as BaselineNode
+from ._expr_ast import Expr, Quantile, Rate, WindowAgg
+from ._expr_parser import parse_expression
+from ._gates import STANDARD_GATES
+from ._load_models import ActiveWindow, RoleLoad
+from ._switches import VULN_SWITCHES
+
+__all__ = [
+    "Criterion",
+    "Gate",
+    "Limits",
+    "Role",
+    "ScriptStep",
+    "SimnetProfile",
+    "Size",
+    "Sizes",
+    "Target",
+    "VerdictSpec",
+    "uses_node",
+]
+
+_MODEL = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+Denom = Literal["AX", "sAX", "DX", "bAX"]
+SizeName = Literal["smoke", "default", "full"]
+SIZE_NAMES: tuple[SizeName, ...] = ("smoke", "default", "full")
+
+
+def _known_switch(name: str) -> str:
+    if name not in VULN_SWITCHES:
+        close = difflib.get_close_matches(name, list(VULN_SWITCHES), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise FieldProblem(
+            f"{name!r} is not a vulnerable-mode switch",
+            f"{hint}name a switch from SCENARIOS.md §8 (testbots scenarios show lists them)",
+        )
+    return name
+
+
+SwitchName = Annotated[str, AfterValidator(_known_switch)]
+
+
+class Target(BaseModel):
+    """The chain ids a scenario may run against (`*` allowed: alpha-simnet-*)."""
+
+    model_config = _MODEL
+    chains: Annotated[
+        tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._*-]*$")], ...],
+        Field(min_length=1),
+    ]
+    allow_adversarial: bool = False
+
+    def allows(self, chain_id: str) -> bool:
+        return any(fnmatchcase(chain_id, pattern) for pattern in self.chains)
+
+
+class Role(BaseModel):
+    """A weighted mix of behaviours, the share of the bots that play it, and its caps."""
+
+    model_config = _MODEL
+    name: Identifier
+    group: Literal["legitimate", "adversarial", "anti-pattern"]
+    description: str = ""
+    share: PositiveFloat = 1.0
+    behaviours: Annotated[dict[Identifier, PositiveInt], Field(min_length=1)]
+    max_in_flight_per_bot: PositiveInt = 1
+    max_in_flight: PositiveInt | None = None
+    active: ActiveWindow | None = None
+
+
+class ScriptStep(BaseModel):
+    """An operator action at a fixed time, run through the `adnet` CLI (never a shell)."""
+
+    model_config = _MODEL
+    at_s: Annotated[float, Field(ge=0)]
+    adnet: Annotated[
+        tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:=/-]+$")], ...],
+        Field(min_length=1),
+    ]
+
+
+class Size(BaseModel):
+    model_config = _MODEL
+    description: str = ""
+    bots: PositiveInt
+    load: Annotated[dict[Identifier, RoleLoad], Field(min_length=1)]
+    enforce_statistical: bool = True
+    script: tuple[ScriptStep, ...] = ()
+
+    def duration_s(self) -> float | None:
+        """Longest role timeline (execute + drain); None when a trace decides it."""
+        durations = [load.duration_s() for load in self.load.values()]
+        known = [duration for duration in durations if duration is not None]
+        return max(known) if known else None
+
+
+class Sizes(BaseModel):
+    model_config = _MODEL
+    smoke: Size | None = None
+    default: Size
+    full: Size | None = None
+
+    def defined(self) -> dict[SizeName, Size]:
+        found = {name: getattr(self, name) for name in SIZE_NAMES}
+        return {name: size for name, size in found.items() if size is not None}
+
+
+def uses_node(tree: Expr, kinds: tuple[type, ...]) -> bool:
+    """Whether `tree` contains a node of one of `kinds`."""
+    if isinstance(tree, kinds):
+        return True
+    children = [getattr(tree, name, None) for name in ("left", "right", "operand", "inner")]
+    return any(uses_node(child, kinds) for child in children if child is not None)
+
+
+class _Judged(BaseModel):
+    model_config = _MODEL
+    id: CriterionId
+    expr: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    _tree: Expr = PrivateAttr()
+
+    @field_validator("expr")
+    @classmethod
+    def _parses(cls, expr: str) -> str:
+        parse_expression(expr)  # ExpressionError is a ValueError: pydantic reports it here
+        return expr
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._tree = parse_expression(self.expr)
+
+    @property
+    def tree(self) -> Expr:
+        return self._tree
+
+
+class Gate(_Judged):
+    """A validity condition: when it does not hold, the run proves nothing (INCONCLUSIVE)."""
+
+
+class Criterion(_Judged):
+    """A PASS/FAIL condition (hard) or a warning (soft), with the switches it must kill."""
+
+    severity: Literal["hard", "soft"] = "hard"
+    kills: tuple[SwitchName, ...] = ()
+    statistical: bool | None = None
+
+    @field_validator("kills")
+    @classmethod
+    def _unique(cls, kills: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(kills)) != len(kills):
+            raise FieldProblem("a switch is listed twice", "list each switch once")
+        return kills
+
+    @property
+    def is_statistical(self) -> bool:
+        """Percentiles, rates, windows and baselines need a long run; `smoke` only reports them."""
+        if self.statistical is not None:
+            return self.statistical
+        return uses_node(self.tree, (Quantile, Rate, WindowAgg, BaselineNode))
+
+
+def _default_gates() -> tuple[Gate, ...]:
+    return tuple(
+        Gate(id=name, expr=gate.expr, description=gate.description)
+        for name, gate in STANDARD_GATES.items()
+    )
+
+
+class VerdictSpec(BaseModel):
+    model_config = _MODEL
+    gates: tuple[Gate, ...] = Field(default_factory=_default_gates)
+    criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
+
+    @field_validator("gates", mode="before")
+    @classmethod
+    def _expand(cls, gates: object) -> object:
+        """`G1`..`G5` name the standard gates; another string is a gate expression (`gate<n>`)."""
+        if not isinstance(gates, list | tuple):
+            return gates
+        expanded: list[object] = []
+        for index, item in enumerate(gates):
+            if isinstance(item, str) and item in STANDARD_GATES:
+                standard = STANDARD_GATES[item]
+                item = {"id": item, "expr": standard.expr, "description": standard.description}
+            elif isinstance(item, str):
+                item = {"id": f"gate{index + 1}", "expr": item}
+            expanded.append(item)
+        return expanded
+
+    @model_validator(mode="after")
+    def _one_hard(self) -> Self:
+        if not any(criterion.severity == "hard" for criterion in self.criteria):
+            raise FieldProblem(
+                "no hard criterion: such a scenario can never FAIL",
+                "mark at least one criterion severity: hard",
+            )
+        return self
+
+
+class Limits(BaseModel):
+    """Safety caps (DESIGN §8): the runner refuses a plan above them."""
+
+    model_config = _MODEL
+    max_rate_per_s: PositiveFloat
+    max_bots: PositiveInt
+    max_spend_per_bot: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]
+    max_spend_total: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]
+
+
+class SimnetProfile(BaseModel):
+    """Overrides of simnet's default profile (SCENARIOS.md §1.6); ignored on real networks."""
+
+    model_config = _MODEL
+    block_time_s: PositiveFloat | None = None
+    max_txs_per_block: PositiveInt | None = None
+    mempool_max_txs: PositiveInt | None = None
+    mempool_max_bytes: PositiveInt | None = None
+    max_pending_per_sender: PositiveInt | None = None
+    future_nonce_window: PositiveInt | None = None
+    mempool_ttl_blocks: PositiveInt | None = None
+    mempool_view: Literal["redacted", "full"] | None = None
+    reads_per_s_per_client: PositiveFloat | None = None
+    txs_per_s_per_client: PositiveFloat | None = None
+    nodes: PositiveInt | None = None
