@@ -1,0 +1,236 @@
+"""Asset checks on every scenario asset, judged from the run's report in the results store.
+
+check                   severity  blocking  passes when
+slo                     ERROR     yes       no hard criterion failed (WARN on a mutation run,
+                                            whose criteria are meant to fail)
+validity                ERROR     yes       every validity gate held: the experiment was sound
+regression              WARN      no        no headline metric > 20 % worse than the median of
+                                            the last 7 passing runs at the same size and target
+detects_vulnerability   ERROR     yes       on a run with simnet switches: for every switch, a
+                                            criterion whose `kills` names it failed
+
+A failed ERROR check that is blocking fails the Dagster run, which is what the run-failure
+sensor reports. The judging is plain functions of a `RunReport` (`*_outcome`), tested without
+an instance; the Dagster checks only find the report and translate the outcome.
+"""
+
+# No `from __future__ import annotations`: Dagster resolves check-function annotations.
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import dagster as dg
+
+from botruntime.runs import CriterionOutcome, RunReport
+from testbots_dagster._headline import REGRESSION_TOLERANCE, Comparison, compare
+from testbots_dagster.resources import ResultsStoreResource
+from testbots_dagster.results_store import Baseline, ResultsStore
+
+__all__ = [
+    "CHECK_NAMES",
+    "Outcome",
+    "build_checks",
+    "detects_vulnerability_outcome",
+    "regression_outcome",
+    "slo_outcome",
+    "validity_outcome",
+]
+
+CHECK_NAMES = ("slo", "validity", "regression", "detects_vulnerability")
+Severity = Literal["ERROR", "WARN"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    severity: Severity
+    description: str
+    metadata: dict[str, str | int | float] = field(default_factory=dict)
+
+
+def slo_outcome(report: RunReport) -> Outcome:
+    hard = [c for c in report.criteria if c.kind == "hard"]
+    failed = [c for c in hard if c.status == "fail"]
+    judged = [c for c in hard if c.status != "n/a"]
+    if failed:
+        text = "failed: " + "; ".join(f"{c.id} ({c.explanation})" for c in failed)
+    else:
+        text = f"all {len(judged)} judged hard criteria hold ({len(hard) - len(judged)} n/a)"
+    severity: Severity = "ERROR"
+    if report.switches:  # a mutation run is meant to break criteria; detects_vulnerability judges
+        severity = "WARN"
+        text += f" (mutation run with {', '.join(report.switches)}: see detects_vulnerability)"
+    return Outcome(
+        not failed,
+        severity,
+        text,
+        {"verdict": report.verdict, **_statuses(hard), "failed": len(failed)},
+    )
+
+
+def validity_outcome(report: RunReport) -> Outcome:
+    gates = [c for c in report.criteria if c.kind == "gate"]
+    failed = [c for c in gates if c.status == "fail"]
+    if failed:
+        text = "the experiment is not valid: " + "; ".join(
+            f"{c.id} ({c.explanation})" for c in failed
+        )
+    elif report.verdict == "INCONCLUSIVE":
+        text = "the runner judged the run inconclusive: " + (" ".join(report.notes) or "no note")
+    else:
+        text = f"all {len(gates)} validity gates held"
+    passed = not failed and report.verdict != "INCONCLUSIVE"
+    return Outcome(passed, "ERROR", text, {**_statuses(gates), "failed": len(failed)})
+
+
+def regression_outcome(report: RunReport, comparisons: list[Comparison]) -> Outcome:
+    if report.switches:
+        return Outcome(True, "WARN", "mutation run: not compared with the baseline")
+    compared = [c for c in comparisons if c.baseline is not None]
+    if not compared:
+        return Outcome(
+            True,
+            "WARN",
+            f"no baseline yet: no earlier PASS run of {report.scenario_id} at size "
+            f"{report.size} against {report.target}",
+            {"baseline_runs": 0},
+        )
+    worse = [c for c in compared if c.worse]
+    metadata: dict[str, str | int | float] = {
+        "baseline_runs": max(len(c.baseline.run_ids) for c in compared if c.baseline)
+    }
+    for c in compared:
+        assert c.baseline is not None
+        metadata[c.metric.label] = c.current
+        metadata[f"{c.metric.label}_baseline"] = c.baseline.median
+        if c.delta_pct is not None:
+            metadata[f"{c.metric.label}_delta_pct"] = round(c.delta_pct, 2)
+    limit = f"{REGRESSION_TOLERANCE:.0%}"
+    if worse:
+        text = f"worse than the baseline by more than {limit}: " + "; ".join(
+            f"{c.metric.label} {c.current:g} vs median {c.baseline.median:g}"
+            for c in worse
+            if c.baseline
+        )
+    else:
+        text = f"{len(compared)} metrics within {limit} of the baseline median"
+    return Outcome(not worse, "WARN", text, metadata)
+
+
+def detects_vulnerability_outcome(report: RunReport) -> Outcome:
+    if not report.switches:
+        return Outcome(True, "ERROR", "not a mutation run: no simnet switch was on")
+    metadata: dict[str, str | int | float] = {}
+    survived = []
+    for switch in report.switches:
+        naming = [c for c in report.criteria if switch in c.kills]
+        killers = [c.id for c in naming if c.status == "fail"]
+        if killers:
+            metadata[switch] = "killed by " + ", ".join(killers)
+        else:
+            survived.append(switch)
+            metadata[switch] = (
+                f"survived: {', '.join(c.id for c in naming)} held"
+                if naming
+                else "survived: no criterion names this switch in its kills"
+            )
+    if survived:
+        text = f"mutant survived: {', '.join(survived)} — the scenario missed a broken defence"
+    else:
+        text = f"every switch was detected ({', '.join(report.switches)})"
+    return Outcome(not survived, "ERROR", text, metadata)
+
+
+def _statuses(criteria: list[CriterionOutcome]) -> dict[str, str | int | float]:
+    return {c.id: c.status for c in criteria}
+
+
+# -- the Dagster checks ----------------------------------------------------------------------
+
+
+def build_checks(key: dg.AssetKey) -> list[dg.AssetChecksDefinition]:
+    """The four checks of one scenario asset."""
+
+    def check(
+        name: str,
+        blocking: bool,
+        description: str,
+        judge: Callable[[RunReport, ResultsStore], Outcome],
+    ) -> dg.AssetChecksDefinition:
+        @dg.asset_check(asset=key, name=name, blocking=blocking, description=description)
+        def _check(
+            context: dg.AssetCheckExecutionContext, results: ResultsStoreResource
+        ) -> dg.AssetCheckResult:
+            report = _checked_report(context, key, results.store)
+            return _result(judge(report, results.store))
+
+        return _check
+
+    return [
+        check("slo", True, "Every hard criterion of the scenario holds.", _slo),
+        check("validity", True, "Every validity gate held: the experiment was sound.", _validity),
+        check(
+            "regression",
+            False,
+            "Headline metrics within 20 % of the median of the last 7 passing runs "
+            "at the same size and target.",
+            _regression,
+        ),
+        check(
+            "detects_vulnerability",
+            True,
+            "On mutation runs: a criterion naming each simnet switch failed.",
+            _detects,
+        ),
+    ]
+
+
+def _slo(report: RunReport, _store: ResultsStore) -> Outcome:
+    return slo_outcome(report)
+
+
+def _validity(report: RunReport, _store: ResultsStore) -> Outcome:
+    return validity_outcome(report)
+
+
+def _detects(report: RunReport, _store: ResultsStore) -> Outcome:
+    return detects_vulnerability_outcome(report)
+
+
+def _regression(report: RunReport, store: ResultsStore) -> Outcome:
+    def baseline_of(metric: str) -> Baseline | None:
+        return store.baseline(
+            report.scenario_id,
+            size=report.size,
+            target=report.target,
+            metric=metric,
+            before_s=report.started_at_s,
+            exclude_run_id=report.run_id,
+        )
+
+    return regression_outcome(report, compare(report, baseline_of))
+
+
+def _checked_report(
+    context: dg.AssetCheckExecutionContext, key: dg.AssetKey, store: ResultsStore
+) -> RunReport:
+    """The report behind this run's materialization (or the latest, when only checks re-run)."""
+    records = context.instance.fetch_materializations(key, limit=20).records  # newest first
+    mine = next((r for r in records if r.run_id == context.run.run_id), None)
+    record = mine or (records[0] if records else None)
+    if record is None or record.asset_materialization is None:
+        raise dg.Failure(f"{key.to_user_string()} has no materialization to check yet")
+    run_id = record.asset_materialization.metadata.get("run_id")
+    if run_id is None:
+        raise dg.Failure(f"{key.to_user_string()}'s materialization names no testbots run_id")
+    return store.get(str(run_id.value))
+
+
+def _result(outcome: Outcome) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity[outcome.severity],
+        description=outcome.description,
+        metadata=outcome.metadata,
+    )

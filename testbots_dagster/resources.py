@@ -1,0 +1,103 @@
+"""The infrastructure a scenario run needs; the scenario itself comes in run config.
+
+- `TargetResource`: where the run goes: the embedded simnet (started and stopped per run, the
+  default) or the comma-separated node URLs of a real network.
+- `ResultsStoreResource`: the append-only results store; SQLite under TESTBOTS_HOME unless a
+  URL is given (`definitions.py` passes `EnvVar("TESTBOTS_RESULTS_URL")` when that is set, so a
+  Postgres password is read at run time and never lands in the run's config).
+- `LiveRunsResource`: the scenario runs alive between the ops of one Dagster run, and the event
+  loop they live on; its teardown closes whatever a failed or terminated run left open.
+"""
+
+# No `from __future__ import annotations`: Dagster reads these annotations at class creation.
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import dagster as dg
+from pydantic import Field, PrivateAttr
+
+from testbots_dagster._live_runs import LiveRuns
+from testbots_dagster.results_store import ResultsStore, default_url
+
+if TYPE_CHECKING:
+    from botruntime.runs.runner import ScenarioRun
+
+__all__ = ["LiveRunsResource", "ResultsStoreResource", "TargetResource", "testbots_home"]
+
+
+def testbots_home(explicit: str = "") -> Path:
+    """TESTBOTS_HOME: `explicit`, else $TESTBOTS_HOME, else ./.testbots (as the Makefile)."""
+    return Path(explicit or os.environ.get("TESTBOTS_HOME") or ".testbots").resolve()
+
+
+class TargetResource(dg.ConfigurableResource):
+    """The network under test."""
+
+    target: str = Field(
+        default="simnet",
+        description='"simnet": an embedded simnet started for the run and stopped after it; '
+        "or the comma-separated node URLs of a real network (its chain ids must match the "
+        "scenario's target, and simnet switches are refused there)",
+    )
+
+
+class ResultsStoreResource(dg.ConfigurableResource):
+    """The results store, opened for the length of a run (or a sensor tick)."""
+
+    url: str = Field(
+        default="",
+        description="SQLAlchemy URL of a shared store (e.g. postgresql+psycopg2://…); "
+        "empty: the SQLite file $TESTBOTS_HOME/results.sqlite",
+    )
+    home: str = Field(default="", description="TESTBOTS_HOME; empty: $TESTBOTS_HOME or ./.testbots")
+    _store: ResultsStore | None = PrivateAttr(default=None)
+
+    def resolved_url(self) -> str:
+        return self.url or default_url(testbots_home(self.home))
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._store = ResultsStore(self.resolved_url())
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> ResultsStore:
+        if self._store is None:  # used outside a run: open on first use
+            self._store = ResultsStore(self.resolved_url())
+        return self._store
+
+
+class LiveRunsResource(dg.ConfigurableResource):
+    """Scenario runs between ops, keyed by Dagster run id (needs the in-process executor)."""
+
+    home: str = Field(default="", description="TESTBOTS_HOME; empty: $TESTBOTS_HOME or ./.testbots")
+    stop_grace_s: float = Field(
+        default=2.0, description="after a termination, how long bots get to stop before cancel"
+    )
+    close_timeout_s: float = Field(
+        default=60.0, description="bound on closing one run (stopping its simnet and workers)"
+    )
+    _live: "LiveRuns[ScenarioRun] | None" = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._live = LiveRuns()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._live is not None:
+            self._live.shutdown(timeout_s=self.close_timeout_s)
+            self._live = None
+
+    @property
+    def runs(self) -> "LiveRuns[ScenarioRun]":
+        if self._live is None:
+            raise RuntimeError("LiveRunsResource is used outside a run: open it with a run")
+        return self._live
+
+    @property
+    def home_path(self) -> Path:
+        return testbots_home(self.home)
