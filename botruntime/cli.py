@@ -15,6 +15,7 @@ __all__ = ["main"]
 # name -> "module:attribute" of a click command
 _COMMANDS: dict[str, str] = {
     "run": "botruntime.commands.run:run",
+    "scenarios": "botruntime.commands.scenarios:scenarios",
     "simnet": "botruntime.commands.simnet:simnet",
 }
 

@@ -39,6 +39,8 @@ class ScenarioError(Exception):
     """A scenario file or id that cannot be used; the message says where and how to fix it."""
 
     def __init__(self, message: str, *, file: str = "", path: str = "", fix: str = "") -> None:
+        if fix and "Fix:" not in message:
+            message = f"{message}. Fix: {fix}"
         super().__init__(message)
         self.file = file
         self.path = path
@@ -65,11 +67,13 @@ class Problem:
     path: str
     message: str
     fix: str
+    detail: str = ""  # e.g. the expression with a caret under the column
 
     def render(self, file: str) -> str:
         where = f"{file}: {self.path}" if self.path else file
         fix = f" Fix: {self.fix}" if self.fix else ""
-        return f"{where}: {self.message}.{fix}"
+        detail = f"\n{self.detail}" if self.detail else ""
+        return f"{where}: {self.message}.{fix}{detail}"
 
 
 class ScenarioInvalid(ScenarioError):

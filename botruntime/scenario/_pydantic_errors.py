@@ -52,11 +52,19 @@ _TYPE_FIXES = {
 
 def problems_from(exc: ValidationError, document: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for error in errors:
+        if error["type"] == "too_short" and _inner_error(error, errors):
+            continue  # "0 items after validation" only echoes the items' own errors
         for problem in _translate(error, document):
             if problem not in problems:
                 problems.append(problem)
     return problems[:_MAX_PROBLEMS]
+
+
+def _inner_error(error: ErrorDetails, errors: list[ErrorDetails]) -> bool:
+    loc = tuple(error["loc"])
+    return any(len(other["loc"]) > len(loc) and other["loc"][: len(loc)] == loc for other in errors)
 
 
 def _translate(error: ErrorDetails, document: dict[str, Any]) -> list[Problem]:
@@ -78,7 +86,8 @@ def _translate(error: ErrorDetails, document: dict[str, Any]) -> list[Problem]:
         fix = "set kind to one of: constant, ramping, poisson, trace, closed"
         return [Problem(path, "unknown or missing load kind", fix)]
     if kind == "string_pattern_mismatch":
-        return [Problem(path, f"{_shown(node)} is not a valid name here", _pattern_fix(loc))]
+        shown = _shown(loc[-2] if loc[-1:] == ("[key]",) else node)
+        return [Problem(path, f"{shown} is not a valid name here", _pattern_fix(loc))]
     message = f"{error['msg'][:1].lower()}{error['msg'][1:]} (got {_shown(error.get('input'))})"
     fix = _TYPE_FIXES.get(kind, "see an example: testbots scenarios show transfer_baseline")
     return [Problem(path, message, fix)]
@@ -119,8 +128,8 @@ def _expression_problem(
     _, owner = _document_path(document, loc[:-1])
     ident = owner.get("id") if isinstance(owner, dict) else None
     named = f"criterion {ident!r}: " if isinstance(ident, str) else ""
-    pointer = f"\n    {exc.expr}\n    {' ' * (exc.column - 1)}^" if exc.expr else ""
-    return Problem(path, f"{named}column {exc.column}: {exc.reason}{pointer}\n", exc.fix)
+    pointer = f"    {exc.expr}\n    {' ' * (exc.column - 1)}^" if exc.expr else ""
+    return Problem(path, f"{named}column {exc.column}: {exc.reason}", exc.fix, pointer)
 
 
 def _pattern_fix(loc: tuple[int | str, ...]) -> str:

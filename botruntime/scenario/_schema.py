@@ -62,7 +62,7 @@ def _known_switch(name: str) -> str:
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise FieldProblem(
             f"{name!r} is not a vulnerable-mode switch",
-            f"{hint}name a switch from SCENARIOS.md §8 (testbots scenarios show lists them)",
+            f"{hint}name a switch of the vulnerable-mode registry (SCENARIOS.md §8)",
         )
     return name
 
