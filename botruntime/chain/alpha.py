@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Final, Protocol
 
-from botruntime.chain._core import BroadcastMode, ChainApi, HttpChainClient
+from botruntime.chain._api import BroadcastMode, ChainApi
+from botruntime.chain._core import HttpChainClient
 from botruntime.identity import ALPHA_HRP
 
 __all__ = ["AX", "SAX", "AlphaClient", "BroadcastMode", "HttpAlphaClient"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Final, Protocol
 
-from botruntime.chain._core import BroadcastMode, ChainApi, HttpChainClient
+from botruntime.chain._api import BroadcastMode, ChainApi
+from botruntime.chain._core import HttpChainClient
 from botruntime.identity import DELTA_HRP
 
 __all__ = ["BAX", "DX", "BroadcastMode", "DeltaClient", "HttpDeltaClient"]

@@ -1,0 +1,98 @@
+"""The interface every chain client offers: behaviours depend on it, never on HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Literal, Protocol
+
+from botruntime.chain.models import (
+    Account,
+    Block,
+    FaucetResult,
+    Health,
+    MempoolStats,
+    Params,
+    Simulation,
+    Status,
+    SubmitResult,
+    TxStatus,
+)
+from botruntime.chain.tx import JsonValue, Msg, SignedTx
+from botruntime.identity import Identity
+
+__all__ = ["BroadcastMode", "ChainApi"]
+
+BroadcastMode = Literal["sync", "async", "commit"]
+
+
+class ChainApi(Protocol):
+    """The core calls every chain client offers; behaviours depend on this, never on HTTP."""
+
+    hrp: ClassVar[str]
+    native_denom: ClassVar[str]
+
+    @property
+    def seen_height(self) -> int: ...
+    async def resolve_chain_id(self) -> str: ...
+    async def status(self, *, min_height: int | None = None) -> Status: ...
+    async def health(self) -> Health: ...
+    async def params(self) -> Params: ...
+    async def account(self, address: str, *, min_height: int | None = None) -> Account: ...
+    async def balances(self, address: str, *, min_height: int | None = None) -> dict[str, int]: ...
+    async def broadcast(self, tx: SignedTx, mode: BroadcastMode = "sync") -> SubmitResult: ...
+    async def broadcast_bytes(self, body: bytes) -> SubmitResult: ...
+    async def simulate(self, tx: SignedTx) -> Simulation: ...
+    async def get_tx(self, tx_hash: str, *, min_height: int | None = None) -> TxStatus: ...
+    async def wait_for_tx(
+        self, tx_hash: str, *, timeout_s: float = 30.0, poll_s: float = 0.2
+    ) -> TxStatus: ...
+    async def latest_block(self) -> Block: ...
+    async def block(self, height: int) -> Block: ...
+    async def block_txs(self, height: int) -> list[JsonValue]: ...
+    async def mempool_stats(self) -> MempoolStats: ...
+    async def faucet(self, address: str, amount: int, denom: str | None = None) -> FaucetResult: ...
+    def sign(
+        self,
+        signer: Identity,
+        msgs: Sequence[Msg],
+        *,
+        nonce: int,
+        fee: int,
+        memo: str = "",
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
+    ) -> SignedTx: ...
+    def sign_send(
+        self,
+        signer: Identity,
+        *,
+        to: str,
+        amount: int,
+        nonce: int,
+        fee: int,
+        denom: str | None = None,
+        memo: str = "",
+    ) -> SignedTx: ...
+    async def multisend(
+        self,
+        signer: Identity,
+        outputs: Sequence[tuple[str, str, int]],
+        *,
+        nonce: int,
+        fee: int,
+        memo: str = "",
+        mode: BroadcastMode = "sync",
+    ) -> SubmitResult: ...
+    async def send(
+        self,
+        signer: Identity,
+        *,
+        to: str,
+        amount: int,
+        nonce: int,
+        fee: int,
+        denom: str | None = None,
+        memo: str = "",
+        mode: BroadcastMode = "sync",
+    ) -> SubmitResult: ...
+    async def close(self) -> None: ...
