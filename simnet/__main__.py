@@ -1,0 +1,77 @@
+"""`python -m simnet`: serve Alpha and Delta on loopback (PROTOCOL.md, "Ports and start-up")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+import uvloop
+
+from simnet._network import Network
+from simnet._params import Params
+from simnet._runtime import Runtime, print_line
+from simnet._vuln import SWITCHES
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simnet", description="testbots' reference network (Alpha and Delta) on loopback"
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=26600,
+        help="Alpha node i on port-base+i, Delta on port-base+50+i; 0 = free ports",
+    )
+    parser.add_argument("--nodes", type=int, default=4, help="logical nodes per chain")
+    parser.add_argument("--block-time", type=float, default=1.0, help="seconds per block")
+    parser.add_argument("--seed", default="simnet", help="deterministic genesis")
+    parser.add_argument(
+        "--vuln",
+        nargs="*",
+        default=[],
+        choices=sorted(SWITCHES),
+        metavar="NAME",
+        help=f"vulnerable-mode switches: {', '.join(sorted(SWITCHES))}",
+    )
+    parser.add_argument(
+        "--chain-suffix", type=int, default=1, help="alpha-simnet-N, delta-simnet-N"
+    )
+    parser.add_argument("--max-block-txs", type=int, default=500, help="txs per block at most")
+    return parser
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    params = Params(
+        nodes=args.nodes, block_time_s=args.block_time, max_block_txs=args.max_block_txs
+    )
+    network = Network(params, args.seed, args.vuln, args.chain_suffix)
+    runtime = Runtime(network, args.port_base)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.run(stop, print_line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.port_base != 0 and not 1024 <= args.port_base <= 65535 - 50 - args.nodes:
+        print(f"--port-base is 0 or 1024 .. {65535 - 50 - args.nodes}", file=sys.stderr)
+        return 2
+    try:
+        Params(nodes=args.nodes, block_time_s=args.block_time)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The stateless checks of `POST /txs`: decoding, chain id, size, signature, denoms, dust, fee.
+
+`TxDecoder.decode` turns the wire JSON of one tx into an `Entry` or raises `Rejected` with the
+protocol code. It keeps two caches: pubkey -> address (bech32 encoding costs more than a
+signature check) and pubkey -> VerifyKey. What depends on chain state (nonce, balance,
+duplicates, mempool room) is checked by the chain when the entry is admitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Final
+
+import orjson
+from nacl.exceptions import CryptoError
+from nacl.signing import VerifyKey
+
+from botruntime.chain.tx import (
+    JsonValue,
+    SignedTx,
+    TxError,
+    TxTooLarge,
+    canonical_json,
+    decode_tx,
+)
+from botruntime.identity import address_from_pubkey, parse_address
+from simnet._entry import Entry, Transfer
+from simnet._errors import Rejected, from_tx_error
+from simnet._lenient import normalize
+from simnet._params import ChainSpec, Params
+from simnet._vuln import Vulns
+
+__all__ = ["TxDecoder", "canonical_bytes"]
+
+_CACHE_LIMIT: Final = 1_000_000
+
+
+def canonical_bytes(value: JsonValue) -> bytes:
+    """PROTOCOL.md's canonical JSON; orjson gives the same bytes ~10x faster on wire values."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # ints beyond 64 bits, lenient floats
+        return canonical_json(value)
+
+
+class TxDecoder:
+    """Stateless admission for one chain; `other` is the chain a replay might come from."""
+
+    def __init__(self, spec: ChainSpec, other: ChainSpec, params: Params, vulns: Vulns) -> None:
+        self.spec = spec
+        self.other = other
+        self.params = params
+        self.vulns = vulns
+        self._addresses: dict[tuple[bytes, str], str] = {}
+        self._keys: dict[bytes, VerifyKey] = {}
+
+    def decode(self, raw: object) -> Entry:
+        vulns = self.vulns
+        overrides: dict[str, int] = {}
+        signed_raw = raw
+        if vulns.on("lenient_decode"):
+            raw, overrides = normalize(raw)
+        tx = self._decode(raw)
+        body = tx.body
+        assert isinstance(raw, dict)
+        raw_body = signed_raw["body"] if isinstance(signed_raw, dict) else raw["body"]
+        unsigned_chain = vulns.on("chain_id_unsigned")
+        if body.chain_id != self.spec.chain_id and not (
+            unsigned_chain and body.chain_id == self.other.chain_id
+        ):
+            raise Rejected(
+                "wrong_chain",
+                f"body.chain_id is {body.chain_id!r}; this node serves {self.spec.chain_id!r}",
+                {"expected": self.spec.chain_id, "got": body.chain_id},
+            )
+        transfers = self._transfers(tx, overrides, unsigned_chain)
+        sender = self._local_address(body.sender, "body.sender", unsigned_chain)
+        whole = _whole_bytes(raw_body, raw)
+        size = len(whole)
+        if size > self.params.max_tx_bytes and not vulns.on("no_size_limits"):
+            raise Rejected(
+                "tx_too_large",
+                f"the tx is {size} bytes in canonical JSON; the limit is "
+                f"{self.params.max_tx_bytes}",
+                {"size": size, "limit": self.params.max_tx_bytes},
+            )
+        self._verify(tx, raw_body, sender, unsigned_chain)
+        self._check_amounts(transfers)
+        min_fee = self.params.min_fee_base + self.params.min_fee_per_byte * size
+        if body.fee < min_fee:
+            raise Rejected(
+                "insufficient_fee",
+                f"body.fee {body.fee} is below the minimum {min_fee} for a {size}-byte tx "
+                f"({self.params.min_fee_base} + {self.params.min_fee_per_byte}/byte)",
+                {"min_fee": str(min_fee), "size": size},
+            )
+        canonical_hash = hashlib.sha256(whole).hexdigest().upper()
+        tx_hash = canonical_hash
+        if vulns.on("noncanonical_hash"):
+            tx_hash = hashlib.sha256(orjson.dumps(signed_raw)).hexdigest().upper()
+        wire: dict[str, JsonValue] = raw
+        return Entry(
+            hash=tx_hash,
+            canonical_hash=canonical_hash,
+            wire=wire,
+            sender=sender,
+            pubkey=tx.pubkey,
+            nonce=body.nonce,
+            fee=body.fee,
+            size=size,
+            transfers=transfers,
+            timeout_height=body.timeout_height,
+            client_tx_id=body.client_tx_id,
+        )
+
+    # ---- the steps -----------------------------------------------------------------------------
+
+    def _decode(self, raw: object) -> SignedTx:
+        try:
+            return decode_tx(raw)
+        except TxTooLarge as exc:
+            if not self.vulns.on("no_size_limits") or not isinstance(raw, dict):
+                raise from_tx_error(exc) from None
+            body = raw.get("body")
+            assert isinstance(body, dict)  # the memo check runs after the body is an object
+            tx = decode_tx({**raw, "body": {**body, "memo": ""}})
+            tx.body = type(tx.body)(**{**_fields(tx.body), "memo": body["memo"]})
+            return tx
+        except TxError as exc:
+            raise from_tx_error(exc) from None
+
+    def _local_address(self, address: str, path: str, unsigned_chain: bool) -> str:
+        hrp = self.spec.hrp
+        if address.startswith(hrp + "1"):
+            return address
+        parsed = parse_address(address)  # valid: decode_tx checked it
+        if unsigned_chain and parsed.hrp == self.other.hrp:
+            return parsed.encode(hrp)
+        raise Rejected(
+            "invalid_address",
+            f"{path}: {address} is not an address of {self.spec.chain_id}; "
+            f"expected the prefix '{hrp}1'",
+            {"path": path, "expected_prefix": hrp},
+        )
+
+    def _transfers(
+        self, tx: SignedTx, overrides: dict[str, int], unsigned_chain: bool
+    ) -> tuple[Transfer, ...]:
+        out: list[Transfer] = []
+        for i, msg in enumerate(tx.body.msgs):
+            path = f"body.msgs[{i}]"
+            if msg["type"] == "bank.send":
+                outputs: list[tuple[str, JsonValue]] = [(path, msg)]
+            else:
+                listed = msg["outputs"]
+                assert isinstance(listed, list)
+                outputs = [(f"{path}.outputs[{j}]", o) for j, o in enumerate(listed)]
+            for where, output in outputs:
+                assert isinstance(output, dict)
+                to, denom, amount = output["to"], output["denom"], output["amount"]
+                assert isinstance(to, str) and isinstance(denom, str) and isinstance(amount, str)
+                to = self._local_address(to, f"{where}.to", unsigned_chain)
+                value = overrides.get(f"{where}.amount", int(amount))
+                out.append((to, denom, value))
+        return tuple(out)
+
+    def _check_amounts(self, transfers: tuple[Transfer, ...]) -> None:
+        dust = 0 if self.vulns.on("free_dust_accounts") else self.params.dust_limit
+        for i, (_, denom, amount) in enumerate(transfers):
+            if denom not in self.spec.denoms:
+                raise Rejected(
+                    "unknown_denom",
+                    f"output {i}: {denom} does not exist on {self.spec.chain_id}; "
+                    f"one of {sorted(self.spec.denoms)}",
+                    {"denom": denom, "allowed": sorted(self.spec.denoms)},  # type: ignore[dict-item]
+                )
+            if 0 <= amount < dust:
+                raise Rejected(
+                    "below_dust_limit",
+                    f"output {i}: {amount} {denom} is below the dust limit of {dust} base units",
+                    {"amount": str(amount), "dust_limit": str(dust)},
+                )
+
+    def _verify(self, tx: SignedTx, raw_body: object, sender: str, unsigned_chain: bool) -> None:
+        pubkey = tx.pubkey
+        if self._address(pubkey, self.spec.hrp) != sender:
+            raise Rejected(
+                "bad_signature",
+                f"body.sender {tx.body.sender} is not the '{self.spec.hrp}' address of pubkey",
+                {"path": "body.sender"},
+            )
+        key = self._keys.get(pubkey)
+        if key is None:
+            if len(self._keys) > _CACHE_LIMIT:
+                self._keys.clear()
+            key = self._keys[pubkey] = VerifyKey(pubkey)
+        candidates = [raw_body]
+        if unsigned_chain:  # the sign-doc as if it did not bind chain id and prefix
+            candidates.append(_translate(raw_body, self.spec, self.other))
+            candidates.append(_translate(raw_body, self.other, self.spec))
+        for candidate in candidates:
+            try:
+                key.verify(canonical_bytes(candidate), tx.signature)  # type: ignore[arg-type]
+                return
+            except CryptoError:
+                continue
+        raise Rejected(
+            "bad_signature",
+            "the signature does not verify over the canonical JSON of body "
+            "(sign exactly the body you send, sorted keys, no spaces)",
+            {"path": "signature"},
+        )
+
+    def _address(self, pubkey: bytes, hrp: str) -> str:
+        key = (pubkey, hrp)
+        address = self._addresses.get(key)
+        if address is None:
+            if len(self._addresses) > _CACHE_LIMIT:
+                self._addresses.clear()
+            address = self._addresses[key] = address_from_pubkey(pubkey, hrp)
+        return address
+
+
+def _whole_bytes(raw_body: object, raw: dict[str, object]) -> bytes:
+    """Canonical JSON of {body, pubkey, signature}; base64 needs no escaping, keys sort so."""
+    return b"".join(
+        (
+            b'{"body":',
+            canonical_bytes(raw_body),  # type: ignore[arg-type]
+            b',"pubkey":"',
+            str(raw["pubkey"]).encode(),
+            b'","signature":"',
+            str(raw["signature"]).encode(),
+            b'"}',
+        )
+    )
+
+
+def _fields(body: object) -> dict[str, object]:
+    return {name: getattr(body, name) for name in body.__slots__}  # type: ignore[attr-defined]
+
+
+def _translate(value: object, src: ChainSpec, dst: ChainSpec) -> JsonValue:
+    """`value` with src's chain id and address prefix swapped for dst's (cross-chain replay)."""
+    if isinstance(value, dict):
+        return {k: _translate(v, src, dst) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_translate(v, src, dst) for v in value]
+    if isinstance(value, str):
+        if value == src.chain_id:
+            return dst.chain_id
+        if value.startswith(src.hrp + "1"):
+            try:
+                return parse_address(value, src.hrp).encode(dst.hrp)
+            except ValueError:
+                return value
+    return value  # type: ignore[return-value]

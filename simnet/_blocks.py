@@ -1,0 +1,91 @@
+"""Blocks: height, time, hash links, the txs they carry and the tx index."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+from botruntime.chain.tx import JsonValue
+
+__all__ = ["Block", "TxRecord", "block_hash", "rfc3339"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    height: int
+    time_us: int
+    hash: str
+    prev_hash: str
+    txs: tuple[str, ...]
+    bodies: tuple[dict[str, JsonValue], ...]  # the wire txs, same order as `txs`
+    proposer: str
+    size: int
+
+    def to_wire(self) -> dict[str, JsonValue]:
+        return {
+            "height": self.height,
+            "time": rfc3339(self.time_us),
+            "hash": self.hash,
+            "prev_hash": self.prev_hash,
+            "txs": list(self.txs),
+        }
+
+    def export(self) -> dict[str, JsonValue]:
+        return {
+            "height": self.height,
+            "time_us": self.time_us,
+            "hash": self.hash,
+            "prev_hash": self.prev_hash,
+            "txs": list(self.txs),
+            "bodies": list(self.bodies),
+            "proposer": self.proposer,
+            "size": self.size,
+        }
+
+    @classmethod
+    def from_export(cls, wire: dict[str, JsonValue]) -> Block:
+        txs, bodies = wire["txs"], wire["bodies"]
+        assert isinstance(txs, list) and isinstance(bodies, list)
+        return cls(
+            height=int(wire["height"]),  # type: ignore[arg-type]
+            time_us=int(wire["time_us"]),  # type: ignore[arg-type]
+            hash=str(wire["hash"]),
+            prev_hash=str(wire["prev_hash"]),
+            txs=tuple(str(t) for t in txs),
+            bodies=tuple(b for b in bodies if isinstance(b, dict)),
+            proposer=str(wire["proposer"]),
+            size=int(wire["size"]),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TxRecord:
+    """Where a committed tx sits, and under which hash."""
+
+    height: int
+    index: int
+    sender: str
+    nonce: int
+    canonical_hash: str
+
+
+def block_hash(
+    chain_id: str, height: int, time_us: int, prev_hash: str, txs: tuple[str, ...]
+) -> str:
+    header = {
+        "chain_id": chain_id,
+        "height": height,
+        "time_us": time_us,
+        "prev_hash": prev_hash,
+        "txs_hash": hashlib.sha256("".join(txs).encode()).hexdigest(),
+    }
+    return hashlib.sha256(orjson.dumps(header, option=orjson.OPT_SORT_KEYS)).hexdigest().upper()
+
+
+def rfc3339(time_us: int) -> str:
+    """`2025-11-25T15:25:00.123456Z`: UTC with microseconds."""
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=time_us)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

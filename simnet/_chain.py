@@ -1,0 +1,247 @@
+"""One chain (Alpha or Delta): ledger, nodes, blocks, tx index, and admission into a node.
+
+The chain is a synchronous state machine: `submit` admits a tx into one node's mempool,
+`deliver_gossip` copies admitted txs to the other nodes after the gossip delay, and
+`simnet._producer.produce_block` turns a proposer's mempool into the next block. Nothing here
+knows of HTTP or asyncio; the caller passes the time in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Iterable
+from typing import Final, Literal
+
+from botruntime.chain.tx import JsonValue
+from simnet._admission import TxDecoder
+from simnet._blocks import Block, TxRecord
+from simnet._entry import Entry
+from simnet._errors import Rejected, SimnetError
+from simnet._ledger import Ledger
+from simnet._mempool import Mempool
+from simnet._node import Node
+from simnet._params import ChainSpec, Params
+from simnet._vuln import Vulns
+
+__all__ = ["Chain", "TxStatus"]
+
+TxStatus = Literal["pending", "queued_future", "committed", "failed", "unknown"]
+_FAILED_KEPT: Final = 100_000
+_DROP_RATE: Final = 0.01
+
+
+class Chain:
+    def __init__(
+        self,
+        spec: ChainSpec,
+        other: ChainSpec,
+        params: Params,
+        vulns: Vulns,
+        seed: str,
+        genesis_time_us: int,
+    ) -> None:
+        self.spec = spec
+        self.params = params
+        self.vulns = vulns
+        self.seed = seed
+        self.rng = random.Random(f"{seed}/{spec.chain_id}")
+        self.decoder = TxDecoder(spec, other, params, vulns)
+        self.ledger = Ledger(params.history_blocks)
+        self.nodes = [
+            Node(i, f"v{i + 1}", Mempool(params, vulns), params.seen_cache_size)
+            for i in range(params.nodes)
+        ]
+        genesis_hash = hashlib.sha256(f"{seed}/{spec.chain_id}/genesis".encode()).hexdigest()
+        self.blocks: list[Block] = [
+            Block(0, genesis_time_us, genesis_hash.upper(), "", (), (), "genesis", 0)
+        ]
+        self.index: dict[str, TxRecord] = {}
+        self.committed_keys: set[tuple[str, int]] = set()  # (sender, nonce)
+        self.failed: OrderedDict[str, str] = OrderedDict()  # hash -> code
+        self.client_ids: dict[tuple[str, str], tuple[str, int]] = {}
+        self.gossip: deque[tuple[float, Entry, int]] = deque()
+        self.faucet_queue: list[tuple[str, str, str, int]] = []  # (hash, address, denom, amount)
+        self.faucet_drawn: dict[tuple[str, str], int] = {}
+        self.arrivals = 0
+        self.rejects: Counter[str] = Counter()
+        self.evictions: Counter[str] = Counter()
+        self.listeners: list[Callable[[Block], None]] = []
+        # what the last block charged and credited as fees (fees/conservation)
+        self.block_fees_charged = 0
+        self.block_fees_credited = 0
+
+    @property
+    def height(self) -> int:
+        return self.blocks[-1].height
+
+    @property
+    def latest(self) -> Block:
+        return self.blocks[-1]
+
+    def served_height(self, node: Node) -> int:
+        """The height a node answers at: behind by its lag, frozen while partitioned."""
+        height = self.height - node.lag_blocks
+        if node.partitioned:
+            height = min(height, node.frozen_height)
+        return max(height, 0)
+
+    # ---- admission -----------------------------------------------------------------------------
+
+    def submit(self, node: Node, raw_tx: object, now_s: float) -> tuple[Entry, TxStatus]:
+        """Check and admit one wire tx into `node`'s mempool; raise SimnetError on refusal."""
+        entry = self.decode(raw_tx)
+        return entry, self.admit(node, entry, now_s)
+
+    def decode(self, raw_tx: object) -> Entry:
+        """The stateless checks: the same answer whatever the chain state."""
+        try:
+            return self.decoder.decode(raw_tx)
+        except SimnetError as exc:
+            self.rejects[exc.code] += 1
+            raise
+
+    def admit(self, node: Node, entry: Entry, now_s: float) -> TxStatus:
+        """The stateful checks and the mempool; gossip follows after the delay."""
+        self.arrivals += 1
+        entry.arrival = self.arrivals
+        entry.received_height = self.height
+        entry.origin = node.index
+        try:
+            status, kept = self._admit(node, entry)
+        except SimnetError as exc:
+            self.rejects[exc.code] += 1
+            raise
+        if kept and not self.vulns.on("no_mempool_gossip"):
+            self.gossip.append((now_s + self.params.gossip_delay_s, entry, node.index))
+        return status
+
+    def _admit(self, node: Node, entry: Entry) -> tuple[TxStatus, bool]:
+        """Admit `entry` into `node`; return its status and whether the mempool kept it."""
+        tx_hash = entry.hash
+        if tx_hash in node.seen or tx_hash in node.mempool:
+            raise Rejected("duplicate_tx", f"tx {tx_hash} was already received", {"hash": tx_hash})
+        record = self.index.get(tx_hash)
+        if record is not None and not self.vulns.on("nonce_not_enforced"):
+            raise Rejected(
+                "duplicate_tx",
+                f"tx {tx_hash} is already committed at height {record.height}",
+                {"hash": tx_hash, "height": record.height},
+            )
+        height = self.height
+        if entry.client_tx_id is not None:
+            key = (entry.sender, entry.client_tx_id)
+            used = self.client_ids.get(key)
+            window = self.params.client_tx_id_window_blocks
+            if used is not None and used[0] != tx_hash and height - used[1] <= window:
+                raise Rejected(
+                    "duplicate_client_id",
+                    f"client_tx_id {entry.client_tx_id!r} was used by tx {used[0]} "
+                    f"at height {used[1]} (window {window} blocks)",
+                    {"hash": used[0], "height": used[1]},
+                )
+        if entry.timeout_height and entry.timeout_height <= height:
+            raise Rejected(
+                "deadline_exceeded",
+                f"body.timeout_height {entry.timeout_height} is not above the height {height}",
+                {"height": height},
+            )
+        ledger = self.ledger
+        mempool = node.mempool
+        placement, replaced = mempool.place(entry, ledger.nonce(entry.sender))
+        if placement == "ready":
+            self._check_funds(mempool, entry, replaced)
+        if self.vulns.on("mempool_drop") and self.rng.random() < _DROP_RATE:
+            node.remember(tx_hash)
+            return "pending", False  # answered ok, silently never kept
+        for evicted in mempool.insert(entry, placement, replaced, height):
+            if evicted is not entry:
+                self.fail(evicted.hash, "mempool_full" if evicted is not replaced else "bad_nonce")
+        node.remember(tx_hash)
+        if entry.client_tx_id is not None:
+            self.client_ids[(entry.sender, entry.client_tx_id)] = (tx_hash, height)
+        return ("pending" if placement == "ready" else "queued_future"), True
+
+    def creation_fees(self, entry: Entry) -> int:
+        """The account-creation fee for each recipient that does not exist yet."""
+        if self.vulns.on("free_dust_accounts"):
+            return 0
+        new = {to for to, _, _ in entry.transfers if not self.ledger.exists(to)}
+        return len(new) * self.params.account_creation_fee
+
+    def _check_funds(self, mempool: Mempool, entry: Entry, replaced: Entry | None) -> None:
+        native = self.spec.native
+        committed: dict[str, int] = {}
+        for other in mempool.ready_of(entry.sender):
+            if other is not replaced and other.nonce < entry.nonce:
+                for denom, amount in other.cost(native).items():
+                    committed[denom] = committed.get(denom, 0) + amount
+        for denom, needed in entry.cost(native, self.creation_fees(entry)).items():
+            available = self.ledger.balance(entry.sender, denom) - committed.get(denom, 0)
+            if needed > available:
+                raise Rejected(
+                    "insufficient_funds",
+                    f"{entry.sender} needs {needed} {denom} (fee, amounts and account "
+                    f"creation) but has {max(available, 0)} after its pending txs",
+                    {"denom": denom, "needed": str(needed), "available": str(max(available, 0))},
+                )
+
+    def fail(self, tx_hash: str, code: str) -> None:
+        """Remember why a tx left the mempools without committing (GET /txs/{hash})."""
+        self.failed[tx_hash] = code
+        self.evictions[code] += 1
+        if len(self.failed) > _FAILED_KEPT:
+            self.failed.popitem(last=False)
+
+    # ---- gossip --------------------------------------------------------------------------------
+
+    def deliver_gossip(self, now_s: float) -> int:
+        """Copy txs whose gossip delay has passed to every other live node; return how many."""
+        delivered = 0
+        gossip = self.gossip
+        while gossip and gossip[0][0] <= now_s:
+            _, entry, origin = gossip.popleft()
+            if not self.nodes[origin].live or entry.hash in self.index:
+                continue
+            for node in self.nodes:
+                if node.index == origin or not node.live or entry.hash in node.mempool:
+                    continue
+                try:
+                    self._admit(node, entry)
+                    delivered += 1
+                except SimnetError:
+                    continue
+        return delivered
+
+    def regossip(self, now_s: float) -> None:
+        """After a partition heals: every live node offers its mempool to the others."""
+        if self.vulns.on("no_mempool_gossip"):
+            return
+        for node in self.nodes:
+            if node.live:
+                for entry in node.mempool.entries.values():
+                    self.gossip.append((now_s, entry, node.index))
+
+    # ---- reads ---------------------------------------------------------------------------------
+
+    def tx_status(self, node: Node, tx_hash: str) -> tuple[TxStatus, dict[str, JsonValue]]:
+        record = self.index.get(tx_hash)
+        if record is not None and record.height <= self.served_height(node):
+            return "committed", {"height": record.height}
+        status = node.mempool.status(tx_hash)
+        if status is not None:
+            return status, {}
+        if record is not None or tx_hash in node.seen:
+            return "pending", {}
+        code = self.failed.get(tx_hash)
+        if code is not None:
+            return "failed", {"code": code}
+        return "unknown", {}
+
+    def block_at(self, height: int) -> Block | None:
+        return self.blocks[height] if 0 <= height < len(self.blocks) else None
+
+    def nodes_by_id(self, node_ids: Iterable[str]) -> list[Node]:
+        wanted = set(node_ids)
+        return [n for n in self.nodes if n.node_id in wanted]

@@ -1,0 +1,40 @@
+"""A transaction that passed the stateless checks: what mempools, blocks and the ledger hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botruntime.chain.tx import JsonValue
+
+__all__ = ["Entry", "Transfer"]
+
+Transfer = tuple[str, str, int]  # (to, denom, amount)
+
+
+@dataclass(slots=True, eq=False)
+class Entry:
+    hash: str
+    canonical_hash: str  # equals `hash` unless the noncanonical_hash switch is on
+    wire: dict[str, JsonValue]  # the tx as blocks show it
+    sender: str
+    pubkey: bytes
+    nonce: int
+    fee: int
+    size: int
+    transfers: tuple[Transfer, ...]
+    timeout_height: int = 0
+    client_tx_id: str | None = None
+    arrival: int = 0  # admission order on the chain: the tie-break after fee per byte
+    received_height: int = 0
+    origin: int = 0  # index of the node that admitted it first
+
+    @property
+    def fee_per_byte(self) -> float:
+        return self.fee / self.size
+
+    def cost(self, native: str, creation_fees: int = 0) -> dict[str, int]:
+        """What the sender pays per denom: fee and creation fees in native, plus every amount."""
+        total = {native: self.fee + creation_fees}
+        for _, denom, amount in self.transfers:
+            total[denom] = total.get(denom, 0) + amount
+        return total

@@ -1,0 +1,138 @@
+"""The ASGI layer in front of a node's routes: faults, admission, limits, heights.
+
+In order, for every request but the control plane (`/simnet/*`, which must keep working while a
+node is faulty): a paused node holds the request; injected latency; an injected status or error
+rate; the admission queue (503 + Retry-After); per-client token buckets (429 + Retry-After);
+`X-Min-Height` on reads (409 height_not_reached). Every answer carries `X-Height`, except from
+a lagging node under the `stale_reads` switch, which also ignores X-Min-Height.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from simnet._errors import Rejected, SimnetError, Throttled, Unavailable
+from simnet._http import error_response
+from simnet._network import Network
+from simnet._ratelimit import TokenBuckets
+
+__all__ = ["NodeGate"]
+
+_PAUSE_POLL_S: Final = 0.05
+_PAUSE_MAX_S: Final = 60.0
+
+
+class NodeGate:
+    def __init__(self, app: ASGIApp, network: Network, chain_name: str, node_index: int) -> None:
+        self.app = app
+        self.network = network
+        self.chain_name = chain_name
+        self.node_index = node_index
+        params = network.params
+        self.reads = TokenBuckets(params.reads_per_s, params.reads_burst)
+        self.txs = TokenBuckets(params.txs_per_s, params.txs_burst)
+        self.inflight = 0
+        self.requests = 0
+        self._rng = random.Random(f"{network.seed}/{chain_name}/{node_index}/faults")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.requests += 1
+        chain = self.network.chains[self.chain_name]
+        node = chain.nodes[self.node_index]
+        vulns = self.network.vulns
+        stale = node.lag_blocks > 0 and vulns.on("stale_reads")
+
+        async def send_with_height(message: Message) -> None:
+            if message["type"] == "http.response.start" and not stale:
+                height = str(chain.served_height(node)).encode()
+                message["headers"] = [*message.get("headers", []), (b"x-height", height)]
+            await send(message)
+
+        if scope["path"].startswith("/simnet"):
+            await self.app(scope, receive, send_with_height)
+            return
+        try:
+            await self._admit(scope, stale)
+        except SimnetError as exc:
+            await error_response(exc)(scope, receive, send_with_height)
+            return
+        self.inflight += 1
+        try:
+            await self.app(scope, receive, send_with_height)
+        finally:
+            self.inflight -= 1
+
+    async def _admit(self, scope: Scope, stale: bool) -> None:
+        network = self.network
+        chain = network.chains[self.chain_name]
+        node = chain.nodes[self.node_index]
+        waited = 0.0
+        while node.paused and waited < _PAUSE_MAX_S:
+            await asyncio.sleep(_PAUSE_POLL_S)
+            waited += _PAUSE_POLL_S
+        if node.paused:
+            raise Unavailable(f"node {node.node_id} is paused", retry_after_s=5.0)
+        faults = node.faults
+        if faults.latency_ms > 0:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if faults.status is not None:
+            if faults.status == 503:
+                raise Unavailable(f"node {node.node_id}: injected 503", retry_after_s=1.0)
+            raise _Injected(faults.status)
+        if faults.error_rate > 0 and self._rng.random() < faults.error_rate:
+            raise Unavailable(f"node {node.node_id}: injected error", retry_after_s=1.0)
+        vulns = network.vulns
+        if self.inflight >= network.params.admission_queue and not vulns.on("no_load_shedding"):
+            raise Unavailable(
+                f"node {node.node_id} has {self.inflight} requests in flight; retry later",
+                retry_after_s=1.0,
+            )
+        headers = dict(scope["headers"])
+        if not vulns.on("no_rate_limit"):
+            client = headers.get(b"x-client-id", b"").decode("latin-1") or _peer(scope)
+            is_tx = scope["method"] == "POST" and scope["path"] == "/txs"
+            wait_s = (self.txs if is_tx else self.reads).take(client, network.clock())
+            if wait_s > 0:
+                kind = "tx" if is_tx else "read"
+                raise Throttled(
+                    "rate_limited",
+                    f"client {client!r} is over its {kind} quota on node {node.node_id}",
+                    {"client": client, "kind": kind},
+                    retry_after_s=wait_s,
+                )
+        min_height = headers.get(b"x-min-height")
+        if min_height is not None and scope["method"] == "GET" and not stale:
+            text = min_height.decode("latin-1")
+            if not (text.isascii() and text.isdigit() and len(text) < 19):
+                raise Rejected("malformed", f"X-Min-Height is a height, got {text!r}")
+            served = chain.served_height(node)
+            if served < int(text):
+                raise Rejected(
+                    "height_not_reached",
+                    f"node {node.node_id} is at height {served}, below X-Min-Height {text}",
+                    {"height": served, "min_height": int(text)},
+                )
+
+
+class _Injected(SimnetError):
+    """An injected status other than 503 (the fault `status`)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__("unavailable", f"injected status {status}")
+        self._status = status
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+
+def _peer(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}" if client else "unknown"

@@ -1,0 +1,83 @@
+"""HTTP vocabulary shared by the routes: orjson answers, the error answer, body and path parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from botruntime.chain.tx import JsonValue
+from simnet._errors import Rejected, SimnetError
+
+__all__ = [
+    "JSON",
+    "error_response",
+    "json_body",
+    "json_object",
+    "json_response",
+    "path_int",
+    "query_int",
+]
+
+JSON: Final = "application/json"
+
+
+def json_response(
+    content: object, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(content), status, headers, media_type=JSON)
+
+
+def error_response(exc: SimnetError) -> Response:
+    headers = {}
+    if exc.retry_after_s is not None:
+        headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
+    return json_response(exc.to_wire(), exc.status, headers)
+
+
+async def json_body(request: Request, limit: int | None) -> Any:
+    """The request's JSON, or Rejected: too large (tx_too_large) or not JSON (malformed)."""
+    declared = request.headers.get("content-length")
+    if limit is not None and declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Rejected("tx_too_large", f"the body is {declared} bytes; the limit is {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise Rejected("tx_too_large", f"the body is over {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise Rejected("malformed", f"the body is not JSON: {exc}") from None
+
+
+def json_object(value: object, allowed: frozenset[str], what: str) -> dict[str, JsonValue]:
+    if not isinstance(value, dict):
+        raise Rejected("malformed", f"{what} is a JSON object")
+    extra = sorted(set(value) - allowed)
+    if extra:
+        raise Rejected(
+            "unknown_field", f"{what}: unknown field {extra[0]!r}; allowed: {sorted(allowed)}"
+        )
+    return value
+
+
+def path_int(request: Request, name: str) -> int:
+    text = request.path_params[name]
+    if not (isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 19):
+        raise Rejected("malformed", f"{name} is a non-negative integer, got {text!r}")
+    return int(text)
+
+
+def query_int(request: Request, name: str, default: int, maximum: int) -> int:
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        raise Rejected("malformed", f"?{name}= is a non-negative integer, got {text!r}")
+    return min(int(text), maximum)

@@ -1,0 +1,293 @@
+"""One node's mempool: per-sender nonce queues, a future-nonce window, caps and eviction.
+
+Per sender, `ready` holds the nonces that can execute in order from the account's next nonce,
+`future` the ones beyond a gap (at most `future_window` ahead). Blocks take ready txs by fee
+per byte, then arrival; when the pool is full the lowest fee per byte goes first (with the
+same sender's later nonces, which could not execute without it). Every method is synchronous
+and knows nothing of HTTP or of other nodes.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from simnet._entry import Entry
+from simnet._errors import Rejected, Throttled
+from simnet._params import Params
+from simnet._vuln import Vulns
+
+__all__ = ["Mempool", "Placement", "SenderQueue"]
+
+Placement = Literal["ready", "future"]
+
+
+class SenderQueue:
+    __slots__ = ("future", "ready")
+
+    def __init__(self) -> None:
+        self.ready: dict[int, Entry] = {}
+        self.future: dict[int, Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self.ready) + len(self.future)
+
+
+class Mempool:
+    def __init__(self, params: Params, vulns: Vulns) -> None:
+        self.params = params
+        self.vulns = vulns
+        self.entries: dict[str, Entry] = {}  # insertion order = admission order on this node
+        self.heights: dict[str, int] = {}  # hash -> height at which this node took it
+        self.senders: dict[str, SenderQueue] = {}
+        self.bytes = 0
+        self._low: list[tuple[float, int, str]] = []  # (fee/byte, -arrival, hash), lazy
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, tx_hash: str) -> bool:
+        return tx_hash in self.entries
+
+    def status(self, tx_hash: str) -> Literal["pending", "queued_future"] | None:
+        entry = self.entries.get(tx_hash)
+        if entry is None:
+            return None
+        queue = self.senders[entry.sender]
+        return "pending" if queue.ready.get(entry.nonce) is entry else "queued_future"
+
+    def next_nonce(self, sender: str, account_nonce: int) -> int:
+        queue = self.senders.get(sender)
+        return account_nonce + (len(queue.ready) if queue else 0)
+
+    def ready_of(self, sender: str) -> list[Entry]:
+        queue = self.senders.get(sender)
+        return [] if queue is None else list(queue.ready.values())
+
+    # ---- admission -----------------------------------------------------------------------------
+
+    def place(self, entry: Entry, account_nonce: int) -> tuple[Placement, Entry | None]:
+        """Where `entry` goes and which pending tx it replaces; raise if its nonce has no room."""
+        vulns = self.vulns
+        queue = self.senders.get(entry.sender) or SenderQueue()
+        nonce = entry.nonce
+        if vulns.on("nonce_not_enforced"):
+            return "ready", self._replaces(queue.ready.get(nonce), entry, account_nonce)
+        if nonce < account_nonce:
+            raise Rejected(
+                "bad_nonce",
+                f"nonce {nonce} is already used; the account's next nonce is {account_nonce}",
+                {"expected": account_nonce},
+            )
+        next_free = account_nonce + len(queue.ready)
+        if nonce < next_free:
+            return "ready", self._replaces(queue.ready[nonce], entry, next_free)
+        if nonce in queue.future:
+            return "future", self._replaces(queue.future[nonce], entry, next_free)
+        unbounded = vulns.on("mempool_unbounded_fifo")
+        if len(queue) >= self.params.max_pending_per_sender and not unbounded:
+            raise Throttled(
+                "sender_quota",
+                f"{entry.sender} already has {len(queue)} txs pending on this node "
+                f"(limit {self.params.max_pending_per_sender}); wait for some to commit",
+                {"pending": len(queue), "limit": self.params.max_pending_per_sender},
+                retry_after_s=self.params.block_time_s,
+            )
+        if vulns.on("one_pending_per_sender") and nonce != account_nonce:
+            raise Rejected(
+                "bad_nonce",
+                f"nonce {nonce}: only the account's next nonce {account_nonce} is accepted",
+                {"expected": account_nonce},
+            )
+        if nonce == next_free:
+            return "ready", None
+        window = self.params.future_window
+        if nonce - next_free > window and not vulns.on("future_queue_unbounded"):
+            raise Rejected(
+                "bad_nonce",
+                f"nonce {nonce} is more than {window} ahead of the next nonce {next_free}",
+                {"expected": next_free, "future_window": window},
+            )
+        return "future", None
+
+    def _replaces(self, old: Entry | None, new: Entry, expected: int) -> Entry | None:
+        if old is None:
+            return None
+        if old.hash == new.hash:
+            raise Rejected("duplicate_tx", f"tx {new.hash} is already pending", {"hash": new.hash})
+        bump = self.params.replace_fee_bump_pct
+        needed = old.fee + old.fee * bump // 100 + 1
+        if new.fee < needed:
+            raise Rejected(
+                "bad_nonce",
+                f"nonce {new.nonce} is taken by pending tx {old.hash}; send nonce {expected}, "
+                f"or replace it with a fee of at least {needed} (+{bump} %)",
+                {"expected": expected, "pending": old.hash, "replace_min_fee": str(needed)},
+            )
+        return old
+
+    def insert(
+        self, entry: Entry, placement: Placement, replaced: Entry | None, height: int
+    ) -> list[Entry]:
+        """Store `entry`; return what was evicted to make room (raise mempool_full if nothing)."""
+        evicted: list[Entry] = []
+        if replaced is not None:
+            evicted += self.remove(replaced.hash)
+        if not self.vulns.on("mempool_unbounded_fifo"):
+            evicted += self._make_room(entry)
+        queue = self.senders.get(entry.sender)
+        if queue is None:
+            queue = self.senders[entry.sender] = SenderQueue()
+        (queue.ready if placement == "ready" else queue.future)[entry.nonce] = entry
+        self.entries[entry.hash] = entry
+        self.heights[entry.hash] = height
+        self.bytes += entry.size
+        heapq.heappush(self._low, (entry.fee_per_byte, -entry.arrival, entry.hash))
+        if placement == "ready":
+            self._promote(queue)
+        return evicted
+
+    def _make_room(self, entry: Entry) -> list[Entry]:
+        params = self.params
+        evicted: list[Entry] = []
+        while (
+            len(self.entries) >= params.mempool_max_txs
+            or self.bytes + entry.size > params.mempool_max_bytes
+        ):
+            victim = self._lowest()
+            if victim is None or victim.fee_per_byte >= entry.fee_per_byte:
+                raise Throttled(
+                    "mempool_full",
+                    f"the mempool is full ({len(self.entries)} txs, {self.bytes} bytes) and "
+                    f"this tx pays no more per byte than the cheapest pending one",
+                    {"min_fee_per_byte": victim.fee_per_byte if victim else 0.0},
+                    retry_after_s=params.block_time_s,
+                )
+            evicted += self.remove(victim.hash, with_successors=True)
+        return evicted
+
+    def _lowest(self) -> Entry | None:
+        low = self._low
+        if len(low) > 2 * len(self.entries) + 1_000:
+            self._low = low = [(e.fee_per_byte, -e.arrival, h) for h, e in self.entries.items()]
+            heapq.heapify(low)
+        while low:
+            entry = self.entries.get(low[0][2])
+            if entry is not None:
+                return entry
+            heapq.heappop(low)
+        return None
+
+    def _promote(self, queue: SenderQueue) -> None:
+        if self.vulns.on("no_gap_promotion") or not queue.future or not queue.ready:
+            return
+        nonce = max(queue.ready) + 1
+        while nonce in queue.future:
+            queue.ready[nonce] = queue.future.pop(nonce)
+            nonce += 1
+
+    # ---- removal -------------------------------------------------------------------------------
+
+    def remove(self, tx_hash: str, *, with_successors: bool = False) -> list[Entry]:
+        entry = self.entries.pop(tx_hash, None)
+        if entry is None:
+            return []
+        del self.heights[tx_hash]
+        self.bytes -= entry.size
+        removed = [entry]
+        queue = self.senders[entry.sender]
+        for pool in (queue.ready, queue.future):
+            if pool.get(entry.nonce) is entry:
+                del pool[entry.nonce]
+        if with_successors:
+            later = [
+                e for e in (*queue.ready.values(), *queue.future.values()) if e.nonce > entry.nonce
+            ]
+            for e in later:
+                removed += self.remove(e.hash)
+        if not queue:
+            del self.senders[entry.sender]
+        return removed
+
+    def recheck(self, sender: str, account_nonce: int) -> list[Entry]:
+        """After a block: drop nonces below the account's, promote futures the gap now reaches."""
+        queue = self.senders.get(sender)
+        if queue is None or self.vulns.on("nonce_not_enforced"):
+            return []
+        stale = [
+            e for e in (*queue.ready.values(), *queue.future.values()) if e.nonce < account_nonce
+        ]
+        for entry in stale:
+            self.remove(entry.hash)
+        queue = self.senders.get(sender)
+        if queue is None or self.vulns.on("no_gap_promotion"):
+            return stale
+        if queue.ready and min(queue.ready) != account_nonce:  # cannot happen; keep order sane
+            for nonce in sorted(queue.ready):
+                queue.future[nonce] = queue.ready.pop(nonce)
+        nonce = account_nonce + len(queue.ready)
+        while nonce in queue.future:
+            queue.ready[nonce] = queue.future.pop(nonce)
+            nonce += 1
+        return stale
+
+    def expire(self, height: int) -> list[Entry]:
+        """Drop what this node has held past the TTL (futures too, unless unbounded)."""
+        ttl = self.params.mempool_ttl_blocks
+        keep_future = self.vulns.on("future_queue_unbounded")
+        old: list[str] = []
+        for tx_hash, since in self.heights.items():
+            if since + ttl >= height:
+                if not keep_future:
+                    break
+                continue
+            if keep_future and self.status(tx_hash) == "queued_future":
+                continue
+            old.append(tx_hash)
+        expired: list[Entry] = []
+        for tx_hash in old:
+            expired += self.remove(tx_hash)
+        return expired
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.heights.clear()
+        self.senders.clear()
+        self._low.clear()
+        self.bytes = 0
+
+    # ---- block building ------------------------------------------------------------------------
+
+    def reap(self, max_txs: int, max_bytes: int, include: Callable[[Entry], bool]) -> list[Entry]:
+        """Ready txs for a block, best first; `include` executes one and says if it went in."""
+        fifo = self.vulns.on("mempool_unbounded_fifo")
+        heads: list[tuple[float, int, int, Iterator[Entry]]] = []
+        for i, queue in enumerate(self.senders.values()):
+            if queue.ready:
+                chain = iter([queue.ready[n] for n in sorted(queue.ready)])
+                first = next(chain)
+                key = 0.0 if fifo else -first.fee_per_byte
+                heads.append((key, first.arrival, i, _prepend(first, chain)))
+        heapq.heapify(heads)
+        taken: list[Entry] = []
+        size = 0
+        while heads and len(taken) < max_txs:
+            _, _, i, chain = heapq.heappop(heads)
+            entry = next(chain)
+            if size + entry.size > max_bytes:
+                continue
+            if not include(entry):
+                continue  # the sender's later nonces cannot execute now
+            taken.append(entry)
+            size += entry.size
+            following = next(chain, None)
+            if following is not None:
+                key = 0.0 if fifo else -following.fee_per_byte
+                heapq.heappush(heads, (key, following.arrival, i, _prepend(following, chain)))
+        return taken
+
+
+def _prepend(first: Entry, rest: Iterator[Entry]) -> Iterator[Entry]:
+    yield first
+    yield from rest

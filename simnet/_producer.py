@@ -1,0 +1,175 @@
+"""The block producer: the proposer's mempool becomes the next block, executed on the ledger.
+
+Each tx is re-checked at execution (nonce, balance, timeout) unless `deliver_trusts_checktx`
+is on, in which case the proposer merges every node's mempool and executes without checks
+(the A2 double spend). After the block: committed txs leave every mempool, senders' queues
+are re-checked (stale nonces dropped, futures promoted), the TTL is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from botruntime.chain.tx import JsonValue
+from simnet._blocks import Block, TxRecord, block_hash
+from simnet._chain import Chain
+from simnet._entry import Entry
+from simnet._errors import Rejected
+from simnet._ledger import FAUCET, FEE_COLLECTOR
+from simnet._node import Node
+
+__all__ = ["BlockResult", "produce_block"]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockResult:
+    block: Block
+    touched: frozenset[str]  # accounts written by the block
+    failed: tuple[str, ...]  # hashes dropped at execution
+    duplicates: tuple[str, ...]  # (sender, nonce) committed twice: auth/unique-tx breaks
+
+
+def proposer_for(chain: Chain, height: int) -> Node | None:
+    """Round robin over the nodes, skipping those that are down, paused or cut off."""
+    nodes = chain.nodes
+    for step in range(len(nodes)):
+        node = nodes[(height + step) % len(nodes)]
+        if node.live:
+            return node
+    return None
+
+
+def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
+    """Make block height+1 at `now_us` (monotonic); None when no node can propose."""
+    height = chain.height + 1
+    proposer = proposer_for(chain, height)
+    if proposer is None:
+        return None
+    ledger = chain.ledger
+    ledger.begin_block(height)
+    chain.block_fees_charged = chain.block_fees_credited = 0
+    hashes: list[str] = []
+    bodies: list[dict[str, JsonValue]] = []
+    for tx_hash, address, denom, amount in chain.faucet_queue:
+        ledger.mint(address, denom, amount)
+        chain.index[tx_hash] = TxRecord(height, len(hashes), FAUCET, -1, tx_hash)
+        hashes.append(tx_hash)
+        bodies.append({"faucet": {"address": address, "denom": denom, "amount": str(amount)}})
+    faucet = len(hashes)
+    chain.faucet_queue = []
+    failed: list[str] = []
+    trust = chain.vulns.on("deliver_trusts_checktx")
+
+    def include(entry: Entry) -> bool:
+        try:
+            _execute(chain, entry, height, trust)
+        except Rejected as exc:
+            failed.append(entry.hash)
+            chain.fail(entry.hash, exc.code)
+            for node in chain.nodes:
+                node.mempool.remove(entry.hash)
+            return False
+        return True
+
+    max_txs, max_bytes = chain.params.max_block_txs, chain.params.max_block_bytes
+    if trust:
+        entries = _merged(chain.nodes, max_txs, max_bytes)
+        taken = [e for e in entries if include(e)]
+    else:
+        taken = proposer.mempool.reap(max_txs, max_bytes, include)
+    prev = chain.latest
+    time_us = max(prev.time_us + 1, now_us)
+    committed_keys = chain.committed_keys
+    duplicates: list[str] = []
+    for i, entry in enumerate(taken, start=faucet):
+        hashes.append(entry.hash)
+        bodies.append(entry.wire)
+        chain.index[entry.hash] = TxRecord(
+            height, i, entry.sender, entry.nonce, entry.canonical_hash
+        )
+        key = (entry.sender, entry.nonce)
+        if key in committed_keys:
+            duplicates.append(f"{entry.sender}/{entry.nonce}")
+        committed_keys.add(key)
+    txs = tuple(hashes)
+    block = Block(
+        height=height,
+        time_us=time_us,
+        hash=block_hash(chain.spec.chain_id, height, time_us, prev.hash, txs),
+        prev_hash=prev.hash,
+        txs=txs,
+        bodies=tuple(bodies),
+        proposer=proposer.node_id,
+        size=sum(e.size for e in taken),
+    )
+    chain.blocks.append(block)
+    ledger.end_block()
+    _after_block(chain, taken, height)
+    return BlockResult(block, frozenset(ledger.touched), tuple(failed), tuple(duplicates))
+
+
+def _execute(chain: Chain, entry: Entry, height: int, trust: bool) -> None:
+    ledger = chain.ledger
+    vulns = chain.vulns
+    native = chain.spec.native
+    sender = entry.sender
+    creation = chain.creation_fees(entry)
+    if not trust:
+        if not vulns.on("nonce_not_enforced") and ledger.nonce(sender) != entry.nonce:
+            raise Rejected("bad_nonce", "nonce changed before execution", {})
+        if entry.timeout_height and height > entry.timeout_height:
+            raise Rejected("deadline_exceeded", "timeout_height passed before execution", {})
+        for denom, needed in entry.cost(native, creation).items():
+            if ledger.balance(sender, denom) < needed:
+                raise Rejected("insufficient_funds", f"{denom} spent before execution", {})
+    fees = entry.fee + creation
+    ledger.add(sender, native, -fees)
+    chain.block_fees_charged += fees
+    if not vulns.on("fee_leak"):
+        ledger.add_module(FEE_COLLECTOR, native, fees)
+        chain.block_fees_credited += fees
+    for to, denom, amount in entry.transfers:
+        ledger.add(sender, denom, -amount)
+        ledger.add(to, denom, amount)
+    ledger.signed(sender, entry.pubkey, advance_nonce=not vulns.on("nonce_not_enforced"))
+
+
+def _merged(nodes: Iterable[Node], max_txs: int, max_bytes: int) -> list[Entry]:
+    """Every node's admitted txs, once each, best fee per byte first, within block limits."""
+    seen: dict[str, Entry] = {}
+    for node in nodes:
+        if node.up:
+            for tx_hash, entry in node.mempool.entries.items():
+                seen.setdefault(tx_hash, entry)
+    ordered = sorted(seen.values(), key=lambda e: (-e.fee_per_byte, e.arrival))
+    out: list[Entry] = []
+    size = 0
+    for entry in ordered:
+        if len(out) >= max_txs:
+            break
+        if size + entry.size <= max_bytes:
+            out.append(entry)
+            size += entry.size
+    return sorted(out, key=lambda e: (e.sender, e.nonce, e.arrival))
+
+
+def _after_block(chain: Chain, taken: list[Entry], height: int) -> None:
+    senders = {e.sender for e in taken}
+    for node in chain.nodes:
+        mempool = node.mempool
+        for entry in taken:
+            mempool.remove(entry.hash)
+            node.seen.pop(entry.hash, None)  # past commit, replays meet the nonce check
+        for sender in senders:
+            for stale in mempool.recheck(sender, chain.ledger.nonce(sender)):
+                if stale.hash not in chain.index:
+                    chain.fail(stale.hash, "bad_nonce")
+        for expired in mempool.expire(height):
+            chain.fail(expired.hash, "deadline_exceeded")
+
+
+def faucet_hash(chain_id: str, address: str, denom: str, amount: int, serial: int) -> str:
+    text = f"faucet/{chain_id}/{address}/{denom}/{amount}/{serial}"
+    return hashlib.sha256(text.encode()).hexdigest().upper()

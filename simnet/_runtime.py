@@ -1,0 +1,231 @@
+"""One process serving every node: uvicorn per node port, the block clock and the gossip pump.
+
+`Runtime.run` owns every task it starts (one TaskGroup) and returns when `stop` is set: it
+prints the start-up line of PROTOCOL.md once every node answers, then closes every port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import sys
+from collections.abc import Callable
+from typing import Final
+
+import orjson
+import uvicorn
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from simnet._app import NodeApi
+from simnet._control import ControlPlane
+from simnet._errors import SimnetError
+from simnet._gate import NodeGate
+from simnet._http import error_response, json_response
+from simnet._network import Network
+from simnet._openapi import openapi_route
+from simnet._waiters import CommitWaiters
+
+__all__ = ["NodeServer", "Runtime"]
+
+log = logging.getLogger("simnet")
+
+HOST: Final = "127.0.0.1"
+DELTA_OFFSET: Final = 50
+GOSSIP_TICK_S: Final = 0.01
+STOP_WAIT_S: Final = 2.0
+UNLIMITED_IDLE_S: Final = 24 * 3600
+
+
+class NodeServer:
+    """One node's port: uvicorn's HTTP protocol on a socket we bind (so port 0 works)."""
+
+    def __init__(self, app: ASGIApp, port: int) -> None:
+        self.port = port
+        self.config = uvicorn.Config(
+            app,
+            host=HOST,
+            port=port,
+            lifespan="off",
+            loop="none",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            date_header=False,
+            timeout_graceful_shutdown=1,
+        )
+        self.config.load()
+        self._server: uvicorn.Server | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def connections(self) -> int:
+        return 0 if self._server is None else len(self._server.server_state.connections)
+
+    async def start(self) -> None:
+        if self._server is not None:
+            return
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, self.port))
+        self.port = sock.getsockname()[1]  # port 0: the OS chose; keep it for restarts
+        server = uvicorn.Server(self.config)
+        server.lifespan = self.config.lifespan_class(self.config)
+        await server.startup(sockets=[sock])
+        self._server = server
+
+    async def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        for listener in server.servers:
+            listener.close()
+        for connection in list(server.server_state.connections):
+            connection.shutdown()
+        try:
+            async with asyncio.timeout(STOP_WAIT_S):
+                for listener in server.servers:
+                    await listener.wait_closed()
+        except TimeoutError:
+            log.warning("port %d: connections still open after %.0f s", self.port, STOP_WAIT_S)
+
+
+class Runtime:
+    def __init__(self, network: Network, port_base: int) -> None:
+        self.network = network
+        self.waiters = CommitWaiters(network)
+        self.control = ControlPlane(network, self)
+        self.servers: dict[tuple[str, int], NodeServer] = {}
+        for name, offset in (("alpha", 0), ("delta", DELTA_OFFSET)):
+            for i in range(network.params.nodes):
+                port = 0 if port_base == 0 else port_base + offset + i
+                self.servers[(name, i)] = NodeServer(self._app(name, i), port)
+
+    def _app(self, chain: str, index: int) -> ASGIApp:
+        api = NodeApi(self.network, chain, index, self.waiters)
+        app = Starlette(
+            routes=[*api.routes(), *self.control.routes(), openapi_route()],
+            exception_handlers={
+                SimnetError: _simnet_error,
+                HTTPException: _http_error,
+                Exception: _bug,
+            },
+        )
+        return NodeGate(app, self.network, chain, index)
+
+    # ---- Ports (for the control plane) ---------------------------------------------------------
+
+    async def close(self, chain: str, index: int) -> None:
+        await self.servers[(chain, index)].stop()
+
+    async def open(self, chain: str, index: int) -> None:
+        self.configure()
+        await self.servers[(chain, index)].start()
+
+    def endpoints(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {"alpha": [], "delta": []}
+        for (chain, _), server in sorted(self.servers.items()):
+            out[chain].append(f"http://{HOST}:{server.port}")
+        return out
+
+    def connections(self) -> int:
+        return sum(s.connections() for s in self.servers.values())
+
+    def configure(self) -> None:
+        """Connection limits follow the no_conn_limits switch (for connections opened later)."""
+        params, vulns = self.network.params, self.network.vulns
+        unlimited = vulns.on("no_conn_limits")
+        for server in self.servers.values():
+            server.config.timeout_keep_alive = (
+                UNLIMITED_IDLE_S if unlimited else int(params.keepalive_idle_s)
+            )
+            server.config.limit_concurrency = None if unlimited else params.max_connections
+
+    # ---- the run -------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, announce: Callable[[str], None]) -> None:
+        """Serve until `stop` is set; `announce` gets the start-up line."""
+        self.configure()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for server in self.servers.values():
+                    await server.start()
+                await self._wait_answering()
+                endpoints = self.endpoints()
+                announce(
+                    orjson.dumps(
+                        {
+                            "alpha": endpoints["alpha"],
+                            "delta": endpoints["delta"],
+                            "control": endpoints["alpha"][0],
+                        }
+                    ).decode()
+                )
+                clock = tg.create_task(self._clock(), name="block-clock")
+                pump = tg.create_task(self._gossip(), name="gossip-pump")
+                await stop.wait()
+                clock.cancel()
+                pump.cancel()
+        finally:
+            for server in self.servers.values():
+                await server.stop()
+
+    async def _wait_answering(self) -> None:
+        """GET /health on every node over a real socket: the start-up line follows."""
+        async with asyncio.timeout(10):
+            for server in self.servers.values():
+                reader, writer = await asyncio.open_connection(HOST, server.port)
+                writer.write(b"GET /health HTTP/1.1\r\nhost: simnet\r\nconnection: close\r\n\r\n")
+                await writer.drain()
+                answer = await reader.read()
+                writer.close()
+                await writer.wait_closed()
+                if not answer.startswith(b"HTTP/1.1 200"):
+                    raise RuntimeError(f"port {server.port} answered {answer[:40]!r}")
+
+    async def _clock(self) -> None:
+        loop = asyncio.get_running_loop()
+        network = self.network
+        next_at = loop.time() + network.block_time_s
+        while True:
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            now = loop.time()
+            next_at = max(next_at + network.block_time_s, now)
+            if not network.clock_paused:
+                network.tick()
+
+    async def _gossip(self) -> None:
+        while True:
+            await asyncio.sleep(GOSSIP_TICK_S)
+            self.network.pump()
+
+
+async def _simnet_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SimnetError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = "not_found" if exc.status_code == 404 else "malformed"
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    body = {"code": code, "codespace": "api", "message": message, "details": {}}
+    return json_response(body, exc.status_code)
+
+
+async def _bug(request: Request, exc: Exception) -> Response:
+    log.exception("a bug in simnet answering %s %s", request.method, request.url.path)
+    body = {"code": "unavailable", "codespace": "simnet", "message": repr(exc), "details": {}}
+    return json_response(body, 500)
+
+
+def print_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
