@@ -105,9 +105,10 @@ class HttpChainClient:
         json: object,
         content: bytes | None,
         min_height: int | None,
+        timeout_s: float | None,
     ) -> Any:
         answer = await self.transport.request(
-            method, path, json=json, content=content, min_height=min_height
+            method, path, json=json, content=content, min_height=min_height, timeout_s=timeout_s
         )
         height = answer.height
         if height is not None and height > self._seen_height:
@@ -140,9 +141,10 @@ class HttpChainClient:
         min_height: int | None = None,
         policy: RetryPolicy | None = None,
         hook: AttemptHook | None = None,
+        timeout_s: float | None = None,
     ) -> Any:
         return await retry(
-            lambda: self._once(method, path, json, content, min_height),
+            lambda: self._once(method, path, json, content, min_height, timeout_s),
             policy or self.retry_policy,
             operation=operation,
             rng=self._rng,
@@ -232,8 +234,13 @@ class HttpChainClient:
 
     # ---- writes ---------------------------------------------------------------------------
 
-    async def broadcast(self, tx: SignedTx, mode: BroadcastMode = "sync") -> SubmitResult:
+    async def broadcast(
+        self, tx: SignedTx, mode: BroadcastMode = "sync", *, timeout_s: float | None = None
+    ) -> SubmitResult:
         """Submit a signed tx. Retried as the policy allows: the same signed tx, never a new one.
+
+        `mode="commit"` holds the answer until the tx is in a block: give it a `timeout_s` above
+        the node's commit wait (a few block times) when that exceeds the transport's timeout.
 
         If a try got no answer and a later try hears `duplicate_tx`, the first one did land:
         the result then has `code="duplicate_tx"` instead of raising.
@@ -254,6 +261,7 @@ class HttpChainClient:
                 operation="broadcast",
                 json={"tx": tx.to_wire(), "mode": mode},
                 hook=note,
+                timeout_s=timeout_s,
             )
         except DuplicateTx:
             if not lost_answer:

@@ -48,6 +48,7 @@ class FakeTransport:
         self.config = TransportConfig("http://fake")
         self.handler = handler
         self.sent: list[tuple[str, str, bytes | None, int | None]] = []
+        self.timeouts: list[float | None] = []
         self.closed = False
 
     async def request(
@@ -63,6 +64,7 @@ class FakeTransport:
     ) -> Answer:
         body = content if content is not None else None if json is None else orjson.dumps(json)
         self.sent.append((method, path, body, min_height))
+        self.timeouts.append(timeout_s)
         reply = self.handler(method, path, body)
         if isinstance(reply, Exception):
             raise reply
@@ -303,3 +305,13 @@ async def test_a_borrowed_transport_is_left_open_an_owned_one_closed() -> None:
 def test_exactly_one_of_base_url_and_transport() -> None:
     with pytest.raises(ValueError, match="exactly one"):
         HttpAlphaClient()
+
+
+async def test_commit_mode_can_wait_longer_than_the_transport_default() -> None:
+    committed = ok({"hash": "C", "code": "ok", "status": "committed", "height": 9})
+    client, transport = alpha(sequence(committed))
+    tx = client.sign_send(ALICE, to=BOB.alpha_address, amount=5, nonce=0, fee=10)
+    result = await client.broadcast(tx, "commit", timeout_s=45.0)
+    assert (result.status, result.height) == ("committed", 9)
+    assert orjson.loads(transport.sent[0][2] or b"")["mode"] == "commit"
+    assert transport.timeouts == [45.0]
