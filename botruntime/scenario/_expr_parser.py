@@ -267,6 +267,7 @@ class _Parser:
                 function, f"unknown function {name!r}", f"use one of: {', '.join(FUNCTIONS)}"
             )
         self._expect_op("(", "open the argument list")
+        self._descend()
         node: Expr
         if name in QUANTILES:
             node = Quantile(name, QUANTILES[name], self._metric_argument(function), function.column)
@@ -288,6 +289,7 @@ class _Parser:
                 cast(Literal["max_window", "min_window"], name), inner, width, step, function.column
             )
         self._expect_op(")", f"{name}() takes its arguments and a closing ')'")
+        self._depth -= 1
         return node
 
 

@@ -17,7 +17,6 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     PositiveFloat,
-    PositiveInt,
     model_validator,
 )
 
@@ -191,7 +190,7 @@ class ClosedLoad(BaseModel):
 
     model_config = _MODEL
     kind: Literal["closed"]
-    sessions: PositiveInt
+    sessions: Annotated[int, Field(gt=0, le=100_000_000)]
     think_time: ThinkTime
     seconds: PositiveFloat
     drain_s: NonNegativeFloat = 0.0

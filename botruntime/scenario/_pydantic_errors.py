@@ -147,7 +147,7 @@ def _unknown_key(path: str, loc: tuple[int | str, ...]) -> Problem:
     allowed = _fields_at(loc[:-1])
     if not allowed:
         return Problem(path, f"unknown key {key!r}", f"remove '{key}' or correct its spelling")
-    close = difflib.get_close_matches(key, allowed, n=1)
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return Problem(path, f"unknown key {key!r}", f"{hint}allowed here: {', '.join(allowed)}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._errors import FieldProblem, FieldProblems, SizeNotDefined
 from ._load_models import ActiveWindow, ClosedLoad, RoleLoad
@@ -31,7 +31,7 @@ class Scenario(BaseModel):
     description: Annotated[str, Field(min_length=1)]
     tags: tuple[Identifier, ...] = ()
     target: Target
-    seed: NonNegativeInt
+    seed: Annotated[int, Field(ge=0, lt=2**63)]
     sizes: Sizes
     roles: Annotated[tuple[Role, ...], Field(min_length=1)]
     verdict: VerdictSpec

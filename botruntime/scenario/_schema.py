@@ -53,6 +53,7 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_
 CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Denom = Literal["AX", "sAX", "DX", "bAX"]
 SizeName = Literal["smoke", "default", "full"]
+MAX_BOTS = 100_000_000  # far above any fleet; keeps arithmetic on counts exact
 SIZE_NAMES: tuple[SizeName, ...] = ("smoke", "default", "full")
 
 
@@ -91,10 +92,12 @@ class Role(BaseModel):
     name: Identifier
     group: Literal["legitimate", "adversarial", "anti-pattern"]
     description: str = ""
-    share: PositiveFloat = 1.0
-    behaviours: Annotated[dict[Identifier, PositiveInt], Field(min_length=1)]
-    max_in_flight_per_bot: PositiveInt = 1
-    max_in_flight: PositiveInt | None = None
+    share: Annotated[float, Field(gt=0, le=1e6)] = 1.0
+    behaviours: Annotated[
+        dict[Identifier, Annotated[int, Field(gt=0, le=10**6)]], Field(min_length=1)
+    ]
+    max_in_flight_per_bot: Annotated[int, Field(gt=0, le=10**6)] = 1
+    max_in_flight: Annotated[int, Field(gt=0, le=10**9)] | None = None
     active: ActiveWindow | None = None
 
 
@@ -112,7 +115,7 @@ class ScriptStep(BaseModel):
 class Size(BaseModel):
     model_config = _MODEL
     description: str = ""
-    bots: PositiveInt
+    bots: Annotated[int, Field(gt=0, le=MAX_BOTS)]
     load: Annotated[dict[Identifier, RoleLoad], Field(min_length=1)]
     enforce_statistical: bool = True
     script: tuple[ScriptStep, ...] = ()
@@ -233,7 +236,7 @@ class Limits(BaseModel):
 
     model_config = _MODEL
     max_rate_per_s: PositiveFloat
-    max_bots: PositiveInt
+    max_bots: Annotated[int, Field(gt=0, le=MAX_BOTS)]
     max_spend_per_bot: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]
     max_spend_total: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]
 
