@@ -232,11 +232,11 @@ class Chain:
         status = node.mempool.status(tx_hash)
         if status is not None:
             return status, {}
-        if record is not None or tx_hash in node.seen:
-            return "pending", {}
         code = self.failed.get(tx_hash)
         if code is not None:
             return "failed", {"code": code}
+        if record is not None or tx_hash in node.seen:
+            return "pending", {}
         return "unknown", {}
 
     def block_at(self, height: int) -> Block | None:
