@@ -7,7 +7,7 @@ never change), the `regression` check and the `regression_report` asset.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -43,9 +43,9 @@ HEADLINE: Final = (
 )
 
 
-def headline(report: RunReport) -> dict[str, float]:
-    """label -> value for every headline metric the report has (absent ones are left out)."""
-    return {m.label: float(report.summary[m.key]) for m in HEADLINE if m.key in report.summary}
+def headline(summary: Mapping[str, float]) -> dict[str, float]:
+    """label -> value for every headline metric of a run summary (absent ones are left out)."""
+    return {m.label: float(summary[m.key]) for m in HEADLINE if m.key in summary}
 
 
 @dataclass(frozen=True, slots=True)

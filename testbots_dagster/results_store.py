@@ -326,6 +326,11 @@ class ResultsStore:
         with self._reading() as conn:
             return [_stored_run(row) for row in conn.execute(query).mappings()]
 
+    def count(self) -> int:
+        """How many runs the store holds; append-only, so it only ever grows."""
+        with self._reading() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(_runs)).scalar_one())
+
     def scenarios(self) -> list[str]:
         with self._reading() as conn:
             rows = conn.execute(sa.select(_runs.c.scenario_id).distinct().order_by("scenario_id"))

@@ -106,6 +106,7 @@ def test_history_is_newest_first_and_filters(store: ResultsStore, make_report: M
     assert [r.run_id for r in store.history(verdict="FAIL")] == [runs[2].run_id]
     assert store.history(limit=2)[0].scenario_id == "replay_attack"
     assert store.scenarios() == ["replay_attack", "transfer_baseline"]
+    assert store.count() == 5
 
 
 def test_baseline_is_the_median_of_the_last_seven_passing_runs(

@@ -1,0 +1,68 @@
+"""The one place that builds the Definitions of the testbots code location.
+
+Loaded by `workspace.yaml` (`dagster dev -w workspace.yaml`). `defs` is lazy (`@dg.definitions`):
+importing this module reads nothing; Dagster calls it when the code location loads, which
+reads and validates `scenarios/*.yaml` (a bad file is a load error naming file and field).
+
+Environment, read at load time and only for resources:
+- TESTBOTS_SCENARIOS     the scenarios folder (default: the repo's scenarios/)
+- TESTBOTS_RESULTS_URL   when set, the results store URL, resolved at run time via EnvVar
+                         (a Postgres password never enters the run config); otherwise SQLite
+                         under TESTBOTS_HOME
+"""
+
+# No `from __future__ import annotations`: definitions built here are read by Dagster.
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from botruntime.scenario import find_scenarios_dir
+from testbots_dagster.factory import FLEET_TAG, GROUP, build_scenario, load_sources
+from testbots_dagster.reports import build_reports
+from testbots_dagster.resources import LiveRunsResource, ResultsStoreResource, TargetResource
+from testbots_dagster.schedules import build_schedules
+from testbots_dagster.sensors import build_sensors
+
+__all__ = ["RESULTS_URL_ENV", "build_definitions", "defs"]
+
+RESULTS_URL_ENV = "TESTBOTS_RESULTS_URL"
+
+
+def build_definitions(scenarios_dir: Path) -> dg.Definitions:
+    built = [build_scenario(source) for source in load_sources(scenarios_dir)]
+    fleet_job = dg.define_asset_job(
+        "all_scenarios",
+        selection=dg.AssetSelection.groups(GROUP),
+        description="Any scenario asset; the schedules pick one per run (asset_selection).",
+        tags={FLEET_TAG: "exclusive"},
+        executor_def=dg.in_process_executor,
+    )
+    reports = build_reports([b.key for b in built])
+    reports_job = dg.define_asset_job(
+        "refresh_reports", selection=dg.AssetSelection.assets(*reports)
+    )
+    return dg.Definitions(
+        assets=[*(b.asset for b in built), *reports],
+        asset_checks=[check for b in built for check in b.checks],
+        jobs=[*(b.job for b in built), fleet_job, reports_job],
+        schedules=build_schedules(built, fleet_job),
+        sensors=build_sensors(reports_job),
+        resources=_resources(),
+        executor=dg.in_process_executor,  # also behind the UI's Materialize button
+    )
+
+
+def _resources() -> dict[str, dg.ConfigurableResource]:
+    results_url = dg.EnvVar(RESULTS_URL_ENV) if os.environ.get(RESULTS_URL_ENV) else ""
+    return {
+        "target": TargetResource(),
+        "results": ResultsStoreResource(url=results_url),
+        "live_runs": LiveRunsResource(),
+    }
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(find_scenarios_dir())

@@ -1,0 +1,185 @@
+"""Scenario file -> graph-backed asset `scenarios/<id>`, its checks, and job `scenario_<id>`.
+
+Pure: a `ScenarioSource` (the validated scenario, its file and its YAML document) goes in,
+Dagster definitions come out; no instance, no I/O. `load_sources` reads `scenarios/*.yaml`
+when the code location loads, so a bad file is a load error in the UI naming the file and the
+field, never a failed run.
+
+The scenario travels as run config. Its defaults are the YAML document itself (the graph
+asset's ConfigMapping and the job's preset), so "Materialize" works with no config and the
+Launchpad opens with the whole scenario, editable; an edited scenario is validated when the
+run starts (`setup`).
+
+ScenarioLoadError        a scenario file cannot become Dagster definitions (.file)
+"""
+
+# No `from __future__ import annotations`: the graph body below is read by Dagster.
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import yaml
+
+from botruntime.scenario import (
+    LoadedScenario,
+    ScenarioError,
+    list_scenarios,
+    load_scenario,
+)
+from testbots_dagster.checks import build_checks
+from testbots_dagster.ops import distribute, execute, report, setup
+
+__all__ = [
+    "FLEET_TAG",
+    "GROUP",
+    "SCENARIO_TAG",
+    "BuiltScenario",
+    "ScenarioLoadError",
+    "ScenarioSource",
+    "build_scenario",
+    "load_sources",
+]
+
+GROUP = "scenarios"
+FLEET_TAG = "testbots/fleet"  # runs carrying it queue behind each other (dagster.yaml)
+SCENARIO_TAG = "testbots/scenario"
+NIGHTLY = "nightly"  # the scenario tag that puts it in the nightly regression
+
+
+class ScenarioLoadError(RuntimeError):
+    def __init__(self, message: str, *, file: str) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+@dataclass(frozen=True)
+class ScenarioSource:
+    """A validated scenario, the file it came from and the YAML document as written."""
+
+    loaded: LoadedScenario
+    document: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.loaded.scenario.id
+
+
+@dataclass(frozen=True)
+class BuiltScenario:
+    scenario_id: str
+    asset: dg.AssetsDefinition
+    checks: Sequence[dg.AssetChecksDefinition]
+    job: Any  # dg.define_asset_job returns UnresolvedAssetJobDefinition, not public
+    config_key: str  # the graph asset's node name: run config lives under ops.<config_key>
+    nightly: bool
+    primary_switch: str | None  # the first switch a criterion must kill, for mutation runs
+
+    @property
+    def key(self) -> dg.AssetKey:
+        return self.asset.key
+
+
+def load_sources(directory: Path) -> list[ScenarioSource]:
+    """Every scenario file of `directory`, validated; the first bad one raises ScenarioLoadError."""
+    try:
+        files = list_scenarios(directory)
+    except ScenarioError as exc:
+        raise ScenarioLoadError(str(exc), file=exc.file) from None
+    sources = []
+    for stem, path in files.items():
+        try:
+            loaded = load_scenario(path)
+        except ScenarioError as exc:
+            raise ScenarioLoadError(
+                f"{path}: this scenario cannot be loaded into Dagster.\n{exc}", file=str(path)
+            ) from None
+        if loaded.scenario.id != stem:
+            raise ScenarioLoadError(
+                f"{path}: id: {loaded.scenario.id!r} differs from the file name. Fix: set "
+                f"id: {stem}, or rename the file to {loaded.scenario.id}.yaml",
+                file=str(path),
+            )
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sources.append(ScenarioSource(loaded, document))
+    if not sources:
+        raise ScenarioLoadError(
+            f"{directory}: no scenario files (*.yaml); set TESTBOTS_SCENARIOS to the folder",
+            file=str(directory),
+        )
+    return sources
+
+
+def run_config_defaults(source: ScenarioSource) -> dict[str, Any]:
+    """What a run of this scenario uses when nobody edits anything."""
+    return {"size": "default", "seed": None, "switches": [], "scenario": dict(source.document)}
+
+
+def build_scenario(source: ScenarioSource) -> BuiltScenario:
+    scenario = source.loaded.scenario
+    defaults = run_config_defaults(source)
+    sizes = ", ".join(scenario.sizes.defined())
+    primary = next((s for c in scenario.verdict.criteria for s in c.kills), None)
+    schema = {
+        "size": dg.Field(
+            str, default_value=defaults["size"], description=f"one of this scenario's: {sizes}"
+        ),
+        "seed": dg.Field(
+            dg.Noneable(str),
+            default_value=None,
+            description=f"override the scenario's seed ({scenario.seed})",
+        ),
+        "switches": dg.Field(
+            [str],
+            default_value=[],
+            description="simnet vulnerable modes to turn on (simnet only)"
+            + (f", e.g. {primary}" if primary else ""),
+        ),
+        "scenario": dg.Field(
+            dg.Permissive(),
+            default_value=defaults["scenario"],
+            description="the scenario file as run; edit to try a variant (validated at setup)",
+        ),
+    }
+    source_file = str(source.loaded.path)
+
+    @dg.graph_asset(
+        name=scenario.id,
+        key_prefix=[GROUP],
+        group_name=GROUP,
+        description=scenario.description,
+        tags={tag: "" for tag in scenario.tags},
+        kinds={"python"},
+        metadata={
+            "scenario_file": dg.MetadataValue.path(source_file),
+            "scenario_hash": source.loaded.content_hash,
+            "primary_switch": primary or "none",
+        },
+        config=dg.ConfigMapping(
+            config_schema=schema,
+            config_fn=lambda cfg: {"setup": {"config": {**cfg, "source_file": source_file}}},
+        ),
+    )
+    def scenario_asset():  # type: ignore[no-untyped-def]
+        return report(execute(distribute(setup())))
+
+    config_key = scenario_asset.node_def.name
+    job = dg.define_asset_job(
+        name=f"scenario_{scenario.id}",
+        selection=dg.AssetSelection.assets(scenario_asset.key),  # its checks come along
+        description=f"setup -> distribute -> execute -> report for {scenario.id}",
+        config={"ops": {config_key: {"config": defaults}}},  # the Launchpad's preset
+        tags={FLEET_TAG: "exclusive", SCENARIO_TAG: scenario.id},
+        executor_def=dg.in_process_executor,
+    )
+    return BuiltScenario(
+        scenario_id=scenario.id,
+        asset=scenario_asset,
+        checks=build_checks(scenario_asset.key),
+        job=job,
+        config_key=config_key,
+        nightly=NIGHTLY in scenario.tags,
+        primary_switch=primary,
+    )

@@ -1,0 +1,70 @@
+"""Sensors: report failed runs with the checks that failed; refresh the report assets.
+
+- `scenario_failure_report` fires on every failed run of this code location (a failed blocking
+  check fails its run) and logs, as an error in the sensor's log, which scenario it was, which
+  checks failed and why, and the run's error.
+- `refresh_reports` re-materializes `run_history` and `regression_report` whenever the results
+  store holds more runs than at its last tick (the store is append-only, so its count is a
+  cursor), including runs made with `testbots run` outside Dagster.
+"""
+
+# No `from __future__ import annotations`: Dagster resolves the sensor functions' annotations.
+
+from typing import Any
+
+import dagster as dg
+
+from testbots_dagster.factory import SCENARIO_TAG
+from testbots_dagster.resources import ResultsStoreResource
+
+__all__ = ["build_sensors", "failed_checks"]
+
+
+def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """`check_name: description` of every failed asset check evaluated in the run."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    failed = []
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event is not None else None
+        if evaluation is not None and not evaluation.passed:
+            failed.append(f"{evaluation.check_name}: {evaluation.description or 'failed'}")
+    return failed
+
+
+def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
+    @dg.run_failure_sensor(
+        name="scenario_failure_report",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Names the failed checks of every failed run.",
+    )
+    def scenario_failure_report(context: dg.RunFailureSensorContext) -> None:
+        run = context.dagster_run
+        checks = failed_checks(context.instance, run.run_id)
+        context.log.error(
+            f"run {run.run_id} of {run.tags.get(SCENARIO_TAG, run.job_name)} failed; "
+            f"failed checks: {'; '.join(checks) or 'none'}; "
+            f"error: {context.failure_event.message}"
+        )
+
+    @dg.sensor(
+        name="refresh_reports",
+        job=reports_job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Re-materializes run_history and regression_report when a run is stored.",
+    )
+    def refresh_reports(
+        context: dg.SensorEvaluationContext, results: ResultsStoreResource
+    ) -> dg.RunRequest | dg.SkipReason:
+        stored = results.store.count()
+        if stored == 0:
+            return dg.SkipReason("the results store holds no run yet")
+        if context.cursor == str(stored):
+            return dg.SkipReason(f"no new run since the last tick ({stored} stored)")
+        context.update_cursor(str(stored))
+        return dg.RunRequest(run_key=f"reports-after-{stored}-runs")
+
+    return [scenario_failure_report, refresh_reports]

@@ -1,0 +1,142 @@
+"""The code location: one asset, job and four checks per scenario file; bad files fail the load."""
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from testbots_dagster.checks import CHECK_NAMES
+from testbots_dagster.definitions import build_definitions, defs
+from testbots_dagster.factory import FLEET_TAG, ScenarioLoadError, build_scenario, load_sources
+
+REPO_SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+SCENARIO_IDS = sorted(p.stem for p in REPO_SCENARIOS.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def definitions() -> dg.Definitions:
+    return build_definitions(REPO_SCENARIOS)
+
+
+@pytest.fixture
+def scenarios_dir(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "scenarios"
+    shutil.copytree(REPO_SCENARIOS, folder)
+    yield folder
+
+
+def test_the_lazy_defs_load_the_repo_scenarios() -> None:
+    loaded = defs()
+    dg.Definitions.validate_loadable(loaded)
+    assert {f"scenario_{i}" for i in SCENARIO_IDS} <= {j.name for j in loaded.jobs or []}
+
+
+def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definitions) -> None:
+    assert SCENARIO_IDS == ["replay_attack", "transfer_baseline"]
+    graph = definitions.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {*(f"scenarios/{i}" for i in SCENARIO_IDS), "run_history", "regression_report"}
+    for scenario_id in SCENARIO_IDS:
+        key = dg.AssetKey(["scenarios", scenario_id])
+        checks = {c.name for c in graph.asset_check_keys if c.asset_key == key}
+        assert checks == set(CHECK_NAMES)
+        job = definitions.resolve_job_def(f"scenario_{scenario_id}")
+        assert job.tags[FLEET_TAG] == "exclusive"
+        assert job.executor_def.name == "in_process"
+        assert key in job.asset_layer.asset_graph.get_all_asset_keys()
+    upstream = graph.get(dg.AssetKey("run_history")).parent_keys
+    assert upstream == {dg.AssetKey(["scenarios", i]) for i in SCENARIO_IDS}
+    assert {s.name for s in definitions.schedules or []} == {
+        "nightly_regression",
+        "weekly_mutation_sweep",
+    }
+    assert {s.name for s in definitions.sensors or []} == {
+        "scenario_failure_report",
+        "refresh_reports",
+    }
+
+
+def test_the_launchpad_preset_is_the_scenario_file(definitions: dg.Definitions) -> None:
+    job = definitions.resolve_job_def("scenario_transfer_baseline")
+    config = job.run_config["ops"]["scenarios__transfer_baseline"]["config"]
+    on_disk = yaml.safe_load((REPO_SCENARIOS / "transfer_baseline.yaml").read_text())
+    assert config == {"size": "default", "seed": None, "switches": [], "scenario": on_disk}
+
+
+def test_primary_switch_and_nightly_come_from_the_yaml(scenarios_dir: Path) -> None:
+    built = {b.scenario_id: b for b in map(build_scenario, load_sources(scenarios_dir))}
+    assert built["transfer_baseline"].primary_switch == "mempool_drop"
+    assert built["replay_attack"].primary_switch == "nonce_not_enforced"
+    assert built["transfer_baseline"].nightly and built["replay_attack"].nightly
+
+
+def test_a_bad_scenario_file_fails_the_load_naming_file_and_field(scenarios_dir: Path) -> None:
+    path = scenarios_dir / "transfer_baseline.yaml"
+    path.write_text(path.read_text().replace("bots: 20", "bots: -3"))
+    with pytest.raises(ScenarioLoadError) as caught:
+        build_definitions(scenarios_dir)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "sizes.smoke.bots" in message and "Fix:" in message
+    assert caught.value.file == str(path)
+
+
+def test_a_file_whose_id_differs_from_its_name_fails_the_load(scenarios_dir: Path) -> None:
+    shutil.copy(scenarios_dir / "replay_attack.yaml", scenarios_dir / "replay_copy.yaml")
+    with pytest.raises(ScenarioLoadError, match=r"replay_copy.yaml: id: 'replay_attack' differs"):
+        load_sources(scenarios_dir)
+
+
+def test_an_empty_scenarios_folder_fails_the_load(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioLoadError, match="no scenario files"):
+        load_sources(tmp_path)
+
+
+def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
+    definitions: dg.Definitions,
+) -> None:
+    schedule = definitions.resolve_schedule_def("nightly_regression")
+
+    def tick(day: int) -> list[dg.RunRequest]:
+        when = dt.datetime(2026, 1, day, 2, 0, tzinfo=dt.UTC)
+        context = dg.build_schedule_context(scheduled_execution_time=when)
+        return list(schedule.evaluate_tick(context).run_requests or [])
+
+    first = tick(2)
+    assert sorted(r.run_key or "" for r in first) == [
+        "nightly-2026-01-02-replay_attack",
+        "nightly-2026-01-02-transfer_baseline",
+    ]
+    assert sorted(tuple(r.asset_selection or ()) for r in first) == [
+        (dg.AssetKey(["scenarios", "replay_attack"]),),
+        (dg.AssetKey(["scenarios", "transfer_baseline"]),),
+    ]
+    assert [r.run_key for r in tick(2)] == [r.run_key for r in first]  # same night, same keys
+    assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in first})
+
+
+def test_weekly_mutation_sweep_turns_on_each_primary_switch(definitions: dg.Definitions) -> None:
+    schedule = definitions.resolve_schedule_def("weekly_mutation_sweep")
+    when = dt.datetime(2026, 1, 3, 4, 0, tzinfo=dt.UTC)
+    requests = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when))
+    switches = {
+        r.tags["testbots/scenario"]: r.run_config["ops"][
+            f"scenarios__{r.tags['testbots/scenario']}"
+        ]["config"]["switches"]
+        for r in requests.run_requests or []
+    }
+    assert switches == {
+        "transfer_baseline": ["mempool_drop"],
+        "replay_attack": ["nonce_not_enforced"],
+    }
+
+
+def test_the_instance_template_limits_fleet_runs_to_one(tmp_path: Path) -> None:
+    shutil.copy(REPO_SCENARIOS.parent / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert {"key": "testbots/fleet", "value": "exclusive", "limit": 1} in limits
