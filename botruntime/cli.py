@@ -14,9 +14,13 @@ __all__ = ["main"]
 
 # name -> "module:attribute" of a click command
 _COMMANDS: dict[str, str] = {
+    "coordinator": "botruntime.commands.coordinator:coordinator",
     "run": "botruntime.commands.run:run",
     "scenarios": "botruntime.commands.scenarios:scenarios",
     "simnet": "botruntime.commands.simnet:simnet",
+    "status": "botruntime.commands.status:status",
+    "stop": "botruntime.commands.stop:stop",
+    "worker": "botruntime.commands.worker:worker",
 }
 
 

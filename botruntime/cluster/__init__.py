@@ -1,3 +1,101 @@
-"""The coordinator/worker cluster: one run split over many worker processes (DESIGN §6)."""
+"""The coordinator/worker cluster: one run split over many worker processes (DESIGN §6).
 
-__all__: list[str] = []
+    stop = asyncio.Event()
+    await serve_coordinator(ServerOptions(token=token), stop)            # testbots coordinator
+    await Worker(WorkerOptions("127.0.0.1:7470", token), runner).run(stop)  # testbots worker
+    async with ControlClient("127.0.0.1:7470", token) as client:         # status, stop, runs
+        run = await client.distribute(DistributeRequest.for_scenario(yaml_text, "default"))
+
+A worker runs its assignments through a `FleetRunner`; `SyntheticRunner` is one that needs no
+network. Generated protobuf code stays inside this package (`_pb`, import-linter protected).
+"""
+
+from botruntime.cluster._auth import TOKEN_HEADER, TlsFiles, check_token
+from botruntime.cluster._client import (
+    ClusterView,
+    ControlClient,
+    DistributeRequest,
+    PlacementView,
+    RunView,
+    WorkerView,
+)
+from botruntime.cluster._coordinator import Coordinator, CoordinatorConfig
+from botruntime.cluster._errors import (
+    ClusterConfigError,
+    ClusterError,
+    CoordinatorUnavailable,
+    NotFound,
+    PlacementError,
+    ProtocolViolation,
+    RunStateError,
+)
+from botruntime.cluster._health import WORKER_SERVICE
+from botruntime.cluster._registry import LivenessConfig
+from botruntime.cluster._server import (
+    DEFAULT_LISTEN,
+    SERVICE_NAME,
+    ServerOptions,
+    serve_coordinator,
+)
+from botruntime.cluster._share import gap_share, plan_share
+from botruntime.cluster._synthetic import SyntheticRunner, role_plans
+from botruntime.cluster._types import (
+    Assignment,
+    AssignmentOutcome,
+    AssignmentResult,
+    DeltaSink,
+    FleetRunner,
+    HealthSample,
+    Liveness,
+    LoadGap,
+    RunnerGauges,
+    RunState,
+    ShareLevel,
+    WorkerLossPolicy,
+)
+from botruntime.cluster._worker import Worker, WorkerOptions
+
+__all__ = [
+    "DEFAULT_LISTEN",
+    "SERVICE_NAME",
+    "TOKEN_HEADER",
+    "WORKER_SERVICE",
+    "Assignment",
+    "AssignmentOutcome",
+    "AssignmentResult",
+    "ClusterConfigError",
+    "ClusterError",
+    "ClusterView",
+    "ControlClient",
+    "Coordinator",
+    "CoordinatorConfig",
+    "CoordinatorUnavailable",
+    "DeltaSink",
+    "DistributeRequest",
+    "FleetRunner",
+    "HealthSample",
+    "Liveness",
+    "LivenessConfig",
+    "LoadGap",
+    "NotFound",
+    "PlacementError",
+    "PlacementView",
+    "ProtocolViolation",
+    "RunState",
+    "RunStateError",
+    "RunView",
+    "RunnerGauges",
+    "ServerOptions",
+    "ShareLevel",
+    "SyntheticRunner",
+    "TlsFiles",
+    "Worker",
+    "WorkerLossPolicy",
+    "WorkerOptions",
+    "WorkerView",
+    "check_token",
+    "gap_share",
+    "plan_share",
+    "role_plans",
+    "serve_coordinator",
+]

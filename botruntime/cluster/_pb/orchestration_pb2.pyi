@@ -127,26 +127,34 @@ class AssignmentDone(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., assignment_id: _Optional[str] = ..., outcome: _Optional[_Union[AssignmentOutcome, str]] = ..., detail: _Optional[str] = ..., counters: _Optional[_Mapping[str, int]] = ..., deltas_sent: _Optional[int] = ...) -> None: ...
 
 class CoordinatorCommand(_message.Message):
-    __slots__ = ("assign", "start", "stop", "drain", "abort")
+    __slots__ = ("assign", "start", "stop", "drain", "abort", "ack")
     ASSIGN_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     STOP_FIELD_NUMBER: _ClassVar[int]
     DRAIN_FIELD_NUMBER: _ClassVar[int]
     ABORT_FIELD_NUMBER: _ClassVar[int]
+    ACK_FIELD_NUMBER: _ClassVar[int]
     assign: AssignBots
     start: StartPlan
     stop: StopBots
     drain: Drain
     abort: Abort
-    def __init__(self, assign: _Optional[_Union[AssignBots, _Mapping]] = ..., start: _Optional[_Union[StartPlan, _Mapping]] = ..., stop: _Optional[_Union[StopBots, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., abort: _Optional[_Union[Abort, _Mapping]] = ...) -> None: ...
+    ack: HeartbeatAck
+    def __init__(self, assign: _Optional[_Union[AssignBots, _Mapping]] = ..., start: _Optional[_Union[StartPlan, _Mapping]] = ..., stop: _Optional[_Union[StopBots, _Mapping]] = ..., drain: _Optional[_Union[Drain, _Mapping]] = ..., abort: _Optional[_Union[Abort, _Mapping]] = ..., ack: _Optional[_Union[HeartbeatAck, _Mapping]] = ...) -> None: ...
+
+class HeartbeatAck(_message.Message):
+    __slots__ = ("seq",)
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    def __init__(self, seq: _Optional[int] = ...) -> None: ...
 
 class ShareLevel(_message.Message):
     __slots__ = ("index", "weights")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     index: int
-    weights: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, index: _Optional[int] = ..., weights: _Optional[_Iterable[float]] = ...) -> None: ...
+    weights: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, index: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class AssignBots(_message.Message):
     __slots__ = ("run_id", "assignment_id", "scenario_yaml", "size", "seed", "targets", "switches", "bot_first", "bot_count", "share", "plan_from_s", "resync_nonces")
@@ -307,7 +315,7 @@ class LoadGap(_message.Message):
     def __init__(self, worker_id: _Optional[str] = ..., bot_first: _Optional[int] = ..., bot_count: _Optional[int] = ..., share: _Optional[_Iterable[_Union[ShareLevel, _Mapping]]] = ..., from_s: _Optional[float] = ..., to_s: _Optional[float] = ..., policy: _Optional[str] = ...) -> None: ...
 
 class RunStatus(_message.Message):
-    __slots__ = ("run_id", "state", "degraded", "forced_verdict", "reason", "start_at_unix_us", "elapsed_s", "placements", "gaps", "counters", "merged_metrics", "notes", "policy")
+    __slots__ = ("run_id", "state", "degraded", "forced_verdict", "reason", "start_at_unix_us", "elapsed_s", "placements", "gaps", "counters", "notes", "policy")
     class CountersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -325,7 +333,6 @@ class RunStatus(_message.Message):
     PLACEMENTS_FIELD_NUMBER: _ClassVar[int]
     GAPS_FIELD_NUMBER: _ClassVar[int]
     COUNTERS_FIELD_NUMBER: _ClassVar[int]
-    MERGED_METRICS_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     run_id: str
@@ -338,10 +345,9 @@ class RunStatus(_message.Message):
     placements: _containers.RepeatedCompositeFieldContainer[Placement]
     gaps: _containers.RepeatedCompositeFieldContainer[LoadGap]
     counters: _containers.ScalarMap[str, int]
-    merged_metrics: bytes
     notes: _containers.RepeatedScalarFieldContainer[str]
     policy: str
-    def __init__(self, run_id: _Optional[str] = ..., state: _Optional[str] = ..., degraded: _Optional[bool] = ..., forced_verdict: _Optional[str] = ..., reason: _Optional[str] = ..., start_at_unix_us: _Optional[int] = ..., elapsed_s: _Optional[float] = ..., placements: _Optional[_Iterable[_Union[Placement, _Mapping]]] = ..., gaps: _Optional[_Iterable[_Union[LoadGap, _Mapping]]] = ..., counters: _Optional[_Mapping[str, int]] = ..., merged_metrics: _Optional[bytes] = ..., notes: _Optional[_Iterable[str]] = ..., policy: _Optional[str] = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., state: _Optional[str] = ..., degraded: _Optional[bool] = ..., forced_verdict: _Optional[str] = ..., reason: _Optional[str] = ..., start_at_unix_us: _Optional[int] = ..., elapsed_s: _Optional[float] = ..., placements: _Optional[_Iterable[_Union[Placement, _Mapping]]] = ..., gaps: _Optional[_Iterable[_Union[LoadGap, _Mapping]]] = ..., counters: _Optional[_Mapping[str, int]] = ..., notes: _Optional[_Iterable[str]] = ..., policy: _Optional[str] = ...) -> None: ...
 
 class GetClusterStatusRequest(_message.Message):
     __slots__ = ()

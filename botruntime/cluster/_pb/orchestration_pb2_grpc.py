@@ -84,6 +84,11 @@ class BotOrchestrationStub:
                 request_serializer=testbots_dot_v1_dot_orchestration__pb2.WatchRunRequest.SerializeToString,
                 response_deserializer=testbots_dot_v1_dot_orchestration__pb2.RunStatus.FromString,
                 _registered_method=True)
+        self.GetRunMetrics = channel.unary_stream(
+                '/testbots.v1.BotOrchestration/GetRunMetrics',
+                request_serializer=testbots_dot_v1_dot_orchestration__pb2.GetRunStatusRequest.SerializeToString,
+                response_deserializer=testbots_dot_v1_dot_orchestration__pb2.MetricDelta.FromString,
+                _registered_method=True)
 
 
 class BotOrchestrationServicer:
@@ -149,6 +154,13 @@ class BotOrchestrationServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRunMetrics(self, request, context):
+        """Every metric delta the run received, in arrival order: ingest them to get the exact merge.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BotOrchestrationServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -201,6 +213,11 @@ def add_BotOrchestrationServicer_to_server(servicer, server):
                     servicer.WatchRun,
                     request_deserializer=testbots_dot_v1_dot_orchestration__pb2.WatchRunRequest.FromString,
                     response_serializer=testbots_dot_v1_dot_orchestration__pb2.RunStatus.SerializeToString,
+            ),
+            'GetRunMetrics': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetRunMetrics,
+                    request_deserializer=testbots_dot_v1_dot_orchestration__pb2.GetRunStatusRequest.FromString,
+                    response_serializer=testbots_dot_v1_dot_orchestration__pb2.MetricDelta.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -473,6 +490,33 @@ class BotOrchestration:
             '/testbots.v1.BotOrchestration/WatchRun',
             testbots_dot_v1_dot_orchestration__pb2.WatchRunRequest.SerializeToString,
             testbots_dot_v1_dot_orchestration__pb2.RunStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRunMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/testbots.v1.BotOrchestration/GetRunMetrics',
+            testbots_dot_v1_dot_orchestration__pb2.GetRunStatusRequest.SerializeToString,
+            testbots_dot_v1_dot_orchestration__pb2.MetricDelta.FromString,
             options,
             channel_credentials,
             insecure,

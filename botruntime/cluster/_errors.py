@@ -1,0 +1,66 @@
+"""Errors of the cluster. Catch the branch you can act on.
+
+ClusterError
+├── ClusterConfigError     a flag or setting that cannot work (missing token, unreadable TLS file)
+├── ProtocolViolation      a peer sent a malformed or out-of-order message (.detail)
+├── NotFound               no such run, worker, assignment or bot (.what)
+├── RunStateError          the run's state machine forbids this step (.state, .wanted)
+├── PlacementError         the live workers cannot hold the bots (.needed, .available)
+└── CoordinatorUnavailable the control client could not reach or was refused by the coordinator
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClusterConfigError",
+    "ClusterError",
+    "CoordinatorUnavailable",
+    "NotFound",
+    "PlacementError",
+    "ProtocolViolation",
+    "RunStateError",
+]
+
+
+class ClusterError(Exception):
+    """Anything the coordinator or a worker refuses or cannot do."""
+
+
+class ClusterConfigError(ClusterError):
+    """A setting that cannot work; the message names the flag and the fix."""
+
+
+class ProtocolViolation(ClusterError):
+    """A peer broke the Session contract; that stream ends, nothing else does."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(ClusterError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is not known to this coordinator")
+        self.what = what
+
+
+class RunStateError(ClusterError):
+    def __init__(self, run_id: str, state: str, wanted: str) -> None:
+        super().__init__(f"run {run_id} is {state}; it cannot become {wanted}")
+        self.state = state
+        self.wanted = wanted
+
+
+class PlacementError(ClusterError):
+    def __init__(self, needed: int, available: int, detail: str) -> None:
+        super().__init__(detail)
+        self.needed = needed
+        self.available = available
+
+
+class CoordinatorUnavailable(ClusterError):
+    """The coordinator did not answer, or answered with an error (.code names the gRPC status)."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code

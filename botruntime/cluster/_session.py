@@ -1,0 +1,105 @@
+"""The coordinator's side of one worker's Session stream.
+
+The first message must be a SessionHello matching a registration. Then one task reads (heartbeats,
+metric deltas, results) and one writes the commands queued on the worker's link; when either
+ends, both do. A malformed or out-of-order message ends this stream with INVALID_ARGUMENT and
+the reason; nothing else is touched, and the worker may reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from botruntime.cluster._coordinator import Coordinator, WorkerLink
+from botruntime.cluster._errors import ClusterError, ProtocolViolation
+from botruntime.cluster._pb import orchestration_pb2 as pb
+from botruntime.cluster._types import DrainCommand
+from botruntime.cluster._wire import command_to_pb, health_from_pb, outcome_from_pb
+
+__all__ = ["serve_session"]
+
+log = logging.getLogger("testbots.coordinator")
+
+
+async def serve_session(
+    coordinator: Coordinator,
+    requests: AsyncIterator[pb.WorkerMessage],
+    context: Any,
+    *,
+    hello_timeout_s: float = 10.0,
+) -> None:
+    try:
+        async with asyncio.timeout(hello_timeout_s):
+            first = await anext(requests)
+    except (TimeoutError, StopAsyncIteration):
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "open a Session with SessionHello")
+        return
+    if first.WhichOneof("kind") != "hello":
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be hello")
+        return
+    try:
+        link = coordinator.attach(first.hello.worker_id, first.hello.session_key)
+    except ClusterError as exc:
+        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+        return
+    violation: ProtocolViolation | None = None
+    clean_end = False
+    try:
+        async with asyncio.TaskGroup() as tg:
+            reader = tg.create_task(_read(coordinator, link, requests), name="session-in")
+            writer = tg.create_task(_write(link, context), name="session-out")
+            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            clean_end = reader.done() and not reader.cancelled() and reader.exception() is None
+            reader.cancel()
+            writer.cancel()
+    except* ProtocolViolation as group:
+        violation = next(e for e in group.exceptions if isinstance(e, ProtocolViolation))
+    finally:
+        coordinator.detach(link)
+    if violation is not None:
+        log.warning("session of %s: %s", link.worker_id, violation.detail)
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, violation.detail)
+    elif clean_end:
+        coordinator.on_closed(link)  # the worker said goodbye: what it still held is lost
+
+
+async def _read(
+    coordinator: Coordinator, link: WorkerLink, requests: AsyncIterator[pb.WorkerMessage]
+) -> None:
+    async for message in requests:
+        kind = message.WhichOneof("kind")
+        if kind == "heartbeat":
+            coordinator.on_heartbeat(link, health_from_pb(message.heartbeat))
+        elif kind == "delta":
+            d = message.delta
+            coordinator.on_delta(link, d.run_id, d.assignment_id, d.seq, d.payload)
+        elif kind == "done":
+            m = message.done
+            coordinator.on_done(
+                link,
+                m.run_id,
+                m.assignment_id,
+                outcome_from_pb(m.outcome),
+                dict(m.counters),
+                m.detail,
+            )
+        elif kind == "hello":
+            raise ProtocolViolation("a second SessionHello on an open Session")
+        else:
+            raise ProtocolViolation("a WorkerMessage with nothing in it")
+
+
+async def _write(link: WorkerLink, context: Any) -> None:
+    while True:
+        command = await link.outbox.get()
+        if command is None:
+            return
+        for message in command_to_pb(command):
+            await context.write(message)
+        if isinstance(command, DrainCommand):
+            link.drained = True

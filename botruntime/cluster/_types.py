@@ -1,0 +1,202 @@
+"""The cluster's shared vocabulary: what a worker is asked to run and what it says back.
+
+These are the domain types the rest of the runtime sees; protobuf messages never leave
+`botruntime.cluster` (`_wire.py` converts at the edge).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from botruntime.metrics import IntervalDelta
+
+__all__ = [
+    "AbortCommand",
+    "AckCommand",
+    "AssignCommand",
+    "Assignment",
+    "AssignmentOutcome",
+    "AssignmentResult",
+    "Command",
+    "DeltaSink",
+    "DrainCommand",
+    "FleetRunner",
+    "HealthSample",
+    "Liveness",
+    "LoadGap",
+    "RunState",
+    "RunnerGauges",
+    "ShareLevel",
+    "StopCommand",
+    "WorkerLossPolicy",
+]
+
+WorkerLossPolicy = Literal["fail", "rebalance", "continue"]
+
+
+class Liveness(StrEnum):
+    ALIVE = "alive"
+    SUSPECT = "suspect"  # missed 3 heartbeats
+    LOST = "lost"  # silent for 5 s: its bots are gone, its assignments handled by the policy
+    GONE = "gone"  # drained or disconnected on purpose
+
+
+class RunState(StrEnum):
+    PENDING = "pending"  # placed, waiting for the common start time
+    RUNNING = "running"
+    STOPPING = "stopping"  # told every worker to stop; waiting for their results
+    COMPLETED = "completed"  # every assignment ran its plan share to the end
+    STOPPED = "stopped"  # a user (or the kill switch) stopped it
+    ABORTED = "aborted"  # the experiment broke: worker lost under `fail`, deadline, placement
+
+    @property
+    def terminal(self) -> bool:
+        return self in (RunState.COMPLETED, RunState.STOPPED, RunState.ABORTED)
+
+
+class AssignmentOutcome(StrEnum):
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    LOST = "lost"  # the worker holding it was lost (recorded by the coordinator only)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareLevel:
+    """One split of an arrival plan: run share `index` of `weights`."""
+
+    index: int
+    weights: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < len(self.weights):
+            raise ValueError(f"share index {self.index} is outside weights {self.weights}")
+        if any(w <= 0 for w in self.weights):
+            raise ValueError(f"share weights must be positive integers, got {self.weights}")
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A worker's part of one run: a contiguous bot range and a share of the arrival plan.
+
+    `share` lists nested splits, outermost first (a rebalance splits a lost worker's share
+    again); an empty share runs no arrivals. Only arrivals intended at or after `plan_from_s`
+    run. `start_at_unix_s` is the plan's offset 0 on every worker.
+    """
+
+    run_id: str
+    assignment_id: str
+    scenario_yaml: str
+    size: str
+    seed: str
+    targets: tuple[str, ...]
+    switches: tuple[str, ...]
+    bot_first: int
+    bot_count: int
+    share: tuple[ShareLevel, ...]
+    plan_from_s: float
+    resync_nonces: bool
+    start_at_unix_s: float
+
+    @property
+    def bot_indices(self) -> range:
+        return range(self.bot_first, self.bot_first + self.bot_count)
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentResult:
+    outcome: AssignmentOutcome
+    counters: Mapping[str, int] = field(default_factory=dict)  # the runner's own totals
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class RunnerGauges:
+    """What a runner reports for the worker's heartbeat; it overwrites these as it goes."""
+
+    schedule_lag_ms: float = 0.0
+    in_flight: int = 0
+    bots_running: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSample:
+    """One heartbeat's worth of worker health (DESIGN §5: the generator must keep up)."""
+
+    seq: int
+    sent_at_unix_s: float
+    schedule_lag_ms: float
+    loop_lag_ms: float
+    cpu_percent: float
+    rss_bytes: int
+    in_flight: int
+    bots_running: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoadGap:
+    """Load that a lost worker's share did not offer: plan offsets [from_s, to_s)."""
+
+    worker_id: str
+    bot_first: int
+    bot_count: int
+    share: tuple[ShareLevel, ...]
+    from_s: float
+    to_s: float
+    policy: WorkerLossPolicy
+
+
+DeltaSink = Callable[[IntervalDelta], None]
+"""Where a runner hands each interval's metric delta; record it with source=assignment_id."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssignCommand:
+    assignment: Assignment
+
+
+@dataclass(frozen=True, slots=True)
+class StopCommand:
+    run_id: str
+    assignment_id: str  # "" = every assignment of the run
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrainCommand:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AbortCommand:
+    run_id: str  # "" = every run
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AckCommand:
+    seq: int
+
+
+Command = AssignCommand | StopCommand | DrainCommand | AbortCommand | AckCommand
+
+
+class FleetRunner(Protocol):
+    """Runs one assignment's bots; the worker owns the task this runs in.
+
+    Return when the plan share ends or soon after `stop` is set (the worker cancels a runner
+    that is still going 2 s after `stop`). Emit every interval's delta through `emit_delta`,
+    including the last partial one, before returning.
+    """
+
+    async def run(
+        self,
+        assignment: Assignment,
+        emit_delta: DeltaSink,
+        stop: asyncio.Event,
+        gauges: RunnerGauges,
+    ) -> AssignmentResult: ...
