@@ -9,15 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from botruntime.scenario import MetricSource, Window, route_matches
-
-REPO = Path(__file__).resolve().parents[3]
-SCENARIOS = REPO / "scenarios"
-
 
 @dataclass
 class MemorySource:

@@ -86,10 +86,6 @@ def test_replay_attack_is_the_catalogue_a1() -> None:
     assert set(c1.kills) == {"nonce_not_enforced", "chain_id_unsigned", "bridge_no_once"}
     c3 = next(c for c in scenario.verdict.criteria if c.id.startswith("C3"))
     assert c3.kills == ("noncanonical_hash",)
-    assert set(c.kills for c in scenario.verdict.criteria) <= {
-        (),
-        *[c.kills for c in scenario.verdict.criteria],
-    }
     assert all(k in VULN_SWITCHES for c in scenario.verdict.criteria for k in c.kills)
 
 
