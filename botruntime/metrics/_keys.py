@@ -28,10 +28,11 @@ _KNOWN: Final[Mapping[str, Kind]] = {
     "n.intent": "counter",
     "n.attempt": "counter",
     "n.commit": "counter",
+    "n.lost": "counter",  # accepted with code ok, never seen in a block by the end of the drain
     "n.reject": "counter",
     "n.error": "counter",
     "dropped": "counter",  # an arrival found no free bot or in-flight slot
-    "gen.offered": "counter",  # an arrival whose time came and whose action started
+    "gen.offered": "counter",  # an arrival whose time came (started or dropped)
     "gen.action_failed": "counter",  # an action raised instead of recording an outcome
     "gen.abandoned": "counter",  # still in flight when the drain deadline passed
     "gen.cpu": "gauge",  # fraction of one core used by the generator process
