@@ -1,19 +1,153 @@
-"""`testbots run`: one scenario end to end, without Dagster (DESIGN §9)."""
+"""`testbots run`: one scenario end to end, without Dagster (DESIGN §9).
+
+Exit codes (DESIGN §5): 0 pass, 1 fail, 2 usage or configuration error, 3 inconclusive,
+4 regression against the baseline.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
 import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from botruntime.chain.errors import ChainError
+from botruntime.local import LocalStackError
+from botruntime.runs._errors import RunConfigError, RunError
+from botruntime.runs._text import summary_lines
+from botruntime.runs.report import RunReport
+from botruntime.runs.runner import Progress, RunRequest, ScenarioRun, testbots_home
+from botruntime.scenario import ScenarioError
 
 __all__ = ["run"]
+
+_USAGE = 2
+
+
+def _progress_table(p: Progress) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None)
+    for name in (
+        "elapsed",
+        "offered/s",
+        "achieved/s",
+        "committed/s",
+        "p99 submit",
+        "errors",
+        "dropped",
+    ):
+        table.add_column(name, justify="right")
+    table.add_row(
+        f"{p.elapsed_s:5.1f}/{p.total_s:.0f} s",
+        f"{p.offered_per_s:.1f}",
+        f"{p.achieved_per_s:.1f}",
+        f"{p.committed_per_s:.1f}",
+        "-" if p.p99_ms is None else f"{p.p99_ms:.1f} ms",
+        str(p.errors),
+        str(p.dropped),
+    )
+    return table
+
+
+async def _run(request: RunRequest, console: Console) -> RunReport:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    console.print(
+        f"[bold]testbots run {request.scenario}[/] size={request.size} target={request.target}"
+    )
+    run = await ScenarioRun.setup(request)
+    try:
+        console.print(
+            f"  run {run.run_id}: {run.size.bots} bots funded on "
+            f"{run.target.alpha_chain_id or '-'} / {run.target.delta_chain_id or '-'}"
+        )
+        await run.distribute()
+        with Live(console=console, refresh_per_second=2, transient=False) as live:
+            await run.execute(lambda p: live.update(_progress_table(p)), stop)
+        if stop.is_set():
+            console.print("[yellow]stopped early: the verdict will be INCONCLUSIVE[/]")
+        return await run.report()
+    finally:
+        await run.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(sig)
 
 
 @click.command()
 @click.argument("scenario")
-def run(scenario: str) -> None:
-    """Run SCENARIO (an id from scenarios/ or a YAML file) against simnet or a real network."""
-    click.echo(
-        f"testbots run {scenario}: the scenario runner is not built yet "
-        "(it arrives with issue 6, 'The first real run').",
-        err=True,
+@click.option(
+    "--size",
+    type=click.Choice(["smoke", "default", "full"]),
+    default="default",
+    show_default=True,
+    help="Scenario size: smoke (10 s CI check), default (laptop, ~60 s), full (a real fleet).",
+)
+@click.option(
+    "--target",
+    default="simnet",
+    show_default=True,
+    help="'simnet' (started for the run) or alpha=URL,…,delta=URL,… of a real network.",
+)
+@click.option("--seed", default=None, help="Run seed (default: the scenario's seed).")
+@click.option(
+    "--simnet-vuln",
+    "switches",
+    multiple=True,
+    metavar="NAME",
+    help="Switch a simnet defence off for this run (repeatable); simnet only.",
+)
+@click.option("--run-id", default=None, help="Name the run (default: <scenario>-<time>-<hex>).")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="State directory (default: $TESTBOTS_HOME or ./.testbots).",
+)
+@click.option(
+    "--scenarios-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Where scenario ids are looked up (default: ./scenarios or $TESTBOTS_SCENARIOS).",
+)
+def run(
+    scenario: str,
+    size: str,
+    target: str,
+    seed: str | None,
+    switches: tuple[str, ...],
+    run_id: str | None,
+    home: Path | None,
+    scenarios_dir: Path | None,
+) -> None:
+    """Run SCENARIO (an id from scenarios/ or a YAML file) and print its verdict."""
+    console = Console(stderr=False)
+    request = RunRequest(
+        scenario=scenario,
+        size=size,
+        target=target,
+        seed=seed,
+        switches=switches,
+        run_id=run_id,
+        home=home,
+        scenarios_dir=scenarios_dir,
     )
-    raise SystemExit(2)
+    try:
+        report = asyncio.run(_run(request, console))
+    except (ScenarioError, RunConfigError) as exc:
+        click.echo(f"testbots run: {exc}", err=True)
+        raise SystemExit(_USAGE) from None
+    except (RunError, LocalStackError, ChainError) as exc:
+        click.echo(f"testbots run: the run could not start or finish: {exc}", err=True)
+        raise SystemExit(3) from None
+    for line in summary_lines(report):
+        console.print(line, markup=False, highlight=False)
+    where = (testbots_home(request.home) / "runs" / report.run_id).resolve()
+    console.print(f"  report: {where}/report.json", markup=False, highlight=False)
+    raise SystemExit(report.exit_code)

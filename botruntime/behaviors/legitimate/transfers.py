@@ -1,0 +1,41 @@
+"""Payments between the run's bots (L1 transfer_baseline, victims of A1 replay_attack)."""
+
+from __future__ import annotations
+
+from random import Random
+
+from botruntime.behaviors._table import behavior
+from botruntime.bots.bot import Bot, ChainName
+from botruntime.chain.tx import bank_send
+from botruntime.fleet._context import Chains
+from botruntime.fleet._intent import Intent
+from botruntime.wallet import AX, DX, Denom
+
+__all__ = ["send_ax", "send_dx"]
+
+
+async def _pay_peer(
+    bot: Bot, chains: Chains, rng: Random, rec: Intent, chain: ChainName, denom: Denom
+) -> None:
+    """1-100 whole tokens to a uniformly chosen other bot, never more than a tenth of what is
+    spendable after the fee: a reject is then a finding, not an overdraft."""
+    fee = chains.side(chain).fee
+    affordable = max(0, bot.wallet.spendable(denom) - fee) // 10
+    amount = min(rng.randint(1, 100) * denom.unit, affordable)
+    if amount == 0:
+        await rec.query("balances", chains.side(chain).client_for(bot).balances(bot.address(chain)))
+        return
+    to = chains.peers.address(chains.peers.choose(rng, exclude=bot.index), chain)
+    await rec.transact(bot, [bank_send(to, amount, denom.value)], spend=denom, amount=amount)
+
+
+@behavior("send_ax", group="legitimate", chain="alpha", sends_tx=True)
+async def send_ax(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Pay another bot 1-100 AX on Alpha and follow the tx until its block."""
+    await _pay_peer(bot, chains, rng, rec, "alpha", AX)
+
+
+@behavior("send_dx", group="legitimate", chain="delta", sends_tx=True)
+async def send_dx(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Pay another bot 1-100 DX on Delta and follow the tx until its block."""
+    await _pay_peer(bot, chains, rng, rec, "delta", DX)

@@ -1,0 +1,101 @@
+"""Follow a chain's blocks and tell each waiting intent when its transaction lands.
+
+One watcher per chain reads every new block's transactions once (`GET /blocks/{h}/txs`), so
+commit tracking costs one request per block instead of one poll per transaction. The moment
+a block is first seen is the commit time of its transactions (`lat.commit` ends there).
+Every transaction in the block is also shown to `on_tx`, which credits bots that received
+funds from this run (the shadow ledger of the recipient).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from botruntime.chain.alpha import AlphaClient
+from botruntime.chain.delta import DeltaClient
+from botruntime.chain.errors import ChainError
+from botruntime.chain.tx import JsonValue
+
+__all__ = ["CommitWatcher", "Landed"]
+
+_log = logging.getLogger("botruntime.fleet")
+
+TxObserver = Callable[[str, dict[str, JsonValue]], None]
+"""(tx hash, wire tx) for every tx of every block seen."""
+
+
+@dataclass(frozen=True, slots=True)
+class Landed:
+    height: int
+    seen_ts: float  # time.perf_counter() when the block was first read
+
+
+class CommitWatcher:
+    def __init__(
+        self,
+        client: AlphaClient | DeltaClient,
+        *,
+        poll_s: float = 0.05,
+        on_tx: TxObserver | None = None,
+    ) -> None:
+        self._client = client
+        self._poll_s = poll_s
+        self._on_tx = on_tx
+        self._waiting: dict[str, asyncio.Future[Landed]] = {}
+        self.start_height: int | None = None
+        self.height = 0
+        self.blocks_seen = 0
+        self.read_errors = 0
+
+    def expect(self, tx_hash: str) -> asyncio.Future[Landed]:
+        """Register before broadcasting, so a block read in between cannot be missed."""
+        future = self._waiting.get(tx_hash)
+        if future is None:
+            future = self._waiting[tx_hash] = asyncio.get_running_loop().create_future()
+        return future
+
+    def forget(self, tx_hash: str) -> None:
+        future = self._waiting.pop(tx_hash, None)
+        if future is not None and not future.done():
+            future.cancel()
+
+    async def start(self) -> None:
+        """Anchor at the current height: blocks before the run are not ours."""
+        self.height = self.start_height = (await self._client.latest_block()).height
+
+    async def run(self) -> None:
+        """Follow blocks until cancelled (owned by the fleet's TaskGroup)."""
+        if self.start_height is None:
+            await self.start()
+        while True:
+            try:
+                latest = (await self._client.latest_block()).height
+                while self.height < latest:
+                    await self._read_block(self.height + 1)
+                    self.height += 1
+            except ChainError as exc:
+                self.read_errors += 1
+                if self.read_errors in (1, 10, 100):
+                    _log.warning("commit watcher: reading blocks failed (%s); retrying", exc)
+            await asyncio.sleep(self._poll_s)
+
+    async def _read_block(self, height: int) -> None:
+        txs = await self._client.block_txs(height)
+        seen_ts = time.perf_counter()
+        self.blocks_seen += 1
+        landed = Landed(height, seen_ts)
+        for item in txs:
+            if not isinstance(item, dict):
+                continue
+            tx_hash, wire = item.get("hash"), item.get("tx")
+            if not isinstance(tx_hash, str):
+                continue
+            future = self._waiting.pop(tx_hash, None)
+            if future is not None and not future.done():
+                future.set_result(landed)
+            if self._on_tx is not None and isinstance(wire, dict):
+                self._on_tx(tx_hash, wire)

@@ -1,0 +1,287 @@
+"""A fleet: the bots of one run that one process drives, with their executors.
+
+`FleetSpec` says which bots (a contiguous index range of the run) and which share of each
+role's arrival plan this process runs; a single-process run is the whole range and the whole
+plan, a cluster worker one slice of both (DESIGN §6). `Fleet.run` owns every task it starts:
+the commit watchers, the generator-health monitor and one executor per role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from random import Random
+
+from botruntime.behaviors import BEHAVIORS, Behavior
+from botruntime.bots.bot import Bot, ChainName
+from botruntime.chain.alpha import HttpAlphaClient
+from botruntime.chain.delta import HttpDeltaClient
+from botruntime.chain.errors import ChainError
+from botruntime.chain.tx import JsonValue, parse_memo
+from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._context import ChainClient, Chains, ChainSide, FleetContext, Peers
+from botruntime.fleet._intent import Intent
+from botruntime.fleet._plans import role_bots, role_plan
+from botruntime.load import Action, ArrivalPlan, LoopReport, OpenLoop, Share
+from botruntime.metrics import GeneratorHealth, Recorder
+from botruntime.scenario import Role, Scenario, Size
+from botruntime.wallet import AX, DX, Denom
+
+__all__ = ["Fleet", "FleetSpec", "RoleRun"]
+
+_log = logging.getLogger("botruntime.fleet")
+_NATIVE: Mapping[ChainName, Denom] = {"alpha": AX, "delta": DX}
+# a bank.send signed by a bot is ~520 canonical bytes; the fee covers 640 with the 2x margin
+_TYPICAL_TX_BYTES = 640
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSpec:
+    run_id: str
+    run_seed: str
+    scenario: Scenario
+    size_name: str
+    alpha_urls: tuple[str, ...]
+    delta_urls: tuple[str, ...]
+    bot_range: range  # this process's bots: a contiguous slice of 0 .. size.bots
+    share_index: int = 0
+    share_weights: tuple[int, ...] = (1,)
+    funding: Mapping[Denom, int] = field(default_factory=dict)  # what each bot got at genesis
+    expected_codes: frozenset[str] = frozenset()
+    client_id: str = "testbots"
+
+    @property
+    def size(self) -> Size:
+        size: Size | None = getattr(self.scenario.sizes, self.size_name)
+        if size is None:
+            raise ValueError(f"scenario {self.scenario.id} has no size {self.size_name!r}")
+        return size
+
+
+@dataclass(slots=True)
+class RoleRun:
+    role: Role
+    bots: list[Bot]  # this process's bots of the role
+    plan: ArrivalPlan | Share
+    behaviours: list[Behavior]
+    weights: list[int]
+    slots: int
+
+
+def _chains_of(roles: Sequence[RoleRun]) -> set[ChainName]:
+    return {b.chain for run in roles for b in run.behaviours}
+
+
+class Fleet:
+    def __init__(self, spec: FleetSpec, recorder: Recorder) -> None:
+        self.spec = spec
+        self.recorder = recorder
+        self.bots: list[Bot] = []
+        self.roles: list[RoleRun] = []
+        self.reports: dict[str, LoopReport] = {}
+        self._clients: list[ChainClient] = []
+        self._rng = Random(f"{spec.run_seed}/{spec.share_index}")
+        self.ctx: FleetContext | None = None
+        self._loops: list[OpenLoop] = []
+
+    # ---- setup ----------------------------------------------------------------------------------
+
+    def _attempt(self, *_: object) -> None:
+        self._attempts.add()
+
+    async def setup(self) -> FleetContext:
+        """Bots, wallets as funded at genesis, chain clients, fees and commit watchers."""
+        spec, size = self.spec, self.spec.size
+        self._attempts = self.recorder.counter("n.attempt")
+        allocation = role_bots(spec.scenario.roles, size.bots)
+        for role in spec.scenario.roles:
+            indices = allocation[role.name]
+            mine = [i for i in indices if i in spec.bot_range]
+            bots = [Bot(spec.run_seed, i, role.name) for i in mine]
+            for bot in bots:
+                for denom, amount in spec.funding.items():
+                    bot.wallet.credit(denom, amount)
+                bot.lifecycle.funded("genesis")
+            behaviours = [BEHAVIORS[name] for name in role.behaviours]
+            plan = role_plan(size.load[role.name], seed=f"{spec.run_seed}/{role.name}")
+            share = plan.split(list(spec.share_weights))[spec.share_index]
+            self.roles.append(
+                RoleRun(
+                    role,
+                    bots,
+                    share,
+                    behaviours,
+                    list(role.behaviours.values()),
+                    max(1, len(bots) * role.max_in_flight_per_bot),
+                )
+            )
+            self.bots.extend(bots)
+        sides: dict[ChainName, ChainSide] = {}
+        for chain in sorted(_chains_of(self.roles)):
+            sides[chain] = await self._side(chain)
+        ctx = self.ctx = FleetContext(
+            run_id=spec.run_id,
+            recorder=self.recorder,
+            sides=sides,
+            peers=Peers(spec.run_seed, size.bots),
+            expected_codes=spec.expected_codes,
+            commit_timeout_s=max(10.0, 10 * (spec.scenario.simnet.block_time_s or 1.0)),
+        )
+        for bot in self.bots:
+            for chain in sides:
+                ctx.owners[bot.address(chain)] = bot
+        return ctx
+
+    async def _side(self, chain: ChainName) -> ChainSide:
+        urls = self.spec.alpha_urls if chain == "alpha" else self.spec.delta_urls
+        cls = HttpAlphaClient if chain == "alpha" else HttpDeltaClient
+        pool = max(8, min(256, len(self.bots) // max(1, len(urls)) + 4))
+        clients: list[ChainClient] = [
+            cls(url, client_id=self.spec.client_id, pool_size=pool, on_attempt=self._attempt)
+            for url in urls
+        ]
+        watch_client = cls(urls[0], client_id=f"{self.spec.client_id}-watch", pool_size=2)
+        self._clients.extend([*clients, watch_client])
+        for client in (*clients, watch_client):
+            await client.resolve_chain_id()
+        params = await clients[0].params()
+        fee = 2 * (
+            params.integer("min_fee_base") + params.integer("min_fee_per_byte") * _TYPICAL_TX_BYTES
+        )
+        watcher = CommitWatcher(watch_client, on_tx=self._receipts(chain))
+        await watcher.start()
+        return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
+
+    def _receipts(self, chain: ChainName) -> Callable[[str, dict[str, JsonValue]], None]:
+        """Credit bots of this fleet paid by this run's txs (the recipient's shadow ledger)."""
+        run_id = self.spec.run_id
+
+        def on_tx(tx_hash: str, wire: dict[str, JsonValue]) -> None:
+            body = wire.get("body")
+            if not isinstance(body, dict) or self.ctx is None:
+                return
+            memo = body.get("memo")
+            parsed = parse_memo(memo) if isinstance(memo, str) else None
+            if parsed is None or parsed.run_id != run_id:
+                return
+            msgs = body.get("msgs")
+            for msg in msgs if isinstance(msgs, list) else ():
+                if not isinstance(msg, dict):
+                    continue
+                outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
+                for out in outputs if isinstance(outputs, list) else ():
+                    if isinstance(out, dict):
+                        self._credit(out)
+
+        return on_tx
+
+    def _credit(self, out: dict[str, JsonValue]) -> None:
+        assert self.ctx is not None
+        bot = self.ctx.owners.get(str(out.get("to")))
+        amount, denom = out.get("amount"), out.get("denom")
+        if bot is not None and isinstance(amount, str) and isinstance(denom, str):
+            bot.wallet.credit(Denom(denom), int(amount))
+
+    # ---- run ------------------------------------------------------------------------------------
+
+    def in_flight(self) -> dict[str, int]:
+        return {loop.role: loop.in_flight for loop in self._loops}
+
+    async def run(self, start_ts: float | None = None, stop: asyncio.Event | None = None) -> None:
+        """Drive every role's plan from `start_ts` (perf_counter; default now) to its end."""
+        ctx = self.ctx or await self.setup()
+        start = time.perf_counter() if start_ts is None else start_ts
+        self._loops = [
+            OpenLoop(
+                run.plan,
+                self._action(ctx, run),
+                role=run.role.name,
+                slots=run.slots,
+                recorder=self.recorder,
+                drain_timeout_s=5.0,
+            )
+            for run in self.roles
+        ]
+        for bot in self.bots:
+            bot.lifecycle.running()
+        health = GeneratorHealth(self.recorder, in_flight=self.in_flight)
+        async with asyncio.TaskGroup() as tg:
+            helpers: list[asyncio.Task[None]] = [
+                tg.create_task(side.watcher.run(), name=f"commit-watcher-{side.name}")
+                for side in ctx.sides.values()
+            ]
+            helpers.append(tg.create_task(health.run(), name="generator-health"))
+            if stop is not None:
+                helpers.append(tg.create_task(self._stop_on(stop), name="stop-listener"))
+            try:
+                loops = [
+                    tg.create_task(loop.run(start), name=f"role-{loop.role}")
+                    for loop in self._loops
+                ]
+                for loop, running in zip(self._loops, loops, strict=True):
+                    self.reports[loop.role] = await running
+            finally:
+                for helper in helpers:
+                    helper.cancel()
+        for bot in self.bots:
+            bot.lifecycle.stopping("plan ended")
+            bot.lifecycle.stopped()
+
+    async def _stop_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        for loop in self._loops:
+            loop.stop()
+
+    def _action(self, ctx: FleetContext, run: RoleRun) -> Action:
+        bots, behaviours, weights = run.bots, run.behaviours, run.weights
+        per_bot = run.role.max_in_flight_per_bot
+        rng = self._rng
+
+        async def act(intended_ts: float, slot: int) -> None:
+            bot = bots[(slot // per_bot) % len(bots)]
+            behaviour = rng.choices(behaviours, weights)[0]
+            intent = Intent(ctx, behaviour.name, behaviour.chain, intended_ts)
+            await behaviour.fn(bot, Chains(ctx, bot), rng, intent)
+
+        return act
+
+    # ---- after the run --------------------------------------------------------------------------
+
+    async def reconcile(self) -> tuple[int, list[str]]:
+        """Compare every bot's shadow ledger with the chain: (mismatched bots, first details)."""
+        assert self.ctx is not None
+        mismatched, details = 0, []
+        for bot in self.bots:
+            for chain, side in self.ctx.sides.items():
+                client = side.clients[0]
+                try:
+                    account = await client.account(bot.address(chain))
+                except ChainError as exc:
+                    mismatched += 1
+                    details.append(f"bot {bot.index}: {chain} account unreadable ({exc})")
+                    break
+                want = {
+                    d.value: v
+                    for d, v in bot.wallet.balances().items()
+                    if d.fee_denom == side.native
+                }
+                have = {d: v for d, v in account.balances.items() if v}
+                if want != have or account.nonce != bot.accepted(chain):
+                    mismatched += 1
+                    if len(details) < 10:
+                        details.append(
+                            f"bot {bot.index} on {chain}: expected {want} nonce "
+                            f"{bot.accepted(chain)}, chain has {have} nonce {account.nonce}"
+                        )
+                    break
+        return mismatched, details
+
+    async def close(self) -> None:
+        for client in self._clients:
+            try:
+                await client.close()
+            except Exception:  # closing must not hide the run's own outcome
+                _log.debug("closing a chain client failed", exc_info=True)

@@ -1,0 +1,117 @@
+"""After the drain: reconcile the shadow ledger, read the invariants, compute the scalars.
+
+These are the figures of SCENARIOS.md §1.3 that are not plain counters or histograms —
+err_rate, completeness, ledger.mismatch — and the gates' figures of §1.4 (offered_ratio,
+dropped_ratio, worker.cpu, chain.blocks_ratio, inv.reachable, setup.complete).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+from botruntime.fleet import Fleet
+from botruntime.metrics import RunMetrics
+from botruntime.runs._source import InvariantReading, RunEvidence
+from botruntime.scenario import Window
+
+if TYPE_CHECKING:
+    from botruntime.runs.runner import ScenarioRun
+
+__all__ = ["gather_evidence", "read_invariants"]
+
+
+async def read_invariants(
+    http: httpx.AsyncClient, control: str | None
+) -> list[InvariantReading] | None:
+    """simnet's invariant verdicts (broken ones are sticky); None when there is no source."""
+    if control is None:
+        return None
+    try:
+        answer = await http.get(f"{control}/simnet/invariants")
+        rows = answer.json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    if isinstance(rows, dict):
+        rows = rows.get("invariants", [])
+    if not isinstance(rows, list):
+        return None
+    return [
+        InvariantReading(
+            str(r.get("chain", "")),
+            str(r["route"]),
+            bool(r["ok"]),
+            int(r.get("height", 0)),
+            str(r.get("detail", "")),
+        )
+        for r in rows
+        if isinstance(r, dict) and "route" in r
+    ]
+
+
+def _expected_arrivals(fleet: Fleet) -> dict[str, int]:
+    return {run.role.name: sum(1 for _ in run.plan.arrivals()) for run in fleet.roles}
+
+
+async def gather_evidence(
+    run: ScenarioRun,
+    fleet: Fleet,
+    metrics: RunMetrics,
+    invariants_start: list[InvariantReading] | None,
+    setup_complete: bool,
+) -> tuple[RunEvidence, list[str]]:
+    ctx = fleet.ctx
+    assert ctx is not None
+    notes: list[str] = []
+    mismatched, details = await fleet.reconcile()
+    notes.extend(details)
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        invariants_end = await read_invariants(http, run.target.control)
+
+    intents = metrics.count("n.intent")
+    # an action that raised (a generator bug) is an error too: it never hides as a success
+    unexpected = (
+        metrics.count("n.reject", {"expected": "no"})
+        + metrics.count("n.error")
+        + metrics.count("gen.action_failed")
+    )
+    expected = _expected_arrivals(fleet)
+    ratios = [
+        metrics.count("gen.offered", {"role": role}) / planned
+        for role, planned in expected.items()
+        if planned
+    ]
+    planned_total = sum(expected.values())
+    block_time_s = run.scenario.simnet.block_time_s or 1.0
+    blocks = [side.watcher.height - (side.watcher.start_height or 0) for side in ctx.sides.values()]
+    expected_blocks = max(run.elapsed_s / block_time_s - 1.0, 1.0)
+    cpu = metrics.gauge_max("gen.cpu")
+    scalars: dict[str, float] = {
+        "err_rate": unexpected / intents if intents else 0.0,
+        "completeness": ctx.committed / ctx.accepted if ctx.accepted else 1.0,
+        "n.lost": float(ctx.lost),
+        "n.accepted": float(ctx.accepted),
+        "ledger.mismatch": float(mismatched),
+        "offered_ratio": min(ratios) if ratios else 0.0,
+        "dropped_ratio": metrics.count("dropped") / planned_total if planned_total else 0.0,
+        "worker.cpu": cpu if cpu is not None else 0.0,
+        "chain.blocks_ratio": min(blocks) / expected_blocks if blocks else 0.0,
+        "inv.reachable": 1.0
+        if invariants_start is not None and invariants_end is not None
+        else 0.0,
+        "setup.complete": 1.0 if setup_complete else 0.0,
+        "block_time": block_time_s,
+    }
+    if invariants_end is not None:
+        broken = [r for r in invariants_end if not r.ok]
+        notes.extend(
+            f"invariant {r.chain}:{r.route} broken at {r.height}: {r.detail}" for r in broken
+        )
+    evidence = RunEvidence(
+        metrics=metrics,
+        scalars=scalars,
+        invariant_readings=invariants_end,
+        window=Window(0.0, max(run.elapsed_s, metrics.interval_s)),
+    )
+    return evidence, notes

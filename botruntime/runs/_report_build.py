@@ -1,0 +1,159 @@
+"""Turn a judged run into its `RunReport`: the verdict with evidence, summary, series, HDRs."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import TYPE_CHECKING
+
+from botruntime.fleet import Fleet
+from botruntime.metrics import RunMetrics
+from botruntime.runs._source import RunEvidence
+from botruntime.runs.report import CriterionOutcome, IntervalPoint, RunReport, VerdictName
+from botruntime.scenario import CriterionResult, compute_verdict
+
+if TYPE_CHECKING:
+    from botruntime.runs.runner import ScenarioRun
+
+__all__ = ["build_report", "git_sha"]
+
+_PHASES = ("submit", "commit")
+
+
+def git_sha() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _ms(value: float | None) -> float:
+    return float("nan") if value is None else round(value * 1000, 3)
+
+
+def _outcome(result: CriterionResult) -> CriterionOutcome:
+    status = result.outcome.status
+    return CriterionOutcome(
+        id=result.id,
+        kind=result.kind,
+        status=status,
+        expr=result.expr,
+        explanation=result.outcome.explanation
+        + ("" if result.enforced or result.kind == "gate" else " (reported, not enforced)"),
+        value=result.outcome.observed,
+        kills=result.kills,
+    )
+
+
+def _summary(metrics: RunMetrics, evidence: RunEvidence, elapsed_s: float) -> dict[str, float]:
+    seconds = max(elapsed_s, 1e-9)
+    out: dict[str, float] = {
+        "duration_s": round(elapsed_s, 3),
+        "intents": float(metrics.count("n.intent")),
+        "offered_rate": metrics.count("gen.offered") / seconds,
+        "achieved_rate": metrics.count("n.intent") / seconds,
+        "committed_rate": metrics.count("n.commit") / seconds,
+        "commits": float(metrics.count("n.commit")),
+        "dropped": float(metrics.count("dropped")),
+        "errors": float(metrics.count("n.error")),
+        "rejects": float(metrics.count("n.reject")),
+    }
+    for phase in _PHASES:
+        qs = metrics.quantiles_s(f"lat.{phase}", {"outcome": "ok"}, (0.5, 0.95, 0.99, 1.0))
+        for q, name in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99"), (1.0, "max")):
+            out[f"{name}_{phase}_ms"] = _ms(qs.get(q))
+    for name in ("err_rate", "completeness", "ledger.mismatch", "n.lost", "offered_ratio"):
+        if name in evidence.scalars:
+            out[name.replace(".", "_")] = evidence.scalars[name]
+    return out
+
+
+def _series(metrics: RunMetrics) -> tuple[IntervalPoint, ...]:
+    points = []
+    for interval in metrics.intervals:
+        one = range(interval, interval + 1)
+        submit = metrics.quantiles_s("lat.submit", {"outcome": "ok"}, (0.5, 0.99), one)
+        commit = metrics.quantile_s("lat.commit", {"outcome": "ok"}, 0.99, one)
+        points.append(
+            IntervalPoint(
+                t_s=interval * metrics.interval_s,
+                offered_per_s=metrics.rate_per_s("gen.offered", None, one),
+                achieved_per_s=metrics.rate_per_s("n.intent", None, one),
+                committed_per_s=metrics.rate_per_s("n.commit", None, one),
+                errors=metrics.count("n.error", None, one) + metrics.count("n.reject", None, one),
+                dropped=metrics.count("dropped", None, one),
+                p50_submit_ms=None if 0.5 not in submit else submit[0.5] * 1000,
+                p99_submit_ms=None if 0.99 not in submit else submit[0.99] * 1000,
+                p99_commit_ms=None if commit is None else commit * 1000,
+            )
+        )
+    return tuple(points)
+
+
+def _errors_by_code(metrics: RunMetrics) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key in metrics.keys("n.reject"):
+        code = key.label_dict().get("code", "?")
+        out[code] = out.get(code, 0) + metrics.count("n.reject", key.label_dict())
+    for key in metrics.keys("n.error"):
+        kind = f"error:{key.label_dict().get('kind', '?')}"
+        out[kind] = out.get(kind, 0) + metrics.count("n.error", key.label_dict())
+    return out
+
+
+def build_report(
+    run: ScenarioRun,
+    fleet: Fleet,
+    evidence: RunEvidence,
+    notes: list[str],
+    started_at_s: float,
+) -> RunReport:
+    metrics = evidence.metrics
+    verdict = compute_verdict(run.scenario, run.request.size, evidence)
+    if run.target.is_simnet:
+        # simnet measures everything a criterion can name: an enforced hard criterion with no
+        # data (nothing was sent, every action failed) means the experiment broke
+        unjudged = [
+            f"{r.id} could not be judged on simnet: {r.outcome.explanation}"
+            for r in verdict.criteria
+            if r.kind == "hard"
+            and r.enforced
+            and r.outcome.status == "n/a"
+            and "baseline" not in r.expr
+        ]
+        if unjudged:
+            verdict = compute_verdict(
+                run.scenario, run.request.size, evidence, invalid_reasons=unjudged
+            )
+    criteria = tuple(_outcome(r) for r in (*verdict.gates, *verdict.criteria))
+    status: VerdictName = verdict.status.value
+    histograms = {
+        f"lat.{phase}": metrics.histogram(f"lat.{phase}", {"outcome": "ok"})
+        .encode()
+        .decode("ascii")
+        for phase in _PHASES
+        if metrics.keys(f"lat.{phase}")
+    }
+    return RunReport(
+        run_id=run.run_id,
+        scenario_id=run.scenario.id,
+        scenario_hash=run.loaded.content_hash,
+        size=run.request.size,
+        target=run.target.describe(),
+        seed=run.seed,
+        switches=tuple(run.request.switches),
+        git_sha=git_sha(),
+        started_at_s=started_at_s,
+        ended_at_s=time.time(),
+        verdict=status,
+        exit_code=int(verdict.exit_code),
+        criteria=criteria,
+        summary=_summary(metrics, evidence, run.elapsed_s),
+        errors_by_code=_errors_by_code(metrics),
+        series=_series(metrics),
+        histograms=histograms,
+        notes=(*verdict.reasons, *verdict.warnings, *notes),
+    )

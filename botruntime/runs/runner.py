@@ -1,0 +1,323 @@
+"""One scenario run, staged as Dagster's ops are: setup → distribute → execute → report.
+
+`run_scenario` does all four for `testbots run`; Dagster calls the stages one op each. A run
+never leaves anything behind: `close` stops what `setup` started, whatever happened between.
+Errors are drawn in `_errors.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from botruntime.fleet import Fleet, FleetSpec
+from botruntime.identity import derive_batch
+from botruntime.local import SimnetProcess
+from botruntime.metrics import IntervalDelta, Recorder, RunMetrics
+from botruntime.metrics._pump import IntervalPump
+from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
+from botruntime.runs._evidence import gather_evidence, read_invariants
+from botruntime.runs._report_build import build_report
+from botruntime.runs._source import InvariantReading
+from botruntime.runs._target import Target, parse_target
+from botruntime.runs._text import summary_lines
+from botruntime.runs.report import RunReport
+from botruntime.scenario import VULN_SWITCHES, LoadedScenario, load_scenario
+from botruntime.wallet import Denom
+
+__all__ = [
+    "Progress",
+    "RunConfigError",
+    "RunError",
+    "RunRequest",
+    "ScenarioRun",
+    "TargetRefused",
+    "run_scenario",
+    "testbots_home",
+]
+
+_log = logging.getLogger("botruntime.runs")
+
+
+def testbots_home(home: Path | None = None) -> Path:
+    """`TESTBOTS_HOME`, read when a run starts (default ./.testbots)."""
+    return home or Path(os.environ.get("TESTBOTS_HOME", ".testbots"))
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    scenario: str  # id under scenarios/ or a YAML path
+    size: str = "default"  # smoke | default | full
+    target: str = "simnet"  # "simnet", or alpha=URL,…,delta=URL,… of a real network
+    seed: str | None = None
+    switches: tuple[str, ...] = ()  # simnet vulnerable modes
+    run_id: str | None = None
+    home: Path | None = None
+    scenarios_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    elapsed_s: float
+    total_s: float
+    offered_per_s: float
+    achieved_per_s: float
+    committed_per_s: float
+    p99_ms: float | None
+    errors: int
+    dropped: int
+
+
+@dataclass(slots=True)
+class _State:
+    simnet: SimnetProcess | None = None
+    fleet: Fleet | None = None
+    metrics: RunMetrics = field(default_factory=RunMetrics)
+    started_at_s: float = 0.0
+    start_ts: float = 0.0
+    ended_ts: float = 0.0
+    invariants_start: list[InvariantReading] | None = None
+    setup_complete: bool = False
+
+
+class ScenarioRun:
+    def __init__(self, request: RunRequest, loaded: LoadedScenario, target: Target) -> None:
+        self.request = request
+        self.loaded = loaded
+        self.target = target
+        self.scenario = loaded.scenario
+        self.size = loaded.scenario.size(request.size)
+        self.run_id = request.run_id or _new_run_id(self.scenario.id)
+        self.seed = request.seed or str(self.scenario.seed)
+        self.home = testbots_home(request.home)
+        self.run_dir = self.home / "runs" / self.run_id
+        self._state = _State()
+
+    # ---- setup ----------------------------------------------------------------------------------
+
+    @classmethod
+    async def setup(cls, request: RunRequest) -> ScenarioRun:
+        """Validate, start or reach the target, check it is one we may load, fund the bots."""
+        loaded = load_scenario(request.scenario, request.scenarios_dir)
+        if request.size not in loaded.scenario.sizes.defined():
+            raise RunConfigError(
+                f"{loaded.path.name} has no size {request.size!r}; it defines "
+                f"{', '.join(loaded.scenario.sizes.defined())}"
+            )
+        unknown = sorted(set(request.switches) - set(VULN_SWITCHES))
+        if unknown:
+            raise RunConfigError(
+                f"unknown simnet switch(es) {', '.join(unknown)}; known: "
+                f"{', '.join(sorted(VULN_SWITCHES))}"
+            )
+        target = parse_target(request.target)
+        if request.switches and not target.is_simnet:
+            raise RunConfigError(
+                "--simnet-vuln switches exist only on simnet; drop them or use --target simnet"
+            )
+        run = cls(request, loaded, target)
+        try:
+            await run._start_target()
+            await run._guard()
+            await run._fund()
+            run._state.setup_complete = True
+        except BaseException:
+            await run.close()
+            raise
+        return run
+
+    async def _start_target(self) -> None:
+        if not self.target.is_simnet:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        profile = self.scenario.simnet
+        simnet = SimnetProcess(
+            seed=self.seed,
+            nodes=profile.nodes or 4,
+            block_time_s=profile.block_time_s or 1.0,
+            switches=self.request.switches,
+            log_path=self.run_dir / "simnet.log",
+        )
+        self._state.simnet = simnet
+        endpoints = await asyncio.to_thread(simnet.start)
+        self.target = Target(endpoints.alpha, endpoints.delta, endpoints.control, is_simnet=True)
+
+    async def _guard(self) -> None:
+        """Read each chain's `/status` and refuse a chain id the scenario does not name."""
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            for urls in (self.target.alpha, self.target.delta):
+                if not urls:
+                    continue
+                status = (await http.get(f"{urls[0]}/status")).json()
+                chain_id = str(status.get("chain_id"))
+                if urls is self.target.alpha:
+                    self.target.alpha_chain_id = chain_id
+                else:
+                    self.target.delta_chain_id = chain_id
+        allowed = [c for c in (self.target.alpha_chain_id, self.target.delta_chain_id) if c]
+        if not any(self.scenario.target.allows(c) for c in allowed):
+            raise TargetRefused(
+                f"{self.scenario.id} may run against {list(self.scenario.target.chains)}, the "
+                f"target serves {allowed}: add the chain id to the scenario's target.chains"
+            )
+        if self.scenario.target.allow_adversarial and not self.target.is_simnet:
+            raise TargetRefused(
+                f"{self.scenario.id} is adversarial and the target is not simnet: a real network "
+                "must be flagged allow_adversarial first (not supported yet)"
+            )
+
+    def funding(self) -> dict[Denom, int]:
+        """Each bot starts with its spend cap per denom (DESIGN §8: max spend per bot)."""
+        return {Denom(d): amount for d, amount in self.scenario.limits.max_spend_per_bot.items()}
+
+    async def _fund(self) -> None:
+        if not self.target.is_simnet:
+            raise RunConfigError(
+                "funding bots on a real network (a funder account and bank.multisend) is not "
+                "built yet: run against simnet"
+            )
+        balances = {d.value: str(v) for d, v in self.funding().items()}
+        accounts = [
+            {"address": identity.alpha_address, "balances": balances}
+            for identity in derive_batch(self.seed, 0, self.size.bots)
+        ]
+        async with httpx.AsyncClient(timeout=60.0) as http:
+            answer = await http.post(
+                f"{self.target.control}/simnet/reset",
+                json={"seed": self.seed, "genesis_accounts": accounts},
+            )
+            if answer.status_code != 200:
+                raise RunError(f"simnet refused the genesis funding: {answer.text[:500]}")
+            self._state.invariants_start = await read_invariants(http, self.target.control)
+
+    # ---- distribute -----------------------------------------------------------------------------
+
+    async def distribute(self) -> None:
+        """Hand the bots and the plan to the executor: here, one fleet in this process."""
+        spec = FleetSpec(
+            run_id=self.run_id,
+            run_seed=self.seed,
+            scenario=self.scenario,
+            size_name=self.request.size,
+            alpha_urls=self.target.alpha,
+            delta_urls=self.target.delta,
+            bot_range=range(self.size.bots),
+            funding=self.funding(),
+            expected_codes=frozenset(),
+            client_id=f"testbots-{self.run_id}",
+        )
+        fleet = Fleet(spec, Recorder(source="local"))
+        self._state.fleet = fleet
+        await fleet.setup()
+
+    # ---- execute --------------------------------------------------------------------------------
+
+    @property
+    def total_s(self) -> float:
+        return self.size.duration_s() or 0.0
+
+    async def execute(
+        self,
+        on_progress: Callable[[Progress], None] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        state = self._state
+        if state.fleet is None:
+            await self.distribute()
+        fleet = state.fleet
+        assert fleet is not None
+        metrics = state.metrics
+
+        async def sink(delta: IntervalDelta) -> None:
+            metrics.ingest(delta)
+            if on_progress is not None:
+                on_progress(self.progress(time.perf_counter() - state.start_ts))
+
+        state.started_at_s = time.time()
+        state.start_ts = time.perf_counter() + 0.1
+        pump = IntervalPump(fleet.recorder, sink, start_ts=state.start_ts)
+        async with asyncio.TaskGroup() as tg:
+            pumping = tg.create_task(pump.run(), name="interval-pump")
+            try:
+                await fleet.run(state.start_ts, stop)
+            finally:
+                state.ended_ts = time.perf_counter()
+                pump.stop()
+                await pumping
+
+    def progress(self, elapsed_s: float) -> Progress:
+        metrics = self._state.metrics
+        span = metrics.intervals
+        last = range(max(span.start, span.stop - 5), span.stop) if span else None
+        p99 = metrics.quantile_s("lat.submit", None, 0.99, last) if last else None
+        errors = metrics.count("n.error") + metrics.count("n.reject", {"expected": "no"})
+        return Progress(
+            elapsed_s=elapsed_s,
+            total_s=self.total_s,
+            offered_per_s=metrics.rate_per_s("gen.offered", None, last) if last else 0.0,
+            achieved_per_s=metrics.rate_per_s("n.intent", None, last) if last else 0.0,
+            committed_per_s=metrics.rate_per_s("n.commit", None, last) if last else 0.0,
+            p99_ms=None if p99 is None else p99 * 1000,
+            errors=errors,
+            dropped=metrics.count("dropped"),
+        )
+
+    # ---- report ---------------------------------------------------------------------------------
+
+    async def report(self) -> RunReport:
+        """Reconcile, read the invariants, judge, and write the report files."""
+        state = self._state
+        fleet = state.fleet
+        assert fleet is not None and fleet.ctx is not None, "report() comes after execute()"
+        evidence, notes = await gather_evidence(
+            self, fleet, state.metrics, state.invariants_start, state.setup_complete
+        )
+        report = build_report(self, fleet, evidence, notes, state.started_at_s)
+        report.write(self.home / "runs")
+        (self.run_dir / "summary.txt").write_text(
+            "\n".join(summary_lines(report)) + "\n", encoding="utf-8"
+        )
+        return report
+
+    @property
+    def elapsed_s(self) -> float:
+        return max(0.0, self._state.ended_ts - self._state.start_ts)
+
+    @property
+    def invariants_end_source(self) -> str | None:
+        return self.target.control
+
+    async def close(self) -> None:
+        state = self._state
+        if state.fleet is not None:
+            await state.fleet.close()
+        if state.simnet is not None:
+            await asyncio.to_thread(state.simnet.stop)
+            state.simnet = None
+
+
+def _new_run_id(scenario_id: str) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    return f"{scenario_id}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+async def run_scenario(
+    request: RunRequest,
+    on_progress: Callable[[Progress], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> RunReport:
+    run = await ScenarioRun.setup(request)
+    try:
+        await run.distribute()
+        await run.execute(on_progress, stop)
+        return await run.report()
+    finally:
+        await run.close()
