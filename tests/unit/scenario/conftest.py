@@ -14,6 +14,7 @@ import pytest
 
 from botruntime.scenario import MetricSource, Window, route_matches
 
+
 @dataclass
 class MemorySource:
     values: dict[str, float] = field(default_factory=dict)
