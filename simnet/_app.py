@@ -53,6 +53,7 @@ class NodeApi:
             Route("/accounts/{address}", self.account),
             Route("/accounts/{address}/balances", self.balances),
             Route("/txs", self.submit, methods=["POST"]),
+            Route("/txs/simulate", self.simulate, methods=["POST"]),
             Route("/txs/{hash}", self.tx),
             Route("/blocks/latest", self.latest_block),
             Route("/blocks/{height}", self.block),
@@ -161,6 +162,28 @@ class NodeApi:
             raise Rejected(code, f"tx {entry.hash} failed at execution", {"hash": entry.hash})
         return json_response(
             {"hash": entry.hash, "code": "ok", "status": "committed", "height": outcome[1]}
+        )
+
+    async def simulate(self, request: Request) -> Response:
+        """Every check of POST /txs, nothing admitted: the answer says what submit would."""
+        network, chain = self.network, self.chain
+        limit = None if network.vulns.on("no_size_limits") else network.params.max_body_bytes
+        wire = json_object(await json_body(request, limit), _TX_REQUEST, "the request")
+        if "tx" not in wire:
+            raise Rejected("malformed", 'the request is {"tx": <signed tx>}')
+        entry = chain.decoder.decode(wire["tx"])
+        status = chain.simulate(self.node, entry)
+        params = network.params
+        return json_response(
+            {
+                "hash": entry.hash,
+                "code": "ok",
+                "status": status,
+                "size": entry.size,
+                "fee": str(entry.fee),
+                "min_fee": str(params.min_fee_base + params.min_fee_per_byte * entry.size),
+                "account_creation_fee": str(chain.creation_fees(entry)),
+            }
         )
 
     async def tx(self, request: Request) -> Response:

@@ -59,6 +59,8 @@ class Chain:
         ]
         self.index: dict[str, TxRecord] = {}
         self.committed_keys: set[tuple[str, int]] = set()  # (sender, nonce)
+        # address -> [(height, index, hash)] of committed txs it signed or received
+        self.by_address: dict[str, list[tuple[int, int, str]]] = {}
         self.failed: OrderedDict[str, str] = OrderedDict()  # hash -> code
         self.client_ids: dict[tuple[str, str], tuple[str, int]] = {}
         self.gossip: deque[tuple[float, Entry, int]] = deque()
@@ -238,6 +240,20 @@ class Chain:
         if record is not None or tx_hash in node.seen:
             return "pending", {}
         return "unknown", {}
+
+    def simulate(self, node: Node, entry: Entry) -> TxStatus:
+        """What `admit` would answer, without admitting: the stateful checks only."""
+        if entry.hash in node.mempool or entry.hash in self.index:
+            raise Rejected(
+                "duplicate_tx", f"tx {entry.hash} is already known", {"hash": entry.hash}
+            )
+        placement, replaced = node.mempool.place(entry, self.ledger.nonce(entry.sender))
+        if placement == "ready":
+            self._check_funds(node.mempool, entry, replaced)
+        return "pending" if placement == "ready" else "queued_future"
+
+    def index_address(self, address: str, height: int, index: int, tx_hash: str) -> None:
+        self.by_address.setdefault(address, []).append((height, index, tx_hash))
 
     def block_at(self, height: int) -> Block | None:
         return self.blocks[height] if 0 <= height < len(self.blocks) else None

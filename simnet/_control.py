@@ -68,6 +68,7 @@ class ControlPlane:
             Route("/simnet/vuln", self.vuln, methods=["GET", "PUT"]),
             Route("/simnet/faults", self.faults, methods=["POST", "DELETE"]),
             Route("/simnet/nodes", self.nodes),
+            Route("/simnet/nodes/{node_id}/logs", self.node_logs),
             Route("/simnet/nodes/{node_id}/{action}", self.node_action, methods=["POST"]),
             Route("/simnet/clock", self.clock, methods=["GET", "POST"]),
             Route("/simnet/reset", self.reset, methods=["POST"]),
@@ -198,6 +199,7 @@ class ControlPlane:
         if chain is not None:
             wire["chain"] = chain
         for name, node in self._targets(wire):
+            node.log(f"{action} (control plane)")
             if action == "pause":
                 node.paused = True
             elif action == "resume":
@@ -217,6 +219,23 @@ class ControlPlane:
                 node.up = True
                 await self.ports.open(name, node.index)
         return json_response(self._nodes_wire())
+
+    async def node_logs(self, request: Request) -> Response:
+        wire: dict[str, JsonValue] = {"node": request.path_params["node_id"]}
+        wire["chain"] = request.query_params.get("chain", "both")
+        since_text = request.query_params.get("since", "0")
+        try:
+            since = float(since_text)
+        except ValueError:
+            raise Rejected("malformed", f"?since= is unix seconds, got {since_text!r}") from None
+        events = sorted(
+            (at, name, node.node_id, message)
+            for name, node in self._targets(wire)
+            for at, message in node.events
+            if at >= since
+        )
+        lines = [{"time": t, "chain": c, "node_id": n, "message": m} for t, c, n, m in events]
+        return json_response({"logs": lines})
 
     def _nodes_wire(self) -> dict[str, JsonValue]:
         endpoints = self.ports.endpoints()

@@ -24,6 +24,7 @@ __all__ = ["NodeGate"]
 
 _PAUSE_POLL_S: Final = 0.05
 _PAUSE_MAX_S: Final = 60.0
+_MAX_TRACKED: Final = 100_000
 
 
 class NodeGate:
@@ -37,6 +38,7 @@ class NodeGate:
         self.txs = TokenBuckets(params.txs_per_s, params.txs_burst)
         self.inflight = 0
         self.requests = 0
+        self._per_connection: dict[object, int] = {}  # peer (host, port) -> requests served
         self._rng = random.Random(f"{network.seed}/{chain_name}/{node_index}/faults")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -48,11 +50,16 @@ class NodeGate:
         node = chain.nodes[self.node_index]
         vulns = self.network.vulns
         stale = node.lag_blocks > 0 and vulns.on("stale_reads")
+        close = not vulns.on("no_conn_limits") and self._last_on_connection(scope)
 
         async def send_with_height(message: Message) -> None:
-            if message["type"] == "http.response.start" and not stale:
-                height = str(chain.served_height(node)).encode()
-                message["headers"] = [*message.get("headers", []), (b"x-height", height)]
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not stale:
+                    headers.append((b"x-height", str(chain.served_height(node)).encode()))
+                if close:
+                    headers.append((b"connection", b"close"))
+                message["headers"] = headers
             await send(message)
 
         if scope["path"].startswith("/simnet"):
@@ -68,6 +75,21 @@ class NodeGate:
             await self.app(scope, receive, send_with_height)
         finally:
             self.inflight -= 1
+
+    def _last_on_connection(self, scope: Scope) -> bool:
+        """Count requests per connection; the cap-th one is answered with Connection: close."""
+        peer = scope.get("client")
+        if peer is None:
+            return False
+        key = tuple(peer)
+        served = self._per_connection.get(key, 0) + 1
+        if served >= self.network.params.max_requests_per_connection:
+            self._per_connection.pop(key, None)
+            return True
+        if len(self._per_connection) > _MAX_TRACKED:
+            self._per_connection.clear()
+        self._per_connection[key] = served
+        return False
 
     async def _admit(self, scope: Scope, stale: bool) -> None:
         network = self.network

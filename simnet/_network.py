@@ -269,6 +269,23 @@ def _reindex(chain: Chain) -> None:
             if isinstance(inner, dict):
                 sender, nonce = str(inner["sender"]), int(inner["nonce"])  # type: ignore[arg-type]
                 chain.committed_keys.add((sender, nonce))
+                touched = {sender, *_recipients(inner)}
             else:
-                sender, nonce = "faucet", -1
+                faucet = body.get("faucet")
+                assert isinstance(faucet, dict)
+                sender, nonce, touched = "faucet", -1, {str(faucet["address"])}
             chain.index[tx_hash] = TxRecord(block.height, i, sender, nonce, tx_hash)
+            for address in sorted(touched):
+                chain.index_address(address, block.height, i, tx_hash)
+
+
+def _recipients(body: dict[str, JsonValue]) -> list[str]:
+    out: list[str] = []
+    msgs = body.get("msgs")
+    for msg in msgs if isinstance(msgs, list) else []:
+        if isinstance(msg, dict):
+            outputs = msg.get("outputs")
+            for item in [msg, *(outputs if isinstance(outputs, list) else [])]:
+                if isinstance(item, dict) and isinstance(item.get("to"), str):
+                    out.append(str(item["to"]))
+    return out

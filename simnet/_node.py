@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from botruntime.chain.tx import JsonValue
@@ -42,6 +43,11 @@ class Node:
     frozen_height: int = 0
     lag_blocks: int = 0
     faults: Faults = field(default_factory=Faults)
+    events: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=1_000))
+
+    def log(self, message: str) -> None:
+        """A line for `adnet logs`: what happened to this node and when (unix seconds)."""
+        self.events.append((time.time(), message))
 
     @property
     def live(self) -> bool:

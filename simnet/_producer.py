@@ -55,6 +55,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     for tx_hash, address, denom, amount in chain.faucet_queue:
         ledger.mint(address, denom, amount)
         chain.index[tx_hash] = TxRecord(height, len(hashes), FAUCET, -1, tx_hash)
+        chain.index_address(address, height, len(hashes), tx_hash)
         hashes.append(tx_hash)
         bodies.append({"faucet": {"address": address, "denom": denom, "amount": str(amount)}})
     faucet = len(hashes)
@@ -89,6 +90,9 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
         chain.index[entry.hash] = TxRecord(
             height, i, entry.sender, entry.nonce, entry.canonical_hash
         )
+        chain.index_address(entry.sender, height, i, entry.hash)
+        for to in {to for to, _, _ in entry.transfers if to != entry.sender}:
+            chain.index_address(to, height, i, entry.hash)
         key = (entry.sender, entry.nonce)
         if key in committed_keys:
             duplicates.append(f"{entry.sender}/{entry.nonce}")
@@ -105,6 +109,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
         size=sum(e.size for e in taken),
     )
     chain.blocks.append(block)
+    proposer.log(f"proposed block {height} with {len(txs)} txs")
     ledger.end_block()
     _after_block(chain, taken, height)
     return BlockResult(block, frozenset(ledger.touched), tuple(failed), tuple(duplicates))

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from simnet._app import NodeApi
 from simnet._control import ControlPlane
 from simnet._errors import SimnetError
+from simnet._explore import NodeExplorer
 from simnet._gate import NodeGate
 from simnet._http import error_response, json_response
 from simnet._network import Network
@@ -110,8 +111,9 @@ class Runtime:
 
     def _app(self, chain: str, index: int) -> ASGIApp:
         api = NodeApi(self.network, chain, index, self.waiters)
+        explorer = NodeExplorer(self.network, chain, index)
         app = Starlette(
-            routes=[*api.routes(), *self.control.routes(), openapi_route()],
+            routes=[*api.routes(), *explorer.routes(), *self.control.routes(), openapi_route()],
             exception_handlers={
                 SimnetError: _simnet_error,
                 HTTPException: _http_error,

@@ -189,6 +189,7 @@ async def test_a_future_nonce_expires_after_the_ttl(simnet: Any) -> None:
 
 async def test_codes_beyond_the_tx_itself(simnet: Any) -> None:
     alice, bob = simnet.genesis_identities(2)
+    simnet.step(0)  # the clock stops: no block takes the sender's pending txs away
     to = bob.alpha_address
     codes: dict[str, tuple[int, str]] = {}
     async with httpx.AsyncClient(base_url=simnet.alpha_url(0), timeout=10) as node:

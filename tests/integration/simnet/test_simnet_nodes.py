@@ -1,0 +1,114 @@
+"""Node liveness seen from outside: lag, pause, stop/start, partition, refuse, driven by adnet."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from botruntime.chain.tx import TxBody, bank_send, sign_tx
+from simnet.adnet import main as adnet
+
+pytestmark = pytest.mark.anyio
+
+
+def run_adnet(simnet: Any, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
+    code = adnet(["--url", simnet.control_url, *args, "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.strip() else None
+
+
+async def test_a_lagging_node_serves_old_heights_and_honours_min_height(simnet: Any) -> None:
+    simnet.control("POST", "/simnet/faults", {"node": "v4", "chain": "alpha", "lag_blocks": 3})
+    heights = simnet.step(5)
+    async with httpx.AsyncClient(base_url=simnet.alpha_url(3), timeout=10) as v4:
+        status = await v4.get("/status")
+        behind = await v4.get("/blocks/latest", headers={"X-Min-Height": str(heights["alpha"])})
+    assert status.json()["height"] == heights["alpha"] - 3
+    assert status.json()["catching_up"] is True
+    assert status.headers["x-height"] == str(heights["alpha"] - 3)
+    assert behind.status_code == 409 and behind.json()["code"] == "height_not_reached"
+
+
+async def test_adnet_stops_and_starts_a_node_port(
+    simnet: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, nodes = run_adnet(simnet, capsys, "node", "stop", "v2", "--chain", "alpha")
+    assert code == 0 and [n["up"] for n in nodes["alpha"]] == [True, False, True, True]
+    async with httpx.AsyncClient(timeout=2) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(simnet.alpha_url(1) + "/health")
+        code, rows = run_adnet(simnet, capsys, "status", "--chain", "alpha", "--node", "v2")
+        assert code == 0 and rows == [{"chain": "alpha", "node_id": "v2", "up": False}]
+        code, _ = run_adnet(simnet, capsys, "node", "start", "v2", "--chain", "alpha")
+        assert code == 0
+        assert (await client.get(simnet.alpha_url(1) + "/health")).json() == {"ok": True}
+    code, logs = run_adnet(simnet, capsys, "logs", "v2")
+    assert [line["message"] for line in logs["logs"] if "control" in line["message"]] == [
+        "stop (control plane)",
+        "start (control plane)",
+    ]
+
+
+async def test_a_paused_node_holds_requests_until_resumed(simnet: Any) -> None:
+    simnet.control("POST", "/simnet/nodes/v3/pause?chain=alpha")
+    async with httpx.AsyncClient(base_url=simnet.alpha_url(2), timeout=0.5) as v3:
+        with pytest.raises(httpx.ReadTimeout):
+            await v3.get("/health")
+        simnet.control("POST", "/simnet/nodes/v3/resume?chain=alpha")
+        assert (await v3.get("/health")).status_code == 200
+
+
+async def test_a_partitioned_node_neither_gossips_nor_advances(
+    simnet: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alice, bob = simnet.genesis_identities(2)
+    code, _ = run_adnet(simnet, capsys, "network", "partition", "v2")
+    assert code == 0
+    tx = sign_tx(
+        alice,
+        TxBody(
+            "alpha-simnet-1", alice.alpha_address, 0, 5000, (bank_send(bob.alpha_address, 10**6),)
+        ),
+    ).to_wire()
+    async with (
+        httpx.AsyncClient(base_url=simnet.alpha_url(1), timeout=10) as v2,
+        httpx.AsyncClient(base_url=simnet.alpha_url(0), timeout=10) as v1,
+    ):
+        frozen = (await v2.get("/status")).json()["height"]
+        sent = (await v2.post("/txs", json={"tx": tx})).json()
+        heights = simnet.step(3)
+        cut_off = {
+            "v2 height": (await v2.get("/status")).json()["height"],
+            "v1 sees": (await v1.get(f"/txs/{sent['hash']}")).json()["status"],
+        }
+        code, _ = run_adnet(simnet, capsys, "network", "heal")
+        simnet.step(2)
+        healed = (await v1.get(f"/txs/{sent['hash']}")).json()["status"]
+    assert cut_off == {"v2 height": frozen, "v1 sees": "unknown"}
+    assert heights["alpha"] >= frozen + 3
+    assert code == 0 and healed == "committed"
+
+
+async def test_refuse_closes_the_port_while_blocks_go_on(simnet: Any) -> None:
+    simnet.control("POST", "/simnet/faults", {"node": "v3", "refuse": True})
+    before = simnet.control("GET", "/simnet/clock")["heights"]["delta"]
+    after = simnet.step(2)["delta"]
+    async with httpx.AsyncClient(timeout=2) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(simnet.delta_url(2) + "/health")
+    simnet.control("DELETE", "/simnet/faults")
+    async with httpx.AsyncClient(timeout=2) as client:
+        assert (await client.get(simnet.delta_url(2) + "/health")).status_code == 200
+    assert after == before + 2
+
+
+def test_adnet_exit_codes(simnet: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert adnet(["--url", simnet.control_url, "network", "info"]) == 0
+    assert "alpha-simnet-1" in capsys.readouterr().out
+    assert adnet(["--url", simnet.control_url, "node", "fly", "v1"]) == 2
+    assert adnet(["--url", simnet.control_url, "node", "stop", "v9"]) == 1
+    assert adnet(["--url", "http://127.0.0.1:9", "network", "info"]) == 1
+    assert adnet(["--url", simnet.control_url, "invariants", "--full"]) == 0
