@@ -83,6 +83,7 @@ class PlacementView:
     bot_count: int
     plan_from_s: float
     outcome: AssignmentOutcome | None
+    counters: dict[str, int] = field(default_factory=dict)  # the worker's own, at its end
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ def _run_view(m: pb.RunStatus) -> RunView:
                 p.bot_count,
                 p.plan_from_s,
                 outcome_from_pb(p.outcome) if p.outcome else None,
+                dict(p.counters),
             )
             for p in m.placements
         ),

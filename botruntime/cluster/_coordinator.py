@@ -216,8 +216,9 @@ class Coordinator:
         run = self.run(run_id)
         loop = asyncio.get_running_loop()
         while True:
+            terminal = run.state.terminal  # decided before the yield: the last update is sent
             yield run
-            if run.state.terminal:
+            if terminal:
                 return
             seen = run.version
             due = loop.time() + interval_s

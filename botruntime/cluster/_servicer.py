@@ -63,6 +63,7 @@ def placement_pb(record: AssignmentRecord) -> pb.Placement:
         share=share_to_pb(a.share),
         plan_from_s=a.plan_from_s,
         outcome=outcome_to_pb(record.outcome),
+        counters=record.counters,
     )
 
 

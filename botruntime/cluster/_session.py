@@ -18,7 +18,7 @@ import grpc
 from botruntime.cluster._coordinator import Coordinator, WorkerLink
 from botruntime.cluster._errors import ClusterError, ProtocolViolation
 from botruntime.cluster._pb import orchestration_pb2 as pb
-from botruntime.cluster._types import DrainCommand
+from botruntime.cluster._types import AssignmentOutcome, DrainCommand
 from botruntime.cluster._wire import command_to_pb, health_from_pb, outcome_from_pb
 
 __all__ = ["serve_session"]
@@ -80,13 +80,11 @@ async def _read(
             coordinator.on_delta(link, d.run_id, d.assignment_id, d.seq, d.payload)
         elif kind == "done":
             m = message.done
+            outcome = outcome_from_pb(m.outcome)
+            if outcome is AssignmentOutcome.LOST:
+                raise ProtocolViolation("a worker cannot report its own assignment as lost")
             coordinator.on_done(
-                link,
-                m.run_id,
-                m.assignment_id,
-                outcome_from_pb(m.outcome),
-                dict(m.counters),
-                m.detail,
+                link, m.run_id, m.assignment_id, outcome, dict(m.counters), m.detail
             )
         elif kind == "hello":
             raise ProtocolViolation("a second SessionHello on an open Session")

@@ -53,6 +53,7 @@ _OUTCOMES: dict[pb.AssignmentOutcome, AssignmentOutcome] = {
     pb.ASSIGNMENT_OUTCOME_COMPLETED: AssignmentOutcome.COMPLETED,
     pb.ASSIGNMENT_OUTCOME_STOPPED: AssignmentOutcome.STOPPED,
     pb.ASSIGNMENT_OUTCOME_FAILED: AssignmentOutcome.FAILED,
+    pb.ASSIGNMENT_OUTCOME_LOST: AssignmentOutcome.LOST,
 }
 
 

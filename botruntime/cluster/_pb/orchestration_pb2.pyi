@@ -13,6 +13,7 @@ class AssignmentOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASSIGNMENT_OUTCOME_COMPLETED: _ClassVar[AssignmentOutcome]
     ASSIGNMENT_OUTCOME_STOPPED: _ClassVar[AssignmentOutcome]
     ASSIGNMENT_OUTCOME_FAILED: _ClassVar[AssignmentOutcome]
+    ASSIGNMENT_OUTCOME_LOST: _ClassVar[AssignmentOutcome]
 
 class WorkerLossPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -24,6 +25,7 @@ ASSIGNMENT_OUTCOME_UNSPECIFIED: AssignmentOutcome
 ASSIGNMENT_OUTCOME_COMPLETED: AssignmentOutcome
 ASSIGNMENT_OUTCOME_STOPPED: AssignmentOutcome
 ASSIGNMENT_OUTCOME_FAILED: AssignmentOutcome
+ASSIGNMENT_OUTCOME_LOST: AssignmentOutcome
 WORKER_LOSS_POLICY_UNSPECIFIED: WorkerLossPolicy
 WORKER_LOSS_POLICY_FAIL: WorkerLossPolicy
 WORKER_LOSS_POLICY_REBALANCE: WorkerLossPolicy
@@ -257,7 +259,14 @@ class DistributeScenarioReply(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., start_at_unix_us: _Optional[int] = ..., placements: _Optional[_Iterable[_Union[Placement, _Mapping]]] = ...) -> None: ...
 
 class Placement(_message.Message):
-    __slots__ = ("assignment_id", "worker_id", "bot_first", "bot_count", "share", "plan_from_s", "outcome")
+    __slots__ = ("assignment_id", "worker_id", "bot_first", "bot_count", "share", "plan_from_s", "outcome", "counters")
+    class CountersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     BOT_FIRST_FIELD_NUMBER: _ClassVar[int]
@@ -265,6 +274,7 @@ class Placement(_message.Message):
     SHARE_FIELD_NUMBER: _ClassVar[int]
     PLAN_FROM_S_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    COUNTERS_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     worker_id: str
     bot_first: int
@@ -272,7 +282,8 @@ class Placement(_message.Message):
     share: _containers.RepeatedCompositeFieldContainer[ShareLevel]
     plan_from_s: float
     outcome: AssignmentOutcome
-    def __init__(self, assignment_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., bot_first: _Optional[int] = ..., bot_count: _Optional[int] = ..., share: _Optional[_Iterable[_Union[ShareLevel, _Mapping]]] = ..., plan_from_s: _Optional[float] = ..., outcome: _Optional[_Union[AssignmentOutcome, str]] = ...) -> None: ...
+    counters: _containers.ScalarMap[str, int]
+    def __init__(self, assignment_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., bot_first: _Optional[int] = ..., bot_count: _Optional[int] = ..., share: _Optional[_Iterable[_Union[ShareLevel, _Mapping]]] = ..., plan_from_s: _Optional[float] = ..., outcome: _Optional[_Union[AssignmentOutcome, str]] = ..., counters: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class GetRunStatusRequest(_message.Message):
     __slots__ = ("run_id",)

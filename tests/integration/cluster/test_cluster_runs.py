@@ -1,0 +1,147 @@
+"""Coordinator + worker processes on loopback run a synthetic plan, and survive a lost worker.
+
+The workers run `SyntheticRunner`: botruntime.load's OpenLoop over their share of the plan,
+recording into botruntime.metrics, each action an awaited sleep. Nothing is faked across the
+process boundary: gRPC over real sockets, workers killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+import yaml
+from cluster_procs import LOST_AFTER_S, TOKEN, Cluster, scenario_text
+
+from botruntime.cluster import (
+    ControlClient,
+    DistributeRequest,
+    RunView,
+    gap_share,
+    role_plans,
+)
+from botruntime.scenario import Scenario
+
+pytestmark = pytest.mark.anyio
+
+RATE = 120.0
+
+
+async def _watch_to_end(client: ControlClient, run_id: str, timeout_s: float) -> RunView:
+    last: RunView | None = None
+    async with asyncio.timeout(timeout_s):
+        async for view in client.watch(run_id, interval_s=0.5):
+            last = view
+    assert last is not None and last.terminal, last
+    return last
+
+
+async def _start(cluster: Cluster, client: ControlClient, workers: int, **request: object) -> str:
+    for _ in range(workers):
+        cluster.start_worker()
+    await client.wait_for_workers(workers, timeout_s=20)
+    text = scenario_text(hold_s=float(request.pop("hold_s", 4.0)), rate_per_s=RATE)  # type: ignore[arg-type]
+    run = await client.distribute(
+        DistributeRequest.for_scenario(
+            text, "smoke", start_delay_s=1.0, finish_grace_s=10.0, **request
+        )
+    )
+    assert len(run.placements) == workers
+    return run.run_id
+
+
+async def test_three_workers_merge_exactly_what_they_counted(cluster: Cluster) -> None:
+    async with ControlClient(cluster.address, TOKEN) as client:
+        run_id = await _start(cluster, client, 3)
+        end = await _watch_to_end(client, run_id, timeout_s=30)
+        merged = await client.run_metrics(run_id)
+        status = await client.cluster()
+    assert end.state == "completed" and not end.degraded and end.gaps == ()
+    assert {str(p.outcome) for p in end.placements} == {"completed"}
+    # contiguous bot ranges covering every bot once, one per worker
+    ranges = sorted((p.bot_first, p.bot_first + p.bot_count) for p in end.placements)
+    assert ranges[0][0] == 0 and ranges[-1][1] == 30
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    assert len({p.worker_id for p in end.placements}) == 3 == len(status.alive())
+    # each worker counted its own intents apart from its recorder; the exact merge of the
+    # deltas equals their sum, and the plan: nothing lost, nothing counted twice
+    own = [p.counters["n.intent"] for p in end.placements]
+    assert all(n > 0 for n in own)
+    planned = _planned(4.0)
+    assert merged.count("n.intent") == sum(own) == planned
+    assert end.counters["n.intent"] == planned
+    assert merged.count("gen.offered") == planned
+    assert merged.count("lat.submit") == planned  # one latency value per action
+
+
+async def _kill_mid_run(cluster: Cluster, client: ControlClient, run_id: str) -> float:
+    """SIGKILL worker 1 two seconds into the plan; return the plan offset of the kill."""
+    view = await client.run_status(run_id)
+    await asyncio.sleep(max(view.start_at_unix_s + 2.0 - time.time(), 0.0))
+    cluster.workers[1].kill()
+    return time.time() - view.start_at_unix_s
+
+
+def _planned(hold_s: float) -> int:
+    scenario = Scenario.model_validate(
+        yaml.safe_load(scenario_text(hold_s=hold_s, rate_per_s=RATE))
+    )
+    return sum(1 for _ in role_plans(scenario, "smoke")["general_user"].arrivals())
+
+
+async def test_fail_policy_ends_inconclusive_when_a_worker_is_killed(cluster: Cluster) -> None:
+    async with ControlClient(cluster.address, TOKEN) as client:
+        run_id = await _start(cluster, client, 3, on_worker_loss="fail", hold_s=6.0)
+        killed_at = await _kill_mid_run(cluster, client, run_id)
+        end = await _watch_to_end(client, run_id, timeout_s=15)
+    ended_at = time.time() - end.start_at_unix_s
+    assert end.state == "aborted" and end.forced_verdict == "INCONCLUSIVE"
+    assert "on_worker_loss is fail" in end.reason
+    assert len(end.gaps) == 1 and end.gaps[0].policy == "fail"
+    # lost after 1 s of silence, then every other bot stopped within the 2 s stop grace
+    assert ended_at - killed_at <= LOST_AFTER_S + 3.0
+    assert {str(p.outcome) for p in end.placements} == {"lost", "stopped"}
+
+
+async def test_rebalance_moves_the_lost_bots_and_records_the_gap(cluster: Cluster) -> None:
+    hold_s = 5.0
+    async with ControlClient(cluster.address, TOKEN) as client:
+        run_id = await _start(cluster, client, 3, on_worker_loss="rebalance", hold_s=hold_s)
+        killed_at = await _kill_mid_run(cluster, client, run_id)
+        end = await _watch_to_end(client, run_id, timeout_s=20)
+        merged = await client.run_metrics(run_id)
+    assert end.state == "completed" and end.forced_verdict == "" and not end.degraded
+    lost = [p for p in end.placements if str(p.outcome) == "lost"]
+    moved = [p for p in end.placements if p.plan_from_s > 0]
+    assert len(lost) == 1 and len(moved) == 2
+    # the survivors took exactly the lost bot range, re-derived by index
+    assert sorted((p.bot_first, p.bot_count) for p in moved)[0][0] == lost[0].bot_first
+    assert sum(p.bot_count for p in moved) == lost[0].bot_count
+    assert {p.worker_id for p in moved}.isdisjoint({lost[0].worker_id})
+    (gap,) = end.gaps
+    assert gap.policy == "rebalance" and gap.from_s <= killed_at <= gap.to_s
+    assert gap.to_s - gap.from_s <= LOST_AFTER_S + 1.5
+    # every planned arrival was offered, or is in the gap, or was in the killed worker's last
+    # unsent interval (at most ~1.2 s of its third of the rate)
+    scenario = Scenario.model_validate(
+        yaml.safe_load(scenario_text(hold_s=hold_s, rate_per_s=RATE))
+    )
+    plan = role_plans(scenario, "smoke")["general_user"]
+    in_gap = sum(1 for _ in gap_share(plan, gap).arrivals())
+    unaccounted = _planned(hold_s) - merged.count("gen.offered") - in_gap
+    assert in_gap > 0
+    assert 0 <= unaccounted <= RATE / 3 * 1.3
+
+
+async def test_continue_policy_runs_on_degraded(cluster: Cluster) -> None:
+    async with ControlClient(cluster.address, TOKEN) as client:
+        run_id = await _start(cluster, client, 3, on_worker_loss="continue", hold_s=4.0)
+        killed_at = await _kill_mid_run(cluster, client, run_id)
+        end = await _watch_to_end(client, run_id, timeout_s=20)
+    assert end.state == "completed" and end.degraded and end.forced_verdict == ""
+    (gap,) = end.gaps
+    assert gap.policy == "continue" and gap.from_s <= killed_at
+    assert gap.to_s == pytest.approx(4.0 + 2.0)  # to the end of the plan: nobody took it over
+    assert sorted(str(p.outcome) for p in end.placements) == ["completed", "completed", "lost"]
