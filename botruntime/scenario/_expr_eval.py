@@ -33,7 +33,7 @@ from ._expr_ast import (
     WindowAgg,
     render,
 )
-from ._expr_parser import value_kind
+from ._expr_check import value_kind
 
 __all__ = [
     "MetricSource",

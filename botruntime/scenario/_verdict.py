@@ -17,8 +17,8 @@ from enum import IntEnum, StrEnum
 from typing import Literal
 
 from ._expr_ast import Baseline, BoolOp, Compare, Expr, render
+from ._expr_check import value_kind
 from ._expr_eval import MetricSource, Outcome, evaluate, evaluate_number, format_value
-from ._expr_parser import value_kind
 from ._scenario import Scenario
 from ._schema import Criterion, Gate, uses_node
 

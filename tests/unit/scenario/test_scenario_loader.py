@@ -119,7 +119,7 @@ def test_unknown_id_suggests_the_close_one() -> None:
 
 def test_id_must_match_the_file_name_when_loaded_by_id(tmp_path: Path) -> None:
     _write(tmp_path, _document("transfer_baseline"), "other.yaml")
-    with pytest.raises(ScenarioInvalid, match="differs from the file name 'other.yaml'"):
+    with pytest.raises(ScenarioInvalid, match=r"differs from the file name 'other\.yaml'"):
         load_scenario("other", tmp_path)
 
 
