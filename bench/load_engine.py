@@ -233,7 +233,8 @@ def main() -> None:
         return
     began = time.perf_counter()
     print(
-        f"testbots load engine bench (python {sys.version.split()[0]}, {psutil.cpu_count()} cores)"
+        f"testbots load engine bench (python {sys.version.split()[0]}, {psutil.cpu_count()} "
+        f"cores, load average {_load()}: other work on the machine shows as lag tails)"
     )
     _accuracy(args.seconds)
     _recording()
