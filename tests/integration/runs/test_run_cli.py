@@ -1,0 +1,88 @@
+"""`testbots run` end to end: the real CLI, a real simnet child process, a real verdict.
+
+The smoke size (10 s of sending) keeps each run near 15 s; the mutation runs prove the
+scenario detects the weakness each criterion names (SCENARIOS.md §1.5).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from botruntime.runs.report import RunReport
+
+pytestmark = pytest.mark.slow
+
+TESTBOTS = [str(Path(sys.executable).parent / "testbots")]
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[int, RunReport | None, str]:
+    done = subprocess.run(
+        [*TESTBOTS, "run", *args, "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).parents[3],
+    )
+    reports = sorted(tmp_path.glob("runs/*/report.json"))
+    report = RunReport.read(reports[-1]) if reports else None
+    return done.returncode, report, done.stdout + done.stderr
+
+
+def _criterion(report: RunReport, prefix: str) -> str:
+    return next(c.status for c in report.criteria if c.id.startswith(prefix))
+
+
+def test_transfer_baseline_smoke_passes_with_exact_ledger(tmp_path: Path) -> None:
+    code, report, output = _run(tmp_path, "transfer_baseline", "--size", "smoke")
+    assert report is not None, output
+    assert (code, report.verdict) == (0, "PASS"), output
+    summary = report.summary
+    assert summary["commits"] > 50
+    assert summary["ledger_mismatch"] == 0 and summary["n_lost"] == 0
+    assert 0 < summary["p99_commit_ms"] < 2500
+    assert summary["offered_rate"] > 10
+    assert report.series and report.histograms["lat.commit"]
+    assert (
+        (tmp_path / "runs" / report.run_id / "summary.txt")
+        .read_text()
+        .startswith("transfer_baseline [smoke] on simnet: PASS")
+    )
+    assert "PASS" in output
+
+
+@pytest.mark.parametrize(
+    ("switch", "killed"),
+    [("mempool_drop", ("C4", "C5")), ("fee_leak", ("C6",))],
+)
+def test_transfer_baseline_detects_its_switches(
+    tmp_path: Path, switch: str, killed: tuple[str, ...]
+) -> None:
+    code, report, output = _run(
+        tmp_path, "transfer_baseline", "--size", "smoke", "--simnet-vuln", switch
+    )
+    assert report is not None, output
+    assert (code, report.verdict) == (1, "FAIL"), output
+    assert report.switches == (switch,)
+    for prefix in killed:
+        assert _criterion(report, prefix) == "fail", output
+    assert json.loads(report.to_json())["switches"] == [switch]
+
+
+def test_bad_requests_exit_2_and_start_nothing(tmp_path: Path) -> None:
+    code, report, output = _run(tmp_path, "no_such_scenario", "--size", "smoke")
+    assert code == 2 and report is None
+    assert "no_such_scenario" in output and "Traceback" not in output
+    code, report, output = _run(
+        tmp_path,
+        "transfer_baseline",
+        "--target",
+        "alpha=http://127.0.0.1:9",
+        "--simnet-vuln",
+        "mempool_drop",
+    )
+    assert code == 2 and report is None
+    assert "simnet only" in output or "exist only on simnet" in output
+    assert not (tmp_path / "runs").exists()
