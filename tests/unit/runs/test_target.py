@@ -1,0 +1,22 @@
+"""`--target`: simnet or alpha=URL,…,delta=URL,…; anything else names the fix."""
+
+import pytest
+
+from botruntime.runs._errors import RunConfigError
+from botruntime.runs._target import parse_target
+
+
+def test_simnet_and_real_targets() -> None:
+    assert parse_target("simnet").is_simnet
+    target = parse_target(
+        "alpha=http://10.0.0.5:26600/,alpha=http://10.0.0.6:26600,delta=https://d:1"
+    )
+    assert target.alpha == ("http://10.0.0.5:26600", "http://10.0.0.6:26600")
+    assert target.delta == ("https://d:1",) and not target.is_simnet and target.control is None
+    assert target.describe().startswith("alpha=http://10.0.0.5:26600,")
+
+
+@pytest.mark.parametrize("text", ["", "http://x:1", "gamma=http://x:1", "alpha=ftp://x", ","])
+def test_bad_targets_name_the_form(text: str) -> None:
+    with pytest.raises(RunConfigError, match="simnet"):
+        parse_target(text)
