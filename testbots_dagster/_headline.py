@@ -7,6 +7,7 @@ never change), the `regression` check and the `regression_report` asset.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -31,6 +32,7 @@ class Metric:
 HEADLINE: Final = (
     Metric("achieved_rate_per_s", "achieved_rate", "higher", 0.5),
     Metric("offered_rate_per_s", "offered_rate", "higher", 0.5, regression=False),
+    Metric("committed_rate_per_s", "committed_rate", "higher", 0.5),
     Metric("p50_submit_ms", "p50_submit_ms", "lower", 2.0),
     Metric("p95_submit_ms", "p95_submit_ms", "lower", 5.0),
     Metric("p99_submit_ms", "p99_submit_ms", "lower", 5.0),
@@ -45,7 +47,12 @@ HEADLINE: Final = (
 
 def headline(summary: Mapping[str, float]) -> dict[str, float]:
     """label -> value for every headline metric of a run summary (absent ones are left out)."""
-    return {m.label: float(summary[m.key]) for m in HEADLINE if m.key in summary}
+    out: dict[str, float] = {}
+    for m in HEADLINE:
+        value = summary.get(m.key)
+        if isinstance(value, int | float) and math.isfinite(value):  # NaN: no samples
+            out[m.label] = float(value)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +88,9 @@ class Comparison:
 
 def compare(report: RunReport, baseline_of: Callable[[str], Baseline | None]) -> list[Comparison]:
     """Each regression metric of the report next to its baseline (`baseline_of(summary key)`)."""
+    values = headline(report.summary)
     return [
-        Comparison(m, float(report.summary[m.key]), baseline_of(m.key))
+        Comparison(m, values[m.label], baseline_of(m.key))
         for m in HEADLINE
-        if m.regression and m.key in report.summary
+        if m.regression and m.label in values
     ]

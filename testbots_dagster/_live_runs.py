@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Final, Generic, Protocol, TypeVar
 
@@ -108,12 +109,13 @@ class LiveRuns(Generic[R]):
         on_wait: Callable[[], None] | None = None,
         stop: asyncio.Event | None = None,
         grace_s: float = 2.0,
+        on_stopped: Callable[[float, bool], None] | None = None,
     ) -> T:
         """Run `coro` on the loop and wait for it, calling `on_wait` every slice while waiting.
 
         If the wait is interrupted (a Dagster run termination, Ctrl-C), `stop` is set, the
-        coroutine gets `grace_s` to end on its own, then it is cancelled; the interruption is
-        re-raised either way.
+        coroutine gets `grace_s` to end on its own, then it is cancelled; `on_stopped` hears
+        how long that took and whether it ended by itself; the interruption is re-raised.
         """
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         try:
@@ -125,10 +127,14 @@ class LiveRuns(Generic[R]):
                     on_wait()
         except BaseException:
             if not future.done():
+                asked = time.monotonic()
                 if stop is not None:
                     self.set_event(stop)
-                concurrent.futures.wait([future], timeout=grace_s)
-                future.cancel()
+                ended, _ = concurrent.futures.wait([future], timeout=grace_s)
+                if not ended:
+                    future.cancel()
+                if on_stopped is not None:
+                    on_stopped(time.monotonic() - asked, bool(ended))
             raise
 
 

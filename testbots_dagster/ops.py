@@ -78,7 +78,13 @@ def execute(context: dg.OpExecutionContext, live_runs: LiveRunsResource, run_id:
     relay = _ProgressRelay(context)
     stop = runs.new_event()
     coro = runs.get(run_id).execute(on_progress=relay.update, stop=stop)
-    runs.call(coro, on_wait=relay.log_if_due, stop=stop, grace_s=live_runs.stop_grace_s)
+    runs.call(
+        coro,
+        on_wait=relay.log_if_due,
+        stop=stop,
+        grace_s=live_runs.stop_grace_s,
+        on_stopped=relay.log_stopped,
+    )
     relay.log_if_due(force=True)
     return run_id
 
@@ -140,6 +146,14 @@ class _ProgressRelay:
             f"errors {p.errors} · dropped {p.dropped}"
         )
         self._logged, self._last_log_s = p, time.monotonic()
+
+    def log_stopped(self, after_s: float, by_itself: bool) -> None:
+        if by_itself:
+            self._context.log.warning(f"run terminated: every bot stopped {after_s:.2f} s after")
+        else:
+            self._context.log.error(
+                f"run terminated: bots still running {after_s:.2f} s after the stop; cancelled"
+            )
 
 
 def _ms(value: float | None) -> str:

@@ -1,7 +1,7 @@
 """The infrastructure a scenario run needs; the scenario itself comes in run config.
 
 - `TargetResource`: where the run goes: the embedded simnet (started and stopped per run, the
-  default) or the comma-separated node URLs of a real network.
+  default) or the node URLs of a real network.
 - `ResultsStoreResource`: the append-only results store; SQLite under TESTBOTS_HOME unless a
   URL is given (`definitions.py` passes `EnvVar("TESTBOTS_RESULTS_URL")` when that is set, so a
   Postgres password is read at run time and never lands in the run's config).
@@ -38,8 +38,8 @@ class TargetResource(dg.ConfigurableResource):
     target: str = Field(
         default="simnet",
         description='"simnet": an embedded simnet started for the run and stopped after it; '
-        "or the comma-separated node URLs of a real network (its chain ids must match the "
-        "scenario's target, and simnet switches are refused there)",
+        "or a real network as alpha=URL,…,delta=URL,… (its chain ids must match the "
+        "scenario's target; simnet switches are refused there)",
     )
 
 

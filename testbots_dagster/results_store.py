@@ -16,7 +16,9 @@ Layout (one row per run in `runs`, its parts in three child tables keyed by `run
 
 Append-only: there is no update or delete; a second write of a run id is `RunAlreadyStored`
 and changes nothing. A run's rows are written in one transaction, so a crash or an error half
-way leaves no trace of that run: a reader sees a run whole or not at all.
+way leaves no trace of that run: a reader sees a run whole or not at all. JSON columns are
+strict JSON (Postgres refuses NaN): a non-finite number, such as the percentile of a metric
+with no samples, reads back as null.
 
 ResultsStoreError
 ├── RunAlreadyStored    the run id is in the store already (.run_id)
@@ -26,6 +28,8 @@ ResultsStoreError
 
 from __future__ import annotations
 
+import json
+import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -371,7 +375,7 @@ class ResultsStore:
         with self._reading() as conn:
             for run_id, summary in conn.execute(query):
                 value = summary.get(metric)
-                if isinstance(value, int | float):
+                if isinstance(value, int | float) and math.isfinite(value):
                     picked.append((run_id, float(value)))
                     if len(picked) == window:
                         break
@@ -420,12 +424,29 @@ def _stored_run(row: sa.RowMapping) -> StoredRun:
     return StoredRun(**values)
 
 
+def _json_dumps(value: Any) -> str:
+    """Strict JSON (Postgres refuses NaN): a non-finite number (no samples) is stored as null."""
+    return json.dumps(_finite_or_none(value), allow_nan=False, sort_keys=True)
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
 def _engine_for(url: URL) -> Engine:
     if not url.drivername.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
+    engine = sa.create_engine(
+        url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S}, json_serializer=_json_dumps
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -56,11 +56,19 @@ def test_an_interrupted_wait_sets_stop_and_lets_the_run_end_in_time(
     def terminate() -> None:
         raise KeyboardInterrupt  # what a Dagster run termination looks like in the op thread
 
+    stopped: list[tuple[float, bool]] = []
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        live.call(execute(), on_wait=terminate, stop=stop, grace_s=2.0)
+        live.call(
+            execute(),
+            on_wait=terminate,
+            stop=stop,
+            grace_s=2.0,
+            on_stopped=lambda s, clean: stopped.append((s, clean)),
+        )
     assert seen == ["stopped by event"]
     assert time.monotonic() - started < 2.0
+    assert len(stopped) == 1 and stopped[0][1] is True and stopped[0][0] < 2.0
 
 
 def test_a_run_deaf_to_stop_is_cancelled_after_the_grace(live: LiveRuns[FakeRun]) -> None:
@@ -76,8 +84,16 @@ def test_a_run_deaf_to_stop_is_cancelled_after_the_grace(live: LiveRuns[FakeRun]
     def terminate() -> None:
         raise KeyboardInterrupt
 
+    stopped: list[bool] = []
     with pytest.raises(KeyboardInterrupt):
-        live.call(deaf(), on_wait=terminate, stop=live.new_event(), grace_s=0.3)
+        live.call(
+            deaf(),
+            on_wait=terminate,
+            stop=live.new_event(),
+            grace_s=0.3,
+            on_stopped=lambda _s, clean: stopped.append(clean),
+        )
+    assert stopped == [False]
     deadline = time.monotonic() + 2
     while not seen and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -2,6 +2,7 @@
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from math import nan
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,19 @@ def test_baseline_is_the_median_of_the_last_seven_passing_runs(
     assert none is None
     missing = store.baseline("transfer_baseline", size="smoke", target="simnet", metric="nope")
     assert missing is None
+
+
+def test_a_percentile_without_samples_reads_back_as_null_and_is_no_baseline(
+    store: ResultsStore, make_report: MakeReport
+) -> None:
+    report = make_report()
+    report = make_report(run_id=report.run_id, summary={**report.summary, "p99_commit_ms": nan})
+    store.append(report)
+    assert store.get(report.run_id).summary["p99_commit_ms"] is None
+    assert (
+        store.baseline("transfer_baseline", size="smoke", target="simnet", metric="p99_commit_ms")
+        is None
+    )
 
 
 def test_a_bad_url_is_a_typed_error_naming_it() -> None:
