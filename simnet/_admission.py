@@ -26,6 +26,7 @@ from botruntime.chain.tx import (
 from botruntime.identity import address_from_pubkey, parse_address
 from simnet._entry import Entry, Transfer
 from simnet._errors import Rejected, from_tx_error
+from simnet._fastdecode import FastDecoder
 from simnet._lenient import normalize
 from simnet._params import ChainSpec, Params
 from simnet._vuln import Vulns
@@ -53,6 +54,7 @@ class TxDecoder:
         self.vulns = vulns
         self._addresses: dict[tuple[bytes, str], str] = {}
         self._keys: dict[bytes, VerifyKey] = {}
+        self._fast = FastDecoder()
 
     def decode(self, raw: object) -> Entry:
         vulns = self.vulns
@@ -116,8 +118,13 @@ class TxDecoder:
     # ---- the steps -----------------------------------------------------------------------------
 
     def _decode(self, raw: object) -> SignedTx:
+        fast = self._fast.decode(raw)
+        if fast is not None:
+            return fast
         try:
-            return decode_tx(raw)
+            tx = decode_tx(raw)
+            self._fast.learn(tx)
+            return tx
         except TxTooLarge as exc:
             if not self.vulns.on("no_size_limits") or not isinstance(raw, dict):
                 raise from_tx_error(exc) from None

@@ -51,7 +51,7 @@ class Chain:
         self.decoder = TxDecoder(spec, other, params, vulns)
         self.ledger = Ledger(params.history_blocks)
         self.nodes = [
-            Node(i, f"v{i + 1}", Mempool(params, vulns), params.seen_cache_size)
+            Node(i, f"v{i + 1}", Mempool(params, vulns, spec.native), params.seen_cache_size)
             for i in range(params.nodes)
         ]
         genesis_hash = hashlib.sha256(f"{seed}/{spec.chain_id}/genesis".encode()).hexdigest()
@@ -177,13 +177,13 @@ class Chain:
 
     def _check_funds(self, mempool: Mempool, entry: Entry, replaced: Entry | None) -> None:
         native = self.spec.native
-        committed: dict[str, int] = {}
-        for other in mempool.ready_of(entry.sender):
-            if other is not replaced and other.nonce < entry.nonce:
-                for denom, amount in other.cost(native).items():
-                    committed[denom] = committed.get(denom, 0) + amount
-        for denom, needed in entry.cost(native, self.creation_fees(entry)).items():
-            available = self.ledger.balance(entry.sender, denom) - committed.get(denom, 0)
+        committed = mempool.spent_by(entry.sender)
+        back = {} if replaced is None else replaced.costs(native)  # same nonce: it goes
+        creation = self.creation_fees(entry)
+        for denom, cost in entry.costs(native).items():
+            needed = cost + (creation if denom == native else 0)
+            held = committed.get(denom, 0) - back.get(denom, 0)
+            available = self.ledger.balance(entry.sender, denom) - held
             if needed > available:
                 raise Rejected(
                     "insufficient_funds",

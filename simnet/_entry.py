@@ -27,6 +27,13 @@ class Entry:
     arrival: int = 0  # admission order on the chain: the tie-break after fee per byte
     received_height: int = 0
     origin: int = 0  # index of the node that admitted it first
+    _costs: dict[str, int] | None = None
+
+    def costs(self, native: str) -> dict[str, int]:
+        """Fee (in `native`) plus every amount, per denom; computed once."""
+        if self._costs is None:
+            self._costs = self.cost(native)
+        return self._costs
 
     @property
     def fee_per_byte(self) -> float:

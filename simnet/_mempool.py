@@ -24,18 +24,50 @@ Placement = Literal["ready", "future"]
 
 
 class SenderQueue:
-    __slots__ = ("future", "ready")
+    """One sender's txs on one node; `spent` sums what its ready txs will cost, per denom."""
 
-    def __init__(self) -> None:
+    __slots__ = ("future", "native", "ready", "spent")
+
+    def __init__(self, native: str) -> None:
+        self.native = native
         self.ready: dict[int, Entry] = {}
         self.future: dict[int, Entry] = {}
+        self.spent: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.ready) + len(self.future)
 
+    def put_ready(self, entry: Entry) -> None:
+        self.ready[entry.nonce] = entry
+        spent = self.spent
+        for denom, amount in entry.costs(self.native).items():
+            spent[denom] = spent.get(denom, 0) + amount
+
+    def drop(self, entry: Entry) -> None:
+        if self.ready.get(entry.nonce) is entry:
+            del self.ready[entry.nonce]
+            spent = self.spent
+            for denom, amount in entry.costs(self.native).items():
+                spent[denom] -= amount
+        elif self.future.get(entry.nonce) is entry:
+            del self.future[entry.nonce]
+
+    def promote(self, nonce: int) -> None:
+        """Ready from `nonce` on, as long as the future queue holds the next one."""
+        while nonce in self.future:
+            self.put_ready(self.future.pop(nonce))
+            nonce += 1
+
+    def demote_all(self) -> None:
+        for nonce in sorted(self.ready):
+            entry = self.ready[nonce]
+            self.drop(entry)
+            self.future[nonce] = entry
+
 
 class Mempool:
-    def __init__(self, params: Params, vulns: Vulns) -> None:
+    def __init__(self, params: Params, vulns: Vulns, native: str) -> None:
+        self.native = native
         self.params = params
         self.vulns = vulns
         self.entries: dict[str, Entry] = {}  # insertion order = admission order on this node
@@ -61,16 +93,17 @@ class Mempool:
         queue = self.senders.get(sender)
         return account_nonce + (len(queue.ready) if queue else 0)
 
-    def ready_of(self, sender: str) -> list[Entry]:
+    def spent_by(self, sender: str) -> dict[str, int]:
+        """What the sender's ready txs on this node will cost, per denom."""
         queue = self.senders.get(sender)
-        return [] if queue is None else list(queue.ready.values())
+        return {} if queue is None else queue.spent
 
     # ---- admission -----------------------------------------------------------------------------
 
     def place(self, entry: Entry, account_nonce: int) -> tuple[Placement, Entry | None]:
         """Where `entry` goes and which pending tx it replaces; raise if its nonce has no room."""
         vulns = self.vulns
-        queue = self.senders.get(entry.sender) or SenderQueue()
+        queue = self.senders.get(entry.sender) or SenderQueue(self.native)
         nonce = entry.nonce
         if vulns.on("nonce_not_enforced"):
             return "ready", self._replaces(queue.ready.get(nonce), entry, account_nonce)
@@ -138,8 +171,11 @@ class Mempool:
             evicted += self._make_room(entry)
         queue = self.senders.get(entry.sender)
         if queue is None:
-            queue = self.senders[entry.sender] = SenderQueue()
-        (queue.ready if placement == "ready" else queue.future)[entry.nonce] = entry
+            queue = self.senders[entry.sender] = SenderQueue(self.native)
+        if placement == "ready":
+            queue.put_ready(entry)
+        else:
+            queue.future[entry.nonce] = entry
         self.entries[entry.hash] = entry
         self.heights[entry.hash] = height
         self.bytes += entry.size
@@ -182,10 +218,7 @@ class Mempool:
     def _promote(self, queue: SenderQueue) -> None:
         if self.vulns.on("no_gap_promotion") or not queue.future or not queue.ready:
             return
-        nonce = max(queue.ready) + 1
-        while nonce in queue.future:
-            queue.ready[nonce] = queue.future.pop(nonce)
-            nonce += 1
+        queue.promote(max(queue.ready) + 1)
 
     # ---- removal -------------------------------------------------------------------------------
 
@@ -197,9 +230,7 @@ class Mempool:
         self.bytes -= entry.size
         removed = [entry]
         queue = self.senders[entry.sender]
-        for pool in (queue.ready, queue.future):
-            if pool.get(entry.nonce) is entry:
-                del pool[entry.nonce]
+        queue.drop(entry)
         if with_successors:
             later = [
                 e for e in (*queue.ready.values(), *queue.future.values()) if e.nonce > entry.nonce
@@ -223,13 +254,9 @@ class Mempool:
         queue = self.senders.get(sender)
         if queue is None or self.vulns.on("no_gap_promotion"):
             return stale
-        if queue.ready and min(queue.ready) != account_nonce:  # cannot happen; keep order sane
-            for nonce in sorted(queue.ready):
-                queue.future[nonce] = queue.ready.pop(nonce)
-        nonce = account_nonce + len(queue.ready)
-        while nonce in queue.future:
-            queue.ready[nonce] = queue.future.pop(nonce)
-            nonce += 1
+        if queue.ready and min(queue.ready) != account_nonce:  # a gap below: none is ready
+            queue.demote_all()
+        queue.promote(account_nonce + len(queue.ready))
         return stale
 
     def expire(self, height: int) -> list[Entry]:

@@ -80,6 +80,144 @@ _TX: Final = {
 }
 
 
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+_UINT: Final = {"type": "integer", "minimum": 0}
+_CURSOR: Final = _query("cursor", {"type": "string"})
+_LIMIT: Final = _query("limit", _UINT)
+_SIMNET_BODIES: Final[dict[str, dict[str, Any]]] = {
+    "/simnet/vuln": {
+        "type": "object",
+        "properties": {
+            k: {"type": "array", "items": {"type": "string"}} for k in ("enable", "disable", "set")
+        },
+    },
+    "/simnet/faults": {
+        "type": "object",
+        "properties": {
+            "node": {"type": "string"},
+            "chain": {"type": "string", "enum": ["alpha", "delta", "both"]},
+            "latency_ms": {"type": "number", "minimum": 0},
+            "error_rate": {"type": "number", "minimum": 0, "maximum": 1},
+            "status": {"type": ["integer", "null"]},
+            "refuse": {"type": "boolean"},
+            "lag_blocks": _UINT,
+            "pause": {"type": "boolean"},
+            "partition": {"type": "boolean"},
+        },
+    },
+    "/simnet/clock": {
+        "type": "object",
+        "properties": {
+            "block_time": {"type": "number", "exclusiveMinimum": 0},
+            "pause": {"type": "boolean"},
+            "step": _UINT,
+        },
+    },
+    "/simnet/reset": {
+        "type": "object",
+        "properties": {
+            "seed": {"type": "string"},
+            "profile": {"type": "string", "enum": ["default"]},
+            "genesis_accounts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["address"],
+                    "properties": {
+                        "address": {"type": "string"},
+                        "balances": {"type": "object", "additionalProperties": _AMOUNT},
+                    },
+                },
+            },
+        },
+    },
+    "/simnet/import": {"type": "object"},
+}
+
+
+def _control_paths() -> dict[str, Any]:
+    """The control plane: reads, and the writes that change the network (tagged `control`)."""
+    paths: dict[str, Any] = {
+        "/simnet/invariants": {
+            "get": _op(
+                "every invariant's verdict",
+                {"type": "array"},
+                parameters=[_query("full", {"type": "string", "enum": ["0", "1"]})],
+            )
+        },
+        "/simnet/invariants/{route}": {
+            "get": _op(
+                "one invariant's verdicts",
+                {"type": "array"},
+                parameters=[
+                    {"name": "route", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            )
+        },
+        "/simnet/nodes": {"get": _op("nodes, liveness and faults", _OBJECT)},
+        "/simnet/nodes/{node_id}/logs": {
+            "get": _op(
+                "what happened to a node",
+                _OBJECT,
+                parameters=[
+                    {
+                        "name": "node_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    _query("since", {"type": "number"}),
+                ],
+            )
+        },
+        "/simnet/nodes/{node_id}/{action}": {
+            "post": _op(
+                "start, stop, restart, kill, pause or resume a node",
+                _OBJECT,
+                tags=["control"],
+                parameters=[
+                    {
+                        "name": "node_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "action",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": list(_NODE_ACTIONS)},
+                    },
+                    _query("chain", {"type": "string", "enum": ["alpha", "delta", "both"]}),
+                ],
+            )
+        },
+        "/simnet/network": {"get": _op("chain ids, endpoints, block time", _OBJECT)},
+        "/simnet/export": {"get": _op("the whole state, for import", _OBJECT)},
+        "/simnet/metrics": {
+            "get": {
+                "summary": "Prometheus text",
+                "responses": {"200": {"description": "ok", "content": {"text/plain": {}}}},
+            }
+        },
+    }
+    for path, schema in _SIMNET_BODIES.items():
+        method = "put" if path == "/simnet/vuln" else "post"
+        paths.setdefault(path, {})[method] = _op(
+            f"{method.upper()} {path}", _OBJECT, tags=["control"], requestBody=_body(schema)
+        )
+    paths["/simnet/vuln"]["get"] = _op("vulnerable-mode switches", _OBJECT)
+    paths["/simnet/clock"]["get"] = _op("block time and clock state", _OBJECT)
+    paths["/simnet/faults"]["delete"] = _op("remove every fault", _OBJECT, tags=["control"])
+    return paths
+
+
+_NODE_ACTIONS: Final = ("start", "stop", "restart", "kill", "pause", "resume")
+
+
 def document() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/status": {"get": _op("chain id, node id, height, time, catching_up", _OBJECT)},
@@ -126,18 +264,51 @@ def document() -> dict[str, Any]:
                 ),
             )
         },
-        "/simnet/invariants": {"get": _op("every invariant's verdict", {"type": "array"})},
-        "/simnet/vuln": {"get": _op("vulnerable-mode switches", _OBJECT)},
-        "/simnet/nodes": {"get": _op("nodes, liveness and faults", _OBJECT)},
-        "/simnet/clock": {"get": _op("block time and clock state", _OBJECT)},
-        "/simnet/network": {"get": _op("chain ids, endpoints, block time", _OBJECT)},
-        "/simnet/metrics": {
-            "get": {
-                "summary": "Prometheus text",
-                "responses": {"200": {"description": "ok", "content": {"text/plain": {}}}},
-            }
+        "/txs/simulate": {
+            "post": _op(
+                "every check of POST /txs, nothing admitted",
+                _OBJECT,
+                requestBody=_body(
+                    {"type": "object", "required": ["tx"], "properties": {"tx": _TX}}
+                ),
+            )
         },
+        "/blocks": {
+            "get": _op(
+                "a range of blocks",
+                _OBJECT,
+                parameters=[_query("from", _UINT), _query("to", _UINT), _LIMIT],
+            )
+        },
+        "/mempool": {
+            "get": _op(
+                "pending txs (redacted: hash, sender, nonce, fee, size, status)",
+                _OBJECT,
+                parameters=[_query("sender", {"type": "string"}), _CURSOR, _LIMIT],
+            )
+        },
+        "/mempool/stats": {"get": _op("mempool size, caps, evictions", _OBJECT)},
+        "/supply": {"get": _op("supply of every denom", _OBJECT)},
+        "/supply/{denom}": {
+            "get": _op(
+                "supply of one denom",
+                _OBJECT,
+                parameters=[
+                    {"name": "denom", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            )
+        },
+        **_control_paths(),
     }
+    paths["/txs"]["get"] = _op(
+        "committed txs of an address, oldest first, with an opaque stable cursor",
+        _OBJECT,
+        parameters=[
+            {"name": "address", "in": "query", "required": True, "schema": {"type": "string"}},
+            _CURSOR,
+            _LIMIT,
+        ],
+    )
     return {
         "openapi": "3.1.0",
         "info": {"title": "simnet node", "version": "1"},

@@ -1,0 +1,233 @@
+"""Committed signed transfers per second on one simnet process, next to bare PyNaCl verifies/s.
+
+simnet runs in its own process (`python -m simnet`, short blocks, large block limits), the load
+in another (this script with `--load`, aiohttp on uvloop over keep-alive connections), so each
+has one of the machine's two cores. Transfers are signed before the clock starts; the figure is
+committed txs (from /simnet/metrics) per second of the measured window. The peer, measured in
+the same run, is bare `VerifyKey.verify` per second: a node cannot commit faster than it
+verifies, so the ratio says what share of the floor the rest of simnet leaves.
+
+Usage: python bench/simnet_capacity.py [--seconds 8] [--senders 200] [--connections 64]
+Goal (issue 3): >= 5,000 committed tx/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import aiohttp
+import httpx
+import orjson
+import psutil
+import uvloop
+from nacl.signing import SigningKey
+
+from botruntime.chain.tx import TxBody, bank_send, sign_tx
+from botruntime.identity import Identity
+
+GOAL_TX_S = 5_000
+
+
+def start_simnet(block_time_s: float) -> tuple[subprocess.Popen[bytes], dict[str, object]]:
+    command = [sys.executable, "-m", "simnet", "--port-base", "0", "--seed", "bench"]
+    command += ["--block-time", str(block_time_s), "--max-block-txs", "5000"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    if not ready:
+        process.kill()
+        raise SystemExit("simnet printed no start-up line in 30 s")
+    return process, json.loads(process.stdout.readline())
+
+
+def committed(control: str) -> int:
+    text = httpx.get(control + "/simnet/metrics", timeout=10).text
+    for line in text.splitlines():
+        if line.startswith('simnet_committed_txs_total{chain="alpha"}'):
+            return int(float(line.split()[-1]))
+    raise SystemExit("simnet_committed_txs_total missing from /simnet/metrics")
+
+
+def verifies_per_s(seconds: float) -> float:
+    key = SigningKey(b"\x01" * 32)
+    message = b"x" * 420
+    signature = key.sign(message).signature
+    verify_key = key.verify_key
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(1_000):
+            verify_key.verify(message, signature)
+        done += 1_000
+    return done / (time.perf_counter() - start)
+
+
+# ---- the load process -----------------------------------------------------------------------
+
+
+def signed_bodies(senders: int, per_sender: int) -> list[list[bytes]]:
+    """Per sender, its transfers in nonce order, already encoded as POST /txs bodies."""
+    out = []
+    for i in range(senders):
+        me, peer = Identity.derive("bench", i), Identity.derive("bench", (i + 1) % senders)
+        txs = []
+        for nonce in range(per_sender):
+            body = TxBody(
+                "alpha-simnet-1",
+                me.alpha_address,
+                nonce,
+                2_000,
+                (bank_send(peer.alpha_address, 1_000_000),),
+                f"tb:bench:{i}:{nonce}",
+            )
+            txs.append(orjson.dumps({"tx": sign_tx(me, body).to_wire(), "mode": "sync"}))
+        out.append(txs)
+    return out
+
+
+async def drive(
+    urls: list[str], bodies: list[list[bytes]], connections: int, seconds: float
+) -> dict[str, int]:
+    counts = {"ok": 0, "rejected": 0, "errors": 0}
+    deadline = time.monotonic() + seconds
+    queues: list[list[tuple[int, list[bytes]]]] = [[] for _ in range(connections)]
+    for i, txs in enumerate(bodies):
+        queues[i % connections].append((i, txs))
+
+    async def worker(slot: int, session: aiohttp.ClientSession) -> None:
+        url = urls[slot % len(urls)] + "/txs"
+        cursors = {i: 0 for i, _ in queues[slot]}
+        while time.monotonic() < deadline:
+            for i, txs in queues[slot]:
+                n = cursors[i]
+                if n >= len(txs) or time.monotonic() >= deadline:
+                    continue
+                headers = {"X-Client-Id": f"bench-{i}", "Content-Type": "application/json"}
+                try:
+                    async with session.post(url, data=txs[n], headers=headers) as answer:
+                        await answer.read()
+                        if answer.status == 200:
+                            counts["ok"] += 1
+                            cursors[i] = n + 1
+                        elif answer.status == 429:
+                            await asyncio.sleep(0.01)
+                        else:
+                            counts["rejected"] += 1
+                            cursors[i] = n + 1
+                except aiohttp.ClientError:
+                    counts["errors"] += 1
+            if all(cursors[i] >= len(txs) for i, txs in queues[slot]):
+                return
+
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async with asyncio.TaskGroup() as tg:
+            for slot in range(connections):
+                tg.create_task(worker(slot, session), name=f"load-{slot}")
+    return counts
+
+
+def load_main(args: argparse.Namespace) -> None:
+    bodies = signed_bodies(args.senders, args.per_sender)
+    print("signed", flush=True)
+    sys.stdin.readline()  # the parent says go
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        counts = runner.run(drive(args.urls, bodies, args.connections, args.seconds))
+    print(json.dumps(counts), flush=True)
+
+
+# ---- the parent -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--senders", type=int, default=200)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--block-time", type=float, default=0.1)
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--urls", nargs="*", default=[], help=argparse.SUPPRESS)
+    parser.add_argument("--per-sender", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        load_main(args)
+        return
+    per_sender = int(GOAL_TX_S * 2 * args.seconds / args.senders) + 10
+    process, endpoints = start_simnet(args.block_time)
+    try:
+        control = str(endpoints["control"])
+        identities = [Identity.derive("bench", i) for i in range(args.senders)]
+        genesis = [
+            {"address": i.alpha_address, "balances": {"AX": str(10**15)}} for i in identities
+        ]
+        httpx.post(
+            control + "/simnet/reset",
+            json={"seed": "bench", "genesis_accounts": genesis},
+            timeout=30,
+        ).raise_for_status()
+        load = subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--load",
+                "--seconds",
+                str(args.seconds),
+                "--senders",
+                str(args.senders),
+                "--connections",
+                str(args.connections),
+                "--per-sender",
+                str(per_sender),
+                "--urls",
+                *endpoints["alpha"],
+            ],  # type: ignore[misc]
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert load.stdin is not None and load.stdout is not None
+        print(
+            f"signing {args.senders} x {per_sender} transfers in the load process ...", flush=True
+        )
+        assert load.stdout.readline().strip() == "signed"
+        server, client = psutil.Process(process.pid), psutil.Process(load.pid)
+        server_cpu, client_cpu = sum(server.cpu_times()[:2]), sum(client.cpu_times()[:2])
+        before, start = committed(control), time.perf_counter()
+        load.stdin.write("go\n")
+        load.stdin.flush()
+        counts = json.loads(load.stdout.readline())
+        elapsed = time.perf_counter() - start
+        server_cpu = sum(server.cpu_times()[:2]) - server_cpu
+        client_cpu = sum(client.cpu_times()[:2]) - client_cpu
+        time.sleep(max(0.5, 3 * args.block_time))  # the last blocks
+        done = committed(control) - before
+        load.wait(timeout=30)
+        invariants = httpx.get(control + "/simnet/invariants?full=1", timeout=60).json()
+    finally:
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    tx_s = done / elapsed
+    verify_s = verifies_per_s(2.0)
+    broken = [f"{v['chain']}:{v['route']}" for v in invariants if not v["ok"]]
+    print(f"submitted ok {counts['ok']}, rejected {counts['rejected']}, errors {counts['errors']}")
+    print(
+        f"committed signed transfers: {done} in {elapsed:.1f} s = {tx_s:,.0f} tx/s (goal {GOAL_TX_S:,})"
+    )
+    print(f"bare PyNaCl verifications:  {verify_s:,.0f} /s (one core, same run)")
+    print(f"ratio committed/verify:     {tx_s / verify_s:.2f}")
+    print(
+        f"CPU busy: simnet {server_cpu / elapsed:.0%}, load {client_cpu / elapsed:.0%}; "
+        f"simnet CPU per committed tx {server_cpu / max(done, 1) * 1e6:,.0f} us"
+    )
+    print(f"invariants: {'all ok' if not broken else 'BROKEN ' + ', '.join(broken)}")
+
+
+if __name__ == "__main__":
+    main()
