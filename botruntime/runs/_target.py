@@ -17,6 +17,7 @@ class Target:
     is_simnet: bool
     alpha_chain_id: str | None = None
     delta_chain_id: str | None = None
+    block_time_s: float | None = None  # as the chain's /status says
 
     def describe(self) -> str:
         if self.is_simnet:

@@ -25,6 +25,7 @@ from botruntime.metrics import IntervalDelta, Recorder, RunMetrics
 from botruntime.metrics._pump import IntervalPump
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants
+from botruntime.runs._funding import fund_from_funder, fund_on_simnet, funder_from_env
 from botruntime.runs._report_build import build_report
 from botruntime.runs._source import InvariantReading
 from botruntime.runs._target import Target, parse_target
@@ -158,6 +159,8 @@ class ScenarioRun:
                     continue
                 status = (await http.get(f"{urls[0]}/status")).json()
                 chain_id = str(status.get("chain_id"))
+                if isinstance(status.get("block_time_ms"), int) and status["block_time_ms"] > 0:
+                    self.target.block_time_s = status["block_time_ms"] / 1000
                 if urls is self.target.alpha:
                     self.target.alpha_chain_id = chain_id
                 else:
@@ -179,23 +182,22 @@ class ScenarioRun:
         return {Denom(d): amount for d, amount in self.scenario.limits.max_spend_per_bot.items()}
 
     async def _fund(self) -> None:
-        if not self.target.is_simnet:
-            raise RunConfigError(
-                "funding bots on a real network (a funder account and bank.multisend) is not "
-                "built yet: run against simnet"
+        """Fund every bot of the run with its spend cap, outside the timed window."""
+        bots = list(derive_batch(self.seed, 0, self.size.bots))
+        if self.target.is_simnet:
+            assert self.target.control is not None
+            await fund_on_simnet(self.target.control, self.seed, bots, self.funding())
+        else:
+            funder = funder_from_env()
+            await fund_from_funder(
+                funder,
+                self.target.alpha[0] if self.target.alpha else None,
+                self.target.delta[0] if self.target.delta else None,
+                bots,
+                self.funding(),
+                {Denom(d): v for d, v in self.scenario.limits.max_spend_total.items()},
             )
-        balances = {d.value: str(v) for d, v in self.funding().items()}
-        accounts = [
-            {"address": identity.alpha_address, "balances": balances}
-            for identity in derive_batch(self.seed, 0, self.size.bots)
-        ]
-        async with httpx.AsyncClient(timeout=60.0) as http:
-            answer = await http.post(
-                f"{self.target.control}/simnet/reset",
-                json={"seed": self.seed, "genesis_accounts": accounts},
-            )
-            if answer.status_code != 200:
-                raise RunError(f"simnet refused the genesis funding: {answer.text[:500]}")
+        async with httpx.AsyncClient(timeout=30.0) as http:
             self._state.invariants_start = await read_invariants(http, self.target.control)
 
     # ---- distribute -----------------------------------------------------------------------------
