@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from random import Random
+from typing import TYPE_CHECKING
 
 from botruntime.behaviors._table import behavior
 from botruntime.bots.bot import Bot
-from botruntime.fleet._context import Chains
-from botruntime.fleet._intent import Intent
+
+if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
+    from botruntime.fleet import Chains, Intent
 
 __all__ = ["get_balance", "get_tx"]
 

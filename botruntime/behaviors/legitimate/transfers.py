@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from random import Random
+from typing import TYPE_CHECKING
 
 from botruntime.behaviors._table import behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.tx import bank_send
-from botruntime.fleet._context import Chains
-from botruntime.fleet._intent import Intent
 from botruntime.wallet import AX, DX, Denom
+
+if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
+    from botruntime.fleet import Chains, Intent
 
 __all__ = ["send_ax", "send_dx"]
 
