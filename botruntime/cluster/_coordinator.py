@@ -315,7 +315,6 @@ class Coordinator:
 
     def _on_lost(self, worker_id: str) -> None:
         record = self.registry.get(worker_id)
-        silent_since = self._wall() - self.registry.age_s(record)
         link = self._links.pop(worker_id, None)
         if link is not None:
             link.send(AbortCommand("", f"worker {worker_id} was judged lost"))
@@ -329,7 +328,6 @@ class Coordinator:
             decision = decide(
                 run,
                 lost,
-                silent_since_s=run.plan_offset_s(silent_since),
                 resume_s=run.plan_offset_s(self._wall() + self.config.resume_delay_s),
                 rooms=self._rooms(),
                 new_id=functools.partial(self._new_assignment_id, run.run_id),
@@ -352,6 +350,7 @@ class Coordinator:
         self._send(record.worker_id, AssignCommand(record.assignment))
 
     def _stop(self, run: Run, reason: str, *, abort: bool) -> None:
+        log.info("run %s: stopping (%s)", run.run_id, reason)
         run.begin_stop(self._wall(), reason, abort=abort)
         for worker_id in {r.worker_id for r in run.open_assignments()}:
             self._send(worker_id, StopCommand(run.run_id, "", reason))

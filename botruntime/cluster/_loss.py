@@ -6,7 +6,10 @@
   again over them from `resume_s` on.
 - `continue`: the run goes on degraded without that share.
 
-Every policy records the load gap: the lost share offered nothing in [from_s, to_s).
+Every policy records the load gap [from_s, to_s) of the lost share: from the end of the last
+metric delta that arrived from it (what it offered after that is unknown, so it counts as not
+offered) to the moment survivors take over, or the plan's end. The merged metrics plus the
+gaps therefore account for every arrival of the plan exactly once.
 """
 
 from __future__ import annotations
@@ -36,20 +39,19 @@ def decide(
     run: Run,
     lost: Sequence[AssignmentRecord],
     *,
-    silent_since_s: float,
     resume_s: float,
     rooms: Sequence[WorkerRoom],
     new_id: Callable[[], str],
 ) -> LossDecision:
-    """Decide for the open assignments `lost` of one worker, silent since plan offset
-    `silent_since_s`; rebalanced bots start at plan offset `resume_s`."""
+    """Decide for the open assignments `lost` of one worker; rebalanced bots start at plan
+    offset `resume_s`."""
     policy = run.spec.policy
     end_s = run.spec.plan_duration_s
     worker = lost[0].worker_id if lost else "?"
 
     def gap(record: AssignmentRecord, to_s: float) -> LoadGap:
         a = record.assignment
-        start = min(max(silent_since_s, a.plan_from_s, 0.0), end_s)
+        start = min(max(record.reported_until_s, a.plan_from_s), end_s)
         return LoadGap(
             worker_id=record.worker_id,
             bot_first=a.bot_first,

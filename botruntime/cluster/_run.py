@@ -59,6 +59,7 @@ class AssignmentRecord:
     detail: str = ""
     counters: dict[str, int] = field(default_factory=dict)
     next_seq: int = 0
+    reported_until_s: float = 0.0  # plan offset up to which its deltas have arrived
 
     @property
     def open(self) -> bool:
@@ -179,6 +180,8 @@ class Run:
                 "record each assignment with source=assignment_id"
             )
         record.next_seq += 1
+        interval_end_s = (delta.interval + 1) * self.metrics.interval_s
+        record.reported_until_s = max(record.reported_until_s, interval_end_s)
         if self.metrics.ingest(delta):
             self.deltas.append(payload)
             self.version += 1

@@ -139,6 +139,8 @@ class Worker:
                         task.cancel()
                     self._assignments.stop()
                     await self._assignments.wait_idle(self.options.stop_grace_s + 1.0)
+        except* ClusterConfigError as group:
+            raise group.exceptions[0] from None  # a setting to fix, not a crash to dump
         finally:
             await self._health_server.stop()
 
@@ -205,7 +207,7 @@ class Worker:
             self._registration = reply
             self._dead_man_s = reply.dead_man_s or self.options.dead_man_s
             log.info("registered as %s", reply.worker_id)
-        self._contact()
+            self._contact()  # an answer; a reconnect attempt alone is not word from it
         registration = self._registration
         call = stub.Session(metadata=self._metadata)
         await call.write(

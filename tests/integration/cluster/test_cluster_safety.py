@@ -1,0 +1,180 @@
+"""Safety rails on real processes: the token, bad messages, the kill switch, the dead-man switch."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import grpc
+import pytest
+
+from botruntime.cluster import (
+    TOKEN_HEADER,
+    ControlClient,
+    DistributeRequest,
+)
+from botruntime.cluster._pb import orchestration_pb2 as pb
+
+if TYPE_CHECKING:
+    from conftest import Cluster
+
+pytestmark = pytest.mark.anyio
+
+METHODS = (
+    "RegisterWorker",
+    "DistributeScenario",
+    "GetRunStatus",
+    "StopRun",
+    "GetClusterStatus",
+    "GetBotStatus",
+    "SpawnBot",
+    "StopBot",
+)
+_STAMP = r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})"
+
+
+def _stamps(text: str, pattern: str) -> list[float]:
+    return [
+        datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        for m in re.finditer(_STAMP + r" .*" + pattern, text)
+    ]
+
+
+async def _long_run(cluster: Cluster, client: ControlClient, workers: int) -> str:
+    for _ in range(workers):
+        cluster.start_worker()
+    await client.wait_for_workers(workers, timeout_s=20)
+    request = DistributeRequest.for_scenario(
+        cluster.scenario(hold_s=60.0, rate_per_s=100.0), "smoke", start_delay_s=0.5
+    )
+    run = await client.distribute(request)
+    await asyncio.sleep(max(run.start_at_unix_s + 1.0 - time.time(), 0.0))
+    assert (await client.run_status(run.run_id)).state == "running"
+    return run.run_id
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token-but-long-enough"])
+async def test_a_peer_without_the_token_gets_nothing(cluster: Cluster, token: str | None) -> None:
+    metadata = () if token is None else ((TOKEN_HEADER, token),)
+    async with grpc.aio.insecure_channel(cluster.address) as channel:
+        for method in (*METHODS, "NoSuchMethod"):
+            call = channel.unary_unary(f"/testbots.v1.BotOrchestration/{method}")
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await call(b"", metadata=metadata, timeout=5)
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, method
+            assert refused.value.details() == "unauthenticated", method  # the same words for all
+        session = channel.stream_stream("/testbots.v1.BotOrchestration/Session")(
+            metadata=metadata, timeout=5
+        )
+        watch = channel.unary_stream("/testbots.v1.BotOrchestration/WatchRun")(
+            b"", metadata=metadata, timeout=5
+        )
+        for call in (session, watch):
+            assert await call.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert await call.details() == "unauthenticated"
+    # a worker with the wrong token is refused, says why, and is never registered
+    worker = cluster.start_worker(token="wrong-token-but-long-enough")
+    assert worker.popen.wait(timeout=20) == 2
+    assert "refused our token" in worker.text()
+    async with ControlClient(cluster.address, cluster.token) as client:
+        assert (await client.cluster()).workers == ()
+    status = cluster.cli("status", f"--coordinator={cluster.address}", token="x" * 20)
+    assert status.returncode != 0 and "refused the token" in status.stderr
+
+
+async def test_bad_messages_end_only_their_own_stream(cluster: Cluster) -> None:
+    metadata = ((TOKEN_HEADER, cluster.token),)
+    healthy = cluster.start_worker()
+    async with ControlClient(cluster.address, cluster.token) as client:
+        await client.wait_for_workers(1, timeout_s=20)
+        async with grpc.aio.insecure_channel(cluster.address) as channel:
+            register = channel.unary_unary(
+                "/testbots.v1.BotOrchestration/RegisterWorker",
+                request_serializer=pb.RegisterWorkerRequest.SerializeToString,
+                response_deserializer=pb.RegisterWorkerReply.FromString,
+            )
+            reply = await register(
+                pb.RegisterWorkerRequest(name="rogue", capacity_bots=5), metadata=metadata
+            )
+            session = channel.stream_stream(
+                "/testbots.v1.BotOrchestration/Session",
+                request_serializer=pb.WorkerMessage.SerializeToString,
+                response_deserializer=pb.CoordinatorCommand.FromString,
+            )
+            hello = pb.WorkerMessage(
+                hello=pb.SessionHello(worker_id=reply.worker_id, session_key=reply.session_key)
+            )
+            cases = {
+                "heartbeat before hello": [pb.WorkerMessage(heartbeat=pb.Heartbeat(seq=1))],
+                "a stolen worker id": [
+                    pb.WorkerMessage(
+                        hello=pb.SessionHello(worker_id=reply.worker_id, session_key=b"guess")
+                    )
+                ],
+                "a result for a run never given": [
+                    hello,
+                    pb.WorkerMessage(done=pb.AssignmentDone(run_id="nope", assignment_id="x")),
+                ],
+                "hello twice": [hello, hello],
+                "a NaN lag": [
+                    hello,
+                    pb.WorkerMessage(heartbeat=pb.Heartbeat(seq=1, loop_lag_ms=float("nan"))),
+                ],
+            }
+            codes = {}
+            for case, messages in cases.items():
+                with pytest.raises(grpc.aio.AioRpcError) as ended:
+                    async for _ in session(iter(messages), metadata=metadata, timeout=5):
+                        pass
+                codes[case] = ended.value.code()
+            garbage = channel.stream_stream("/testbots.v1.BotOrchestration/Session")
+            with pytest.raises(grpc.aio.AioRpcError):
+                async for _ in garbage(iter([b"\xff\xff\xff not protobuf"]), metadata=metadata):
+                    pass
+        assert codes == {
+            "heartbeat before hello": grpc.StatusCode.INVALID_ARGUMENT,
+            "a stolen worker id": grpc.StatusCode.FAILED_PRECONDITION,
+            "a result for a run never given": grpc.StatusCode.INVALID_ARGUMENT,
+            "hello twice": grpc.StatusCode.INVALID_ARGUMENT,
+            "a NaN lag": grpc.StatusCode.INVALID_ARGUMENT,
+        }
+        # the coordinator and the well-behaved worker noticed nothing
+        view = await client.cluster()
+    assert cluster.coordinator is not None and cluster.coordinator.alive() and healthy.alive()
+    assert [w.liveness for w in view.workers if w.name == "worker0"] == ["alive"]
+
+
+async def test_testbots_stop_stops_every_bot_within_two_seconds(cluster: Cluster) -> None:
+    async with ControlClient(cluster.address, cluster.token) as client:
+        run_id = await _long_run(cluster, client, workers=3)
+        stopped = cluster.cli("stop", run_id, f"--coordinator={cluster.address}")
+        assert stopped.returncode == 0, stopped.stderr
+        assert f"{run_id}: stopped" in stopped.stdout
+        end = await client.run_status(run_id)
+    assert end.state == "stopped" and {str(p.outcome) for p in end.placements} == {"stopped"}
+    assert cluster.coordinator is not None
+    (asked,) = _stamps(cluster.coordinator.text(), f"run {re.escape(run_id)}: stopping")
+    (ended,) = _stamps(cluster.coordinator.text(), f"run {re.escape(run_id)} is stopped")
+    for worker in cluster.workers:
+        (bots_stopped,) = _stamps(worker.text(), "assignment .*: stopped")
+        assert bots_stopped - asked <= 2.0
+    assert ended - asked <= 2.0
+
+
+async def test_workers_stop_their_bots_when_the_coordinator_dies(cluster: Cluster) -> None:
+    async with ControlClient(cluster.address, cluster.token) as client:
+        await _long_run(cluster, client, workers=2)
+    assert cluster.coordinator is not None
+    cluster.coordinator.kill()
+    killed = time.time()
+    for worker in cluster.workers:
+        worker.wait_for_line(r"assignment .*: stopped", timeout_s=cluster.dead_man_s + 5.0)
+    for worker in cluster.workers:
+        (tripped,) = _stamps(worker.text(), "dead-man switch")
+        (bots_stopped,) = _stamps(worker.text(), "assignment .*: stopped")
+        assert cluster.dead_man_s - 0.5 <= tripped - killed <= cluster.dead_man_s + 1.0
+        assert bots_stopped - tripped <= 2.0
+        assert worker.alive()  # it waits for a coordinator again, holding no bots
