@@ -28,8 +28,10 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     failed = []
     for record in records:
         event = record.event_log_entry.dagster_event
-        evaluation = event.event_specific_data if event is not None else None
-        if evaluation is not None and not evaluation.passed:
+        if event is None:
+            continue
+        evaluation = event.asset_check_evaluation_data
+        if not evaluation.passed:
             failed.append(f"{evaluation.check_name}: {evaluation.description or 'failed'}")
     return failed
 
