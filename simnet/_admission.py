@@ -167,6 +167,8 @@ class TxDecoder:
                 to, denom, amount = output["to"], output["denom"], output["amount"]
                 assert isinstance(to, str) and isinstance(denom, str) and isinstance(amount, str)
                 to = self._local_address(to, f"{where}.to", unsigned_chain)
+                if unsigned_chain and denom == self.other.native:  # the sign-doc names no chain
+                    denom = self.spec.native
                 value = overrides.get(f"{where}.amount", int(amount))
                 out.append((to, denom, value))
         return tuple(out)
@@ -247,12 +249,14 @@ def _fields(body: object) -> dict[str, object]:
     return {name: getattr(body, name) for name in body.__slots__}  # type: ignore[attr-defined]
 
 
-def _translate(value: object, src: ChainSpec, dst: ChainSpec) -> JsonValue:
-    """`value` with src's chain id and address prefix swapped for dst's (cross-chain replay)."""
+def _translate(value: object, src: ChainSpec, dst: ChainSpec, key: str = "") -> JsonValue:
+    """`value` with src's chain id, prefix and native denom swapped for dst's (replay)."""
     if isinstance(value, dict):
-        return {k: _translate(v, src, dst) for k, v in value.items()}
+        return {k: _translate(v, src, dst, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_translate(v, src, dst) for v in value]
+    if key == "denom" and value == src.native:
+        return dst.native
     if isinstance(value, str):
         if value == src.chain_id:
             return dst.chain_id

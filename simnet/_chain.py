@@ -207,7 +207,9 @@ class Chain:
         gossip = self.gossip
         while gossip and gossip[0][0] <= now_s:
             _, entry, origin = gossip.popleft()
-            if not self.nodes[origin].live or entry.hash in self.index:
+            if not self.nodes[origin].live:
+                continue
+            if entry.hash in self.index and not self.vulns.on("nonce_not_enforced"):
                 continue
             for node in self.nodes:
                 if node.index == origin or not node.live or entry.hash in node.mempool:
