@@ -117,11 +117,8 @@ def lenient_decode(bench: Any) -> bool:
     wire["signature"] = base64.b64encode(me.sign(canonical_json(wire["body"]))).decode()
     code = try_submit(bench, wire)
     bench.network.step(1)
-    return (
-        code == "pending"
-        and broken(bench, "bank/nonnegative-balance") is False
-        and (bench.alpha.ledger.balance(bench.ids[1].alpha_address, "AX") < 10**12)
-    )
+    pulled = bench.alpha.ledger.balance(bench.ids[1].alpha_address, "AX") < 10**12
+    return code == "pending" and pulled  # a negative amount took funds from the recipient
 
 
 def one_pending_per_sender(bench: Any) -> bool:
