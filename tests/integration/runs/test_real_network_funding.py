@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import RunningSimnet
 
 from botruntime.identity import Identity
 from botruntime.runs.report import RunReport
@@ -41,7 +41,7 @@ def _run(tmp_path: Path, target: str, env: dict[str, str]) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-def test_funder_pays_the_bots_and_the_run_is_judged(simnet: RunningSimnet, tmp_path: Path) -> None:
+def test_funder_pays_the_bots_and_the_run_is_judged(simnet: Any, tmp_path: Path) -> None:
     simnet.reset([(FUNDER.alpha_address, {"AX": 10**15, "DX": 10**15})])
     target = f"alpha={simnet.alpha_url(0)},alpha={simnet.alpha_url(1)},delta={simnet.delta_url(0)}"
     code, output = _run(tmp_path, target, {"TESTBOTS_FUNDER_SEED": bytes(range(32)).hex()})
@@ -54,6 +54,6 @@ def test_funder_pays_the_bots_and_the_run_is_judged(simnet: RunningSimnet, tmp_p
     assert int(funder["balances"]["AX"]) < 10**15 - 20 * 10_000 * 10**6
 
 
-def test_no_funder_key_is_a_usage_error(simnet: RunningSimnet, tmp_path: Path) -> None:
+def test_no_funder_key_is_a_usage_error(simnet: Any, tmp_path: Path) -> None:
     code, output = _run(tmp_path, f"alpha={simnet.alpha_url(0)}", {"TESTBOTS_FUNDER_SEED": ""})
     assert code == 2 and "TESTBOTS_FUNDER_SEED" in output and "Traceback" not in output
