@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,12 @@ def scenario_text(*, hold_s: float, rate_per_s: float, bots: int = 30) -> str:
         {"kind": "drain", "seconds": 1},
     ]
     return yaml.safe_dump(doc)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -85,6 +92,7 @@ class Cluster:
     token: str = TOKEN
     lost_after_s: float = LOST_AFTER_S
     dead_man_s: float = DEAD_MAN_S
+    metrics_address: str = field(default_factory=lambda: f"127.0.0.1:{free_port()}")
     procs: list[Proc] = field(default_factory=list)
     address: str = ""
     coordinator: Proc | None = None
@@ -114,13 +122,17 @@ class Cluster:
             f"--lost-after-s={LOST_AFTER_S}",
             f"--dead-man-s={DEAD_MAN_S}",
             "--start-delay-s=1.0",
+            f"--metrics-listen={self.metrics_address}",
         )
         found = self.coordinator.wait_for_line(r"coordinator ready on (\S+)", START_TIMEOUT_S)
         self.address = found.group(1)
         return self.address
 
-    def start_worker(self, capacity: int = 100, token: str = TOKEN) -> Proc:
+    def start_worker(
+        self, capacity: int = 100, token: str = TOKEN, health_listen: str | None = None
+    ) -> Proc:
         name = f"worker{len(self.workers)}"
+        extra = [f"--health-listen={health_listen}"] if health_listen else []
         proc = self._start(
             name,
             "worker",
@@ -128,6 +140,7 @@ class Cluster:
             f"--capacity={capacity}",
             f"--name={name}",
             "--synthetic-service-ms=2",
+            *extra,
             token=token,
         )
         self.workers.append(proc)
@@ -143,6 +156,8 @@ class Cluster:
             timeout=30,
             check=False,
         )
+
+    free_port = staticmethod(free_port)
 
     @staticmethod
     def scenario(*, hold_s: float, rate_per_s: float, bots: int = 30) -> str:

@@ -12,11 +12,13 @@ import itertools
 import time
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 import yaml
 
 from botruntime.cluster import (
     ControlClient,
+    CoordinatorUnavailable,
     DistributeRequest,
     RunView,
     gap_share,
@@ -58,19 +60,34 @@ async def _start(cluster: Cluster, client: ControlClient, workers: int, **reques
 async def test_three_workers_merge_exactly_what_they_counted(cluster: Cluster) -> None:
     async with ControlClient(cluster.address, cluster.token) as client:
         run_id = await _start(cluster, client, 3)
+        await asyncio.sleep(2.0)
+        # one bot's place, a probe bot spawned next to the plan, and a refused partial stop
+        worker_id, state = await client.bot(run_id, 12)
+        assert state == "running" and worker_id.startswith("w")
+        assert (await client.bot(run_id, 30, "spawn"))[1] in ("running", "pending")
+        with pytest.raises(CoordinatorUnavailable, match="stop the run"):
+            await client.bot(run_id, 12, "stop")
+        # live Prometheus figures: the cluster's and the run's merged ones
+        async with httpx.AsyncClient() as http:
+            page = (await http.get(f"http://{cluster.metrics_address}/metrics")).text
+        assert 'testbots_cluster_workers{liveness="alive"} 3.0' in page
+        assert "testbots_n_intent_total" in page
         end = await _watch_to_end(client, run_id, timeout_s=30)
         merged = await client.run_metrics(run_id)
         status = await client.cluster()
     assert end.state == "completed" and not end.degraded and end.gaps == ()
     assert {str(p.outcome) for p in end.placements} == {"completed"}
+    spawned = [p for p in end.placements if p.bot_first == 30]
+    assert [(p.bot_count, p.counters["n.intent"]) for p in spawned] == [(1, 0)]  # no share
+    planned_parts = [p for p in end.placements if p.bot_first < 30]
     # contiguous bot ranges covering every bot once, one per worker
-    ranges = sorted((p.bot_first, p.bot_first + p.bot_count) for p in end.placements)
+    ranges = sorted((p.bot_first, p.bot_first + p.bot_count) for p in planned_parts)
     assert ranges[0][0] == 0 and ranges[-1][1] == 30
     assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
-    assert len({p.worker_id for p in end.placements}) == 3 == len(status.alive())
+    assert len({p.worker_id for p in planned_parts}) == 3 == len(status.alive())
     # each worker counted its own intents apart from its recorder; the exact merge of the
     # deltas equals their sum, and the plan: nothing lost, nothing counted twice
-    own = [p.counters["n.intent"] for p in end.placements]
+    own = [p.counters["n.intent"] for p in planned_parts]
     assert all(n > 0 for n in own)
     planned = _planned(cluster, 4.0)
     assert merged.count("n.intent") == sum(own) == planned

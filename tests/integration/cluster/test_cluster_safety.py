@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2
 
 from botruntime.cluster import (
+    SERVICE_NAME,
     TOKEN_HEADER,
+    WORKER_SERVICE,
     ControlClient,
     DistributeRequest,
 )
@@ -44,7 +47,7 @@ def _stamps(text: str, pattern: str) -> list[float]:
 
 
 async def _long_run(cluster: Cluster, client: ControlClient, workers: int) -> str:
-    for _ in range(workers):
+    while len(cluster.workers) < workers:
         cluster.start_worker()
     await client.wait_for_workers(workers, timeout_s=20)
     request = DistributeRequest.for_scenario(
@@ -164,9 +167,27 @@ async def test_testbots_stop_stops_every_bot_within_two_seconds(cluster: Cluster
     assert ended - asked <= 2.0
 
 
+async def _health(address: str, service: str) -> int:
+    async with grpc.aio.insecure_channel(address) as channel:
+        check = channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+            response_deserializer=health_pb2.HealthCheckResponse.FromString,
+        )
+        reply = await check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        return int(reply.status)
+
+
 async def test_workers_stop_their_bots_when_the_coordinator_dies(cluster: Cluster) -> None:
+    serving = health_pb2.HealthCheckResponse.SERVING
+    worker_health = f"127.0.0.1:{cluster.free_port()}"
+    cluster.start_worker(health_listen=worker_health)
     async with ControlClient(cluster.address, cluster.token) as client:
         await _long_run(cluster, client, workers=2)
+    # probes need no token and learn only SERVING or not
+    assert await _health(cluster.address, SERVICE_NAME) == serving
+    assert await _health(worker_health, "") == serving
+    assert await _health(worker_health, WORKER_SERVICE) == serving
     assert cluster.coordinator is not None
     cluster.coordinator.kill()
     killed = time.time()
@@ -178,3 +199,8 @@ async def test_workers_stop_their_bots_when_the_coordinator_dies(cluster: Cluste
         assert cluster.dead_man_s - 0.5 <= tripped - killed <= cluster.dead_man_s + 1.0
         assert bots_stopped - tripped <= 2.0
         assert worker.alive()  # it waits for a coordinator again, holding no bots
+    # alive for Kubernetes, but not ready: no Session to a coordinator
+    assert await _health(worker_health, "") == serving
+    assert (
+        await _health(worker_health, WORKER_SERVICE) == health_pb2.HealthCheckResponse.NOT_SERVING
+    )
