@@ -65,13 +65,21 @@ class NodeGate:
         if scope["path"].startswith("/simnet"):
             await self.app(scope, receive, send_with_height)
             return
-        try:
-            await self._admit(scope, stale)
-        except SimnetError as exc:
-            await error_response(exc)(scope, receive, send_with_height)
+        network = self.network
+        if self.inflight >= network.params.admission_queue and not vulns.on("no_load_shedding"):
+            busy = Unavailable(
+                f"node {node.node_id} has {self.inflight} requests queued; retry later",
+                retry_after_s=1.0,
+            )
+            await error_response(busy)(scope, receive, send_with_height)
             return
-        self.inflight += 1
+        self.inflight += 1  # the admission queue: every request taken and not yet answered
         try:
+            try:
+                await self._admit(scope, stale)
+            except SimnetError as exc:
+                await error_response(exc)(scope, receive, send_with_height)
+                return
             await self.app(scope, receive, send_with_height)
         finally:
             self.inflight -= 1
@@ -111,11 +119,6 @@ class NodeGate:
         if faults.error_rate > 0 and self._rng.random() < faults.error_rate:
             raise Unavailable(f"node {node.node_id}: injected error", retry_after_s=1.0)
         vulns = network.vulns
-        if self.inflight >= network.params.admission_queue and not vulns.on("no_load_shedding"):
-            raise Unavailable(
-                f"node {node.node_id} has {self.inflight} requests in flight; retry later",
-                retry_after_s=1.0,
-            )
         headers = dict(scope["headers"])
         if not vulns.on("no_rate_limit"):
             client = headers.get(b"x-client-id", b"").decode("latin-1") or _peer(scope)
