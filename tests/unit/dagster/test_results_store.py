@@ -1,6 +1,8 @@
 """ResultsStore on a real SQLite file: append-only, one transaction per run, baselines."""
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from math import nan
 from pathlib import Path
@@ -168,3 +170,11 @@ def test_a_percentile_without_samples_reads_back_as_null_and_is_no_baseline(
 def test_a_bad_url_is_a_typed_error_naming_it() -> None:
     with pytest.raises(StoreUnavailable, match="not a database URL"):
         ResultsStore("definitely not a url")
+
+
+def test_the_store_loads_without_dagster() -> None:
+    probe = "import sys, testbots_dagster.results_store; print('dagster' in sys.modules)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    )
+    assert loaded.stdout.strip() == "False"
