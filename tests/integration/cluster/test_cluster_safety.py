@@ -204,3 +204,15 @@ async def test_workers_stop_their_bots_when_the_coordinator_dies(cluster: Cluste
     assert (
         await _health(worker_health, WORKER_SERVICE) == health_pb2.HealthCheckResponse.NOT_SERVING
     )
+
+
+async def test_a_coordinator_stopped_with_sigterm_leaves_no_load_behind(cluster: Cluster) -> None:
+    async with ControlClient(cluster.address, cluster.token) as client:
+        await _long_run(cluster, client, workers=2)
+    assert cluster.coordinator is not None
+    cluster.coordinator.popen.terminate()
+    assert cluster.coordinator.popen.wait(timeout=10) == 0
+    for worker in cluster.workers:
+        assert worker.popen.wait(timeout=10) == 0  # drained: bots stopped, results sent, exit
+        assert "drain: the coordinator is stopping" in worker.text()
+        assert re.search(r"assignment .*: stopped", worker.text())

@@ -122,3 +122,15 @@ def test_stop_commands_go_to_every_worker_and_results_end_the_run() -> None:
             link, run_id, record.assignment.assignment_id, AssignmentOutcome.STOPPED, {}, ""
         )
     assert coordinator.run(run_id).state is RunState.STOPPED
+
+
+def test_a_worker_that_leaves_on_its_own_is_handled_by_the_policy() -> None:
+    coordinator, clocks, links, run_id = _cluster("continue")
+    clocks.t = 1.5
+    coordinator.tick()
+    coordinator.detach(links[2])
+    coordinator.on_closed(links[2])  # e.g. SIGTERM on the worker: its bots are gone
+    run = coordinator.run(run_id)
+    assert run.degraded and [g.worker_id for g in run.gaps] == [links[2].worker_id]
+    assert coordinator.registry.get(links[2].worker_id).liveness == "gone"
+    assert run.state is RunState.RUNNING
