@@ -5,10 +5,12 @@ from botruntime.fleet._context import Chains, ChainSide, FleetContext, Peers
 from botruntime.fleet._fleet import Fleet, FleetSpec, RoleRun
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._plans import role_bots, role_plan
+from botruntime.fleet._recent import CommitAudit, RecentTx, RecentTxs
 
 __all__ = [
     "ChainSide",
     "Chains",
+    "CommitAudit",
     "CommitWatcher",
     "Fleet",
     "FleetContext",
@@ -16,6 +18,8 @@ __all__ = [
     "Intent",
     "Landed",
     "Peers",
+    "RecentTx",
+    "RecentTxs",
     "RoleRun",
     "role_bots",
     "role_plan",

@@ -15,6 +15,7 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
 from botruntime.wallet import Denom
@@ -83,6 +84,8 @@ class FleetContext:
     commit_timeout_s: float = 20.0
     # bots of this fleet by address, to credit what they receive (the recipient's shadow ledger)
     owners: dict[str, Bot] = field(default_factory=dict)
+    # bounded rings of recently committed and submitted txs (what replayers copy)
+    recent: RecentTxs = field(default_factory=RecentTxs)
     # txs accepted by a node whose commit was never seen by the end of the drain
     lost: int = 0
     accepted: int = 0
@@ -112,3 +115,7 @@ class Chains:
     @property
     def peers(self) -> Peers:
         return self._ctx.peers
+
+    @property
+    def recent(self) -> RecentTxs:
+        return self._ctx.recent

@@ -25,6 +25,7 @@ from botruntime.fleet._commits import CommitWatcher
 from botruntime.fleet._context import ChainClient, Chains, ChainSide, FleetContext, Peers
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._plans import role_bots, role_plan
+from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ArrivalPlan, LoopReport, OpenLoop, Share
 from botruntime.metrics import GeneratorHealth, Recorder
 from botruntime.scenario import Role, Scenario, Size
@@ -151,18 +152,25 @@ class Fleet:
         fee = 2 * (
             params.integer("min_fee_base") + params.integer("min_fee_per_byte") * _TYPICAL_TX_BYTES
         )
-        watcher = CommitWatcher(watch_client, on_tx=self._receipts(chain))
+        chain_id = await watch_client.resolve_chain_id()
+        watcher = CommitWatcher(watch_client, on_tx=self._receipts(chain, chain_id))
         await watcher.start()
         return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
 
-    def _receipts(self, chain: ChainName) -> Callable[[str, dict[str, JsonValue]], None]:
-        """Credit bots of this fleet paid by this run's txs (the recipient's shadow ledger)."""
+    def _receipts(
+        self, chain: ChainName, chain_id: str
+    ) -> Callable[[str, dict[str, JsonValue]], None]:
+        """Credit bots of this fleet paid by this run's txs (the recipient's shadow ledger);
+        keep the tx for replayers and audit it (`CommitAudit`)."""
         run_id = self.spec.run_id
+        audit = CommitAudit(self.recorder, run_id)
 
         def on_tx(tx_hash: str, wire: dict[str, JsonValue]) -> None:
             body = wire.get("body")
             if not isinstance(body, dict) or self.ctx is None:
                 return
+            self.ctx.recent.note_committed(chain, tx_hash, wire)
+            audit.check(chain, chain_id, tx_hash, wire)
             memo = body.get("memo")
             parsed = parse_memo(memo) if isinstance(memo, str) else None
             if parsed is None or parsed.run_id != run_id:
@@ -239,11 +247,14 @@ class Fleet:
         bots, behaviours, weights = run.bots, run.behaviours, run.weights
         per_bot = run.role.max_in_flight_per_bot
         rng = self._rng
+        expected = ctx.expected_codes | frozenset(run.role.expected_rejects)
 
         async def act(intended_ts: float, slot: int) -> None:
             bot = bots[(slot // per_bot) % len(bots)]
             behaviour = rng.choices(behaviours, weights)[0]
-            intent = Intent(ctx, behaviour.name, behaviour.chain, intended_ts)
+            intent = Intent(
+                ctx, behaviour.name, behaviour.chain, intended_ts, expected_codes=expected
+            )
             await behaviour.fn(bot, Chains(ctx, bot), rng, intent)
 
         return act

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.errors import BadNonce, ChainError, ProtocolViolation, Rejected, Unreachable
+from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import Msg, SignedTx, format_memo
 from botruntime.fleet._commits import Landed
 from botruntime.fleet._context import FleetContext
@@ -39,15 +40,23 @@ def error_kind(exc: ChainError) -> str:
 
 
 class Intent:
-    __slots__ = ("_ctx", "action", "chain", "intended_ts")
+    __slots__ = ("_ctx", "action", "chain", "expected_codes", "intended_ts")
 
     def __init__(
-        self, ctx: FleetContext, action: str, chain: ChainName, intended_ts: float
+        self,
+        ctx: FleetContext,
+        action: str,
+        chain: ChainName,
+        intended_ts: float,
+        *,
+        expected_codes: frozenset[str] | None = None,
     ) -> None:
         self._ctx = ctx
         self.action = action
         self.chain = chain
         self.intended_ts = intended_ts
+        # the role's expected codes when it names some, else the scenario's
+        self.expected_codes = ctx.expected_codes if expected_codes is None else expected_codes
         ctx.recorder.counter("n.intent", action=action).add()
 
     @property
@@ -60,7 +69,7 @@ class Intent:
 
     def reject(self, code: str) -> None:
         """Count a protocol reject; codes the scenario expects are the defence working."""
-        expected = "yes" if code in self._ctx.expected_codes else "no"
+        expected = "yes" if code in self.expected_codes else "no"
         self._ctx.recorder.counter(
             "n.reject", action=self.action, code=code, expected=expected
         ).add()
@@ -85,6 +94,30 @@ class Intent:
         finally:
             self._ctx.recorder.observe(
                 "query", self.chain, endpoint, outcome, self.intended_ts, sent, time.perf_counter()
+            )
+
+    def count(self, name: str, **labels: str) -> None:
+        """Bump a scenario counter (`adv.*`, `mkt.*`) for this intent's action."""
+        self._ctx.recorder.counter(name, action=self.action, **labels).add()
+
+    async def submit(self, call: Awaitable[SubmitResult]) -> SubmitResult | Rejected | None:
+        """Send something that is not this bot's own tx (a replay, a fuzzed body) and record
+        it as `lat.submit{action}`: the node's answer, the reject, or None (no answer)."""
+        sent = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await call
+        except Rejected as exc:
+            outcome = exc.code
+            self.reject(exc.code)
+            return exc
+        except ChainError as exc:
+            outcome = error_kind(exc)
+            self.error(exc)
+            return None
+        finally:
+            self._ctx.recorder.observe(
+                "submit", self.chain, self.action, outcome, self.intended_ts, sent, _now()
             )
 
     async def transact(
@@ -129,6 +162,7 @@ class Intent:
             self.error(exc)
             return await self._follow(bot, tx, hold, landing, sent, promised=False)
         rec.observe("submit", self.chain, self.action, "ok", self.intended_ts, sent, _now())
+        ctx.recent.note_submitted(self.chain, tx, bot.index % len(side.clients))
         ctx.accepted += 1
         bot.note_accepted(self.chain, tx.body.nonce)
         bot.last_tx = tx.hash

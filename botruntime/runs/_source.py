@@ -17,6 +17,7 @@ from botruntime.scenario import Window, route_matches
 
 __all__ = ["InvariantReading", "RunEvidence"]
 
+_SCENARIO_COUNTERS = ("adv.", "mkt.")
 _ALIASES: Mapping[str, str] = {
     "worker.loop_lag": "gen.loop_lag",
     "worker.schedule_lag": "gen.schedule_lag",
@@ -70,6 +71,9 @@ class RunEvidence:
             return self.scalars[name]
         if self.metrics.keys(name):
             return float(self.metrics.count(name))
+        if name.startswith(_SCENARIO_COUNTERS) and self.metrics.intervals:
+            # scenario counters (SCENARIOS.md §1.3) count events: none seen is 0, not unknown
+            return 0.0
         return None
 
     def invariants(self, patterns: Sequence[str]) -> Sequence[tuple[str, bool]] | None:

@@ -55,6 +55,39 @@ Denom = Literal["AX", "sAX", "DX", "bAX"]
 SizeName = Literal["smoke", "default", "full"]
 MAX_BOTS = 100_000_000  # far above any fleet; keeps arithmetic on counts exact
 SIZE_NAMES: tuple[SizeName, ...] = ("smoke", "default", "full")
+# the closed set of reject codes of PROTOCOL.md ("Errors")
+RejectCode = Literal[
+    "bad_signature",
+    "bad_nonce",
+    "duplicate_tx",
+    "wrong_chain",
+    "malformed",
+    "unknown_field",
+    "invalid_amount",
+    "invalid_address",
+    "unknown_denom",
+    "insufficient_funds",
+    "insufficient_fee",
+    "tx_too_large",
+    "below_dust_limit",
+    "mempool_full",
+    "sender_quota",
+    "rate_limited",
+    "quota_exceeded",
+    "slippage_exceeded",
+    "deadline_exceeded",
+    "margin_insufficient",
+    "reduce_only_violation",
+    "market_halted",
+    "oracle_stale",
+    "not_liquidatable",
+    "already_claimed",
+    "voting_closed",
+    "height_not_reached",
+    "duplicate_client_id",
+    "not_found",
+    "unavailable",
+]
 
 
 def _known_switch(name: str) -> str:
@@ -99,6 +132,9 @@ class Role(BaseModel):
     max_in_flight_per_bot: Annotated[int, Field(gt=0, le=10**6)] = 1
     max_in_flight: Annotated[int, Field(gt=0, le=10**9)] | None = None
     active: ActiveWindow | None = None
+    # reject codes that are the defence working when this role meets them (SCENARIOS.md
+    # §1.3): counted as n.reject{expected=yes}, outside err_rate
+    expected_rejects: tuple[RejectCode, ...] = ()
 
 
 class ScriptStep(BaseModel):
