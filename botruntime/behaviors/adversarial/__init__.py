@@ -1,3 +1,5 @@
 """Attackers: each one tries to make the network do what it must not."""
 
-__all__: list[str] = []
+from botruntime.behaviors.adversarial import replay
+
+__all__ = ["replay"]

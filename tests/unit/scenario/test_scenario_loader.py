@@ -73,7 +73,8 @@ def test_replay_attack_is_the_catalogue_a1() -> None:
     assert scenario.target.allow_adversarial
     assert scenario.bot_counts("default") == {"general_user": 50, "replayer": 4}
     replayer = scenario.role("replayer")
-    assert replayer.group == "adversarial" and sum(replayer.behaviours.values()) == 100
+    # the catalogue's 100 less (e), the bridge-claim replay (15), which joins with the bridge
+    assert replayer.group == "adversarial" and sum(replayer.behaviours.values()) == 85
     victims = scenario.load("default", "general_user")
     replays = scenario.load("default", "replayer")
     assert isinstance(victims, ConstantLoad) and victims.rate_per_s == 20
@@ -83,7 +84,8 @@ def test_replay_attack_is_the_catalogue_a1() -> None:
     assert replays.rate_per_s * (window.until_s - window.from_s) == 2700  # "about 2,700"
     assert [step.adnet for step in scenario.size("default").script] == [("node", "restart", "v1")]
     c1 = next(c for c in scenario.verdict.criteria if c.id.startswith("C1"))
-    assert set(c1.kills) == {"nonce_not_enforced", "chain_id_unsigned", "bridge_no_once"}
+    # bridge_no_once joins with the bridge (simnet part 2): no bridge claim to replay yet
+    assert set(c1.kills) == {"nonce_not_enforced", "chain_id_unsigned"}
     c3 = next(c for c in scenario.verdict.criteria if c.id.startswith("C3"))
     assert c3.kills == ("noncanonical_hash",)
     assert all(k in VULN_SWITCHES for c in scenario.verdict.criteria for k in c.kills)
@@ -371,7 +373,7 @@ def test_validate_behaviours_reports_every_unknown_name_with_a_fix() -> None:
     known = {"send_ax", "send_dx", "bridge_lock", "bridge_claim", "replay_same_chain"}
     with pytest.raises(UnknownBehaviours) as caught:
         validate_behaviours(scenario, known)
-    assert "replay_cross_chain" in caught.value.unknown and len(caught.value.unknown) == 5
+    assert "replay_cross_chain" in caught.value.unknown and len(caught.value.unknown) == 4
     assert "replay_attack.yaml: roles[1].behaviours.replay_cross_chain" in str(caught.value)
     assert "did you mean 'replay_same_chain'" in str(caught.value)
     assert isinstance(caught.value, ScenarioError) and caught.value.fix
