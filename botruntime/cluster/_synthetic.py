@@ -23,33 +23,21 @@ from botruntime.cluster._types import (
     DeltaSink,
     RunnerGauges,
 )
-from botruntime.load import Action, ArrivalPlan, OpenLoop, Stage, constant, poisson_stages, ramping
+from botruntime.fleet import role_plan
+from botruntime.load import Action, ArrivalPlan, OpenLoop, Share
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder
-from botruntime.scenario import ConstantLoad, PoissonLoad, RampingLoad, Scenario
+from botruntime.scenario import ClosedLoad, Scenario
 
 __all__ = ["SyntheticRunner", "role_plans"]
 
 
-def role_plans(scenario: Scenario, size: str) -> dict[str, ArrivalPlan]:
-    """The open-loop arrival plan of each role at `size` (absolute rates only)."""
-    plans: dict[str, ArrivalPlan] = {}
-    for role in scenario.roles:
-        load = scenario.load(size, role.name)
-        if isinstance(load, ConstantLoad):
-            if load.rate_per_s is None:
-                raise ValueError(f"role {role.name}: capacity_fraction needs a measured C_tx")
-            plans[role.name] = constant(load.rate_per_s, load.seconds)
-        elif isinstance(load, RampingLoad | PoissonLoad):
-            stages = []
-            for s in load.stages:
-                if s.kind != "drain" and s.rate_per_s is None:
-                    raise ValueError(f"role {role.name}: capacity_fraction needs a measured C_tx")
-                stages.append(Stage(s.kind, s.seconds, s.rate_per_s))
-            if isinstance(load, RampingLoad):
-                plans[role.name] = ramping(stages)
-            else:
-                plans[role.name] = poisson_stages(stages, seed=scenario.seed)
-    return plans
+def role_plans(scenario: Scenario, size: str, seed: str) -> dict[str, ArrivalPlan | Share]:
+    """The arrival plan of each open-loop role at `size`, made as the real fleet makes it."""
+    return {
+        role.name: role_plan(scenario.load(size, role.name), seed=seed)
+        for role in scenario.roles
+        if not isinstance(scenario.load(size, role.name), ClosedLoad)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +54,7 @@ class SyntheticRunner:
         gauges: RunnerGauges,
     ) -> AssignmentResult:
         scenario = Scenario.model_validate(yaml.safe_load(assignment.scenario_yaml))
-        plans = role_plans(scenario, assignment.size)
+        plans = role_plans(scenario, assignment.size, assignment.seed)
         bots = scenario.bot_counts(assignment.size)
         total_bots = max(sum(bots.values()), 1)
         recorder = Recorder(source=assignment.assignment_id)
@@ -82,7 +70,7 @@ class SyntheticRunner:
             share = plan_share(plan, assignment.share, assignment.plan_from_s)
             loops.append(
                 OpenLoop(
-                    share if assignment.share else plan.whole().before(0.0),
+                    share if assignment.share else share.before(0.0),
                     action,
                     role=role,
                     slots=slots,

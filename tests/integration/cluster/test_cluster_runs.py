@@ -108,7 +108,7 @@ def _planned(cluster: Cluster, hold_s: float) -> int:
     scenario = Scenario.model_validate(
         yaml.safe_load(cluster.scenario(hold_s=hold_s, rate_per_s=RATE))
     )
-    return sum(1 for _ in role_plans(scenario, "smoke")["general_user"].arrivals())
+    return sum(1 for _ in role_plans(scenario, "smoke", "1")["general_user"].arrivals())
 
 
 async def test_fail_policy_ends_inconclusive_when_a_worker_is_killed(cluster: Cluster) -> None:
@@ -148,7 +148,7 @@ async def test_rebalance_moves_the_lost_bots_and_records_the_gap(cluster: Cluste
     scenario = Scenario.model_validate(
         yaml.safe_load(cluster.scenario(hold_s=hold_s, rate_per_s=RATE))
     )
-    plan = role_plans(scenario, "smoke")["general_user"]
+    plan = role_plans(scenario, "smoke", "1")["general_user"]
     in_gap = sum(1 for _ in gap_share(plan, gap).arrivals())
     assert in_gap > 0
     assert merged.count("gen.offered") + in_gap == _planned(cluster, hold_s)
