@@ -226,8 +226,10 @@ def _report(
         f"signed bank.send, {args.concurrency} in flight, {args.warmup:g} s warm-up + "
         f"{args.seconds:g} s measured, {args.rounds} alternating rounds, one core each"
     )
+    heads = ("subs/s", "p50 ms", "p99 ms", "CPU µs/sub", "core", "failed")
     print(
-        f"{'':<24} {'subs/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/sub':>11} {'core':>5} {'failed':>7}"
+        f"{'':<24} "
+        + " ".join(f"{h:>{w}}" for h, w in zip(heads, (9, 7, 7, 11, 5, 7), strict=True))
     )
     for name, figures in (("testbots (ClosedLoop+h1)", ours), ("Locust FastHttpUser", theirs)):
         print(
@@ -243,6 +245,12 @@ def _report(
         f"target >= {TARGET}x: {verdict})"
     )
     cpu_us = med(ours, lambda f: f.cpu_us)
+    their_cpu_us = med(theirs, lambda f: f.cpu_us)
+    print(
+        f"per CPU-second (what a whole core would give, whoever else shares it): "
+        f"testbots {1e6 / cpu_us:,.0f}/s, Locust {1e6 / their_cpu_us:,.0f}/s, "
+        f"ratio {their_cpu_us / cpu_us:.2f}x"
+    )
     rest = cpu_us - sum(parts.values())
     print(
         "testbots CPU per submission: "
@@ -250,7 +258,7 @@ def _report(
         + f", HTTP + event loop + client edge {rest:.1f} µs (of {cpu_us:.1f})"
     )
     print(
-        f"Locust CPU per submission: {med(theirs, lambda f: f.cpu_us):.1f} µs "
+        f"Locust CPU per submission: {their_cpu_us:.1f} µs "
         f"(signing the same way: {parts['sign']:.1f} µs)"
     )
     print(f"sink core busy during ours: {max(sink_share):.0%} at most (it must not be the limit)")
