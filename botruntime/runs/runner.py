@@ -27,6 +27,7 @@ from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants
 from botruntime.runs._funding import fund_from_funder, fund_on_simnet, funder_from_env
 from botruntime.runs._report_build import build_report
+from botruntime.runs._script import run_script
 from botruntime.runs._source import InvariantReading
 from botruntime.runs._target import Target, parse_target
 from botruntime.runs._text import summary_lines
@@ -248,12 +249,23 @@ class ScenarioRun:
         pump = IntervalPump(fleet.recorder, sink, start_ts=state.start_ts)
         async with asyncio.TaskGroup() as tg:
             pumping = tg.create_task(pump.run(), name="interval-pump")
+            scripting = tg.create_task(self._script(fleet.recorder), name="operator-script")
             try:
                 await fleet.run(state.start_ts, stop)
             finally:
                 state.ended_ts = time.perf_counter()
+                scripting.cancel()  # a step timed after the plan's end never runs
                 pump.stop()
                 await pumping
+
+    async def _script(self, recorder: Recorder) -> None:
+        """The size's `script:` steps through `adnet` (simnet's control plane only, for now)."""
+        steps = self.size.script
+        if steps and self.target.control is None:
+            _log.warning("%s: script steps need simnet's adnet; skipped", self.scenario.id)
+            return
+        if steps and self.target.control is not None:
+            await run_script(steps, self.target.control, self._state.start_ts, recorder)
 
     def progress(self, elapsed_s: float) -> Progress:
         metrics = self._state.metrics
