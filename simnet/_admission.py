@@ -9,6 +9,7 @@ duplicates, mempool room) is checked by the chain when the entry is admitted.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Final
 
 import orjson
@@ -131,8 +132,7 @@ class TxDecoder:
             body = raw.get("body")
             assert isinstance(body, dict)  # the memo check runs after the body is an object
             tx = decode_tx({**raw, "body": {**body, "memo": ""}})
-            tx.body = type(tx.body)(**{**_fields(tx.body), "memo": body["memo"]})
-            return tx
+            return SignedTx(replace(tx.body, memo=body["memo"]), tx.pubkey, tx.signature)
         except TxError as exc:
             raise from_tx_error(exc) from None
 
@@ -243,10 +243,6 @@ def _whole_bytes(raw_body: object, raw: dict[str, object]) -> bytes:
             b'"}',
         )
     )
-
-
-def _fields(body: object) -> dict[str, object]:
-    return {name: getattr(body, name) for name in body.__slots__}  # type: ignore[attr-defined]
 
 
 def _translate(value: object, src: ChainSpec, dst: ChainSpec, key: str = "") -> JsonValue:

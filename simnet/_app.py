@@ -47,12 +47,12 @@ class NodeApi:
 
     def routes(self) -> list[BaseRoute]:
         return [
+            Route("/txs", self.submit, methods=["POST"]),  # the hot path first
             Route("/status", self.status),
             Route("/health", self.health),
             Route("/params", self.params),
             Route("/accounts/{address}", self.account),
             Route("/accounts/{address}/balances", self.balances),
-            Route("/txs", self.submit, methods=["POST"]),
             Route("/txs/simulate", self.simulate, methods=["POST"]),
             Route("/txs/{hash}", self.tx),
             Route("/blocks/latest", self.latest_block),

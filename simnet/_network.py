@@ -190,7 +190,7 @@ class Network:
                 retry_after_s=3600.0,
             )
         chain.faucet_drawn[key] = drawn + value
-        serial = sum(1 for _ in chain.faucet_queue) + len(chain.index)
+        serial = len(chain.faucet_queue) + len(chain.index)
         tx_hash = faucet_hash(chain.spec.chain_id, address, denom, value, serial)
         chain.faucet_queue.append((tx_hash, address, denom, value))
         return tx_hash
