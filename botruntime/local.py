@@ -148,8 +148,16 @@ class SimnetProcess:
                     f"simnet {why} ({' '.join(self.args)})", stderr_tail=self.stderr_tail
                 )
         if not first_line or not first_line[0].strip():
+            try:
+                code: int | None = self._proc.wait(timeout=5.0)
+            except subprocess.TimeoutExpired:
+                code = None
             self.stop()
-            raise SimnetStartFailed("simnet closed stdout", stderr_tail=self.stderr_tail)
+            why = f"exited with code {code}" if code is not None else "closed its stdout"
+            raise SimnetStartFailed(
+                f"simnet {why} before its start-up line ({' '.join(self.args)})",
+                stderr_tail=self.stderr_tail,
+            )
         self.endpoints = SimnetEndpoints.parse(first_line[0])
         return self.endpoints
 
@@ -182,6 +190,10 @@ class SimnetProcess:
                 proc.wait(timeout=timeout_s)
         for thread in self._threads:
             thread.join(timeout=1.0)
+        if proc is not None:
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
         if self._log is not None:
             self._log.close()
             self._log = None

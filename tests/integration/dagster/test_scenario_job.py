@@ -43,9 +43,6 @@ def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
         yield inst
 
 
-# SimnetProcess.stop (botruntime/local.py) leaves the child's stdout/stderr pipes open, and the
-# ResourceWarning of their collection lands in this test; drop this once stop() closes them.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_two_smoke_runs_materialize_store_and_compare(
     home: Path, instance: dg.DagsterInstance
 ) -> None:
