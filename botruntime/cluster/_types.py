@@ -188,9 +188,16 @@ Command = AssignCommand | StopCommand | DrainCommand | AbortCommand | AckCommand
 class FleetRunner(Protocol):
     """Runs one assignment's bots; the worker owns the task this runs in.
 
-    Return when the plan share ends or soon after `stop` is set (the worker cancels a runner
-    that is still going 2 s after `stop`). Emit every interval's delta through `emit_delta`,
-    including the last partial one, before returning.
+    - Arrivals: `plan_share(plan, assignment.share, assignment.plan_from_s)` of each role's
+      plan, offset 0 at `assignment.start_at_unix_s`; bots are `assignment.bot_indices`
+      (re-derive them; read nonces from the chain first when `resync_nonces`).
+    - Metrics: a Recorder with `source=assignment.assignment_id`, flushed by an IntervalPump
+      whose `start_ts` is the plan's offset 0, so interval i is plan seconds [i, i+1) on every
+      worker (the coordinator dates a lost share's gap from its last interval). Emit every
+      delta through `emit_delta`, the last partial one included, before returning.
+    - Stop: return soon after `stop` is set; a runner still going 2 s later is cancelled.
+    - Result: the runner's own totals in `AssignmentResult.counters` (counted apart from the
+      recorder), so the merge can be checked against them.
     """
 
     async def run(
