@@ -19,6 +19,7 @@ from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.delta import DeltaClient
 from botruntime.chain.errors import ChainError
 from botruntime.chain.tx import JsonValue
+from botruntime.chain.tx import tx_hash as canonical_hash
 
 __all__ = ["CommitWatcher", "Landed"]
 
@@ -95,6 +96,10 @@ class CommitWatcher:
             if not isinstance(tx_hash, str):
                 continue
             future = self._waiting.pop(tx_hash, None)
+            if future is None and self._waiting and isinstance(wire, dict):
+                # a sender knows its tx by the hash of its canonical bytes; a chain that
+                # hashes something else still committed it (CommitAudit counts the finding)
+                future = self._waiting.pop(canonical_hash(wire), None)
             if future is not None and not future.done():
                 future.set_result(landed)
             if self._on_tx is not None and isinstance(wire, dict):
