@@ -148,6 +148,8 @@ async def test_bad_messages_end_only_their_own_stream(cluster: Cluster) -> None:
         view = await client.cluster()
     assert cluster.coordinator is not None and cluster.coordinator.alive() and healthy.alive()
     assert [w.liveness for w in view.workers if w.name == "worker0"] == ["alive"]
+    table = cluster.cli("status", f"--coordinator={cluster.address}")
+    assert table.returncode == 0 and re.search(r"worker0 .* alive", table.stdout)
 
 
 async def test_testbots_stop_stops_every_bot_within_two_seconds(cluster: Cluster) -> None:
