@@ -175,7 +175,8 @@ class Worker:
             )
         if code == grpc.StatusCode.FAILED_PRECONDITION:
             # our registration is gone (judged lost): what we run was given to others
-            log.warning("coordinator: %s; stopping our bots, registering again", exc)
+            detail = getattr(exc, "details", lambda: str(exc))()
+            log.warning("coordinator: %s; stopping our bots, registering again", detail)
             self._forget_registration()
             return None
         log.warning("coordinator unreachable (%s): retrying", getattr(code, "name", code))
