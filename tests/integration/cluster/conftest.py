@@ -113,11 +113,11 @@ class Cluster:
         self.procs.append(proc)
         return proc
 
-    def start_coordinator(self) -> str:
+    def start_coordinator(self, listen: str = "127.0.0.1:0") -> str:
         self.coordinator = self._start(
+            f"coordinator{len(self.procs)}",
             "coordinator",
-            "coordinator",
-            "--listen=127.0.0.1:0",
+            f"--listen={listen}",
             f"--heartbeat-s={HEARTBEAT_S}",
             f"--lost-after-s={LOST_AFTER_S}",
             f"--dead-man-s={DEAD_MAN_S}",

@@ -206,6 +206,13 @@ async def test_workers_stop_their_bots_when_the_coordinator_dies(cluster: Cluste
     assert (
         await _health(worker_health, WORKER_SERVICE) == health_pb2.HealthCheckResponse.NOT_SERVING
     )
+    # a coordinator back at the same address gets both workers again, registered afresh
+    cluster.start_coordinator(listen=cluster.address)
+    async with ControlClient(cluster.address, cluster.token) as client:
+        view = await client.wait_for_workers(2, timeout_s=10)
+    assert sorted(w.name for w in view.alive()) == ["worker0", "worker1"]
+    assert all(w.assignment_ids == () for w in view.workers)  # nothing carried over
+    assert await _health(worker_health, WORKER_SERVICE) == serving
 
 
 async def test_a_coordinator_stopped_with_sigterm_leaves_no_load_behind(cluster: Cluster) -> None:
