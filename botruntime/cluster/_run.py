@@ -164,12 +164,11 @@ class Run:
         ]
 
     def ingest(self, worker_id: str, assignment_id: str, seq: int, payload: bytes) -> None:
-        """Merge one delta; late ones (after the stop grace closed the assignment) count too."""
+        """Merge one delta; late ones (after the stop grace closed the assignment) count too.
+        A re-sent delta is ignored; a missing one is noted in the run, never guessed."""
         record = self._own(worker_id, assignment_id, "MetricDelta", open_only=False)
-        if seq != record.next_seq:
-            raise ProtocolViolation(
-                f"MetricDelta seq {seq} for {assignment_id}, expected {record.next_seq}"
-            )
+        if seq < record.next_seq:
+            return  # re-sent after a reconnect: merged already
         try:
             delta = IntervalDelta.from_bytes(payload)
         except DeltaDecodeError as exc:
@@ -179,7 +178,11 @@ class Run:
                 f"MetricDelta of {assignment_id} was recorded as source {delta.source!r}; "
                 "record each assignment with source=assignment_id"
             )
-        record.next_seq += 1
+        if seq > record.next_seq:  # lost with a dying connection: say so, keep merging
+            self.notes.append(
+                f"metrics of {assignment_id}: deltas {record.next_seq}..{seq - 1} never arrived"
+            )
+        record.next_seq = seq + 1
         interval_end_s = (delta.interval + 1) * self.metrics.interval_s
         record.reported_until_s = max(record.reported_until_s, interval_end_s)
         if self.metrics.ingest(delta):
