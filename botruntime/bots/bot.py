@@ -86,6 +86,12 @@ class Bot:
         self._accepted[_CHAIN_SLOT[chain]] += 1
         self.nonce_used(chain, nonce)
 
+    def set_accepted(self, chain: ChainName, count: int) -> None:
+        """Take over a bot mid-run: what the chain has committed is what it owes us."""
+        if self._accepted is None:
+            self._accepted = [0, 0]
+        self._accepted[_CHAIN_SLOT[chain]] = count
+
     def resync_nonce(self, chain: ChainName, expected: int) -> None:
         """The chain said which nonce it expects (`bad_nonce`, or an account read)."""
         if self._nonces is None:

@@ -31,6 +31,7 @@ from botruntime.cluster._errors import (
 )
 from botruntime.cluster._health import WORKER_SERVICE
 from botruntime.cluster._registry import LivenessConfig
+from botruntime.cluster._scenario_runner import ScenarioRunner, role_share
 from botruntime.cluster._server import (
     DEFAULT_LISTEN,
     SERVICE_NAME,
@@ -85,6 +86,7 @@ __all__ = [
     "RunStateError",
     "RunView",
     "RunnerGauges",
+    "ScenarioRunner",
     "ServerOptions",
     "ShareLevel",
     "SyntheticRunner",
@@ -97,5 +99,6 @@ __all__ = [
     "gap_share",
     "plan_share",
     "role_plans",
+    "role_share",
     "serve_coordinator",
 ]

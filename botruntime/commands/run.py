@@ -103,6 +103,13 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
     metavar="NAME",
     help="Switch a simnet defence off for this run (repeatable); simnet only.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes behind a local coordinator; 0 runs the bots in this process.",
+)
 @click.option("--run-id", default=None, help="Name the run (default: <scenario>-<time>-<hex>).")
 @click.option(
     "--home",
@@ -122,6 +129,7 @@ def run(
     target: str,
     seed: str | None,
     switches: tuple[str, ...],
+    workers: int,
     run_id: str | None,
     home: Path | None,
     scenarios_dir: Path | None,
@@ -134,6 +142,7 @@ def run(
         target=target,
         seed=seed,
         switches=switches,
+        workers=workers,
         run_id=run_id,
         home=home,
         scenarios_dir=scenarios_dir,

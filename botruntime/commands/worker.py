@@ -25,9 +25,10 @@ __all__ = ["worker"]
 @click.option(
     "--runner",
     "runner_name",
-    default="synthetic",
+    default="scenario",
     show_default=True,
-    help="'synthetic' (no network: tests a cluster) or MODULE:FACTORY of a FleetRunner",
+    help="'scenario' (bots against the run's network), 'synthetic' (no network: tests a "
+    "cluster) or MODULE:FACTORY of a FleetRunner",
 )
 @click.option(
     "--synthetic-service-ms",
@@ -73,13 +74,17 @@ def worker(
 
 
 def _runner(name: str, service_time_s: float) -> FleetRunner:
-    from botruntime.cluster import ClusterConfigError, SyntheticRunner
+    from botruntime.cluster import ClusterConfigError, ScenarioRunner, SyntheticRunner
 
+    if name == "scenario":
+        return ScenarioRunner()
     if name == "synthetic":
         return SyntheticRunner(service_time_s=service_time_s)
     module_name, sep, attribute = name.partition(":")
     if not sep:
-        raise ClusterConfigError(f"--runner {name!r}: use 'synthetic' or MODULE:FACTORY")
+        raise ClusterConfigError(
+            f"--runner {name!r}: use 'scenario', 'synthetic' or MODULE:FACTORY"
+        )
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:

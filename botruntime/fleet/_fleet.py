@@ -35,8 +35,53 @@ __all__ = ["Fleet", "FleetSpec", "RoleRun"]
 
 _log = logging.getLogger("botruntime.fleet")
 _NATIVE: Mapping[ChainName, Denom] = {"alpha": AX, "delta": DX}
+_DENOMS = frozenset(d.value for d in Denom)
 # a bank.send signed by a bot is ~520 canonical bytes; the fee covers 640 with the 2x margin
 _TYPICAL_TX_BYTES = 640
+
+
+PlanPart = Callable[[str, "ArrivalPlan | Share"], "ArrivalPlan | Share"]
+"""(role name, the role's whole plan) -> the arrivals this process runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOutcome:
+    """What one fleet knows at its end that metrics do not carry: its promises and its ledger."""
+
+    accepted: int = 0  # txs a node answered ok to
+    committed: int = 0
+    lost: int = 0  # accepted, never seen in a block
+    mismatched: int = 0  # bots whose chain state differs from their shadow ledger
+    details: tuple[str, ...] = ()
+
+    def counters(self) -> dict[str, int]:
+        return {
+            "fleet.accepted": self.accepted,
+            "fleet.committed": self.committed,
+            "fleet.lost": self.lost,
+            "ledger.mismatch": self.mismatched,
+        }
+
+    @classmethod
+    def from_counters(
+        cls, counters: Mapping[str, int], details: Sequence[str] = ()
+    ) -> FleetOutcome:
+        return cls(
+            counters.get("fleet.accepted", 0),
+            counters.get("fleet.committed", 0),
+            counters.get("fleet.lost", 0),
+            counters.get("ledger.mismatch", 0),
+            tuple(details),
+        )
+
+    def __add__(self, other: FleetOutcome) -> FleetOutcome:
+        return FleetOutcome(
+            self.accepted + other.accepted,
+            self.committed + other.committed,
+            self.lost + other.lost,
+            self.mismatched + other.mismatched,
+            (*self.details, *other.details),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +93,13 @@ class FleetSpec:
     alpha_urls: tuple[str, ...]
     delta_urls: tuple[str, ...]
     bot_range: range  # this process's bots: a contiguous slice of 0 .. size.bots
-    share_index: int = 0
-    share_weights: tuple[int, ...] = (1,)
+    # this process's part of each role's plan (the cluster passes its share split); whole if None
+    plan_part: PlanPart | None = None
     funding: Mapping[Denom, int] = field(default_factory=dict)  # what each bot got at genesis
     expected_codes: frozenset[str] = frozenset()
     client_id: str = "testbots"
+    # bots taken over from a lost worker: read balances and nonces from the chain first
+    resync_from_chain: bool = False
 
     @property
     def size(self) -> Size:
@@ -84,7 +131,7 @@ class Fleet:
         self.roles: list[RoleRun] = []
         self.reports: dict[str, LoopReport] = {}
         self._clients: list[ChainClient] = []
-        self._rng = Random(f"{spec.run_seed}/{spec.share_index}")
+        self._rng = Random(f"{spec.run_seed}/{spec.bot_range.start}")
         self.ctx: FleetContext | None = None
         self._loops: list[OpenLoop] = []
 
@@ -108,7 +155,9 @@ class Fleet:
                 bot.lifecycle.funded("genesis")
             behaviours = [BEHAVIORS[name] for name in role.behaviours]
             plan = role_plan(size.load[role.name], seed=f"{spec.run_seed}/{role.name}")
-            share = plan.split(list(spec.share_weights))[spec.share_index]
+            share = plan if spec.plan_part is None else spec.plan_part(role.name, plan)
+            if not bots:  # none of this role's bots live here: its arrivals are run elsewhere
+                share = (plan.whole() if isinstance(plan, ArrivalPlan) else plan).before(0.0)
             self.roles.append(
                 RoleRun(
                     role,
@@ -134,7 +183,20 @@ class Fleet:
         for bot in self.bots:
             for chain in sides:
                 ctx.owners[bot.address(chain)] = bot
+        if spec.resync_from_chain:
+            await self._resync_from_chain(ctx)
         return ctx
+
+    async def _resync_from_chain(self, ctx: FleetContext) -> None:
+        """Bots re-derived after a worker was lost: the chain, not genesis, says what they hold."""
+        for bot in self.bots:
+            balances: dict[Denom, int] = {}
+            for chain, side in ctx.sides.items():
+                account = await side.clients[0].account(bot.address(chain))
+                bot.resync_nonce(chain, account.nonce)
+                bot.set_accepted(chain, account.nonce)
+                balances.update({Denom(d): v for d, v in account.balances.items() if d in _DENOMS})
+            bot.wallet.resync(balances)
 
     async def _side(self, chain: ChainName) -> ChainSide:
         urls = self.spec.alpha_urls if chain == "alpha" else self.spec.delta_urls
@@ -289,6 +351,13 @@ class Fleet:
                         )
                     break
         return mismatched, details
+
+    async def outcome(self) -> FleetOutcome:
+        """Reconcile every bot with the chain and sum up this fleet's promises."""
+        assert self.ctx is not None, "outcome() comes after setup()"
+        mismatched, details = await self.reconcile()
+        ctx = self.ctx
+        return FleetOutcome(ctx.accepted, ctx.committed, ctx.lost, mismatched, tuple(details))
 
     async def close(self) -> None:
         for client in self._clients:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from botruntime.fleet import Fleet
+from botruntime.fleet import FleetOutcome, role_plan
 from botruntime.metrics import RunMetrics
 from botruntime.runs._source import InvariantReading, RunEvidence
-from botruntime.scenario import Window
+from botruntime.scenario import ClosedLoad, Window
 
 if TYPE_CHECKING:
     from botruntime.runs.runner import ScenarioRun
@@ -60,22 +60,26 @@ async def _status_reachable(http: httpx.AsyncClient, urls: list[str]) -> bool:
     return True
 
 
-def _expected_arrivals(fleet: Fleet) -> dict[str, int]:
-    return {run.role.name: sum(1 for _ in run.plan.arrivals()) for run in fleet.roles}
+def _planned_arrivals(run: ScenarioRun) -> dict[str, int]:
+    """Each open-loop role's whole plan, counted (what every worker together should offer)."""
+    planned = {}
+    for role in run.scenario.roles:
+        load = run.size.load[role.name]
+        if isinstance(load, ClosedLoad):
+            continue
+        plan = role_plan(load, seed=f"{run.seed}/{role.name}")
+        planned[role.name] = sum(1 for _ in plan.arrivals())
+    return planned
 
 
 async def gather_evidence(
     run: ScenarioRun,
-    fleet: Fleet,
+    outcome: FleetOutcome,
     metrics: RunMetrics,
     invariants_start: list[InvariantReading] | None,
     setup_complete: bool,
 ) -> tuple[RunEvidence, list[str]]:
-    ctx = fleet.ctx
-    assert ctx is not None
-    notes: list[str] = []
-    mismatched, details = await fleet.reconcile()
-    notes.extend(details)
+    notes: list[str] = list(outcome.details)
     async with httpx.AsyncClient(timeout=30.0) as http:
         invariants_end = await read_invariants(http, run.target.control)
         if run.target.control is None:
@@ -94,7 +98,7 @@ async def gather_evidence(
         + metrics.count("n.error")
         + metrics.count("gen.action_failed")
     )
-    expected = _expected_arrivals(fleet)
+    expected = _planned_arrivals(run)
     ratios = [
         metrics.count("gen.offered", {"role": role}) / planned
         for role, planned in expected.items()
@@ -102,15 +106,15 @@ async def gather_evidence(
     ]
     planned_total = sum(expected.values())
     block_time_s = run.target.block_time_s or run.scenario.simnet.block_time_s or 1.0
-    blocks = [side.watcher.height - (side.watcher.start_height or 0) for side in ctx.sides.values()]
-    expected_blocks = max(run.elapsed_s / block_time_s - 1.0, 1.0)
+    blocks = [end - start for start, end in run.chain_heights.values()]
+    expected_blocks = max(run.heights_span_s / block_time_s - 1.0, 1.0)
     cpu = metrics.gauge_max("gen.cpu")
     scalars: dict[str, float] = {
         "err_rate": unexpected / intents if intents else 0.0,
-        "completeness": ctx.committed / ctx.accepted if ctx.accepted else 1.0,
-        "n.lost": float(ctx.lost),
-        "n.accepted": float(ctx.accepted),
-        "ledger.mismatch": float(mismatched),
+        "completeness": outcome.committed / outcome.accepted if outcome.accepted else 1.0,
+        "n.lost": float(outcome.lost),
+        "n.accepted": float(outcome.accepted),
+        "ledger.mismatch": float(outcome.mismatched),
         "offered_ratio": min(ratios) if ratios else 0.0,
         "dropped_ratio": metrics.count("dropped") / planned_total if planned_total else 0.0,
         "worker.cpu": cpu if cpu is not None else 0.0,

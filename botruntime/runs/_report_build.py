@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from botruntime.fleet import Fleet
 from botruntime.metrics import RunMetrics
 from botruntime.runs._source import RunEvidence
 from botruntime.runs.report import CriterionOutcome, IntervalPoint, RunReport, VerdictName
@@ -106,13 +106,16 @@ def _errors_by_code(metrics: RunMetrics) -> dict[str, int]:
 
 def build_report(
     run: ScenarioRun,
-    fleet: Fleet,
     evidence: RunEvidence,
     notes: list[str],
     started_at_s: float,
+    *,
+    invalid_reasons: Sequence[str] = (),
 ) -> RunReport:
     metrics = evidence.metrics
-    verdict = compute_verdict(run.scenario, run.request.size, evidence)
+    verdict = compute_verdict(
+        run.scenario, run.request.size, evidence, invalid_reasons=invalid_reasons
+    )
     if run.target.is_simnet:
         # simnet measures everything a criterion can name: an enforced hard criterion with no
         # data (nothing was sent, every action failed) means the experiment broke
@@ -126,7 +129,10 @@ def build_report(
         ]
         if unjudged:
             verdict = compute_verdict(
-                run.scenario, run.request.size, evidence, invalid_reasons=unjudged
+                run.scenario,
+                run.request.size,
+                evidence,
+                invalid_reasons=[*invalid_reasons, *unjudged],
             )
     criteria = tuple(_outcome(r) for r in (*verdict.gates, *verdict.criteria))
     status: VerdictName = verdict.status.value

@@ -19,10 +19,14 @@ class Target:
     delta_chain_id: str | None = None
     block_time_s: float | None = None  # as the chain's /status says
 
+    def describe_urls(self) -> list[str]:
+        """`alpha=URL` and `delta=URL` items, the form `parse_target` reads back."""
+        return [*(f"alpha={u}" for u in self.alpha), *(f"delta={u}" for u in self.delta)]
+
     def describe(self) -> str:
         if self.is_simnet:
             return "simnet"
-        return ",".join([*(f"alpha={u}" for u in self.alpha), *(f"delta={u}" for u in self.delta)])
+        return ",".join(self.describe_urls())
 
 
 def parse_target(text: str) -> Target:

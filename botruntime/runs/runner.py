@@ -18,13 +18,14 @@ from pathlib import Path
 
 import httpx
 
-from botruntime.fleet import Fleet, FleetSpec
+from botruntime.cluster import DistributeRequest
+from botruntime.fleet import FleetSpec
 from botruntime.identity import derive_batch
 from botruntime.local import SimnetProcess
-from botruntime.metrics import IntervalDelta, Recorder, RunMetrics
-from botruntime.metrics._pump import IntervalPump
+from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants
+from botruntime.runs._executors import InProcess, LocalCluster
 from botruntime.runs._funding import fund_from_funder, fund_on_simnet, funder_from_env
 from botruntime.runs._report_build import build_report
 from botruntime.runs._script import run_script
@@ -64,6 +65,8 @@ class RunRequest:
     run_id: str | None = None
     home: Path | None = None
     scenarios_dir: Path | None = None
+    # worker processes behind a local coordinator (DESIGN §5); 0 = one fleet in this process
+    workers: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,11 @@ class Progress:
 @dataclass(slots=True)
 class _State:
     simnet: SimnetProcess | None = None
-    fleet: Fleet | None = None
-    metrics: RunMetrics = field(default_factory=RunMetrics)
+    executor: InProcess | LocalCluster | None = None
+    metrics: RunMetrics = field(default_factory=RunMetrics)  # what this process recorded
+    own_deltas: list[IntervalDelta] = field(default_factory=list)
+    heights: dict[str, tuple[int, int]] = field(default_factory=dict)  # chain: (start, end)
+    heights_span_s: float = 0.0  # seconds between the two height readings
     started_at_s: float = 0.0
     start_ts: float = 0.0
     ended_ts: float = 0.0
@@ -204,22 +210,42 @@ class ScenarioRun:
     # ---- distribute -----------------------------------------------------------------------------
 
     async def distribute(self) -> None:
-        """Hand the bots and the plan to the executor: here, one fleet in this process."""
-        spec = FleetSpec(
-            run_id=self.run_id,
-            run_seed=self.seed,
-            scenario=self.scenario,
-            size_name=self.request.size,
-            alpha_urls=self.target.alpha,
-            delta_urls=self.target.delta,
-            bot_range=range(self.size.bots),
-            funding=self.funding(),
-            expected_codes=frozenset(),
-            client_id=f"testbots-{self.run_id}",
-        )
-        fleet = Fleet(spec, Recorder(source="local"))
-        self._state.fleet = fleet
-        await fleet.setup()
+        """Hand the bots and the plan to the executor: a local cluster, or a fleet in-process."""
+        if self.request.workers < 0:
+            raise RunConfigError(f"--workers is 0 or more, got {self.request.workers}")
+        executor: InProcess | LocalCluster
+        if self.request.workers == 0:
+            executor = InProcess(
+                FleetSpec(
+                    run_id=self.run_id,
+                    run_seed=self.seed,
+                    scenario=self.scenario,
+                    size_name=self.request.size,
+                    alpha_urls=self.target.alpha,
+                    delta_urls=self.target.delta,
+                    bot_range=range(self.size.bots),
+                    funding=self.funding(),
+                    client_id=f"testbots-{self.run_id}",
+                )
+            )
+        else:
+            targets = tuple(self.target.describe_urls())
+            executor = LocalCluster(
+                DistributeRequest.for_scenario(
+                    self.loaded.path.read_text(encoding="utf-8"),
+                    self.request.size,
+                    seed=self.seed,
+                    targets=targets,
+                    switches=tuple(self.request.switches),
+                    run_id=self.run_id,
+                    min_workers=self.request.workers,
+                ),
+                self.request.workers,
+                self.run_dir,
+            )
+        self._state.executor = executor
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        await executor.distribute()
 
     # ---- execute --------------------------------------------------------------------------------
 
@@ -233,30 +259,70 @@ class ScenarioRun:
         stop: asyncio.Event | None = None,
     ) -> None:
         state = self._state
-        if state.fleet is None:
+        if state.executor is None:
             await self.distribute()
-        fleet = state.fleet
-        assert fleet is not None
-        metrics = state.metrics
+        executor = state.executor
+        assert executor is not None
+        stop = stop or asyncio.Event()
+        own = Recorder(source="runner")  # what this process does itself: operator script steps
 
         async def sink(delta: IntervalDelta) -> None:
-            metrics.ingest(delta)
-            if on_progress is not None:
-                on_progress(self.progress(time.perf_counter() - state.start_ts))
+            state.metrics.ingest(delta)
+            if delta.source == "runner":
+                state.own_deltas.append(delta)
 
         state.started_at_s = time.time()
-        state.start_ts = time.perf_counter() + 0.1
-        pump = IntervalPump(fleet.recorder, sink, start_ts=state.start_ts)
+        if isinstance(executor, LocalCluster):
+            state.start_ts = time.perf_counter() + (executor.start_at_unix_s - time.time())
+        else:
+            state.start_ts = time.perf_counter() + 0.1
+        state.heights = {
+            chain: (height, height) for chain, height in (await self._heights()).items()
+        }
+        heights_read_at = time.monotonic()
+        pump = IntervalPump(own, sink, start_ts=state.start_ts)
         async with asyncio.TaskGroup() as tg:
-            pumping = tg.create_task(pump.run(), name="interval-pump")
-            scripting = tg.create_task(self._script(fleet.recorder), name="operator-script")
+            pumping = tg.create_task(pump.run(), name="runner-pump")
+            scripting = tg.create_task(self._script(own), name="operator-script")
+            progress = tg.create_task(self._progress_loop(on_progress), name="progress")
             try:
-                await fleet.run(state.start_ts, stop)
+                await executor.execute(state.start_ts, sink, stop)
             finally:
                 state.ended_ts = time.perf_counter()
                 scripting.cancel()  # a step timed after the plan's end never runs
+                progress.cancel()
                 pump.stop()
                 await pumping
+        for chain, height in (await self._heights()).items():
+            state.heights[chain] = (state.heights.get(chain, (height, height))[0], height)
+        state.heights_span_s = time.monotonic() - heights_read_at
+
+    async def _heights(self) -> dict[str, int]:
+        """Each chain's height now, from its first node's /status (how far the chain got)."""
+        out: dict[str, int] = {}
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            for chain, urls in (("alpha", self.target.alpha), ("delta", self.target.delta)):
+                if urls:
+                    try:
+                        out[chain] = int((await http.get(f"{urls[0]}/status")).json()["height"])
+                    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                        continue
+        return out
+
+    async def _progress_loop(self, on_progress: Callable[[Progress], None] | None) -> None:
+        if on_progress is None:
+            return
+        while True:
+            await asyncio.sleep(1.0)
+            on_progress(self.progress(time.perf_counter() - self._state.start_ts))
+
+    @property
+    def metrics(self) -> RunMetrics:
+        """Everything measured so far, merged over every worker."""
+        state = self._state
+        if state.executor is None:
+            return state.metrics
+        return state.executor.merged(state.metrics, state.own_deltas)
 
     async def _script(self, recorder: Recorder) -> None:
         """The size's `script:` steps through `adnet` (simnet's control plane only, for now)."""
@@ -268,7 +334,7 @@ class ScenarioRun:
             await run_script(steps, self.target.control, self._state.start_ts, recorder)
 
     def progress(self, elapsed_s: float) -> Progress:
-        metrics = self._state.metrics
+        metrics = self.metrics
         span = metrics.intervals
         last = range(max(span.start, span.stop - 5), span.stop) if span else None
         p99 = metrics.quantile_s("lat.submit", None, 0.99, last) if last else None
@@ -289,17 +355,34 @@ class ScenarioRun:
     async def report(self) -> RunReport:
         """Reconcile, read the invariants, judge, and write the report files."""
         state = self._state
-        fleet = state.fleet
-        assert fleet is not None and fleet.ctx is not None, "report() comes after execute()"
-        evidence, notes = await gather_evidence(
-            self, fleet, state.metrics, state.invariants_start, state.setup_complete
+        executor = state.executor
+        assert executor is not None, "report() comes after execute()"
+        outcome, notes = await executor.outcome()
+        invalid = executor.invalid_reason if isinstance(executor, LocalCluster) else None
+        evidence, more_notes = await gather_evidence(
+            self, outcome, self.metrics, state.invariants_start, state.setup_complete
         )
-        report = build_report(self, fleet, evidence, notes, state.started_at_s)
+        report = build_report(
+            self,
+            evidence,
+            [*notes, *more_notes],
+            state.started_at_s,
+            invalid_reasons=[invalid] if invalid else [],
+        )
         report.write(self.home / "runs")
         (self.run_dir / "summary.txt").write_text(
             "\n".join(summary_lines(report)) + "\n", encoding="utf-8"
         )
         return report
+
+    @property
+    def chain_heights(self) -> dict[str, tuple[int, int]]:
+        """(height at the start, at the end) per chain, read from each chain's /status."""
+        return dict(self._state.heights)
+
+    @property
+    def heights_span_s(self) -> float:
+        return self._state.heights_span_s
 
     @property
     def elapsed_s(self) -> float:
@@ -311,8 +394,9 @@ class ScenarioRun:
 
     async def close(self) -> None:
         state = self._state
-        if state.fleet is not None:
-            await state.fleet.close()
+        if state.executor is not None:
+            await state.executor.close()
+            state.executor = None
         if state.simnet is not None:
             await asyncio.to_thread(state.simnet.stop)
             state.simnet = None

@@ -139,6 +139,7 @@ class Cluster:
             f"--coordinator={self.address}",
             f"--capacity={capacity}",
             f"--name={name}",
+            "--runner=synthetic",
             "--synthetic-service-ms=2",
             *extra,
             token=token,

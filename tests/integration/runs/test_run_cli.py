@@ -86,3 +86,33 @@ def test_bad_requests_exit_2_and_start_nothing(tmp_path: Path) -> None:
     assert code == 2 and report is None
     assert "simnet only" in output or "exist only on simnet" in output
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("workers", ["0", "3"])
+def test_the_same_run_in_process_or_over_three_workers(tmp_path: Path, workers: str) -> None:
+    """Three worker processes behind the coordinator offer exactly the plan one process does."""
+    code, report, output = _run(
+        tmp_path, "transfer_baseline", "--size", "smoke", "--workers", workers
+    )
+    assert report is not None, output
+    assert (code, report.verdict) == (0, "PASS"), output
+    assert report.summary["intents"] + report.summary["dropped"] == 180  # the smoke plan
+    assert report.summary["ledger_mismatch"] == 0
+    logs = sorted(p.name for p in (tmp_path / "runs" / report.run_id).glob("worker-*.log"))
+    assert logs == [f"worker-{i}.log" for i in range(int(workers))]
+
+
+def test_a_lost_tx_is_found_by_the_worker_that_owns_the_bot(tmp_path: Path) -> None:
+    code, report, output = _run(
+        tmp_path,
+        "transfer_baseline",
+        "--size",
+        "smoke",
+        "--workers",
+        "2",
+        "--simnet-vuln",
+        "mempool_drop",
+    )
+    assert report is not None, output
+    assert (code, report.verdict) == (1, "FAIL"), output
+    assert report.summary["ledger_mismatch"] >= 1 and report.summary["n_lost"] >= 1
