@@ -29,6 +29,7 @@ from simnet._gate import NodeGate
 from simnet._http import error_response, json_response
 from simnet._network import Network
 from simnet._openapi import openapi_route
+from simnet._transport import CoalescingHttpToolsProtocol
 from simnet._waiters import CommitWaiters
 
 __all__ = ["NodeServer", "Runtime"]
@@ -53,7 +54,7 @@ class NodeServer:
             port=port,
             lifespan="off",
             loop="none",
-            http="httptools",
+            http=CoalescingHttpToolsProtocol,
             log_level="warning",
             access_log=False,
             server_header=False,
