@@ -172,7 +172,11 @@ class Chain:
         """The account-creation fee for each recipient that does not exist yet."""
         if self.vulns.on("free_dust_accounts"):
             return 0
-        new = {to for to, _, _ in entry.transfers if not self.ledger.exists(to)}
+        accounts = self.ledger.accounts
+        if len(entry.transfers) == 1:  # the common transfer: no set to build
+            exists = entry.transfers[0][0] in accounts
+            return 0 if exists else self.params.account_creation_fee
+        new = {to for to, _, _ in entry.transfers if to not in accounts}
         return len(new) * self.params.account_creation_fee
 
     def _check_funds(self, mempool: Mempool, entry: Entry, replaced: Entry | None) -> None:
