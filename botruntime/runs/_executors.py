@@ -23,6 +23,7 @@ from typing import IO, Protocol
 
 from botruntime.cluster import (
     ControlClient,
+    CoordinatorUnavailable,
     DistributeRequest,
     RunView,
     ServerOptions,
@@ -119,7 +120,17 @@ class LocalCluster:
             )
         async with ControlClient(self._address, self._token) as client:
             await client.wait_for_workers(self.workers, timeout_s=30.0)
-            self._view = await client.distribute(self.request)
+            # a worker is listed alive on registering, and placeable once its session stream
+            # is open a moment later: retry the placement, not the run
+            deadline = time.monotonic() + 15.0
+            while True:
+                try:
+                    self._view = await client.distribute(self.request)
+                    return
+                except CoordinatorUnavailable as exc:
+                    if exc.code != "FAILED_PRECONDITION" or time.monotonic() > deadline:
+                        raise
+                await asyncio.sleep(0.1)
 
     @property
     def start_at_unix_s(self) -> float:

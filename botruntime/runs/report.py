@@ -80,6 +80,10 @@ class RunReport:
     series: tuple[IntervalPoint, ...] = ()
     histograms: dict[str, str] = field(default_factory=dict)  # metric key -> encoded HDR
     notes: tuple[str, ...] = ()  # what the runner wants a reader to know (gaps, lost workers)
+    # value of each `baseline(expr)` expression in this run, by canonical text (a later run's
+    # baseline); and the run that served as this run's baseline, if any
+    measures: dict[str, float] = field(default_factory=dict)
+    baseline_run_id: str | None = None
     version: int = REPORT_VERSION
 
     @property

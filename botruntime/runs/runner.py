@@ -8,6 +8,7 @@ Errors are drawn in `_errors.py`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
@@ -23,6 +24,7 @@ from botruntime.fleet import FleetSpec
 from botruntime.identity import derive_batch
 from botruntime.local import SimnetProcess
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
+from botruntime.runs._baseline import find_baseline, measures
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants
 from botruntime.runs._executors import InProcess, LocalCluster
@@ -362,12 +364,26 @@ class ScenarioRun:
         evidence, more_notes = await gather_evidence(
             self, outcome, self.metrics, state.invariants_start, state.setup_complete
         )
+        baseline = find_baseline(
+            self.home / "runs",
+            size=self.request.size,
+            target=self.target.describe(),
+            exclude=self.run_id,
+        )
+        if baseline is not None:
+            evidence.baselines = baseline.measures
+            more_notes.append(f"baseline: run {baseline.run_id}")
         report = build_report(
             self,
             evidence,
             [*notes, *more_notes],
             state.started_at_s,
             invalid_reasons=[invalid] if invalid else [],
+        )
+        report = dataclasses.replace(
+            report,
+            measures=measures(self.scenario, evidence),
+            baseline_run_id=baseline.run_id if baseline else None,
         )
         report.write(self.home / "runs")
         (self.run_dir / "summary.txt").write_text(

@@ -16,8 +16,16 @@ from ._errors import (
     SizeNotDefined,
     UnknownBehaviours,
 )
-from ._expr_ast import Expr, render
-from ._expr_eval import MetricSource, Outcome, OutcomeStatus, Window, evaluate, route_matches
+from ._expr_ast import Baseline, Expr, render
+from ._expr_eval import (
+    MetricSource,
+    Outcome,
+    OutcomeStatus,
+    Window,
+    evaluate,
+    evaluate_number,
+    route_matches,
+)
 from ._expr_parser import FUNCTIONS, parse_expression
 from ._gates import STANDARD_GATES
 from ._load_models import (
@@ -67,6 +75,7 @@ __all__ = [
     "STANDARD_GATES",
     "VULN_SWITCHES",
     "ActiveWindow",
+    "Baseline",
     "ClosedLoad",
     "ConstantLoad",
     "Criterion",
@@ -108,6 +117,7 @@ __all__ = [
     "compute_verdict",
     "content_hash",
     "evaluate",
+    "evaluate_number",
     "find_scenarios_dir",
     "list_scenarios",
     "load_scenario",
