@@ -20,7 +20,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/testbots run transfer_baseline
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m testbots_dagster transfer_baseline
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

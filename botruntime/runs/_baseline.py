@@ -54,7 +54,7 @@ def find_baseline(runs_dir: Path, *, size: str, target: str, exclude: str) -> Ru
     """The latest PASS `transfer_baseline` report for this size and target, switches off."""
     best: RunReport | None = None
     for path in runs_dir.glob("*/report.json"):
-        if path.parent.name == exclude or not path.parent.name.startswith(BASELINE_SCENARIO):
+        if path.parent.name == exclude:
             continue
         try:
             report = RunReport.read(path)

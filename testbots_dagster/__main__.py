@@ -1,0 +1,80 @@
+"""`python -m testbots_dagster SCENARIO`: run a scenario's job through Dagster, print the verdict.
+
+This is what `make run` does: the run goes through the same job the UI launches
+(`scenario_<id>`), on the Dagster instance under `DAGSTER_HOME`, so afterwards the run, its
+asset materialization and its checks are in the UI (`make ui`). Exit codes are those of
+`testbots run` (0 pass, 1 fail, 2 usage, 3 inconclusive, 4 regression).
+"""
+
+# No `from __future__ import annotations`: this module builds Dagster run config at run time.
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import dagster as dg
+
+from botruntime.runs._text import summary_lines
+from botruntime.runs.runner import testbots_home
+from botruntime.scenario import ScenarioError, find_scenarios_dir
+from testbots_dagster.definitions import build_definitions
+from testbots_dagster.results_store import ResultsStore, RunNotFound
+
+_USAGE, _INCONCLUSIVE = 2, 3
+
+
+@click.command()
+@click.argument("scenario")
+@click.option(
+    "--size",
+    type=click.Choice(["smoke", "default", "full"]),
+    default="default",
+    show_default=True,
+)
+def main(scenario: str, size: str) -> None:
+    """Run SCENARIO's Dagster job (scenario_<id>) on the instance under DAGSTER_HOME."""
+    if not os.environ.get("DAGSTER_HOME"):
+        raise click.UsageError("set DAGSTER_HOME (make run sets it to $TESTBOTS_HOME/dagster)")
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    try:
+        defs = build_definitions(find_scenarios_dir())
+    except ScenarioError as exc:
+        click.echo(f"testbots: {exc}", err=True)
+        sys.exit(_USAGE)
+    job_name = f"scenario_{scenario}"
+    try:
+        job = defs.resolve_job_def(job_name)
+    except dg.DagsterInvariantViolationError:
+        click.echo(
+            f"testbots: no job {job_name}: `testbots scenarios list` shows the ids", err=True
+        )
+        sys.exit(_USAGE)
+    node = f"scenarios__{scenario}"
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={
+                "ops": {node: {"config": {"size": size}}},
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            },
+            raise_on_error=False,
+        )
+    try:
+        with ResultsStore.at_home(testbots_home()) as store:
+            report = store.get(result.run_id)
+    except RunNotFound:
+        click.echo(
+            f"testbots: Dagster run {result.run_id} ended without a stored report "
+            f"(success={result.success}); its log is in the UI (make ui)",
+            err=True,
+        )
+        sys.exit(_INCONCLUSIVE)
+    for line in summary_lines(report):
+        click.echo(line)
+    click.echo(f"  Dagster run {result.run_id}: open `make ui` to see it, its asset and checks")
+    sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":
+    main()
