@@ -15,6 +15,8 @@ __all__ = ["main"]
 # name -> "module:attribute" of a click command
 _COMMANDS: dict[str, str] = {
     "coordinator": "botruntime.commands.coordinator:coordinator",
+    "compare": "botruntime.commands.report:compare",
+    "report": "botruntime.commands.report:report",
     "run": "botruntime.commands.run:run",
     "scenarios": "botruntime.commands.scenarios:scenarios",
     "simnet": "botruntime.commands.simnet:simnet",
