@@ -77,32 +77,9 @@ class Intent:
     def error(self, exc: ChainError) -> None:
         self._ctx.recorder.counter("n.error", action=self.action, kind=error_kind(exc)).add()
 
-    async def query(self, endpoint: str, call: Awaitable[T]) -> T | None:
-        """Run a read and record it as `lat.query{endpoint}`; None when it failed (recorded)."""
-        sent = time.perf_counter()
-        outcome = "ok"
-        try:
-            return await call
-        except Rejected as exc:
-            outcome = exc.code
-            self.reject(exc.code)
-            return None
-        except ChainError as exc:
-            outcome = error_kind(exc)
-            self.error(exc)
-            return None
-        finally:
-            self._ctx.recorder.observe(
-                "query", self.chain, endpoint, outcome, self.intended_ts, sent, time.perf_counter()
-            )
-
-    def count(self, name: str, **labels: str) -> None:
-        """Bump a scenario counter (`adv.*`, `mkt.*`) for this intent's action."""
-        self._ctx.recorder.counter(name, action=self.action, **labels).add()
-
-    async def submit(self, call: Awaitable[SubmitResult]) -> SubmitResult | Rejected | None:
-        """Send something that is not this bot's own tx (a replay, a fuzzed body) and record
-        it as `lat.submit{action}`: the node's answer, the reject, or None (no answer)."""
+    async def _measured(self, phase: str, name: str, call: Awaitable[T]) -> T | Rejected | None:
+        """Await `call` and record it under `lat.<phase>{name}` with its outcome: the answer,
+        the node's reject, or None when no usable answer came (counted as `n.error`)."""
         sent = time.perf_counter()
         outcome = "ok"
         try:
@@ -117,8 +94,22 @@ class Intent:
             return None
         finally:
             self._ctx.recorder.observe(
-                "submit", self.chain, self.action, outcome, self.intended_ts, sent, _now()
+                phase, self.chain, name, outcome, self.intended_ts, sent, time.perf_counter()
             )
+
+    async def query(self, endpoint: str, call: Awaitable[T]) -> T | None:
+        """Run a read and record it as `lat.query{endpoint}`; None when it failed (recorded)."""
+        result = await self._measured("query", endpoint, call)
+        return None if isinstance(result, Rejected) else result
+
+    def count(self, name: str, **labels: str) -> None:
+        """Bump a scenario counter (`adv.*`, `mkt.*`) for this intent's action."""
+        self._ctx.recorder.counter(name, action=self.action, **labels).add()
+
+    async def submit(self, call: Awaitable[SubmitResult]) -> SubmitResult | Rejected | None:
+        """Send something that is not this bot's own tx (a replay, a fuzzed body) and record
+        it as `lat.submit{action}`: the node's answer, the reject, or None (no answer)."""
+        return await self._measured("submit", self.action, call)
 
     async def transact(
         self, bot: Bot, msgs: Sequence[Msg], *, spend: Denom, amount: int
