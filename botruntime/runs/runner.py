@@ -10,12 +10,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
@@ -30,6 +27,7 @@ from botruntime.runs._evidence import gather_evidence, read_invariants
 from botruntime.runs._executors import InProcess, LocalCluster
 from botruntime.runs._funding import fund_from_funder, fund_on_simnet, funder_from_env
 from botruntime.runs._report_build import build_report
+from botruntime.runs._request import Progress, RunRequest, new_run_id, testbots_home
 from botruntime.runs._script import run_script
 from botruntime.runs._source import InvariantReading
 from botruntime.runs._target import Target, parse_target
@@ -50,37 +48,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger("botruntime.runs")
-
-
-def testbots_home(home: Path | None = None) -> Path:
-    """`TESTBOTS_HOME`, read when a run starts (default ./.testbots)."""
-    return home or Path(os.environ.get("TESTBOTS_HOME", ".testbots"))
-
-
-@dataclass(frozen=True, slots=True)
-class RunRequest:
-    scenario: str  # id under scenarios/ or a YAML path
-    size: str = "default"  # smoke | default | full
-    target: str = "simnet"  # "simnet", or alpha=URL,…,delta=URL,… of a real network
-    seed: str | None = None
-    switches: tuple[str, ...] = ()  # simnet vulnerable modes
-    run_id: str | None = None
-    home: Path | None = None
-    scenarios_dir: Path | None = None
-    # worker processes behind a local coordinator (DESIGN §5); 0 = one fleet in this process
-    workers: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    elapsed_s: float
-    total_s: float
-    offered_per_s: float
-    achieved_per_s: float
-    committed_per_s: float
-    p99_ms: float | None
-    errors: int
-    dropped: int
 
 
 @dataclass(slots=True)
@@ -105,7 +72,7 @@ class ScenarioRun:
         self.target = target
         self.scenario = loaded.scenario
         self.size = loaded.scenario.size(request.size)
-        self.run_id = request.run_id or _new_run_id(self.scenario.id)
+        self.run_id = request.run_id or new_run_id(self.scenario.id)
         self.seed = request.seed or str(self.scenario.seed)
         self.home = testbots_home(request.home)
         self.run_dir = self.home / "runs" / self.run_id
@@ -416,11 +383,6 @@ class ScenarioRun:
         if state.simnet is not None:
             await asyncio.to_thread(state.simnet.stop)
             state.simnet = None
-
-
-def _new_run_id(scenario_id: str) -> str:
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    return f"{scenario_id}-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
 async def run_scenario(

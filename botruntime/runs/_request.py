@@ -1,0 +1,47 @@
+"""What a run is asked to do, and what it reports while it runs."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Progress", "RunRequest", "new_run_id", "testbots_home"]
+
+
+def testbots_home(home: Path | None = None) -> Path:
+    """`TESTBOTS_HOME`, read when a run starts (default ./.testbots)."""
+    return home or Path(os.environ.get("TESTBOTS_HOME", ".testbots"))
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    scenario: str  # id under scenarios/ or a YAML path
+    size: str = "default"  # smoke | default | full
+    target: str = "simnet"  # "simnet", or alpha=URL,…,delta=URL,… of a real network
+    seed: str | None = None
+    switches: tuple[str, ...] = ()  # simnet vulnerable modes
+    run_id: str | None = None
+    home: Path | None = None
+    scenarios_dir: Path | None = None
+    # worker processes behind a local coordinator (DESIGN §5); 0 = one fleet in this process
+    workers: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    elapsed_s: float
+    total_s: float
+    offered_per_s: float
+    achieved_per_s: float
+    committed_per_s: float
+    p99_ms: float | None
+    errors: int
+    dropped: int
+
+
+def new_run_id(scenario_id: str) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    return f"{scenario_id}-{stamp}-{uuid.uuid4().hex[:6]}"
