@@ -18,6 +18,7 @@ from nacl.signing import VerifyKey
 
 from botruntime.chain.tx import (
     JsonValue,
+    Msg,
     SignedTx,
     TxError,
     TxTooLarge,
@@ -35,6 +36,7 @@ from simnet._vuln import Vulns
 __all__ = ["TxDecoder", "canonical_bytes"]
 
 _CACHE_LIMIT: Final = 1_000_000
+_BANK: Final = frozenset({"bank.send", "bank.multisend"})
 
 
 def canonical_bytes(value: JsonValue) -> bytes:
@@ -102,6 +104,8 @@ class TxDecoder:
         if vulns.on("noncanonical_hash"):
             tx_hash = hashlib.sha256(orjson.dumps(signed_raw)).hexdigest().upper()
         wire: dict[str, JsonValue] = raw
+        msgs = body.msgs
+        module_msgs = () if len(msgs) == 1 and msgs[0]["type"] in _BANK else _module_msgs(msgs)
         return Entry(
             hash=tx_hash,
             canonical_hash=canonical_hash,
@@ -114,6 +118,7 @@ class TxDecoder:
             transfers=transfers,
             timeout_height=body.timeout_height,
             client_tx_id=body.client_tx_id,
+            msgs=module_msgs,
         )
 
     # ---- the steps -----------------------------------------------------------------------------
@@ -158,6 +163,8 @@ class TxDecoder:
             path = f"body.msgs[{i}]"
             if msg["type"] == "bank.send":
                 outputs: list[tuple[str, JsonValue]] = [(path, msg)]
+            elif msg["type"] != "bank.multisend":
+                continue  # a module message: the chain's modules check and execute it
             else:
                 listed = msg["outputs"]
                 assert isinstance(listed, list)
@@ -228,6 +235,21 @@ class TxDecoder:
                 self._addresses.clear()
             address = self._addresses[key] = address_from_pubkey(pubkey, hrp)
         return address
+
+
+def _module_msgs(msgs: tuple[Msg, ...]) -> tuple[Msg, ...]:
+    """A module message travels alone, so a tx applies wholly or not at all (simnet._module)."""
+    if all(m["type"] in _BANK for m in msgs):
+        return ()
+    if len(msgs) != 1:
+        kind = next(m["type"] for m in msgs if m["type"] not in _BANK)
+        raise Rejected(
+            "malformed",
+            f"body.msgs holds {len(msgs)} messages; a {kind} message travels alone "
+            "in its tx (send bank messages in another tx)",
+            {"path": "body.msgs"},
+        )
+    return msgs
 
 
 def _whole_bytes(raw_body: object, raw: dict[str, object]) -> bytes:

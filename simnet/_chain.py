@@ -21,6 +21,7 @@ from simnet._entry import Entry
 from simnet._errors import Rejected, SimnetError
 from simnet._ledger import Ledger
 from simnet._mempool import Mempool
+from simnet._module import Modules
 from simnet._node import Node
 from simnet._params import ChainSpec, Params
 from simnet._vuln import Vulns
@@ -74,6 +75,7 @@ class Chain:
         # what the last block charged and credited as fees (fees/conservation)
         self.block_fees_charged = 0
         self.block_fees_credited = 0
+        self.modules = Modules()  # staking, gov, bridge, dex, ...: installed by simnet._install
 
     @property
     def height(self) -> int:
@@ -150,6 +152,8 @@ class Chain:
                 f"body.timeout_height {entry.timeout_height} is not above the height {height}",
                 {"height": height},
             )
+        if entry.msgs:
+            self.modules.check(entry, height, self.spec.chain_id)
         ledger = self.ledger
         mempool = node.mempool
         placement, replaced = mempool.place(entry, ledger.nonce(entry.sender))
@@ -256,6 +260,8 @@ class Chain:
             raise Rejected(
                 "duplicate_tx", f"tx {entry.hash} is already known", {"hash": entry.hash}
             )
+        if entry.msgs:
+            self.modules.check(entry, self.height, self.spec.chain_id)
         placement, replaced = node.mempool.place(entry, self.ledger.nonce(entry.sender))
         if placement == "ready":
             self._check_funds(node.mempool, entry, replaced)

@@ -17,7 +17,6 @@ from starlette.routing import BaseRoute, Route
 from botruntime.chain.tx import JsonValue
 from simnet._errors import Rejected
 from simnet._http import json_body, json_object, json_response
-from simnet._invariants import ROUTES
 from simnet._metrics import render_metrics
 from simnet._network import Network
 from simnet._node import Faults, Node
@@ -93,8 +92,9 @@ class ControlPlane:
 
     async def invariant(self, request: Request) -> Response:
         route = request.path_params["route"]
-        if route not in ROUTES:
-            raise Rejected("not_found", f"no invariant {route!r}; one of {list(ROUTES)}")
+        known = {r for inv in self.network.invariants.values() for r in inv.verdicts}
+        if route not in known:
+            raise Rejected("not_found", f"no invariant {route!r}; one of {sorted(known)}")
         return json_response([v for v in self._verdicts(request) if v["route"] == route])  # type: ignore[index,call-overload]
 
     # ---- vulnerable modes ----------------------------------------------------------------------

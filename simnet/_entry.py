@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botruntime.chain.tx import JsonValue
+from botruntime.chain.tx import JsonValue, Msg
 
 __all__ = ["Entry", "Transfer"]
 
@@ -24,6 +24,7 @@ class Entry:
     transfers: tuple[Transfer, ...]
     timeout_height: int = 0
     client_tx_id: str | None = None
+    msgs: tuple[Msg, ...] = ()  # a module message (staking, gov, ...) travels alone
     arrival: int = 0  # admission order on the chain: the tie-break after fee per byte
     received_height: int = 0
     origin: int = 0  # index of the node that admitted it first

@@ -53,8 +53,9 @@ class Invariants:
         self.chain = chain
         self._roundtrip = state_roundtrip
         self._linked = 0  # blocks up to here passed the full chain-link walk
+        self.modules = chain.modules.invariants()  # the installed modules' routes (§7)
         self.verdicts: dict[str, Verdict] = {
-            r: Verdict(r, True, 0, "not checked yet") for r in ROUTES
+            r: Verdict(r, True, 0, "not checked yet") for r in (*ROUTES, *self.modules)
         }
 
     def _record(self, route: str, problem: str | None, detail_ok: str) -> None:
@@ -88,6 +89,7 @@ class Invariants:
         self._record(
             "mempool/bounds", _mempool_bounds(chain, result.block.txs), "within caps and TTL"
         )
+        self._modules()
         if chain.height % chain.params.invariant_full_every == 0:
             self.full()
 
@@ -105,6 +107,11 @@ class Invariants:
                 break
             self._linked = height
         self._record("blocks/chain-link", problem, "all blocks linked")
+        self._modules()
+
+    def _modules(self) -> None:
+        for route, check in self.modules.items():
+            self._record(route, check(), "holds")
 
     def determinism(self) -> None:
         """Export, import, compare the state hash: the end-of-run check."""
@@ -112,7 +119,7 @@ class Invariants:
         self._record("state/determinism", problem or None, "export/import keeps the state hash")
 
     def report(self) -> list[Verdict]:
-        return [self.verdicts[r] for r in ROUTES]
+        return [self.verdicts[r] for r in (*ROUTES, *self.modules)]
 
 
 def _negative(chain: Chain, addresses: frozenset[str]) -> str | None:

@@ -49,6 +49,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
         return None
     ledger = chain.ledger
     ledger.begin_block(height)
+    chain.modules.begin_block(height)
     chain.block_fees_charged = chain.block_fees_credited = 0
     hashes: list[str] = []
     bodies: list[dict[str, JsonValue]] = []
@@ -80,6 +81,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
         taken = [e for e in entries if include(e)]
     else:
         taken = proposer.mempool.reap(max_txs, max_bytes, include)
+    chain.modules.end_block(height, taken)
     prev = chain.latest
     time_us = max(prev.time_us + 1, now_us)
     committed_keys = chain.committed_keys
@@ -130,6 +132,8 @@ def _execute(chain: Chain, entry: Entry, height: int, trust: bool) -> None:
             if ledger.balance(sender, denom) < needed:
                 raise Rejected("insufficient_funds", f"{denom} spent before execution", {})
     fees = entry.fee + creation
+    if entry.msgs:  # checks, then applies: a refusal changes nothing
+        chain.modules.execute(entry, height, fees, chain.spec.chain_id)
     ledger.add(sender, native, -fees)
     chain.block_fees_charged += fees
     if not vulns.on("fee_leak"):
