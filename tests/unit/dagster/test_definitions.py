@@ -1,6 +1,7 @@
 """The code location: one asset, job and four checks per scenario file; bad files fail the load."""
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,7 +77,7 @@ def test_primary_switch_and_nightly_come_from_the_yaml(scenarios_dir: Path) -> N
 
 def test_a_bad_scenario_file_fails_the_load_naming_file_and_field(scenarios_dir: Path) -> None:
     path = scenarios_dir / "transfer_baseline.yaml"
-    path.write_text(path.read_text().replace("bots: 20", "bots: -3"))
+    path.write_text(re.sub(r"bots: \d+", "bots: -3", path.read_text(), count=1))
     with pytest.raises(ScenarioLoadError) as caught:
         build_definitions(scenarios_dir)
     message = str(caught.value)

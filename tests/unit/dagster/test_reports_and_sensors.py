@@ -34,7 +34,7 @@ def test_report_assets_table_every_run_and_flag_the_regression(
     result = dg.materialize(
         build_reports([SCENARIO]),
         resources={"results": ResultsStoreResource(home=str(tmp_path))},
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=dg.DagsterInstance.ephemeral(tempdir=str(tmp_path / "dagster")),
     )
     assert result.success
     by_key = {
@@ -88,7 +88,7 @@ def test_refresh_reports_fires_once_per_growth_of_the_store(
     assert not tick("1").run_requests
 
 
-def test_failure_sensor_names_the_failed_blocking_check() -> None:
+def test_failure_sensor_names_the_failed_blocking_check(tmp_path: Path) -> None:
     @dg.asset(key=SCENARIO)
     def scenario() -> int:
         return 1
@@ -97,7 +97,8 @@ def test_failure_sensor_names_the_failed_blocking_check() -> None:
     def slo() -> dg.AssetCheckResult:
         return dg.AssetCheckResult(passed=False, description="C4_completeness (3 lost)")
 
-    instance = dg.DagsterInstance.ephemeral()
+    # a tempdir of the test's own: an ephemeral instance's implicit one warns when collected
+    instance = dg.DagsterInstance.ephemeral(tempdir=str(tmp_path))
     result = dg.materialize([scenario, slo], instance=instance, raise_on_error=False)
     assert not result.success
     assert failed_checks(instance, result.run_id) == ["slo: C4_completeness (3 lost)"]
