@@ -72,6 +72,8 @@ class Chain:
         self.rejects: Counter[str] = Counter()
         self.evictions: Counter[str] = Counter()
         self.listeners: list[Callable[[Block], None]] = []
+        # told of every tx a node's mempool keeps (GET /events/stream pending_tx)
+        self.pending_listeners: list[Callable[[Node, Entry], None]] = []
         # what the last block charged and credited as fees (fees/conservation)
         self.block_fees_charged = 0
         self.block_fees_credited = 0
@@ -170,6 +172,9 @@ class Chain:
         node.remember(tx_hash)
         if entry.client_tx_id is not None:
             self.client_ids[(entry.sender, entry.client_tx_id)] = (tx_hash, height)
+        if self.pending_listeners:
+            for listener in self.pending_listeners:
+                listener(node, entry)
         return ("pending" if placement == "ready" else "queued_future"), True
 
     def creation_fees(self, entry: Entry) -> int:
