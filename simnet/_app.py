@@ -89,7 +89,7 @@ class NodeApi:
                 "hrp": spec.hrp,
                 "native_denom": spec.native,
                 "denoms": sorted(spec.denoms),
-                **self.network.params.to_wire(),
+                **self.chain.params.to_wire(),  # governance may have changed this chain's
                 "block_time_s": self.network.block_time_s,
             }
         )

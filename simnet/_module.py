@@ -56,6 +56,9 @@ class Module:
     def to_wire(self) -> JsonValue:
         return None
 
+    def load_wire(self, wire: JsonValue) -> None:
+        """Restore what `to_wire` gave (POST /simnet/import)."""
+
 
 class Modules:
     """The modules of one chain, and which one executes each message type."""
@@ -106,3 +109,7 @@ class Modules:
 
     def to_wire(self) -> dict[str, JsonValue]:
         return {m.name: m.to_wire() for m in self.installed}
+
+    def load_wire(self, wire: Mapping[str, JsonValue]) -> None:
+        for module in self.installed:
+            module.load_wire(wire.get(module.name))

@@ -19,6 +19,7 @@ from botruntime.identity import AddressError, Identity, parse_address
 from simnet._blocks import Block, TxRecord
 from simnet._chain import Chain
 from simnet._errors import Rejected, Throttled
+from simnet._install import install_modules
 from simnet._invariants import Invariants
 from simnet._ledger import Ledger
 from simnet._params import ChainSpec, Params, chain_specs
@@ -68,6 +69,7 @@ class Network:
             "alpha": Chain(alpha_spec, delta_spec, self.params, self.vulns, seed, now_us),
             "delta": Chain(delta_spec, alpha_spec, self.params, self.vulns, seed, now_us),
         }
+        install_modules(self.chains, seed)
         self.invariants = {
             name: Invariants(chain, self._roundtrip_of(name)) for name, chain in self.chains.items()
         }
@@ -217,6 +219,7 @@ class Network:
                     "ledger": chain.ledger.to_wire(),  # type: ignore[dict-item]
                     "blocks": [b.export() for b in chain.blocks],
                     "faucet_drawn": [[a, d, str(v)] for (a, d), v in chain.faucet_drawn.items()],
+                    "modules": chain.modules.to_wire(),
                 }
                 for name, chain in self.chains.items()
             },
@@ -243,6 +246,7 @@ class Network:
                     state["ledger"], chain.height, self.params.history_blocks
                 )
                 chain.faucet_drawn = {(a, d): int(v) for a, d, v in state["faucet_drawn"]}
+                chain.modules.load_wire(state.get("modules", {}))
                 _reindex(chain)
         except (KeyError, TypeError, ValueError, AssertionError) as exc:
             self.reset(self.seed, ())
@@ -254,14 +258,24 @@ class Network:
             before = _consensus_state(chain)
             wire = orjson.loads(orjson.dumps(chain.ledger.to_wire()))
             copy = Ledger.from_wire(wire, chain.height, 1)
-            after = {"height": chain.height, "last": chain.latest.hash, "ledger": copy.to_wire()}
+            after = {
+                "height": chain.height,
+                "last": chain.latest.hash,
+                "ledger": copy.to_wire(),
+                "modules": chain.modules.to_wire(),
+            }
             return "" if before == after else "export/import changed the state"
 
         return roundtrip
 
 
 def _consensus_state(chain: Chain) -> dict[str, object]:
-    return {"height": chain.height, "last": chain.latest.hash, "ledger": chain.ledger.to_wire()}
+    return {
+        "height": chain.height,
+        "last": chain.latest.hash,
+        "ledger": chain.ledger.to_wire(),
+        "modules": chain.modules.to_wire(),
+    }
 
 
 def _reindex(chain: Chain) -> None:

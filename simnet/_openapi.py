@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from simnet._errors import STATUS
 from simnet._http import json_response
+from simnet._module_routes import module_paths
 
 __all__ = ["document", "openapi_route"]
 
@@ -299,6 +300,7 @@ def document() -> dict[str, Any]:
             )
         },
         **_control_paths(),
+        **module_paths(),
     }
     paths["/txs"]["get"] = _op(
         "committed txs of an address, oldest first, with an opaque stable cursor",

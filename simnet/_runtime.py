@@ -27,6 +27,7 @@ from simnet._errors import SimnetError
 from simnet._explore import NodeExplorer
 from simnet._gate import NodeGate
 from simnet._http import error_response, json_response
+from simnet._module_routes import module_routes
 from simnet._network import Network
 from simnet._openapi import openapi_route
 from simnet._transport import CoalescingHttpToolsProtocol
@@ -114,7 +115,13 @@ class Runtime:
         api = NodeApi(self.network, chain, index, self.waiters)
         explorer = NodeExplorer(self.network, chain, index)
         app = Starlette(
-            routes=[*api.routes(), *explorer.routes(), *self.control.routes(), openapi_route()],
+            routes=[
+                *api.routes(),
+                *explorer.routes(),
+                *module_routes(self.network, chain),
+                *self.control.routes(),
+                openapi_route(),
+            ],
             exception_handlers={
                 SimnetError: _simnet_error,
                 HTTPException: _http_error,

@@ -31,6 +31,11 @@ SWITCHES: Final[Mapping[str, str]] = {
     "stale_reads": "a lagging node ignores X-Min-Height and omits X-Height",
     "no_mempool_gossip": "txs stay in the receiving node's mempool",
     "mempool_view_full": "pending tx bodies are public in GET /mempool",
+    "unbonding_double_release": "AX paid at undelegate and again at maturity",
+    "sax_unbacked_mint": "sAX minted on redelegate",
+    "gov_revote_double_count": "a changed vote is added to the tally instead of replacing",
+    "bridge_no_once": "bridge claims are not marked processed; a replayed claim mints again",
+    "sybil_per_address_only": "campaign quotas per address, no clustering by funding",
 }
 
 

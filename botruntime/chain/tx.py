@@ -88,6 +88,29 @@ _OUTPUT_KEYS: Final = frozenset(_OUTPUT_SCHEMA)
 MSG_SCHEMAS: Final[Mapping[str, Mapping[str, FieldKind]]] = {
     "bank.send": _OUTPUT_SCHEMA,
     "bank.multisend": {"outputs": "outputs"},
+    # Alpha staking, distribution and governance (SCENARIOS.md §6 "Alpha"); rates in ppm
+    "staking.delegate": {"validator": "address", "amount": "amount"},
+    "staking.undelegate": {"validator": "address", "amount": "amount"},
+    "staking.redelegate": {
+        "src_validator": "address",
+        "dst_validator": "address",
+        "amount": "amount",
+    },
+    "distribution.withdraw_rewards": {"validator": "address"},
+    "distribution.withdraw_commission": {},
+    "validator.edit": {"commission_ppm": "uint"},
+    "gov.submit_proposal": {"title": "str", "param": "str", "value": "str", "deposit": "amount"},
+    "gov.deposit": {"proposal_id": "uint", "amount": "amount"},
+    "gov.vote": {"proposal_id": "uint", "option": "str"},
+    # the Alpha <-> Delta bridge: lock AX or burn bAX, then a claim carrying the attestation
+    "bridge.lock": {"to": "address", "amount": "amount", "withhold": "bool"},
+    "bridge.burn": {"to": "address", "amount": "amount", "withhold": "bool"},
+    "bridge.claim": {
+        "transfer_id": "str",
+        "recipient": "address",
+        "amount": "amount",
+        "attestation": "str",
+    },
 }
 
 

@@ -1,0 +1,76 @@
+"""The bridge's reads on both chains: a transfer (with its attestation), escrow, parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from simnet._errors import Rejected
+from simnet._http import json_response
+from simnet.alpha._api import HasChains
+from simnet.bridge._bridge import Bridge, BridgeModule
+
+__all__ = ["BridgeApi"]
+
+
+@dataclass(slots=True)
+class BridgeApi:
+    network: HasChains
+    chain_name: str
+
+    @property
+    def bridge(self) -> Bridge:
+        module = self.network.chains[self.chain_name].modules.get("bridge")
+        assert isinstance(module, BridgeModule)
+        return module.bridge
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/bridge/transfers/{id}", self.transfer),
+            Route("/bridge/escrow", self.escrow),
+            Route("/bridge/params", self.params),
+        ]
+
+    async def transfer(self, request: Request) -> Response:
+        tid = str(request.path_params["id"])
+        bridge = self.bridge
+        transfer = bridge.transfers.get(tid)
+        if transfer is None:
+            raise Rejected("not_found", f"no bridge transfer {tid!r}; ids look like 'ax-1'")
+        return json_response(
+            {
+                **transfer.to_wire(),
+                "source_chain": bridge.source(transfer).spec.chain_id,
+                "destination_chain": bridge.destination(transfer).spec.chain_id,
+                "attestation": bridge.attestation(transfer),
+            }
+        )
+
+    async def escrow(self, request: Request) -> Response:
+        bridge = self.bridge
+        pending = [t for t in bridge.transfers.values() if t.status == "pending"]
+        bridge.roll_window()
+        return json_response(
+            {
+                "escrow": str(bridge.escrow()),
+                "bax_supply": str(bridge.delta.ledger.supply.get("bAX", 0)),
+                "locked_not_minted": str(sum(t.amount for t in pending if t.direction == "a2d")),
+                "burned_not_released": str(sum(t.amount for t in pending if t.direction == "d2a")),
+                "window": bridge.window,
+                "window_quota": str(bridge.window_quota),
+                "window_outflow": {d: str(v) for d, v in bridge.window_out.items()},
+            }
+        )
+
+    async def params(self, request: Request) -> Response:
+        bridge = self.bridge
+        return json_response(
+            {
+                **bridge.params.to_wire(),
+                "key_set": [k.alpha_address for k in bridge.keys.keys],
+                "threshold": bridge.keys.threshold,
+            }
+        )
