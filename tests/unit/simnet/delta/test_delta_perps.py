@@ -1,0 +1,189 @@
+"""Perps: margin, leverage, reduce-only, PnL against the house, funding, liquidations,
+the insurance fund and auto-deleveraging. Expected figures follow from the rules here."""
+
+from __future__ import annotations
+
+from conftest import Delta
+
+from simnet.delta import PERPS_ACCOUNT, PRICE_SCALE, DeltaParams
+
+PARAMS = DeltaParams()
+MARKET = "bAX-PERP"
+
+
+def walk(d: Delta, target: int) -> None:
+    """Feed prices toward `target` (4 % a block at most), then hold it until the mark is it."""
+    price = d.oracle.feeds["bAX/DX"].price
+    while price != target:
+        step = price * 4 // 100
+        price = min(target, price + step) if target > price else max(target, price - step)
+        d.feed(price)
+        d.block()
+    for _ in range(PARAMS.twap_blocks):
+        d.feed(target)
+        d.block()
+    assert d.perps.mark(MARKET) == target
+
+
+def order(side: str, size: int, leverage: int = 10, **extra: object) -> dict:
+    return {
+        "type": "perps.open",
+        "market": MARKET,
+        "side": side,
+        "size": str(size),
+        "leverage": leverage,
+        "limit_price": "0",
+        "reduce_only": False,
+        **extra,
+    }
+
+
+def deposit(d: Delta, who: int, amount: int) -> None:
+    d.feed(d.oracle.feeds["bAX/DX"].price)  # keep the price fresh while trading
+    assert d.run(d.traders[who], {"type": "perps.deposit", "amount": str(amount)}) == "committed"
+
+
+def trade(d: Delta, who: int, msg: dict) -> str:
+    d.feed(d.oracle.feeds["bAX/DX"].price)
+    return d.run(d.traders[who], msg)
+
+
+def test_initial_margin_bounds_the_size_exactly(delta: Delta) -> None:
+    collateral = 10**8
+    deposit(delta, 0, collateral)
+    price = delta.perps.mark(MARKET)
+    most = collateral * PARAMS.max_leverage * PRICE_SCALE // price  # notional / 10 == collateral
+    assert trade(delta, 0, order("long", most + PRICE_SCALE)) == "margin_insufficient"
+    assert trade(delta, 0, order("long", most, leverage=PARAMS.max_leverage + 1)) == (
+        "margin_insufficient"
+    )
+    assert trade(delta, 0, order("long", most)) == "committed"
+    assert delta.perps.open_interest(MARKET) == (most, most)  # the house holds the short
+    assert delta.broken() == {}
+
+
+def test_reduce_only_and_limit_price(delta: Delta) -> None:
+    deposit(delta, 0, 10**8)
+    assert trade(delta, 0, order("short", 10**6, reduce_only=True)) == "reduce_only_violation"
+    assert trade(delta, 0, order("long", 2 * 10**6)) == "committed"
+    assert trade(delta, 0, order("short", 3 * 10**6, reduce_only=True)) == "reduce_only_violation"
+    mark = delta.perps.mark(MARKET)
+    assert trade(delta, 0, order("long", 10**6, limit_price=str(mark - 1))) == "slippage_exceeded"
+    assert trade(delta, 0, order("short", 10**6, reduce_only=True)) == "committed"
+    assert delta.perps.accounts[delta.traders[0].delta_address].positions[MARKET].size == 10**6
+
+
+def test_close_realises_the_pnl_and_the_house_pays_it(delta: Delta) -> None:
+    deposit(delta, 0, 10**8)
+    size = 5 * 10**8
+    assert trade(delta, 0, order("long", size, leverage=5)) == "committed"
+    entry = delta.perps.mark(MARKET)
+    house = delta.perps.house.collateral
+    walk(delta, entry * 110 // 100)
+    exit_price = delta.perps.mark(MARKET)
+    assert trade(delta, 0, {"type": "perps.close", "market": MARKET}) == "committed"
+    gain = size * (exit_price - entry) // PRICE_SCALE
+    account = delta.perps.accounts[delta.traders[0].delta_address]
+    assert account.collateral == 10**8 + gain + account.funding
+    assert delta.perps.house.collateral == house - gain - account.funding
+    assert delta.perps.open_interest(MARKET) == (0, 0)
+    assert delta.broken() == {}
+
+
+def test_unrealised_profit_is_not_withdrawable(delta: Delta) -> None:
+    deposit(delta, 0, 10**8)
+    assert trade(delta, 0, order("long", 2 * 10**8, leverage=10)) == "committed"
+    walk(delta, PRICE_SCALE * 105 // 100)
+    perps = delta.perps
+    account = perps.accounts[delta.traders[0].delta_address]
+    assert perps.unrealised(account) > 0
+    free = account.collateral - perps.initial(account)
+    withdraw = {"type": "perps.withdraw", "amount": str(free + 1)}
+    assert trade(delta, 0, withdraw) == "margin_insufficient"
+    assert trade(delta, 0, {**withdraw, "amount": str(free)}) == "committed"
+
+
+def test_funding_moves_value_between_sides_and_sums_to_zero(delta: Delta) -> None:
+    deposit(delta, 0, 10**9)
+    deposit(delta, 1, 10**9)
+    assert trade(delta, 0, order("long", 3 * 10**8, leverage=5)) == "committed"
+    assert trade(delta, 1, order("short", 10**8, leverage=5)) == "committed"
+    while delta.chain.height % PARAMS.funding_every_blocks != PARAMS.funding_every_blocks - 2:
+        delta.feed(PRICE_SCALE)
+        delta.block()
+    delta.feed(PRICE_SCALE * 103 // 100)  # index above the TWAP mark: shorts pay longs
+    delta.block()
+    delta.feed(PRICE_SCALE * 103 // 100)
+    delta.block()
+    event = delta.perps.funding_events[-1]
+    assert event.height == delta.chain.height
+    expected = max(-PARAMS.funding_clamp_ppm, (event.mark - event.index) * 10**6 // event.index)
+    assert event.rate_ppm == expected < 0
+    scale = PRICE_SCALE * 10**6
+    long_gets = -(3 * 10**8 * event.mark * event.rate_ppm) // scale
+    accounts = delta.perps.accounts
+    assert accounts[delta.traders[0].delta_address].funding == long_gets
+    assert event.paid == event.received + event.dust and event.dust <= 3
+    assert delta.broken() == {}
+
+
+def test_keeper_and_protocol_liquidations(delta: Delta) -> None:
+    for who in (0, 1):
+        deposit(delta, who, 10**8)
+        assert trade(delta, who, order("long", 9 * 10**8, leverage=10)) == "committed"
+    perps = delta.perps
+    insurance = perps.insurance
+    keeper = delta.traders[2]
+    healthy = {"type": "perps.liquidate", "account": delta.traders[0].delta_address}
+    assert trade(delta, 2, healthy) == "not_liquidatable"
+    walk(delta, PRICE_SCALE * 92 // 100)  # 9x long, -8 %: equity under 5 % of notional
+    # the protocol liquidated both a block after they fell; nobody is left below maintenance
+    assert perps.accounts[delta.traders[0].delta_address].positions == {}
+    assert [x["keeper"] for x in perps.liquidations] == [None, None]
+    fees = sum(int(str(x["fee"])) for x in perps.liquidations)
+    assert perps.insurance == insurance + fees  # no keeper: the whole fee to insurance
+    assert delta.balance(keeper, "DX") == 10**12  # the refused liquidation paid nothing
+    assert delta.broken() == {}
+
+
+def test_keeper_gets_half_the_fee(delta: Delta) -> None:
+    deposit(delta, 0, 10**8)
+    assert trade(delta, 0, order("long", 9 * 10**8, leverage=10)) == "committed"
+    perps = delta.perps
+    account = perps.accounts[delta.traders[0].delta_address]
+    price = PRICE_SCALE
+    while not perps.liquidatable(account):
+        price = price * 99 // 100
+        delta.feed(price)
+        delta.block()
+    keeper = delta.traders[2]
+    before = delta.balance(keeper, "DX")
+    insurance = perps.insurance
+    liquidate = {"type": "perps.liquidate", "account": delta.traders[0].delta_address}
+    assert trade(delta, 2, liquidate) == "committed"
+    record = perps.liquidations[-1]
+    fee = int(str(record["fee"]))
+    assert record["keeper"] == keeper.delta_address and fee > 0
+    assert delta.balance(keeper, "DX") - before == fee // 2 - 10_000
+    assert perps.insurance - insurance == fee - fee // 2
+    assert delta.broken() == {}
+
+
+def test_a_deficit_beyond_the_insurance_fund_is_deleveraged_exactly(delta: Delta) -> None:
+    perps = delta.perps
+    drained = perps.insurance
+    delta.chain.ledger.mint_module(PERPS_ACCOUNT, "DX", -drained)  # an empty fund, same books
+    perps.insurance = 0
+    deposit(delta, 0, 10**8)
+    deposit(delta, 1, 10**9)
+    assert trade(delta, 0, order("long", 9 * 10**8, leverage=10)) == "committed"
+    assert trade(delta, 1, order("short", 10**8, leverage=5)) == "committed"
+    short = perps.accounts[delta.traders[1].delta_address].collateral
+    for _ in range(PARAMS.twap_blocks):  # a -50 % gap: the mark falls 5 % a block
+        delta.feed(PRICE_SCALE // 2)
+        delta.block()
+    record = perps.liquidations[0]
+    assert int(str(record["deficit"])) > 0 and int(str(record["adl_haircut"])) > 0
+    assert perps.deficit == perps.haircuts == int(str(record["deficit"]))
+    assert perps.accounts[delta.traders[1].delta_address].collateral < short  # in profit: cut
+    assert delta.broken() == {}
