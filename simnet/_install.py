@@ -10,9 +10,11 @@ from collections.abc import Mapping
 
 from simnet._chain import Chain
 from simnet.alpha import install_alpha
+from simnet.delta import install_delta
 
 __all__ = ["install_modules"]
 
 
 def install_modules(chains: Mapping[str, Chain], seed: str) -> None:
     install_alpha(chains["alpha"], chains["delta"], seed)  # with the bridge on both chains
+    install_delta(chains["delta"], seed)

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 from simnet.alpha._api import AlphaApi, HasChains
 from simnet.alpha._openapi import alpha_paths
 from simnet.bridge._api import BridgeApi
+from simnet.delta import DeltaApi
 
 __all__ = ["module_paths", "module_routes"]
 
@@ -21,6 +22,8 @@ def module_routes(network: HasChains, chain: str) -> list[BaseRoute]:
     routes = BridgeApi(network, chain).routes()
     if chain == "alpha":
         routes += AlphaApi(network).routes()
+    if chain == "delta":
+        routes += DeltaApi(network).routes()
     return routes
 
 

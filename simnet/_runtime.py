@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from simnet._app import NodeApi
 from simnet._control import ControlPlane
 from simnet._errors import SimnetError
+from simnet._events import EventHub, NodeEvents
 from simnet._explore import NodeExplorer
 from simnet._gate import NodeGate
 from simnet._http import error_response, json_response
@@ -105,6 +106,7 @@ class Runtime:
         self.network = network
         self.waiters = CommitWaiters(network)
         self.control = ControlPlane(network, self)
+        self.events = EventHub(network)
         self.servers: dict[tuple[str, int], NodeServer] = {}
         for name, offset in (("alpha", 0), ("delta", DELTA_OFFSET)):
             for i in range(network.params.nodes):
@@ -119,6 +121,7 @@ class Runtime:
                 *api.routes(),
                 *explorer.routes(),
                 *module_routes(self.network, chain),
+                *NodeEvents(self.network, self.events, chain, index).routes(),
                 *self.control.routes(),
                 openapi_route(),
             ],

@@ -88,6 +88,46 @@ _OUTPUT_KEYS: Final = frozenset(_OUTPUT_SCHEMA)
 MSG_SCHEMAS: Final[Mapping[str, Mapping[str, FieldKind]]] = {
     "bank.send": _OUTPUT_SCHEMA,
     "bank.multisend": {"outputs": "outputs"},
+    # Delta DEX, perpetuals and oracle (SCENARIOS.md §6 "Delta")
+    "dex.create_pool": {
+        "denom_a": "denom",
+        "denom_b": "denom",
+        "amount_a": "amount",
+        "amount_b": "amount",
+    },
+    "dex.swap": {
+        "pool": "uint",
+        "denom_in": "denom",
+        "amount_in": "amount",
+        "min_out": "amount",
+        "deadline_height": "uint",
+    },
+    "dex.add_liquidity": {
+        "pool": "uint",
+        "max_a": "amount",
+        "max_b": "amount",
+        "min_shares": "amount",
+    },
+    "dex.remove_liquidity": {
+        "pool": "uint",
+        "shares": "amount",
+        "min_a": "amount",
+        "min_b": "amount",
+    },
+    "perps.deposit": {"amount": "amount"},
+    "perps.withdraw": {"amount": "amount"},
+    "perps.add_margin": {"market": "str", "amount": "amount"},
+    "perps.open": {
+        "market": "str",
+        "side": "str",
+        "size": "amount",
+        "leverage": "uint",
+        "limit_price": "amount",
+        "reduce_only": "bool",
+    },
+    "perps.close": {"market": "str"},
+    "perps.liquidate": {"account": "address"},
+    "oracle.submit_price": {"pair": "str", "price": "amount"},
     # Alpha staking, distribution and governance (SCENARIOS.md §6 "Alpha"); rates in ppm
     "staking.delegate": {"validator": "address", "amount": "amount"},
     "staking.undelegate": {"validator": "address", "amount": "amount"},

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from math import isqrt
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from botruntime.chain.tx import JsonValue, Msg, decode_amount
 from simnet._entry import Entry
@@ -391,9 +391,46 @@ class Dex(Module):
 
     def to_wire(self) -> JsonValue:
         return {
-            str(p.id): {**p.to_wire(), "lp": {a: str(s) for a, s in sorted(p.lp.items())}}
-            for p in self.pools.values()
+            "height": self.height,
+            "swaps": self.swaps,
+            "broken": dict(sorted(self.broken.items())),
+            "pools": [
+                {
+                    "id": p.id,
+                    "denoms": [p.denom_a, p.denom_b],
+                    "reserves": [str(p.reserve_a), str(p.reserve_b)],
+                    "shares": str(p.shares),
+                    "locked": str(p.locked),
+                    "lp": {a: str(v) for a, v in sorted(p.lp.items())},
+                    "cum": [str(p.cum_a), str(p.cum_b)],
+                    "last_height": p.last_height,
+                    "marks": [[h, str(a), str(b)] for h, a, b in p.marks],
+                }
+                for p in self.pools.values()
+            ],
         }
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data: Any = wire  # what to_wire wrote
+        self.height, self.swaps = int(data["height"]), int(data["swaps"])
+        self.broken = {str(k): str(v) for k, v in data["broken"].items()}
+        self.pools = {}
+        for w in data["pools"]:
+            pool = Pool(
+                int(w["id"]),
+                str(w["denoms"][0]),
+                str(w["denoms"][1]),
+                int(w["reserves"][0]),
+                int(w["reserves"][1]),
+                int(w["shares"]),
+                int(w["locked"]),
+                {a: int(v) for a, v in w["lp"].items()},
+                int(w["cum"][0]),
+                int(w["cum"][1]),
+                int(w["last_height"]),
+                deque((int(h), int(a), int(b)) for h, a, b in w["marks"]),
+            )
+            self.pools[pool.id] = pool
 
 
 def _value(pool: Pool) -> tuple[int, int, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from botruntime.chain.tx import JsonValue, Msg, decode_amount
 from simnet._entry import Entry
@@ -192,14 +192,39 @@ class Oracle(Module):
 
     def to_wire(self) -> JsonValue:
         return {
-            pair: {
-                "price": str(f.price),
-                "updated": f.updated,
-                "window": [str(p) for p in f.window],
-                "halted": f.halted,
-            }
-            for pair, f in sorted(self.feeds.items())
+            "height": self.height,
+            "feeds": {
+                pair: {
+                    "price": str(f.price),
+                    "updated": f.updated,
+                    "move_bps": f.move_bps,
+                    "deviation_halt": f.deviation_halt,
+                    "stale": f.stale,
+                    "pending": {a: str(p) for a, p in sorted(f.pending.items())},
+                    "accepted": [str(p) for p in f.accepted],
+                    "published_at": f.published_at,
+                    "window": [str(p) for p in f.window],
+                    "history": [[h, str(p), n] for h, p, n in f.history],
+                }
+                for pair, f in sorted(self.feeds.items())
+            },
         }
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data: Any = wire  # what to_wire wrote
+        self.height = int(data["height"])
+        for pair, w in data["feeds"].items():
+            feed = self.feeds[pair]
+            feed.price, feed.updated = int(w["price"]), int(w["updated"])
+            feed.move_bps = int(w["move_bps"])
+            feed.deviation_halt, feed.stale = bool(w["deviation_halt"]), bool(w["stale"])
+            feed.pending = {a: int(p) for a, p in w["pending"].items()}
+            feed.accepted = tuple(int(p) for p in w["accepted"])
+            feed.published_at = int(w["published_at"])
+            feed.window.clear()
+            feed.window.extend(int(p) for p in w["window"])
+            feed.history.clear()
+            feed.history.extend((int(h), int(p), int(n)) for h, p, n in w["history"])
 
     def status(self, feed: Feed) -> str:
         if feed.stale:

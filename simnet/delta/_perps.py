@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from botruntime.chain.tx import JsonValue, Msg, decode_amount
 from botruntime.identity import AddressError, parse_address
@@ -582,19 +582,60 @@ class Perps(Module):
 
     def to_wire(self) -> JsonValue:
         return {
+            "height": self.height,
             "insurance": str(self.insurance),
             "deficit": str(self.deficit),
             "haircuts": str(self.haircuts),
-            "house": str(self.house.collateral),
-            "accounts": {
-                address: self.account_wire(account)
-                for address, account in sorted(self.accounts.items())
-            },
+            "broken": dict(sorted(self.broken.items())),
+            "house": _account_state(self.house),
+            "accounts": {a: _account_state(x) for a, x in sorted(self.accounts.items())},
+            "funding_events": [e.to_wire() for e in self.funding_events],
+            "liquidations": list(self.liquidations),
         }
 
-    def account_wire(self, account: MarginAccount) -> dict[str, JsonValue]:
-        positions: dict[str, JsonValue] = {
-            m: {"size": str(p.size), "entry": str(p.entry), "leverage": p.leverage}
-            for m, p in sorted(account.positions.items())
-        }
-        return {"collateral": str(account.collateral), "positions": positions}
+    def load_wire(self, wire: JsonValue) -> None:
+        data: Any = wire  # what to_wire wrote
+        self.height = int(data["height"])
+        self.insurance, self.deficit = int(data["insurance"]), int(data["deficit"])
+        self.haircuts = int(data["haircuts"])
+        self.broken = {str(k): str(v) for k, v in data["broken"].items()}
+        self.house = _account_from(data["house"])
+        self.accounts = {str(a): _account_from(w) for a, w in data["accounts"].items()}
+        self.funding_events.clear()
+        for e in data["funding_events"]:
+            self.funding_events.append(
+                FundingEvent(
+                    int(e["height"]),
+                    str(e["market"]),
+                    int(e["rate_ppm"]),
+                    *(int(e[k]) for k in ("mark", "index", "paid", "received", "dust")),
+                )
+            )
+        self.liquidations.clear()
+        self.liquidations.extend(data["liquidations"])
+
+
+def _account_state(account: MarginAccount) -> dict[str, JsonValue]:
+    positions: dict[str, JsonValue] = {
+        m: [str(p.size), str(p.entry), p.leverage] for m, p in sorted(account.positions.items())
+    }
+    return {
+        "collateral": str(account.collateral),
+        "positions": positions,
+        "realised": str(account.realised),
+        "funding": str(account.funding),
+        "below_since": account.below_since,
+    }
+
+
+def _account_from(wire: Any) -> MarginAccount:
+    return MarginAccount(
+        int(wire["collateral"]),
+        {
+            str(m): Position(int(s), int(e), int(lev))
+            for m, (s, e, lev) in wire["positions"].items()
+        },
+        int(wire["realised"]),
+        int(wire["funding"]),
+        None if wire["below_since"] is None else int(wire["below_since"]),
+    )

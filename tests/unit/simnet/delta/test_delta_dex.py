@@ -7,8 +7,10 @@ from __future__ import annotations
 from fractions import Fraction
 from math import floor, isqrt
 
-from conftest import Delta
+import pytest
+from delta_bench import Delta
 
+from simnet import SimnetError
 from simnet.delta import DeltaParams
 
 PARAMS = DeltaParams()
@@ -90,12 +92,9 @@ def test_deadline_is_checked_at_admission_and_at_execution(delta: Delta) -> None
     height = delta.chain.height
     assert delta.refusal(trader, swap(1, "DX", 10**6, deadline=height)) == "deadline_exceeded"
     entry = delta.chain.decode(delta.wire(trader, swap(1, "DX", 10**6, deadline=height + 1)))
-    try:
+    with pytest.raises(SimnetError) as refused:
         delta.dex.execute(entry, entry.msgs[0], height + 2, 0)
-    except Exception as exc:  # noqa: BLE001 - the refusal's code is what we check
-        assert getattr(exc, "code", None) == "deadline_exceeded"
-    else:
-        raise AssertionError("a swap past its deadline executed")
+    assert refused.value.code == "deadline_exceeded"
 
 
 def test_add_then_remove_returns_the_deposit_less_at_most_one_unit(delta: Delta) -> None:

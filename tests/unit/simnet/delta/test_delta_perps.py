@@ -3,7 +3,7 @@ the insurance fund and auto-deleveraging. Expected figures follow from the rules
 
 from __future__ import annotations
 
-from conftest import Delta
+from delta_bench import Delta
 
 from simnet.delta import PERPS_ACCOUNT, PRICE_SCALE, DeltaParams
 

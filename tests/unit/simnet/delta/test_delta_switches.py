@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Delta, make_delta
+from delta_bench import Delta, make_delta
 
 from simnet.delta import PERPS_ACCOUNT, PRICE_SCALE, DeltaParams
 
