@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Alpha, make_alpha
+from alpha_bench import Alpha, make_alpha
 
+from simnet._errors import Rejected
 from simnet.alpha import PPM, parse_option
 from simnet.alpha._gov import GOV
-from simnet._errors import Rejected
 
 
 def proposal(deposit: int, param: str = "", value: str = "") -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Alpha, make_alpha
+from alpha_bench import Alpha, make_alpha
 
 from botruntime.chain.tx import bank_send
 from simnet.alpha import PPM
