@@ -13,7 +13,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from botruntime.metrics._errors import DeltaDecodeError
-from botruntime.metrics._keys import MetricKey, labels_of
+from botruntime.metrics._keys import Labels, MetricKey, labels_of
 
 __all__ = ["GaugeDelta", "HistogramDelta", "IntervalDelta"]
 
@@ -91,7 +91,7 @@ class IntervalDelta:
             source=wire.source,
             interval=wire.interval,
             histograms=tuple(
-                HistogramDelta(MetricKey(h.name, labels_of(h.labels)), h.blob, h.count)
+                HistogramDelta(MetricKey(h.name, _sorted(h.labels)), h.blob, h.count)
                 for h in wire.histograms
             ),
             counters=tuple(
@@ -102,6 +102,11 @@ class IntervalDelta:
                 for g in wire.gauges
             ),
         )
+
+
+def _sorted(labels: dict[str, str]) -> Labels:
+    """`labels_of` for labels the strict wire model has checked are strings already."""
+    return tuple(sorted(labels.items())) if labels else ()
 
 
 class _Strict(BaseModel):

@@ -2,8 +2,13 @@
 
 `RunMetrics.ingest` adds interval deltas from any number of workers exactly (HDR counts are
 added, never re-sampled) and refuses a (source, interval) seen before, so a delta re-sent after
-a reconnect is not counted twice. Whole-run histograms are kept merged; per-interval ones stay
-encoded (a few hundred bytes each) and are decoded only when a window is asked for.
+a reconnect is not counted twice. Every blob is decoded and checked on arrival (so a bad
+delta is refused whole, and each series' count is known exactly), but added into its
+whole-run histogram only when a query needs it: a coordinator whose deltas are re-merged by
+its client never pays the additions, and one scraped by Prometheus pays them once per scrape.
+Per-interval blobs stay encoded (a few hundred bytes each) and are decoded when a window is
+asked for. `BlobAdder` adds a blob's non-zero span without building a histogram per blob
+(bench/coordinator.py has the figures).
 
 Labels in a query are a filter: a series matches when it carries every label asked for, and all
 matching series are merged (`lat.submit{action=send_ax}` merges every chain and outcome).
@@ -17,9 +22,10 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from hdrh.histogram import HdrHistogram
 
-from botruntime.metrics._delta import GaugeDelta, HistogramDelta, IntervalDelta
+from botruntime.metrics._delta import GaugeDelta, IntervalDelta
 from botruntime.metrics._errors import MetricKindError
-from botruntime.metrics._hdr import decode, new_histogram
+from botruntime.metrics._hdr import new_histogram
+from botruntime.metrics._hdr_add import BlobAdder
 from botruntime.metrics._keys import Kind, Labels, MetricKey, check_name, kind_of, labels_of
 from botruntime.metrics._summary import Summary, quantiles_us, summarize
 
@@ -33,13 +39,19 @@ class RunMetrics:
         if interval_s <= 0:
             raise ValueError(f"interval_s must be > 0, got {interval_s}")
         self.interval_s = interval_s
-        self._whole: dict[MetricKey, HdrHistogram] = {}
-        self._blobs: defaultdict[int, list[HistogramDelta]] = defaultdict(list)
+        self._whole: dict[MetricKey, HdrHistogram] = {}  # folded: call _fold() before reading
+        self._pending: defaultdict[MetricKey, list[str]] = defaultdict(list)  # checked blobs
+        self._hist_counts: defaultdict[MetricKey, int] = defaultdict(int)  # values per series
+        # interval -> series -> its blobs: plain strings under one shared key per series, so a
+        # long run's retained blobs cost the garbage collector next to nothing
+        self._blobs: defaultdict[int, dict[MetricKey, list[str]]] = defaultdict(dict)
+        self._series: dict[MetricKey, MetricKey] = {}  # one key object per series
         self._totals: defaultdict[MetricKey, int] = defaultdict(int)
         self._counts: defaultdict[int, dict[MetricKey, int]] = defaultdict(dict)
         self._gauges: defaultdict[int, list[GaugeDelta]] = defaultdict(list)
         self._kinds: dict[str, Kind] = {}
         self._seen: set[tuple[str, int]] = set()
+        self._adder = BlobAdder()
         self.version = 0  # bumps on every merge: lets exporters cache between scrapes
 
     # -- merging -------------------------------------------------------------------------
@@ -52,18 +64,19 @@ class RunMetrics:
             known = self._kinds.get(name)
             if known is not None and known != kind:
                 raise MetricKindError(name, kind=known, expected=kind)
-        decoded = [
-            (h, decode(h.blob, field=f"histograms[{i}].blob"))
+        adder = self._adder
+        checked = [
+            (h, adder.check(h.blob, field=f"histograms[{i}].blob"))
             for i, h in enumerate(delta.histograms)
-        ]  # all decoded before anything merges: a bad delta changes nothing
+        ]  # all checked before anything merges: a bad delta changes nothing
         self._seen.add((delta.source, delta.interval))
-        for h, hist in decoded:
-            self._note(h.key.name, "histogram")
-            whole = self._whole.get(h.key)
-            if whole is None:
-                whole = self._whole[h.key] = new_histogram()
-            whole.add(hist)
-            self._blobs[delta.interval].append(h)
+        in_interval = self._blobs[delta.interval]
+        for h, blob in checked:
+            key = self._series.setdefault(h.key, h.key)
+            self._note(key.name, "histogram")
+            self._hist_counts[key] += blob.total
+            self._pending[key].append(h.blob)
+            in_interval.setdefault(key, []).append(h.blob)
         per_interval = self._counts[delta.interval]
         for key, value in delta.counters:
             self._note(key.name, "counter")
@@ -91,7 +104,7 @@ class RunMetrics:
         return range(min(seen), max(seen) + 1) if seen else range(0)
 
     def keys(self, metric: str | None = None) -> list[MetricKey]:
-        everything = [*self._whole, *self._totals]
+        everything = [*self._hist_counts, *self._totals]
         everything += {g.key for gs in self._gauges.values() for g in gs}
         return sorted(k for k in everything if metric is None or k.name == metric)
 
@@ -104,14 +117,16 @@ class RunMetrics:
         want = self._want(metric, "histogram", labels)
         merged = new_histogram()
         if window is None:
+            self._fold()
             for key, hist in self._whole.items():
                 if key.matches(metric, want):
                     merged.add(hist)
             return merged
         for interval in window:
-            for i, h in enumerate(self._blobs.get(interval, ())):
-                if h.key.matches(metric, want):
-                    merged.add(decode(h.blob, field=f"interval {interval} blob {i}"))
+            for key, blobs in self._blobs.get(interval, {}).items():
+                if key.matches(metric, want):
+                    for i, blob in enumerate(blobs):
+                        self._adder.add_blob(blob, merged, field=f"interval {interval} blob {i}")
         return merged
 
     def quantile_s(
@@ -135,6 +150,9 @@ class RunMetrics:
     def count(self, metric: str, labels: LabelFilter = None, window: range | None = None) -> int:
         """A counter's total, or how many values a histogram holds."""
         kind = self.kind(metric)
+        if kind == "histogram" and window is None:
+            want = self._want(metric, "histogram", labels)
+            return sum(n for k, n in self._hist_counts.items() if k.matches(metric, want))
         if kind == "histogram":
             return int(self.histogram(metric, labels, window).get_total_count())
         want = self._want(metric, "counter", labels)
@@ -213,7 +231,7 @@ class RunMetrics:
         """Sample counts of a latency metric by its `outcome` label ("ok" or a code)."""
         want = self._want(metric, "histogram", labels)
         out: dict[str, int] = defaultdict(int)
-        keys = {k for k in self._whole if k.matches(metric, want)}
+        keys = {k for k in self._hist_counts if k.matches(metric, want)}
         for key in keys:
             outcome = key.label_dict().get("outcome")
             if outcome is not None:
@@ -235,6 +253,7 @@ class RunMetrics:
     def to_json(self) -> dict[str, object]:
         """Summaries per series, counters with their per-interval series, gauges' peaks, and
         each whole-run histogram encoded, so a report can be re-merged exactly later."""
+        self._fold()
         return {
             "interval_s": self.interval_s,
             "intervals": [self.intervals.start, self.intervals.stop],
@@ -268,6 +287,16 @@ class RunMetrics:
                 for k in sorted({g.key for gs in self._gauges.values() for g in gs})
             ],
         }
+
+    def _fold(self) -> None:
+        """Add the blobs checked since the last fold into their whole-run histograms."""
+        for key, blobs in self._pending.items():
+            whole = self._whole.get(key)
+            if whole is None:
+                whole = self._whole[key] = new_histogram()
+            for i, blob in enumerate(blobs):
+                self._adder.add_blob(blob, whole, field=f"{key.name} blob {i}")
+        self._pending.clear()
 
     # -- names and kinds -------------------------------------------------------------------
 
