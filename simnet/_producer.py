@@ -62,6 +62,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     faucet = len(hashes)
     chain.faucet_queue = []
     failed: list[str] = []
+    failed_senders: set[str] = set()
     trust = chain.vulns.on("deliver_trusts_checktx")
 
     def include(entry: Entry) -> bool:
@@ -69,6 +70,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
             _execute(chain, entry, height, trust)
         except Rejected as exc:
             failed.append(entry.hash)
+            failed_senders.add(entry.sender)
             chain.fail(entry.hash, exc.code)
             for node in chain.nodes:
                 node.mempool.remove(entry.hash)
@@ -113,7 +115,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     chain.blocks.append(block)
     proposer.log(f"proposed block {height} with {len(txs)} txs")
     ledger.end_block()
-    _after_block(chain, taken, height)
+    _after_block(chain, taken, height, failed_senders)
     return BlockResult(block, frozenset(ledger.touched), tuple(failed), tuple(duplicates))
 
 
@@ -164,8 +166,9 @@ def _merged(nodes: Iterable[Node], max_txs: int, max_bytes: int) -> list[Entry]:
     return sorted(out, key=lambda e: (e.sender, e.nonce, e.arrival))
 
 
-def _after_block(chain: Chain, taken: list[Entry], height: int) -> None:
-    senders = {e.sender for e in taken}
+def _after_block(chain: Chain, taken: list[Entry], height: int, failed_senders: set[str]) -> None:
+    # a sender whose tx failed has a gap where it was: recheck demotes what follows it
+    senders = {e.sender for e in taken} | failed_senders
     for node in chain.nodes:
         mempool = node.mempool
         for entry in taken:
