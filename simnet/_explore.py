@@ -24,6 +24,7 @@ from simnet._errors import Rejected
 from simnet._http import json_response, query_int
 from simnet._network import Network
 from simnet._node import Node
+from simnet._paging import offset_page, scan_history
 
 __all__ = ["NodeExplorer", "decode_cursor", "encode_cursor"]
 
@@ -92,8 +93,17 @@ class NodeExplorer:
             raise Rejected("invalid_address", f"?address=: {exc}") from None
         limit = query_int(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
         history = self.chain.by_address.get(address, [])
-        start = 0
+        vulns = self.network.vulns
+        if vulns.on("leak_index"):
+            history = scan_history(self.chain, address)
         cursor = request.query_params.get("cursor")
+        if vulns.on("offset_pagination"):
+            (offset,) = decode_cursor(cursor, 1) if cursor else (0,)
+            served = self.chain.served_height(self.node)
+            items, more = offset_page(history, offset, limit, served)
+            following = None if more is None else encode_cursor(more)
+            return json_response({"txs": items, "next_cursor": following})
+        start = 0
         if cursor:
             height, index = decode_cursor(cursor, 2)
             start = bisect.bisect_right(history, (height, index, "\uffff"))
