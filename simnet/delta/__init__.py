@@ -3,9 +3,10 @@
 from simnet.delta._api import DeltaApi
 from simnet.delta._dex import Dex, Pool, swap_out
 from simnet.delta._install import DeltaModules, feeder_identity, install_delta
+from simnet.delta._margin import HOUSE, PERPS_ACCOUNT
 from simnet.delta._oracle import Oracle, median
 from simnet.delta._params import PRICE_SCALE, DeltaParams
-from simnet.delta._perps import HOUSE, PERPS_ACCOUNT, Perps
+from simnet.delta._perps import Perps
 
 __all__ = [
     "HOUSE",

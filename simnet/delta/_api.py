@@ -19,8 +19,9 @@ from simnet._errors import Rejected
 from simnet._http import json_response, path_int, query_int
 from simnet._module import Module
 from simnet.delta._dex import Dex
+from simnet.delta._margin import MarginAccount, pnl
 from simnet.delta._oracle import Oracle
-from simnet.delta._perps import MarginAccount, Perps, pnl
+from simnet.delta._perps import Perps
 
 __all__ = ["DeltaApi"]
 
