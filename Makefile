@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 export TESTBOTS_HOME ?= $(CURDIR)/.testbots
 export DAGSTER_HOME  ?= $(TESTBOTS_HOME)/dagster
 
-.PHONY: setup run test lint typecheck imports unit ui bench clean
+.PHONY: setup browser run test lint typecheck imports unit ui bench clean
 
 setup: $(STAMP)
 
@@ -34,7 +34,14 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+# the UI test looks at the Dagster asset page in headless Chromium (Debian's package)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the headless UI test"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
+	  || { echo "could not install chromium: run 'apt-get install chromium' and retry"; exit 2; }; }
+
+unit: $(STAMP) browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports unit

@@ -1,6 +1,8 @@
 """A real `dagster dev` on a free loopback port: launch the scenario job through GraphQL, as the
-Launchpad does, and read its materialization and check results back the same way."""
+Launchpad does, read its materialization and check results back the same way, and look at the
+asset's page in headless Chromium (the screenshot is kept in .testbots/test-artifacts/)."""
 
+import asyncio
 import os
 import shutil
 import signal
@@ -16,6 +18,7 @@ import httpx
 import psutil
 import pytest
 import yaml
+from browser_page import open_page
 
 pytestmark = pytest.mark.slow
 
@@ -147,3 +150,26 @@ def test_launch_through_graphql_and_read_results_back(dagster_dev: str) -> None:
     for check in checks.values():
         execution = check["executionForLatestMaterialization"]
         assert execution["runId"] == run_id and execution["status"] == "SUCCEEDED"
+
+    # the asset's page in a real browser: the numeric metadata is plotted over the runs
+    shot = REPO / ".testbots" / "test-artifacts" / "scenario_asset_plots.png"
+    text, charts, png = asyncio.run(_asset_page(url))
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    shot.write_bytes(png)
+    size = len(png)
+    for plotted in ("p99_commit_ms", "p99_submit_ms", "achieved_rate_per_s", "error_rate"):
+        assert plotted in text
+    assert charts >= 8 and size > 20_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def _asset_page(url: str) -> tuple[str, int, bytes]:
+    async with open_page(f"{url}/assets/scenarios/transfer_baseline") as page:
+        await page.wait_for_text("Metadata", timeout_s=60)
+        assert await page.click_button("Plots"), "no Plots view on the asset page"
+        text = await page.wait_for_text("p99_commit_ms", timeout_s=30)
+        await asyncio.sleep(2.0)  # let the charts draw before the screenshot
+        dialogs = int(await page.evaluate("document.querySelectorAll('[role=dialog]').length"))
+        assert dialogs == 0, "a dialog covers the page (dagster.yaml sets nux.enabled: false)"
+        charts = int(await page.evaluate("document.querySelectorAll('canvas, svg').length"))
+        return text, charts, await page.screenshot()
