@@ -1,6 +1,6 @@
 """Random mixes of every Delta message, prices that walk and jump, and blocks; every invariant
-Delta registers (core, DEX, perps, oracle, and the bridge's) holds after each block. Admission refusals carry protocol codes; failures at
-execution change nothing (the invariants would say)."""
+Delta registers (core, DEX, perps, oracle, and the bridge's) holds after each block. Admission
+refusals carry protocol codes; failures at execution change nothing (the invariants would say)."""
 
 from __future__ import annotations
 
