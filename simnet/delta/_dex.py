@@ -9,9 +9,7 @@ skips the slippage check. Prices for quotes and the TWAP are scaled by `PRICE_SC
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from math import isqrt
 from typing import TYPE_CHECKING, Any, Final
 
@@ -20,70 +18,15 @@ from simnet._entry import Entry
 from simnet._errors import Rejected
 from simnet._ledger import Ledger
 from simnet._module import Check, Module
-from simnet.delta._params import BPS, PRICE_SCALE, DeltaParams
+from simnet.delta._params import DeltaParams
+from simnet.delta._pool import Pool, div, pool_from_state, pool_state, swap_out
 
 if TYPE_CHECKING:
     from simnet._chain import Chain
 
-__all__ = ["DEX_ACCOUNT", "Dex", "Pool", "swap_out"]
+__all__ = ["DEX_ACCOUNT", "Dex"]
 
 DEX_ACCOUNT: Final = "dex"
-
-
-def _div(num: int, den: int, up: bool) -> int:
-    return -(-num // den) if up else num // den
-
-
-def swap_out(amount_in: int, reserve_in: int, reserve_out: int, fee_bps: int, up: bool) -> int:
-    """x·y = k with the fee kept in the pool: out = a·(1-f)·y / (x + a·(1-f))."""
-    kept = amount_in * (BPS - fee_bps)
-    return _div(kept * reserve_out, reserve_in * BPS + kept, up)
-
-
-@dataclass(slots=True)
-class Pool:
-    id: int
-    denom_a: str
-    denom_b: str
-    reserve_a: int
-    reserve_b: int
-    shares: int  # total, locked minimum included
-    locked: int
-    lp: dict[str, int] = field(default_factory=dict)
-    cum_a: int = 0  # Σ price of a in b x blocks (TWAP accumulators, scaled)
-    cum_b: int = 0
-    last_height: int = 0
-    marks: deque[tuple[int, int, int]] = field(default_factory=deque)  # (height, cum_a, cum_b)
-
-    def reserves(self, denom_in: str) -> tuple[int, int, str]:
-        if denom_in == self.denom_a:
-            return self.reserve_a, self.reserve_b, self.denom_b
-        if denom_in == self.denom_b:
-            return self.reserve_b, self.reserve_a, self.denom_a
-        raise Rejected(
-            "unknown_denom",
-            f"pool {self.id} trades {self.denom_a} and {self.denom_b}, not {denom_in}",
-            {"pool": self.id, "denom": denom_in},
-        )
-
-    def price_a(self) -> int:
-        return self.reserve_b * PRICE_SCALE // self.reserve_a
-
-    def price_b(self) -> int:
-        return self.reserve_a * PRICE_SCALE // self.reserve_b
-
-    def to_wire(self) -> dict[str, JsonValue]:
-        return {
-            "id": self.id,
-            "denom_a": self.denom_a,
-            "denom_b": self.denom_b,
-            "reserve_a": str(self.reserve_a),
-            "reserve_b": str(self.reserve_b),
-            "total_shares": str(self.shares),
-            "locked_shares": str(self.locked),
-            "price_a_in_b": str(self.price_a()),
-            "price_b_in_a": str(self.price_b()),
-        }
 
 
 class Dex(Module):
@@ -277,10 +220,10 @@ class Dex(Module):
         min_shares = decode_amount(msg["min_shares"])
         x, y, total = pool.reserve_a, pool.reserve_b, pool.shares
         up = self.vulns.on("k_leak_rounding")
-        shares = min(_div(max_a * total, x, up), _div(max_b * total, y, up))
+        shares = min(div(max_a * total, x, up), div(max_b * total, y, up))
         # the pool takes the amounts behind the shares, rounded up (down when leaking)
-        amount_a = min(_div(shares * x, total, not up), max_a)
-        amount_b = min(_div(shares * y, total, not up), max_b)
+        amount_a = min(div(shares * x, total, not up), max_a)
+        amount_b = min(div(shares * y, total, not up), max_b)
         if shares == 0 or shares < min_shares:
             raise Rejected(
                 "slippage_exceeded",
@@ -394,20 +337,7 @@ class Dex(Module):
             "height": self.height,
             "swaps": self.swaps,
             "broken": dict(sorted(self.broken.items())),
-            "pools": [
-                {
-                    "id": p.id,
-                    "denoms": [p.denom_a, p.denom_b],
-                    "reserves": [str(p.reserve_a), str(p.reserve_b)],
-                    "shares": str(p.shares),
-                    "locked": str(p.locked),
-                    "lp": {a: str(v) for a, v in sorted(p.lp.items())},
-                    "cum": [str(p.cum_a), str(p.cum_b)],
-                    "last_height": p.last_height,
-                    "marks": [[h, str(a), str(b)] for h, a, b in p.marks],
-                }
-                for p in self.pools.values()
-            ],
+            "pools": [pool_state(p) for p in self.pools.values()],
         }
 
     def load_wire(self, wire: JsonValue) -> None:
@@ -416,20 +346,7 @@ class Dex(Module):
         self.broken = {str(k): str(v) for k, v in data["broken"].items()}
         self.pools = {}
         for w in data["pools"]:
-            pool = Pool(
-                int(w["id"]),
-                str(w["denoms"][0]),
-                str(w["denoms"][1]),
-                int(w["reserves"][0]),
-                int(w["reserves"][1]),
-                int(w["shares"]),
-                int(w["locked"]),
-                {a: int(v) for a, v in w["lp"].items()},
-                int(w["cum"][0]),
-                int(w["cum"][1]),
-                int(w["last_height"]),
-                deque((int(h), int(a), int(b)) for h, a, b in w["marks"]),
-            )
+            pool = pool_from_state(w)
             self.pools[pool.id] = pool
 
 
