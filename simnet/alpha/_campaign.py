@@ -17,11 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from botruntime.chain.tx import JsonValue
 from botruntime.identity import ALPHA_HRP, parse_address
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._module import Check, Module
 from simnet.alpha._params import AlphaParams
+from simnet.alpha._wire import from_record, integer, record, state_of, versioned
 
 __all__ = ["CAMPAIGN", "Activity", "Campaign", "CampaignObserver", "Payout"]
 
@@ -132,6 +134,32 @@ class Campaign(Module):
         self.epoch += 1
         self.activity = {}
 
+    # ---- export / import -----------------------------------------------------------------------
+
+    def to_wire(self) -> JsonValue:
+        return versioned(
+            {
+                "epoch": self.epoch,
+                "budget": str(self.budget),
+                "first_seen": dict(self.first_seen),
+                "funder": dict(self.funder),
+                "activity": {a: [x.txs, [*sorted(x.modules)]] for a, x in self.activity.items()},
+                "payouts": [record(p) for p in self.payouts],
+            }
+        )
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data = state_of(wire, self.name)
+        self.epoch = integer(data["epoch"], "epoch")
+        self.budget = integer(data["budget"], "budget")
+        self.first_seen = {str(a): integer(h, "first_seen") for a, h in data["first_seen"].items()}
+        self.funder = {str(a): str(f) for a, f in data["funder"].items()}
+        self.activity = {
+            str(a): Activity(integer(txs, "activity"), {str(m) for m in modules})
+            for a, (txs, modules) in data["activity"].items()
+        }
+        self.payouts = [from_record(Payout, w) for w in data["payouts"]]
+
     # ---- invariants ----------------------------------------------------------------------------
 
     def invariants(self) -> Mapping[str, Check]:
@@ -187,6 +215,22 @@ class CampaignObserver(Module):
             self.seen = set(self.chain.ledger.accounts)
             for address in self.seen:
                 self.campaign.first_seen.setdefault(self.ax(address), 0)
+
+    def to_wire(self) -> JsonValue:
+        """Which accounts the campaign has not seen yet (almost always none): the rest of
+        `seen` is every account of the ledger, so it need not travel."""
+        if self.seen is None:
+            return versioned({"started": False, "unseen": []})
+        unseen = sorted(a for a in self.chain.ledger.accounts if a not in self.seen)
+        return versioned({"started": True, "unseen": list[JsonValue](unseen)})
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data = state_of(wire, self.name)
+        unseen = {str(a) for a in data["unseen"]}
+        started = data["started"]
+        if not isinstance(started, bool):
+            raise ValueError(f"modules.{self.name}.started: expected true or false")
+        self.seen = {a for a in self.chain.ledger.accounts if a not in unseen} if started else None
 
     def end_block(self, height: int, taken: Sequence[Entry]) -> None:
         assert self.seen is not None

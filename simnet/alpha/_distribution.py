@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from botruntime.chain.tx import Msg
+from botruntime.chain.tx import JsonValue, Msg
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._errors import Rejected
 from simnet._module import Check, Module
 from simnet.alpha._params import PPM, AlphaParams, ceil_div
 from simnet.alpha._staking import Staking
+from simnet.alpha._wire import integer, state_of, versioned
 
 __all__ = ["DISTRIBUTION", "Distribution"]
 
@@ -128,6 +129,31 @@ class Distribution(Module):
         for key in [k for k in self.debt if k not in delegations]:
             del self.debt[key]  # the delegation is gone and was settled when it went
 
+    # ---- export / import -----------------------------------------------------------------------
+
+    def to_wire(self) -> JsonValue:
+        return versioned(
+            {
+                "acc": _amounts(self.acc),
+                "debt": [[d, v, str(a)] for (d, v), a in self.debt.items()],
+                "outstanding": _amounts(self.outstanding),
+                "commission": _amounts(self.commission),
+                "community_pool": str(self.community_pool),
+                "withdrawn": str(self.withdrawn),
+                "accrued": str(self.accrued),
+            }
+        )
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data = state_of(wire, self.name)
+        self.acc = _amounts_from(data["acc"], "acc")
+        self.debt = {(str(d), str(v)): integer(a, "debt") for d, v, a in data["debt"]}
+        self.outstanding = _amounts_from(data["outstanding"], "outstanding")
+        self.commission = _amounts_from(data["commission"], "commission")
+        self.community_pool = integer(data["community_pool"], "community_pool")
+        self.withdrawn = integer(data["withdrawn"], "withdrawn")
+        self.accrued = integer(data["accrued"], "accrued")
+
     # ---- invariants ----------------------------------------------------------------------------
 
     def invariants(self) -> Mapping[str, Check]:
@@ -158,3 +184,11 @@ class Distribution(Module):
         if held != books:
             return f"distribution holds {held} AX; outstanding + commission + pool = {books}"
         return None
+
+
+def _amounts(values: dict[str, int]) -> dict[str, JsonValue]:
+    return {operator: str(amount) for operator, amount in values.items()}
+
+
+def _amounts_from(wire: dict[str, object], where: str) -> dict[str, int]:
+    return {str(operator): integer(amount, where) for operator, amount in wire.items()}

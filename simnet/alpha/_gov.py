@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
-from botruntime.chain.tx import Msg
+from botruntime.chain.tx import JsonValue, Msg
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._errors import Rejected
 from simnet._module import Check, Module
 from simnet.alpha._params import PPM, AlphaParams
 from simnet.alpha._staking import Staking
+from simnet.alpha._wire import integer, state_of, versioned
 
 __all__ = ["GOV", "OPTIONS", "Gov", "Proposal", "parse_option"]
 
@@ -266,6 +267,24 @@ class Gov(Module):
             else:
                 ledger.add(depositor, AX, amount)
 
+    # ---- export / import -----------------------------------------------------------------------
+
+    def to_wire(self) -> JsonValue:
+        return versioned(
+            {
+                "proposals": [_proposal_state(p) for p in self.proposals.values()],
+                "closed_tallies": [[pid, _amounts(t)] for pid, t in self.closed_tallies.items()],
+            }
+        )
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data = state_of(wire, self.name)
+        proposals = [_proposal_from(w) for w in data["proposals"]]
+        self.proposals = {p.id: p for p in proposals}
+        self.closed_tallies = {
+            integer(pid, "closed_tallies"): _amounts_from(t) for pid, t in data["closed_tallies"]
+        }
+
     # ---- invariants ----------------------------------------------------------------------------
 
     def invariants(self) -> Mapping[str, Check]:
@@ -287,3 +306,52 @@ class Gov(Module):
                     f"at voting end {expected}"
                 )
         return None
+
+
+def _amounts(values: Mapping[str, int]) -> dict[str, JsonValue]:
+    return {key: str(amount) for key, amount in values.items()}
+
+
+def _amounts_from(wire: Mapping[str, object]) -> dict[str, int]:
+    return {str(key): integer(amount, "gov amounts") for key, amount in wire.items()}
+
+
+def _proposal_state(p: Proposal) -> dict[str, JsonValue]:
+    return {
+        "id": p.id,
+        "proposer": p.proposer,
+        "title": p.title,
+        "param": p.param,
+        "value": str(p.value),
+        "heights": [p.submit_height, p.deposit_end, p.voting_start, p.voting_end],
+        "executed_height": p.executed_height,
+        "status": p.status,
+        "deposits": _amounts(p.deposits),
+        "votes": [[voter, [[o, ppm] for o, ppm in weights]] for voter, weights in p.votes],
+        "power_at_end": _amounts(p.power_at_end),
+        "tally": _amounts(p.tally),
+    }
+
+
+def _proposal_from(w: Mapping[str, Any]) -> Proposal:
+    submit, deposit_end, voting_start, voting_end = (integer(h, "heights") for h in w["heights"])
+    return Proposal(
+        integer(w["id"], "id"),
+        str(w["proposer"]),
+        str(w["title"]),
+        str(w["param"]),
+        integer(w["value"], "value"),
+        submit,
+        deposit_end,
+        str(w["status"]),
+        voting_start,
+        voting_end,
+        _amounts_from(w["deposits"]),
+        [
+            (str(voter), tuple((str(o), integer(ppm, "votes")) for o, ppm in weights))
+            for voter, weights in w["votes"]
+        ],
+        _amounts_from(w["power_at_end"]),
+        _amounts_from(w["tally"]),
+        integer(w["executed_height"], "executed_height"),
+    )

@@ -10,14 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Final
 
+from botruntime.chain.tx import JsonValue
 from botruntime.identity import Identity
 from simnet._chain import Chain
 from simnet._errors import Rejected
+from simnet._module import Module
 from simnet.alpha._campaign import AxName, Campaign, CampaignObserver
 from simnet.alpha._distribution import Distribution
 from simnet.alpha._gov import Gov
 from simnet.alpha._params import PPM, AlphaParams
 from simnet.alpha._staking import Staking
+from simnet.alpha._wire import integer, state_of, versioned
 from simnet.bridge._bridge import Bridge, BridgeModule, BridgeParams
 from simnet.bridge._relayer import Relayer
 
@@ -46,12 +49,13 @@ def install_alpha(alpha: Chain, delta: Chain, seed: str) -> AlphaModules:
         staking.add_genesis_validator(operator.alpha_address, node.node_id)
     distribution = Distribution(alpha, params, staking)
     store = ParamStore(alpha, params)
-    gov = Gov(alpha, params, staking, store.apply, store.check)
+    gov = Gov(alpha, params, staking, store.apply, store.check_value)
     ax = AxName()
     campaign = Campaign(alpha, params)
     bridge = Bridge(alpha, delta, seed, BridgeParams())
     relayer = Relayer(bridge, seed)
     for module in (
+        store,
         CampaignObserver(alpha, campaign, ax),
         staking,
         distribution,
@@ -65,15 +69,21 @@ def install_alpha(alpha: Chain, delta: Chain, seed: str) -> AlphaModules:
     return AlphaModules(params, staking, distribution, gov, campaign, bridge, relayer)
 
 
-class ParamStore:
-    """What a parameter-change proposal may set: the chain's fees and Alpha's own parameters."""
+class ParamStore(Module):
+    """What a parameter-change proposal may set: the chain's fees and Alpha's own parameters.
+
+    A module without messages: its state is the current value of every settable parameter,
+    so what passed proposals changed survives export and import.
+    """
+
+    name = "params"
 
     def __init__(self, chain: Chain, params: AlphaParams) -> None:
         self.chain = chain
         self.params = params
         self.own = {f.name for f in fields(AlphaParams)}
 
-    def check(self, key: str, value: int) -> None:
+    def check_value(self, key: str, value: int) -> None:
         known = key in CHAIN_PARAMS or key in self.own
         bad = (
             value > _LARGEST
@@ -95,3 +105,18 @@ class ParamStore:
         chain = self.chain
         chain.params = replace(chain.params, **{key: value})
         chain.decoder.params = chain.params  # the fee check reads it at admission
+
+    def values(self) -> dict[str, int]:
+        chain = {key: int(getattr(self.chain.params, key)) for key in CHAIN_PARAMS}
+        return {**chain, **self.params.to_wire()}
+
+    def to_wire(self) -> JsonValue:
+        return versioned({key: str(value) for key, value in self.values().items()})
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data = state_of(wire, self.name)
+        now = self.values()
+        wanted = {key: integer(data[key], f"params.{key}") for key in now}
+        for key, value in wanted.items():
+            if value != now[key]:
+                self.apply(key, value)

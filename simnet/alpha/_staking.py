@@ -16,13 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from botruntime.chain.tx import Msg
+from botruntime.chain.tx import JsonValue, Msg
 from botruntime.identity import ALPHA_HRP, AddressError, parse_address
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._errors import Rejected
 from simnet._module import Check, Module
 from simnet.alpha._params import PPM, AlphaParams, ceil_div
+from simnet.alpha._wire import from_record, integer, record, state_of, versioned
 
 if TYPE_CHECKING:
     from simnet.alpha._distribution import Distribution
@@ -294,6 +295,33 @@ class Staking(Module):
             del self.unbonding[entry.id]
             self.matured[entry.id] = entry
         self.redelegations = [r for r in self.redelegations if r.completion_height > height]
+
+    # ---- export / import -----------------------------------------------------------------------
+
+    def to_wire(self) -> JsonValue:
+        return versioned(
+            {
+                "validators": [record(v) for v in self.validators.values()],
+                "delegations": [[d, v, str(s)] for (d, v), s in self.delegations.items()],
+                "unbonding": [record(u) for u in self.unbonding.values()],
+                "matured": [record(u) for u in self.matured.values()],
+                "redelegations": [record(r) for r in self.redelegations],
+                "next_unbonding": self._next_unbonding,
+            }
+        )
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data = state_of(wire, self.name)
+        validators = [from_record(Validator, w) for w in data["validators"]]
+        self.validators = {v.operator: v for v in validators}
+        self.delegations = {
+            (str(d), str(v)): integer(s, "delegations") for d, v, s in data["delegations"]
+        }
+        unbonding = [from_record(Unbonding, w) for w in data["unbonding"]]
+        self.unbonding = {u.id: u for u in unbonding}
+        self.matured = {u.id: u for u in (from_record(Unbonding, w) for w in data["matured"])}
+        self.redelegations = [from_record(Redelegation, w) for w in data["redelegations"]]
+        self._next_unbonding = integer(data["next_unbonding"], "next_unbonding")
 
     # ---- invariants (SCENARIOS.md §7 "Alpha") --------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Final
+from typing import Any, Final
 
 from botruntime.chain.tx import JsonValue, Msg
 from botruntime.identity import AddressError, parse_address
@@ -29,6 +29,7 @@ __all__ = ["ESCROW", "Bridge", "BridgeModule", "BridgeParams", "Transfer"]
 
 ESCROW: Final = "bridge_escrow"
 PPM: Final = 1_000_000
+STATE_VERSION: Final = 1  # of the state in GET /simnet/export, as Alpha's modules
 
 
 @dataclass(slots=True)
@@ -63,6 +64,27 @@ class Transfer:
         wire: dict[str, JsonValue] = asdict(self)
         wire["amount"] = str(self.amount)
         return wire
+
+    @classmethod
+    def from_wire(cls, w: Any) -> Transfer:
+        """What `to_wire` wrote (raises ValueError, KeyError or TypeError otherwise)."""
+        if w["direction"] not in ("a2d", "d2a") or not isinstance(w["withhold"], bool):
+            raise ValueError(f"bridge transfer {w['id']!r}: direction a2d|d2a, withhold a bool")
+        return cls(
+            str(w["id"]),
+            str(w["direction"]),
+            str(w["sender"]),
+            str(w["recipient"]),
+            int(str(w["amount"])),
+            int(w["source_height"]),
+            int(w["timeout_height"]),
+            w["withhold"],
+            str(w["status"]),
+            int(w["mints"]),
+            int(w["refunds"]),
+            int(w["claim_height"]),
+            int(w["refund_height"]),
+        )
 
 
 class Bridge:
@@ -163,6 +185,33 @@ class Bridge:
                     chain.ledger.add(transfer.sender, "AX", transfer.amount)
                 else:
                     chain.ledger.mint(transfer.sender, "bAX", transfer.amount)
+
+    # ---- export / import (one state for both chains; Alpha's side carries it) ----------------
+
+    def to_wire(self) -> JsonValue:
+        return {
+            "version": STATE_VERSION,
+            "transfers": [t.to_wire() for t in self.transfers.values()],  # in lock order
+            "serial": self._serial,
+            "window": self.window,
+            "window_quota": str(self.window_quota),
+            "window_out": {d: str(v) for d, v in self.window_out.items()},
+            "worst_window": {d: str(v) for d, v in self.worst_window.items()},
+        }
+
+    def load_wire(self, wire: JsonValue) -> None:
+        data: Any = wire
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            raise ValueError(
+                f"modules.bridge: expected the state GET /simnet/export writes (an object with "
+                f"version {STATE_VERSION}), got {str(wire)[:80]}"
+            )
+        transfers = [Transfer.from_wire(w) for w in data["transfers"]]
+        self.transfers = {t.id: t for t in transfers}
+        self._serial, self.window = int(data["serial"]), int(data["window"])
+        self.window_quota = int(str(data["window_quota"]))
+        self.window_out = {d: int(str(data["window_out"][d])) for d in ("a2d", "d2a")}
+        self.worst_window = {d: int(str(data["worst_window"][d])) for d in ("a2d", "d2a")}
 
     # ---- invariants (SCENARIOS.md §7 "Cross-chain") --------------------------------------------
 
@@ -300,6 +349,13 @@ class BridgeModule(Module):
 
     def end_block(self, height: int, taken: Sequence[Entry]) -> None:
         self.bridge.refund_due(self.chain, height)
+
+    def to_wire(self) -> JsonValue:
+        return self.bridge.to_wire() if self.is_alpha else None
+
+    def load_wire(self, wire: JsonValue) -> None:
+        if self.is_alpha:
+            self.bridge.load_wire(wire)
 
     def invariants(self) -> Mapping[str, Check]:
         if not self.is_alpha:
