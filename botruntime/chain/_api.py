@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, NotRequired, Protocol, TypedDict
 
 from botruntime.chain.models import (
     Account,
@@ -20,9 +20,20 @@ from botruntime.chain.models import (
 from botruntime.chain.tx import JsonValue, Msg, SignedTx
 from botruntime.identity import Identity
 
-__all__ = ["BroadcastMode", "ChainApi"]
+__all__ = ["BroadcastMode", "ChainApi", "TxArgs"]
 
 BroadcastMode = Literal["sync", "async", "commit"]
+
+
+class TxArgs(TypedDict):
+    """How a typed module call signs and sends its one-message tx (see `ChainApi.submit`):
+    `await alpha.delegate(me, validator, 10**6, nonce=3, fee=5_000, mode="commit")`."""
+
+    nonce: int
+    fee: int
+    memo: NotRequired[str]
+    mode: NotRequired[BroadcastMode]
+    timeout_s: NotRequired[float | None]
 
 
 class ChainApi(Protocol):
@@ -84,6 +95,17 @@ class ChainApi(Protocol):
         fee: int,
         memo: str = "",
         mode: BroadcastMode = "sync",
+    ) -> SubmitResult: ...
+    async def submit(
+        self,
+        signer: Identity,
+        msg: Msg,
+        *,
+        nonce: int,
+        fee: int,
+        memo: str = "",
+        mode: BroadcastMode = "sync",
+        timeout_s: float | None = None,
     ) -> SubmitResult: ...
     async def send(
         self,

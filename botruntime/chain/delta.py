@@ -6,11 +6,15 @@ Behaviours type against `DeltaClient` (a protocol); `HttpDeltaClient` speaks PRO
 
 from __future__ import annotations
 
-from typing import ClassVar, Final, Protocol
+from typing import TYPE_CHECKING, ClassVar, Final, Protocol
 
-from botruntime.chain._api import BroadcastMode, ChainApi
-from botruntime.chain._core import HttpChainClient
-from botruntime.identity import DELTA_HRP
+from botruntime.chain._api import BroadcastMode, TxArgs
+from botruntime.chain._bridge import BridgeApi, HttpBridgeClient, outbound_msg
+from botruntime.chain.models import SubmitResult
+from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["BAX", "DX", "BroadcastMode", "DeltaClient", "HttpDeltaClient"]
 
@@ -18,16 +22,27 @@ DX: Final = "DX"
 BAX: Final = "bAX"
 
 
-class DeltaClient(ChainApi, Protocol):
-    """Everything a behaviour may ask of Delta: the core calls (DEX, perps and oracle join here
-    as their simnet modules land)."""
+class DeltaClient(BridgeApi, Protocol):
+    """Everything a behaviour may ask of Delta: the core calls and the bridge (DEX, perps and
+    oracle join here as their simnet modules land)."""
+
+    async def bridge_burn(
+        self, signer: Identity, to: str, amount: int, withhold: bool = False, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
 
 
-class HttpDeltaClient(HttpChainClient):
+class HttpDeltaClient(HttpBridgeClient):
     """Delta over HTTP: `dx` addresses, fees and default sends in DX."""
 
     hrp: ClassVar[str] = DELTA_HRP
     native_denom: ClassVar[str] = DX
+
+    async def bridge_burn(
+        self, signer: Identity, to: str, amount: int, withhold: bool = False, **tx: Unpack[TxArgs]
+    ) -> SubmitResult:
+        """Burn bAX for `to` (an ax address) on Alpha, where a claim releases AX from escrow."""
+        msg = outbound_msg("bridge.burn", to, ALPHA_HRP, amount, withhold)
+        return await self.submit(signer, msg, **tx)
 
 
 def _conforms(client: HttpDeltaClient) -> DeltaClient:

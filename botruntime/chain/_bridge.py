@@ -1,0 +1,76 @@
+"""The bridge calls both chains share: a transfer's state, the escrow, and the claim.
+
+Alpha adds `bridge_lock` (AX into escrow, bAX minted on Delta by a claim), Delta adds
+`bridge_burn` (bAX burned, AX released on Alpha by a claim); a claim is sent to the
+destination chain and carries the attestation read from `GET /bridge/transfers/{id}`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from botruntime.chain._api import ChainApi, TxArgs
+from botruntime.chain._core import HttpChainClient
+from botruntime.chain.bridge_models import BridgeEscrow, BridgeTransfer
+from botruntime.chain.models import Params, SubmitResult
+from botruntime.chain.tx import Msg, encode_amount
+from botruntime.identity import Identity, parse_address
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["BridgeApi", "HttpBridgeClient", "outbound_msg"]
+
+
+class BridgeApi(ChainApi, Protocol):
+    async def bridge_transfer(
+        self, transfer_id: str, *, min_height: int | None = None
+    ) -> BridgeTransfer: ...
+    async def bridge_escrow(self) -> BridgeEscrow: ...
+    async def bridge_params(self) -> Params: ...
+    async def bridge_claim(
+        self, signer: Identity, transfer: BridgeTransfer, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
+
+
+class HttpBridgeClient(HttpChainClient):
+    """The core calls plus the bridge's: the base of both chains' HTTP clients."""
+
+    async def bridge_transfer(
+        self, transfer_id: str, *, min_height: int | None = None
+    ) -> BridgeTransfer:
+        path = f"/bridge/transfers/{transfer_id}"
+        wire = await self._exchange("GET", path, operation="bridge", min_height=min_height)
+        return BridgeTransfer.from_wire(wire, "GET /bridge/transfers/{id}")
+
+    async def bridge_escrow(self) -> BridgeEscrow:
+        wire = await self._exchange("GET", "/bridge/escrow", operation="bridge")
+        return BridgeEscrow.from_wire(wire, "GET /bridge/escrow")
+
+    async def bridge_params(self) -> Params:
+        return Params.from_wire(await self._exchange("GET", "/bridge/params", operation="bridge"))
+
+    async def bridge_claim(
+        self, signer: Identity, transfer: BridgeTransfer, **tx: Unpack[TxArgs]
+    ) -> SubmitResult:
+        """Claim `transfer` on this chain (its destination): mint bAX on Delta or release AX
+        on Alpha. Any account may claim; the attestation decides, the recipient is paid."""
+        if transfer.attestation is None:
+            raise ValueError(
+                f"transfer {transfer.id} has no attestation yet: read it again with "
+                "bridge_transfer() once the relay delay has passed on its source chain"
+            )
+        msg: Msg = {
+            "type": "bridge.claim",
+            "transfer_id": transfer.id,
+            "recipient": transfer.recipient,
+            "amount": encode_amount(transfer.amount),
+            "attestation": transfer.attestation,
+        }
+        return await self.submit(signer, msg, **tx)
+
+
+def outbound_msg(kind: str, to: str, to_hrp: str, amount: int, withhold: bool) -> Msg:
+    """`bridge.lock` (to a dx address) or `bridge.burn` (to an ax address)."""
+    parse_address(to, to_hrp)  # AddressError names what is wrong before any I/O
+    return {"type": kind, "to": to, "amount": encode_amount(amount), "withhold": withhold}
