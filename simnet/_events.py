@@ -31,11 +31,50 @@ from simnet._network import Network
 from simnet._node import Node
 from simnet._producer import BlockResult
 
-__all__ = ["EVENT_TYPES", "EventHub", "NodeEvents"]
+__all__ = ["EVENT_SCHEMAS", "EVENT_TYPES", "EventHub", "NodeEvents", "events_paths"]
 
 EVENT_TYPES: Final = frozenset({"block", "tx", "pending_tx"})
 PENDING_BUFFER: Final = 10_000
 KEEPALIVE_S: Final = 15.0
+
+_HASH: Final = {"type": "string"}
+_UINT: Final = {"type": "integer", "minimum": 0}
+# the `data:` of each event kind (`gap` is sent unasked when pending txs were lost)
+EVENT_SCHEMAS: Final[dict[str, dict[str, object]]] = {
+    "block": {
+        "type": "object",
+        "required": ["height", "hash", "prev_hash", "time", "txs"],
+        "properties": {
+            "height": _UINT,
+            "hash": _HASH,
+            "prev_hash": _HASH,
+            "time": {"type": "string"},
+            "txs": _UINT,
+        },
+    },
+    "tx": {
+        "type": "object",
+        "required": ["hash", "height", "index", "sender"],
+        "properties": {"hash": _HASH, "height": _UINT, "index": _UINT, "sender": _HASH},
+    },
+    "pending_tx": {
+        "type": "object",
+        "required": ["hash", "sender", "nonce", "fee", "size"],
+        "properties": {
+            "hash": _HASH,
+            "sender": _HASH,
+            "nonce": _UINT,
+            "fee": {"type": "string"},
+            "size": _UINT,
+            "tx": {"type": "object"},  # only under mempool_view_full
+        },
+    },
+    "gap": {
+        "type": "object",
+        "required": ["pending_tx_lost"],
+        "properties": {"pending_tx_lost": _UINT},
+    },
+}
 
 
 @dataclass(eq=False, slots=True)
@@ -203,3 +242,52 @@ def _pending_event(entry: Entry, full: bool) -> bytes:
     if full:
         data["tx"] = entry.wire
     return _event("pending_tx", data)
+
+
+def events_paths() -> dict[str, object]:
+    """The stream's OpenAPI path: parameters, the SSE media type, each event's `data:` schema."""
+    example = _event("tx", {"hash": "ab" * 32, "height": 7, "index": 0, "sender": "dx1..."})
+    example += _event(
+        "block",
+        {"height": 7, "hash": "cd" * 32, "prev_hash": "ef" * 32, "time": rfc3339(0), "txs": 1},
+        7,
+    )
+    return {
+        "/events/stream": {
+            "get": {
+                "summary": "server-sent events: a height's tx events, then its block event "
+                "(id: height); resumable with from_height or Last-Event-ID",
+                "parameters": [
+                    {
+                        "name": "types",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "pattern": "^[a-z_]+(,[a-z_]+)*$"},
+                        "examples": {"blocks and txs": {"value": "block,tx"}},
+                    },
+                    {"name": "from_height", "in": "query", "required": False, "schema": _UINT},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "an endless stream",
+                        "content": {
+                            "text/event-stream": {
+                                "schema": {"type": "string"},
+                                "example": example.decode(),
+                            }
+                        },
+                        "x-events": {
+                            kind: {"$ref": f"#/components/schemas/{kind}_event"}
+                            for kind in EVENT_SCHEMAS
+                        },
+                    },
+                    "default": {
+                        "description": "an error answer",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                },
+            }
+        }
+    }

@@ -14,8 +14,9 @@ from simnet.alpha._api import AlphaApi, HasChains
 from simnet.alpha._openapi import alpha_paths
 from simnet.bridge._api import BridgeApi
 from simnet.delta import DeltaApi
+from simnet.delta._openapi import delta_msg_schemas, delta_paths
 
-__all__ = ["module_paths", "module_routes"]
+__all__ = ["module_paths", "module_routes", "module_schemas"]
 
 
 def module_routes(network: HasChains, chain: str) -> list[BaseRoute]:
@@ -27,5 +28,14 @@ def module_routes(network: HasChains, chain: str) -> list[BaseRoute]:
     return routes
 
 
-def module_paths() -> dict[str, Any]:
-    return alpha_paths()
+def module_paths(chain: str) -> dict[str, Any]:
+    """The module reads a node of `chain` serves (the bridge's on both chains)."""
+    if chain == "alpha":
+        return alpha_paths()
+    bridge = {p: ops for p, ops in alpha_paths().items() if p.startswith("/bridge/")}
+    return {**bridge, **delta_paths()} if chain == "delta" else bridge
+
+
+def module_schemas(chain: str) -> dict[str, Any]:
+    """`components.schemas` a chain's modules add: its message shapes."""
+    return delta_msg_schemas() if chain == "delta" else {}

@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simnet._errors import STATUS
+from simnet._events import EVENT_SCHEMAS, events_paths
 from simnet._http import json_response
-from simnet._module_routes import module_paths
+from simnet._module_routes import module_paths, module_schemas
 
 __all__ = ["document", "openapi_route"]
 
@@ -219,7 +220,8 @@ def _control_paths() -> dict[str, Any]:
 _NODE_ACTIONS: Final = ("start", "stop", "restart", "kill", "pause", "resume")
 
 
-def document() -> dict[str, Any]:
+def document(chain: str = "alpha") -> dict[str, Any]:
+    """The document of a node of `chain`: the core, the control plane and the chain's modules."""
     paths: dict[str, Any] = {
         "/status": {"get": _op("chain id, node id, height, time, catching_up", _OBJECT)},
         "/health": {"get": _op("liveness", _OBJECT)},
@@ -300,7 +302,8 @@ def document() -> dict[str, Any]:
             )
         },
         **_control_paths(),
-        **module_paths(),
+        **events_paths(),
+        **module_paths(chain),
     }
     paths["/txs"]["get"] = _op(
         "committed txs of an address, oldest first, with an opaque stable cursor",
@@ -315,13 +318,18 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "simnet node", "version": "1"},
         "paths": paths,
-        "components": {"schemas": {"Error": _ERROR}},
+        "components": {
+            "schemas": {
+                "Error": _ERROR,
+                **{f"{kind}_event": schema for kind, schema in EVENT_SCHEMAS.items()},
+                **module_schemas(chain),
+            }
+        },
     }
 
 
-async def _serve(request: Request) -> Response:
-    return json_response(document())
+def openapi_route(chain: str = "alpha") -> Route:
+    async def serve(request: Request) -> Response:
+        return json_response(document(chain))
 
-
-def openapi_route() -> Route:
-    return Route("/openapi.json", _serve, include_in_schema=False)
+    return Route("/openapi.json", serve, include_in_schema=False)

@@ -123,7 +123,7 @@ class Runtime:
                 *module_routes(self.network, chain),
                 *NodeEvents(self.network, self.events, chain, index).routes(),
                 *self.control.routes(),
-                openapi_route(),
+                openapi_route(chain),
             ],
             exception_handlers={
                 SimnetError: _simnet_error,

@@ -17,7 +17,7 @@ from simnet.delta._params import PPM, PRICE_SCALE
 if TYPE_CHECKING:
     from simnet.delta._margin import MarginBook
 
-__all__ = ["FundingEvent", "settle_funding"]
+__all__ = ["FundingEvent", "funding_payment", "funding_rate", "settle_funding"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +53,26 @@ class FundingEvent:
         )
 
 
+def funding_rate(mark: int, index: int, clamp_ppm: int) -> int:
+    """(mark - index) / index in ppm, rounded down, within ±`clamp_ppm`."""
+    return max(-clamp_ppm, min(clamp_ppm, (mark - index) * PPM // index))
+
+
+def funding_payment(size: int, mark: int, rate_ppm: int) -> int:
+    """What a position of signed `size` pays (> 0, rounded up) or gets (< 0, rounded down).
+
+    Both are the ceiling of size·mark·rate: a payer pays the dust, a receiver forgoes it.
+    """
+    return -(-size * mark * rate_ppm // (PRICE_SCALE * PPM))
+
+
 def settle_funding(book: MarginBook, market: str, height: int) -> None:
     """Charge and credit one market's funding at `height`; record the event on the book."""
     feed = book.feed(market)
     if feed.stale:
         return
     index, mark = feed.price, feed.mark
-    clamp = book.params.funding_clamp_ppm
-    rate = max(-clamp, min(clamp, (mark - index) * PPM // index))
+    rate = funding_rate(mark, index, book.params.funding_clamp_ppm)
     if rate == 0:
         return
     paid = received = 0
@@ -69,15 +81,13 @@ def settle_funding(book: MarginBook, market: str, height: int) -> None:
         position = account.positions.get(market)
         if position is None:
             continue
-        owed = position.size * mark * rate  # > 0: this account pays
-        scale = PRICE_SCALE * PPM
-        if owed > 0:
-            amount = -(-owed // scale)
-            account.collateral -= amount
-            account.funding -= amount
-            paid += amount
+        payment = funding_payment(position.size, mark, rate)
+        if payment > 0:
+            account.collateral -= payment
+            account.funding -= payment
+            paid += payment
         else:
-            amount = 0 if one_sided else -owed // scale
+            amount = 0 if one_sided else -payment
             account.collateral += amount
             account.funding += amount
             received += amount

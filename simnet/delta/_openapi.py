@@ -1,0 +1,292 @@
+"""OpenAPI paths of Delta's market reads (SCENARIOS.md §6 "Delta"), with typed answers.
+
+Each read names its parameters, the JSON schema of its answer (amounts are decimal strings,
+signed where a loss can show) and a worked example from `simnet.delta._examples`, so the
+fuzzer reaches every route and a client can check its models against the document. Delta's
+messages (`dex.*`, `perps.*`, `oracle.submit_price`) travel in `POST /txs`; their shapes are
+`components.schemas` built from the decoder's own table (`MSG_SCHEMAS`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from botruntime.chain.tx import MSG_SCHEMAS, FieldKind
+from simnet.delta._examples import delta_examples, delta_msg_examples
+from simnet.delta._params import DeltaParams
+
+__all__ = ["DELTA_MSG_PREFIXES", "delta_msg_schemas", "delta_paths", "delta_schemas"]
+
+DELTA_MSG_PREFIXES: Final = ("dex.", "perps.", "oracle.")
+
+_STR: Final = {"type": "string"}
+_INT: Final = {"type": "integer"}
+_UINT: Final = {"type": "integer", "minimum": 0}
+_BOOL: Final = {"type": "boolean"}
+_AMOUNT: Final = {"type": "string", "pattern": "^(0|[1-9][0-9]{0,38})$"}
+_SIGNED: Final = {"type": "string", "pattern": "^(0|-?[1-9][0-9]*)$"}  # PnL, equity, funding
+_STATUS: Final = {"type": "string", "enum": ["open", "halted", "stale"]}
+_ERROR_REF: Final = {"$ref": "#/components/schemas/Error"}
+
+
+def _obj(**props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": sorted(props), "properties": props}
+
+
+def _list(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_POOL: Final = _obj(
+    id=_UINT,
+    denom_a=_STR,
+    denom_b=_STR,
+    reserve_a=_AMOUNT,
+    reserve_b=_AMOUNT,
+    total_shares=_AMOUNT,
+    locked_shares=_AMOUNT,
+    price_a_in_b=_AMOUNT,
+    price_b_in_a=_AMOUNT,
+)
+_FUNDING_EVENT: Final = _obj(
+    height=_UINT,
+    market=_STR,
+    rate_ppm=_INT,
+    mark=_AMOUNT,
+    index=_AMOUNT,
+    paid=_AMOUNT,
+    received=_AMOUNT,
+    dust=_AMOUNT,
+)
+_MARKET: Final = _obj(
+    market=_STR,
+    pair=_STR,
+    mark=_AMOUNT,
+    index=_AMOUNT,
+    open_interest_long=_AMOUNT,
+    open_interest_short=_AMOUNT,
+    last_funding=_nullable(_FUNDING_EVENT),
+    funding_every_blocks=_UINT,
+    status=_STATUS,
+    price_age=_UINT,
+)
+_POSITION: Final = _obj(
+    market=_STR,
+    side={"type": "string", "enum": ["long", "short"]},
+    size=_AMOUNT,
+    entry_price=_AMOUNT,
+    mark=_AMOUNT,
+    leverage=_UINT,
+    unrealised_pnl=_SIGNED,
+)
+_LIQUIDATION: Final = _obj(
+    height=_UINT,
+    account=_STR,
+    keeper=_nullable(_STR),
+    notional=_AMOUNT,
+    fee=_AMOUNT,
+    keeper_fee=_AMOUNT,
+    deficit=_AMOUNT,
+    insurance_cover=_AMOUNT,
+    adl_haircut=_AMOUNT,
+)
+_PRICE: Final = _obj(
+    pair=_STR,
+    median=_AMOUNT,
+    twap=_AMOUNT,
+    age=_UINT,
+    updated_height=_UINT,
+    sources=_UINT,
+    move_bps=_UINT,
+    status=_STATUS,
+)
+_PERPS_PARAMS: Final = {
+    "type": "object",
+    "required": ["max_leverage", "initial_margin_bps", "maintenance_margin_bps"],
+    "properties": {"max_leverage": _UINT, "markets": _list(_list(_STR)), "pairs": _list(_STR)},
+    "additionalProperties": {"anyOf": [_INT, _STR, {"type": "array"}]},
+}
+
+# read name -> (path, summary, answer schema)
+_READS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
+    "pools": ("/dex/pools", "every pool", _obj(pools=_list(_POOL))),
+    "pool": ("/dex/pools/{pool}", "one pool: reserves, shares, spot prices", _POOL),
+    "quote": (
+        "/dex/pools/{pool}/quote",
+        "what a swap would pay now (fee kept, rounded down)",
+        _obj(
+            pool=_UINT,
+            denom_in=_STR,
+            amount_in=_AMOUNT,
+            denom_out=_STR,
+            amount_out=_AMOUNT,
+            fee_bps=_UINT,
+            height=_UINT,
+        ),
+    ),
+    "twap": (
+        "/dex/pools/{pool}/twap",
+        "time-weighted prices over the last `window` blocks",
+        _obj(
+            pool=_UINT,
+            window=_UINT,
+            blocks=_UINT,
+            price_a_in_b=_AMOUNT,
+            price_b_in_a=_AMOUNT,
+            height=_UINT,
+        ),
+    ),
+    "perps_params": ("/perps/params", "perps, oracle and DEX parameters", _PERPS_PARAMS),
+    "markets": ("/perps/markets", "every perps market", _obj(markets=_list(_MARKET))),
+    "market": ("/perps/markets/{market}", "mark, index, open interest, funding, status", _MARKET),
+    "funding": (
+        "/perps/markets/{market}/funding",
+        "a market's recent funding events",
+        _obj(market=_STR, events=_list(_FUNDING_EVENT)),
+    ),
+    "account": (
+        "/perps/accounts/{address}",
+        "collateral, equity, margins and positions of an account",
+        _obj(
+            address=_STR,
+            collateral=_SIGNED,
+            unrealised_pnl=_SIGNED,
+            equity=_SIGNED,
+            initial_margin=_AMOUNT,
+            maintenance_margin=_AMOUNT,
+            margin_ratio_bps=_nullable(_INT),
+            withdrawable=_AMOUNT,
+            realised_pnl=_SIGNED,
+            funding=_SIGNED,
+            liquidatable=_BOOL,
+            positions=_list(_POSITION),
+        ),
+    ),
+    "positions": (
+        "/perps/positions/{address}",
+        "an account's open positions",
+        _obj(address=_STR, positions=_list(_POSITION)),
+    ),
+    "liquidatable": (
+        "/perps/liquidatable",
+        "accounts below maintenance margin now",
+        _obj(
+            accounts=_list(
+                _obj(
+                    address=_STR,
+                    equity=_SIGNED,
+                    maintenance_margin=_AMOUNT,
+                    below_since=_nullable(_UINT),
+                )
+            ),
+            height=_UINT,
+        ),
+    ),
+    "insurance_fund": (
+        "/perps/insurance_fund",
+        "the insurance fund, uncovered deficits, ADL haircuts, recent liquidations",
+        _obj(
+            balance=_SIGNED,
+            uncovered_deficit=_AMOUNT,
+            adl_haircuts=_AMOUNT,
+            recent_liquidations=_list(_LIQUIDATION),
+        ),
+    ),
+    "prices": ("/oracle/prices", "every oracle pair", _obj(prices=_list(_PRICE))),
+    "price": ("/oracle/prices/{pair}", "median, TWAP, age, sources and status of a pair", _PRICE),
+    "feeders": (
+        "/oracle/feeders",
+        "the feeder set",
+        _obj(feeders=_list(_STR), min_feeders=_UINT),
+    ),
+}
+
+
+def _path(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def _parameters(path: str, params: DeltaParams) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if "{pool}" in path:
+        found.append(_path("pool", _UINT))
+    if "{market}" in path:
+        found.append(_path("market", {"type": "string", "examples": [params.markets[0][0]]}))
+    if "{address}" in path:
+        found.append(_path("address", _STR))
+    if "{pair}" in path:
+        found.append(_path("pair", {"type": "string", "examples": [params.pairs[0]]}))
+    if path.endswith("/quote"):
+        found += [_query("denom_in", _STR, True), _query("amount_in", _AMOUNT, True)]
+    if path.endswith("/twap"):
+        found.append(_query("window", {**_UINT, "maximum": params.twap_history_blocks}))
+    if path.endswith("/liquidatable"):
+        found.append(_query("limit", _UINT))
+    return found
+
+
+def delta_schemas() -> dict[str, dict[str, Any]]:
+    """The answer schema of each read, by read name (clients check their models against it)."""
+    return {name: schema for name, (_, _, schema) in _READS.items()}
+
+
+def delta_paths(params: DeltaParams | None = None) -> dict[str, Any]:
+    params = params or DeltaParams()
+    examples = delta_examples(params)
+    paths: dict[str, Any] = {}
+    for name, (path, summary, schema) in _READS.items():
+        op: dict[str, Any] = {
+            "summary": summary,
+            "operationId": f"delta_{name}",
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {"application/json": {"schema": schema, "example": examples[name]}},
+                },
+                "default": {
+                    "description": "an error answer",
+                    "content": {"application/json": {"schema": _ERROR_REF}},
+                },
+            },
+        }
+        parameters = _parameters(path, params)
+        if parameters:
+            op["parameters"] = parameters
+        paths[path] = {"get": op}
+    return paths
+
+
+_FIELD: Final[dict[FieldKind, dict[str, Any]]] = {
+    "address": _STR,
+    "denom": _STR,
+    "amount": _AMOUNT,
+    "uint": _UINT,
+    "str": _STR,
+    "bool": _BOOL,
+    "outputs": {"type": "array"},
+}
+
+
+def delta_msg_schemas(params: DeltaParams | None = None) -> dict[str, dict[str, Any]]:
+    """`components.schemas` for Delta's messages, from the decoder's table (all required)."""
+    examples = delta_msg_examples(params or DeltaParams())
+    out: dict[str, dict[str, Any]] = {}
+    for kind, fields in MSG_SCHEMAS.items():
+        if kind.startswith(DELTA_MSG_PREFIXES):
+            props = {"type": {"const": kind}, **{f: _FIELD[k] for f, k in fields.items()}}
+            out[kind] = {
+                "type": "object",
+                "required": sorted(props),
+                "properties": props,
+                "additionalProperties": False,
+                "examples": [{"type": kind, **examples[kind]}],
+            }
+    return out
