@@ -157,11 +157,19 @@ class NodeApi:
         outcome = await self.waiters.wait(self.chain_name, entry.hash, timeout)
         if outcome is None:
             return json_response({"hash": entry.hash, "code": "ok", "status": "pending"})
-        if outcome[0] == "failed":
+        settled, height, code = outcome
+        if settled == "failed":
             code = chain.failed.get(entry.hash, "bad_nonce")
             raise Rejected(code, f"tx {entry.hash} failed at execution", {"hash": entry.hash})
+        if code != "ok":
+            raise Rejected(
+                code,
+                f"tx {entry.hash} failed at execution in block {height}: its fee and nonce "
+                "are spent, its messages changed nothing",
+                {"hash": entry.hash, "height": height},
+            )
         return json_response(
-            {"hash": entry.hash, "code": "ok", "status": "committed", "height": outcome[1]}
+            {"hash": entry.hash, "code": "ok", "status": "committed", "height": height}
         )
 
     async def simulate(self, request: Request) -> Response:
@@ -224,7 +232,7 @@ class NodeApi:
     async def block_txs(self, request: Request) -> Response:
         block = self.chain.blocks[self._block_at(request)]
         txs: list[JsonValue] = [
-            {"hash": h, "index": i, "tx": body}
+            {"hash": h, "index": i, "tx": body, "code": block.code(i)}
             for i, (h, body) in enumerate(zip(block.txs, block.bodies, strict=True))
         ]
         return json_response({"height": block.height, "txs": txs})

@@ -23,6 +23,11 @@ class Block:
     bodies: tuple[dict[str, JsonValue], ...]  # the wire txs, same order as `txs`
     proposer: str
     size: int
+    # per tx, same order: "ok", or why its messages failed (the fee and nonce were spent)
+    codes: tuple[str, ...] = ()
+
+    def code(self, index: int) -> str:
+        return self.codes[index] if self.codes else "ok"
 
     def to_wire(self) -> dict[str, JsonValue]:
         return {
@@ -43,12 +48,14 @@ class Block:
             "bodies": list(self.bodies),
             "proposer": self.proposer,
             "size": self.size,
+            "codes": list(self.codes),
         }
 
     @classmethod
     def from_export(cls, wire: dict[str, JsonValue]) -> Block:
-        txs, bodies = wire["txs"], wire["bodies"]
-        assert isinstance(txs, list) and isinstance(bodies, list)
+        txs, bodies, codes = wire["txs"], wire["bodies"], wire.get("codes", [])
+        assert isinstance(txs, list) and isinstance(bodies, list) and isinstance(codes, list)
+        assert not codes or len(codes) == len(txs), "a block has one code per tx"
         return cls(
             height=int(wire["height"]),  # type: ignore[arg-type]
             time_us=int(wire["time_us"]),  # type: ignore[arg-type]
@@ -58,29 +65,38 @@ class Block:
             bodies=tuple(b for b in bodies if isinstance(b, dict)),
             proposer=str(wire["proposer"]),
             size=int(wire["size"]),  # type: ignore[arg-type]
+            codes=tuple(str(c) for c in codes) or ("ok",) * len(txs),  # an older export
         )
 
 
 @dataclass(frozen=True, slots=True)
 class TxRecord:
-    """Where a committed tx sits, and under which hash."""
+    """Where a committed tx sits, under which hash, and whether its messages took effect."""
 
     height: int
     index: int
     sender: str
     nonce: int
     canonical_hash: str
+    code: str = "ok"  # else it failed at execution: only its fee and nonce were spent
 
 
 def block_hash(
-    chain_id: str, height: int, time_us: int, prev_hash: str, txs: tuple[str, ...]
+    chain_id: str,
+    height: int,
+    time_us: int,
+    prev_hash: str,
+    txs: tuple[str, ...],
+    codes: tuple[str, ...] = (),
 ) -> str:
+    """The header hash; it binds each tx's outcome too (CometBFT's results hash)."""
     header = {
         "chain_id": chain_id,
         "height": height,
         "time_us": time_us,
         "prev_hash": prev_hash,
         "txs_hash": hashlib.sha256("".join(txs).encode()).hexdigest(),
+        "results_hash": hashlib.sha256(",".join(codes).encode()).hexdigest(),
     }
     return hashlib.sha256(orjson.dumps(header, option=orjson.OPT_SORT_KEYS)).hexdigest().upper()
 

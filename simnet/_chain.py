@@ -77,6 +77,8 @@ class Chain:
         # what the last block charged and credited as fees (fees/conservation)
         self.block_fees_charged = 0
         self.block_fees_credited = 0
+        # what the last block broke of "a failed tx has no effect" (blocks/chain-link)
+        self.block_problems: list[str] = []
         self.modules = Modules()  # staking, gov, bridge, dex, ...: installed by simnet._install
 
     @property
@@ -206,7 +208,7 @@ class Chain:
                 )
 
     def fail(self, tx_hash: str, code: str) -> None:
-        """Remember why a tx left the mempools without committing (GET /txs/{hash})."""
+        """Remember why a tx left the mempools without entering a block (GET /txs/{hash})."""
         self.failed[tx_hash] = code
         self.evictions[code] += 1
         if len(self.failed) > _FAILED_KEPT:
@@ -248,6 +250,8 @@ class Chain:
     def tx_status(self, node: Node, tx_hash: str) -> tuple[TxStatus, dict[str, JsonValue]]:
         record = self.index.get(tx_hash)
         if record is not None and record.height <= self.served_height(node):
+            if record.code != "ok":  # in the block, fee and nonce spent, messages undone
+                return "failed", {"height": record.height, "code": record.code}
             return "committed", {"height": record.height}
         status = node.mempool.status(tx_hash)
         if status is not None:

@@ -217,6 +217,7 @@ def _block_events(chain: Chain, height: int, types: frozenset[str]) -> bytes:
                 "height": height,
                 "index": index,
                 "sender": sender,
+                "code": block.code(index),
             }
             parts.append(_event("tx", data))
     if "block" in types:

@@ -17,6 +17,7 @@ from simnet._producer import BlockResult
 
 __all__ = ["ROUTES", "Invariants", "Verdict"]
 
+_NONCES: Final = "nonce == included txs signed, failed ones too"
 ROUTES: Final = (
     "bank/total-supply",
     "bank/nonnegative-balance",
@@ -68,7 +69,7 @@ class Invariants:
         chain = self.chain
         touched = result.touched
         self._record("bank/nonnegative-balance", _negative(chain, touched), "touched balances >= 0")
-        self._record("auth/nonce-monotonic", _nonce_gaps(chain, touched), "nonce == signed txs")
+        self._record("auth/nonce-monotonic", _nonce_gaps(chain, touched), _NONCES)
         problem = None
         if result.duplicates:
             problem = f"(signer, nonce) committed twice: {', '.join(result.duplicates[:5])}"
@@ -83,9 +84,12 @@ class Invariants:
         self._record(
             "fees/conservation",
             None if charged == credited else f"fees charged {charged} != collected {credited}",
-            f"block fees {charged} all collected",
+            f"block fees {charged} (failed txs' included) all collected",
         )
-        self._record("blocks/chain-link", _link(chain, chain.height), "links, heights, limits")
+        link = _link(chain, chain.height)
+        if link is None and chain.block_problems:
+            link = chain.block_problems[0]
+        self._record("blocks/chain-link", link, "links, heights, limits; failed txs inert")
         self._record(
             "mempool/bounds", _mempool_bounds(chain, result.block.txs), "within caps and TTL"
         )
@@ -99,7 +103,7 @@ class Invariants:
         self._record("bank/total-supply", _supply(chain), "sum of balances == supply")
         every = frozenset(chain.ledger.accounts)
         self._record("bank/nonnegative-balance", _negative(chain, every), "all balances >= 0")
-        self._record("auth/nonce-monotonic", _nonce_gaps(chain, every), "nonce == signed txs")
+        self._record("auth/nonce-monotonic", _nonce_gaps(chain, every), _NONCES)
         problem = None
         for height in range(max(1, self._linked + 1), chain.height + 1):
             problem = _link(chain, height)
@@ -141,7 +145,7 @@ def _nonce_gaps(chain: Chain, addresses: frozenset[str]) -> str | None:
     for address in addresses:
         account = chain.ledger.accounts.get(address)
         if account is not None and account.nonce != account.signed:
-            return f"{address} has nonce {account.nonce} after {account.signed} committed txs"
+            return f"{address} has nonce {account.nonce} after {account.signed} included txs"
     return None
 
 
@@ -172,6 +176,8 @@ def _link(chain: Chain, height: int) -> str | None:
         return f"block {height} time does not increase"
     if len(block.txs) > params.max_block_txs + 1_000 or block.size > params.max_block_bytes:
         return f"block {height} holds {len(block.txs)} txs, {block.size} bytes: over the limits"
+    if len(block.codes) != len(block.txs):
+        return f"block {height} has {len(block.codes)} outcomes for {len(block.txs)} txs"
     return None
 
 

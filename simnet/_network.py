@@ -282,15 +282,16 @@ def _reindex(chain: Chain) -> None:
     for block in chain.blocks[1:]:
         for i, (tx_hash, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
             inner = body.get("body")
+            code = block.code(i)
             if isinstance(inner, dict):
                 sender, nonce = str(inner["sender"]), int(inner["nonce"])  # type: ignore[arg-type]
                 chain.committed_keys.add((sender, nonce))
-                touched = {sender, *_recipients(inner)}
+                touched = {sender, *(_recipients(inner) if code == "ok" else ())}
             else:
                 faucet = body.get("faucet")
                 assert isinstance(faucet, dict)
                 sender, nonce, touched = "faucet", -1, {str(faucet["address"])}
-            chain.index[tx_hash] = TxRecord(block.height, i, sender, nonce, tx_hash)
+            chain.index[tx_hash] = TxRecord(block.height, i, sender, nonce, tx_hash, code)
             for address in sorted(touched):
                 chain.index_address(address, block.height, i, tx_hash)
 

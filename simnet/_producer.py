@@ -1,9 +1,13 @@
 """The block producer: the proposer's mempool becomes the next block, executed on the ledger.
 
-Each tx is re-checked at execution (nonce, balance, timeout) unless `deliver_trusts_checktx`
-is on, in which case the proposer merges every node's mempool and executes without checks
-(the A2 double spend). After the block: committed txs leave every mempool, senders' queues
-are re-checked (stale nonces dropped, futures promoted), the TTL is applied.
+Each tx runs as Cosmos DeliverTx does, in two steps. The ante checks (nonce, timeout, the fee
+payable) decide whether it enters the block at all: a tx that fails them is dropped, and its
+nonce stays free. Then its messages run (amounts, account creation, module messages): if they
+fail, the tx stays in the block with that code, its fee is charged and its nonce is spent,
+and the messages change nothing. `deliver_trusts_checktx` skips the ante checks and the
+balance check of the transfers, and the proposer merges every node's mempool (the A2 double
+spend). After the block: included txs leave every mempool, senders' queues are re-checked
+(stale nonces dropped, futures promoted), the TTL is applied.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ __all__ = ["BlockResult", "produce_block"]
 class BlockResult:
     block: Block
     touched: frozenset[str]  # accounts written by the block
-    failed: tuple[str, ...]  # hashes dropped at execution
+    failed: tuple[str, ...]  # hashes dropped at execution (ante checks): not in the block
     duplicates: tuple[str, ...]  # (sender, nonce) committed twice: auth/unique-tx breaks
 
 
@@ -63,11 +67,13 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     chain.faucet_queue = []
     failed: list[str] = []
     failed_senders: set[str] = set()
+    codes = ["ok"] * len(hashes)
+    problems: list[str] = []
     trust = chain.vulns.on("deliver_trusts_checktx")
 
     def include(entry: Entry) -> bool:
         try:
-            _execute(chain, entry, height, trust)
+            _ante(chain, entry, height, trust)
         except Rejected as exc:
             failed.append(entry.hash)
             failed_senders.add(entry.sender)
@@ -75,6 +81,12 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
             for node in chain.nodes:
                 node.mempool.remove(entry.hash)
             return False
+        touched = ledger.touched
+        before = len(touched) + (entry.sender not in touched)  # the fee touches the sender
+        code = _deliver(chain, entry, height, trust)
+        if code != "ok" and len(touched) > before:
+            problems.append(f"tx {entry.hash} failed ({code}) but changed other accounts")
+        codes.append(code)
         return True
 
     max_txs, max_bytes = chain.params.max_block_txs, chain.params.max_block_bytes
@@ -83,7 +95,9 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
         taken = [e for e in entries if include(e)]
     else:
         taken = proposer.mempool.reap(max_txs, max_bytes, include)
-    chain.modules.end_block(height, taken)
+    effective = [e for e, code in zip(taken, codes[faucet:], strict=True) if code == "ok"]
+    chain.modules.end_block(height, effective)
+    chain.block_problems = problems
     prev = chain.latest
     time_us = max(prev.time_us + 1, now_us)
     committed_keys = chain.committed_keys
@@ -91,12 +105,14 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     for i, entry in enumerate(taken, start=faucet):
         hashes.append(entry.hash)
         bodies.append(entry.wire)
+        code = codes[i]
         chain.index[entry.hash] = TxRecord(
-            height, i, entry.sender, entry.nonce, entry.canonical_hash
+            height, i, entry.sender, entry.nonce, entry.canonical_hash, code
         )
         chain.index_address(entry.sender, height, i, entry.hash)
-        for to in {to for to, _, _ in entry.transfers if to != entry.sender}:
-            chain.index_address(to, height, i, entry.hash)
+        if code == "ok":  # a failed tx paid no one: it is in its sender's history only
+            for to in {to for to, _, _ in entry.transfers if to != entry.sender}:
+                chain.index_address(to, height, i, entry.hash)
         key = (entry.sender, entry.nonce)
         if key in committed_keys:
             duplicates.append(f"{entry.sender}/{entry.nonce}")
@@ -105,12 +121,13 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     block = Block(
         height=height,
         time_us=time_us,
-        hash=block_hash(chain.spec.chain_id, height, time_us, prev.hash, txs),
+        hash=block_hash(chain.spec.chain_id, height, time_us, prev.hash, txs, tuple(codes)),
         prev_hash=prev.hash,
         txs=txs,
         bodies=tuple(bodies),
         proposer=proposer.node_id,
         size=sum(e.size for e in taken),
+        codes=tuple(codes),
     )
     chain.blocks.append(block)
     proposer.log(f"proposed block {height} with {len(txs)} txs")
@@ -119,32 +136,49 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     return BlockResult(block, frozenset(ledger.touched), tuple(failed), tuple(duplicates))
 
 
-def _execute(chain: Chain, entry: Entry, height: int, trust: bool) -> None:
+def _ante(chain: Chain, entry: Entry, height: int, trust: bool) -> None:
+    """What decides whether the tx enters the block: raise Rejected to drop it."""
+    if trust:
+        return
     ledger = chain.ledger
-    vulns = chain.vulns
+    sender = entry.sender
+    if not chain.vulns.on("nonce_not_enforced") and ledger.nonce(sender) != entry.nonce:
+        raise Rejected("bad_nonce", "nonce changed before execution", {})
+    if entry.timeout_height and height > entry.timeout_height:
+        raise Rejected("deadline_exceeded", "timeout_height passed before execution", {})
+    if ledger.balance(sender, chain.spec.native) < entry.fee:
+        raise Rejected("insufficient_funds", "the fee was spent before execution", {})
+
+
+def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
+    """Run the messages, charge the fee, spend the nonce; the messages' code ("ok" or why they
+    failed, in which case they changed nothing and only the fee is charged)."""
+    ledger = chain.ledger
     native = chain.spec.native
     sender = entry.sender
     creation = chain.creation_fees(entry)
-    if not trust:
-        if not vulns.on("nonce_not_enforced") and ledger.nonce(sender) != entry.nonce:
-            raise Rejected("bad_nonce", "nonce changed before execution", {})
-        if entry.timeout_height and height > entry.timeout_height:
-            raise Rejected("deadline_exceeded", "timeout_height passed before execution", {})
-        for denom, needed in entry.cost(native, creation).items():
-            if ledger.balance(sender, denom) < needed:
-                raise Rejected("insufficient_funds", f"{denom} spent before execution", {})
+    code = "ok"
+    try:
+        if not trust:
+            for denom, needed in entry.cost(native, creation).items():
+                if ledger.balance(sender, denom) < needed:
+                    raise Rejected("insufficient_funds", f"{denom} spent before execution", {})
+        if entry.msgs:  # checks, then applies: a refusal changes nothing
+            chain.modules.execute(entry, height, entry.fee + creation, chain.spec.chain_id)
+    except Rejected as exc:
+        code, creation = exc.code, 0
     fees = entry.fee + creation
-    if entry.msgs:  # checks, then applies: a refusal changes nothing
-        chain.modules.execute(entry, height, fees, chain.spec.chain_id)
     ledger.add(sender, native, -fees)
     chain.block_fees_charged += fees
-    if not vulns.on("fee_leak"):
+    if not chain.vulns.on("fee_leak"):
         ledger.add_module(FEE_COLLECTOR, native, fees)
         chain.block_fees_credited += fees
-    for to, denom, amount in entry.transfers:
-        ledger.add(sender, denom, -amount)
-        ledger.add(to, denom, amount)
-    ledger.signed(sender, entry.pubkey, advance_nonce=not vulns.on("nonce_not_enforced"))
+    if code == "ok":
+        for to, denom, amount in entry.transfers:
+            ledger.add(sender, denom, -amount)
+            ledger.add(to, denom, amount)
+    ledger.signed(sender, entry.pubkey, advance_nonce=not chain.vulns.on("nonce_not_enforced"))
+    return code
 
 
 def _merged(nodes: Iterable[Node], max_txs: int, max_bytes: int) -> list[Entry]:

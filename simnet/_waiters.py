@@ -9,7 +9,9 @@ from simnet._producer import BlockResult
 
 __all__ = ["CommitWaiters", "Settled"]
 
-Settled = tuple[str, int | str]  # ("committed", height) or ("failed", code)
+# ("committed", height, "ok" or the code its messages failed with), or ("failed", 0, code)
+# when the tx left the mempools without entering a block
+Settled = tuple[str, int, str]
 
 
 class CommitWaiters:
@@ -20,11 +22,11 @@ class CommitWaiters:
     def _on_block(self, chain: str, result: BlockResult) -> None:
         if not self._waiting:
             return
-        height = result.block.height
-        for tx_hash in result.block.txs:
-            self._settle((chain, tx_hash), ("committed", height))
+        block = result.block
+        for i, tx_hash in enumerate(block.txs):
+            self._settle((chain, tx_hash), ("committed", block.height, block.code(i)))
         for tx_hash in result.failed:
-            self._settle((chain, tx_hash), ("failed", "failed"))
+            self._settle((chain, tx_hash), ("failed", 0, "failed"))
 
     def _settle(self, key: tuple[str, str], outcome: Settled) -> None:
         for future in self._waiting.pop(key, ()):

@@ -8,6 +8,7 @@ from fractions import Fraction
 from math import floor, isqrt
 
 import pytest
+from delta_bench import FEE as TX_FEE
 from delta_bench import Delta
 
 from simnet import SimnetError
@@ -76,13 +77,16 @@ def test_swap_pays_the_constant_product_output_and_k_grows(delta: Delta) -> None
 
 
 def test_min_out_above_the_output_fails_and_changes_nothing(delta: Delta) -> None:
+    """The failed swap stays in its block: it pays its fee and spends its nonce, no more."""
     create(delta)
     trader = delta.traders[1]
     amount = 10**7
     out = expected_out(amount, X0, Y0)
-    balances = (delta.balance(trader, "DX"), delta.balance(trader, "bAX"))
+    dx, bax = delta.balance(trader, "DX"), delta.balance(trader, "bAX")
+    nonce = delta.chain.ledger.nonce(trader.delta_address)
     assert delta.run(trader, swap(1, "DX", amount, min_out=out + 1)) == "slippage_exceeded"
-    assert (delta.balance(trader, "DX"), delta.balance(trader, "bAX")) == balances
+    assert (delta.balance(trader, "DX"), delta.balance(trader, "bAX")) == (dx - TX_FEE, bax)
+    assert delta.chain.ledger.nonce(trader.delta_address) == nonce + 1
     assert (delta.dex.pools[1].reserve_a, delta.dex.pools[1].reserve_b) == (X0, Y0)
 
 
