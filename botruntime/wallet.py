@@ -3,9 +3,11 @@
 The chain is the truth; the wallet is the bot's own bookkeeping of it. A behaviour reads
 `spendable()` to decide what it can afford, `reserve()`s amount + fee when it signs a tx,
 and when the outcome is known either `settle()`s the reservation (committed: the amount and fee
-leave the balance) or `release()`s it (rejected: nothing left). Incoming funds are `credit()`ed;
-`resync()` replaces the balances with what the chain reports. A chain that disagrees with the
-shadow ledger is a finding (a lost tx, a double spend, a wrong fee), not something to paper over.
+leave the balance), `settle_fee_only()`s it (in a block but its messages failed: the fee is
+charged, the amount stays) or `release()`s it (rejected: nothing left). Incoming funds are
+`credit()`ed; `resync()` replaces the balances with what the chain reports. A chain that
+disagrees with the shadow ledger is a finding (a lost tx, a double spend, a wrong fee), not
+something to paper over.
 
 Amounts are integers in base units (PROTOCOL.md: 6 decimals, 0 .. 2^128-1). Fees are paid in
 the chain's native denom (AX on Alpha, DX on Delta), so a reservation of sAX with a fee holds
@@ -266,6 +268,25 @@ class Wallet:
                 )
         for denom, amount in reservation.legs():
             balances[_SLOT[denom]] -= amount
+        self._unhold(reservation)
+
+    def settle_fee_only(self, reservation: Reservation) -> None:
+        """The tx is in a block but its messages failed at execution: the chain charged the
+        fee and nothing else, so the fee leaves the balance, the amount is spendable again,
+        and the hold ends."""
+        self._check_held(reservation, "settle the fee of")
+        fee_denom = reservation.denom.fee_denom
+        balances = self._balances if self._balances is not None else [0, 0, 0, 0]
+        slot = _SLOT[fee_denom]
+        if balances[slot] < reservation.fee:  # only after a resync lowered the balance
+            raise BalanceUnderflow(
+                f"settling the fee needs {reservation.fee} {fee_denom.value}, the balance is "
+                f"{balances[slot]}: resync lowered it; release this reservation",
+                denom=fee_denom.value,
+                needed=reservation.fee,
+                available=balances[slot],
+            )
+        balances[slot] -= reservation.fee
         self._unhold(reservation)
 
     # ---- inside ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from botruntime.chain.tx import JsonValue, TxError, decode_amount
 __all__ = [
     "Account",
     "Block",
+    "BlockTx",
     "FaucetResult",
     "Health",
     "MempoolStats",
@@ -190,15 +191,52 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockTx:
+    """One entry of `GET /blocks/{height}/txs`: a tx in block order, and its outcome.
+
+    `code` is "ok" when its messages took effect, else why they failed at execution: the tx
+    is in the block all the same, so its fee was charged and its nonce spent.
+    """
+
+    hash: str
+    index: int
+    tx: dict[str, JsonValue]  # the wire tx (or the faucet credit) as the block holds it
+    code: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "ok"
+
+    @classmethod
+    def from_wire(cls, value: object) -> BlockTx:
+        w = "GET /blocks/{height}/txs"
+        d = _object(value, w)
+        tx = d.get("tx")
+        if not isinstance(tx, dict):
+            raise _bad(w, "tx", "the wire tx (an object)", tx)
+        code = d.get("code", "ok")  # a node that predates outcomes only lists what took effect
+        if not isinstance(code, str):
+            raise _bad(w, "code", '"ok" or a failure code', code)
+        return cls(_str(d, "hash", w), _int(d, "index", w), cast(dict[str, JsonValue], tx), code)
+
+
+@dataclass(frozen=True, slots=True)
 class TxStatus:
     hash: str
     status: TxState
     height: int | None
-    code: str | None  # set when the tx failed in its block
+    # why it failed: with a height, at execution in that block (its fee charged, its nonce
+    # spent, its messages undone); without one, it left the mempools and never entered a block
+    code: str | None
 
     @property
     def final(self) -> bool:
         return self.status in ("committed", "failed")
+
+    @property
+    def included(self) -> bool:
+        """In a block, so its nonce is spent, whether or not its messages took effect."""
+        return self.status == "committed" or (self.status == "failed" and self.height is not None)
 
     @classmethod
     def from_wire(cls, value: object) -> TxStatus:

@@ -3,8 +3,10 @@
 One watcher per chain reads every new block's transactions once (`GET /blocks/{h}/txs`), so
 commit tracking costs one request per block instead of one poll per transaction. The moment
 a block is first seen is the commit time of its transactions (`lat.commit` ends there).
-Every transaction in the block is also shown to `on_tx`, which credits bots that received
-funds from this run (the shadow ledger of the recipient).
+A transaction whose messages failed at execution is in its block too, with its code: the
+intent learns it from `Landed.code`. Every transaction in the block is also shown to `on_tx`
+with its code, which credits bots that received funds from this run (the shadow ledger of the
+recipient) when the code is "ok".
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 
 from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.delta import DeltaClient
-from botruntime.chain.errors import ChainError
+from botruntime.chain.errors import ChainError, ProtocolViolation
+from botruntime.chain.models import BlockTx
 from botruntime.chain.tx import JsonValue
 from botruntime.chain.tx import tx_hash as canonical_hash
 
@@ -25,14 +28,19 @@ __all__ = ["CommitWatcher", "Landed"]
 
 _log = logging.getLogger("botruntime.fleet")
 
-TxObserver = Callable[[str, dict[str, JsonValue]], None]
-"""(tx hash, wire tx) for every tx of every block seen."""
+TxObserver = Callable[[str, dict[str, JsonValue], str], None]
+"""(tx hash, wire tx, code: "ok" or why its messages failed) for every tx of every block seen."""
 
 
 @dataclass(frozen=True, slots=True)
 class Landed:
     height: int
     seen_ts: float  # time.perf_counter() when the block was first read
+    code: str = "ok"  # else its messages failed: only the fee was charged, the nonce spent
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "ok"
 
 
 class CommitWatcher:
@@ -88,19 +96,19 @@ class CommitWatcher:
         txs = await self._client.block_txs(height)
         seen_ts = time.perf_counter()
         self.blocks_seen += 1
-        landed = Landed(height, seen_ts)
+        ok = Landed(height, seen_ts)
         for item in txs:
-            if not isinstance(item, dict):
+            try:
+                entry = BlockTx.from_wire(item)
+            except ProtocolViolation:
                 continue
-            tx_hash, wire = item.get("hash"), item.get("tx")
-            if not isinstance(tx_hash, str):
-                continue
+            tx_hash, wire = entry.hash, entry.tx
             future = self._waiting.pop(tx_hash, None)
-            if future is None and self._waiting and isinstance(wire, dict):
+            if future is None and self._waiting:
                 # a sender knows its tx by the hash of its canonical bytes; a chain that
                 # hashes something else still committed it (CommitAudit counts the finding)
                 future = self._waiting.pop(canonical_hash(wire), None)
             if future is not None and not future.done():
-                future.set_result(landed)
-            if self._on_tx is not None and isinstance(wire, dict):
-                self._on_tx(tx_hash, wire)
+                future.set_result(ok if entry.ok else Landed(height, seen_ts, entry.code))
+            if self._on_tx is not None:
+                self._on_tx(tx_hash, wire, entry.code)

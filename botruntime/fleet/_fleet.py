@@ -21,7 +21,7 @@ from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ChainError
 from botruntime.chain.tx import JsonValue, parse_memo
-from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._commits import CommitWatcher, TxObserver
 from botruntime.fleet._context import ChainClient, Chains, ChainSide, FleetContext, Peers
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._plans import role_bots, role_plan
@@ -219,15 +219,13 @@ class Fleet:
         await watcher.start()
         return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
 
-    def _receipts(
-        self, chain: ChainName, chain_id: str
-    ) -> Callable[[str, dict[str, JsonValue]], None]:
-        """Credit bots of this fleet paid by this run's txs (the recipient's shadow ledger);
-        keep the tx for replayers and audit it (`CommitAudit`)."""
+    def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
+        """Credit bots of this fleet paid by this run's txs whose messages took effect (the
+        recipient's shadow ledger); keep every tx for replayers and audit it (`CommitAudit`)."""
         run_id = self.spec.run_id
         audit = CommitAudit(self.recorder, run_id)
 
-        def on_tx(tx_hash: str, wire: dict[str, JsonValue]) -> None:
+        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
             body = wire.get("body")
             if not isinstance(body, dict) or self.ctx is None:
                 return
@@ -235,7 +233,7 @@ class Fleet:
             audit.check(chain, chain_id, tx_hash, wire)
             memo = body.get("memo")
             parsed = parse_memo(memo) if isinstance(memo, str) else None
-            if parsed is None or parsed.run_id != run_id:
+            if parsed is None or parsed.run_id != run_id or code != "ok":
                 return
             msgs = body.get("msgs")
             for msg in msgs if isinstance(msgs, list) else ():

@@ -5,7 +5,10 @@ A behaviour decides what to do; `Intent` does it and records it: `query` for rea
 shadow ledger, sign with the bot's local nonce, broadcast (`lat.submit`), wait for the block
 that includes it (`lat.commit`), then settle. A node's "ok" is a promise: the shadow ledger
 keeps an accepted tx as spent even if it never commits, so a lost tx shows up both as
-`n.lost` and as a ledger mismatch at reconciliation.
+`n.lost` and as a ledger mismatch at reconciliation. A tx whose messages failed at execution
+(e.g. `slippage_exceeded`) is in its block all the same: its nonce is spent and its fee
+charged, so the shadow ledger settles the fee only, and it counts as `n.reject{code}` and
+`n.failed{code}`, not as a commit.
 """
 
 from __future__ import annotations
@@ -114,7 +117,9 @@ class Intent:
     async def transact(
         self, bot: Bot, msgs: Sequence[Msg], *, spend: Denom, amount: int
     ) -> Landed | None:
-        """Sign, send and follow one tx; the block it landed in, or None (recorded why)."""
+        """Sign, send and follow one tx; the block it landed in, or None (recorded why).
+
+        A tx can land and fail: `Landed.ok` is False and `Landed.code` says why."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         try:
@@ -186,6 +191,11 @@ class Intent:
         if not promised:  # it did reach the node after all
             ctx.accepted += 1
             bot.note_accepted(self.chain, tx.body.nonce)
+        if not landed.ok:  # in the block, nonce spent, fee charged, messages undone
+            bot.wallet.settle_fee_only(hold)
+            self.reject(landed.code)
+            ctx.recorder.counter("n.failed", action=self.action, code=landed.code).add()
+            return landed
         ctx.committed += 1
         bot.wallet.settle(hold)
         ctx.recorder.counter("n.commit", action=self.action).add()

@@ -30,6 +30,7 @@ _KNOWN: Final[Mapping[str, Kind]] = {
     "n.commit": "counter",
     "n.lost": "counter",  # accepted with code ok, never seen in a block by the end of the drain
     "n.reject": "counter",
+    "n.failed": "counter",  # in a block with a failure code: fee charged, messages undone
     "n.error": "counter",
     "dropped": "counter",  # an arrival found no free bot or in-flight slot
     "gen.offered": "counter",  # an arrival whose time came (started or dropped)

@@ -100,6 +100,31 @@ def test_reservation_holds_amount_and_native_fee_until_it_ends() -> None:
     assert not wallet.reservations
 
 
+def test_a_tx_failed_in_its_block_costs_the_fee_only() -> None:
+    """Its messages failed at execution: the chain charged the fee, the amount never left."""
+    wallet = Wallet({SAX: 1_000, AX: 50})
+    hold = wallet.reserve(SAX, 600, fee=20)
+    wallet.settle_fee_only(hold)
+    assert wallet.balances() == {SAX: 1_000, AX: 30}
+    assert (wallet.spendable(SAX), wallet.spendable(AX)) == (1_000, 30)
+    assert not wallet.reservations
+    with pytest.raises(UnknownReservation, match="already settled or released"):
+        wallet.settle_fee_only(hold)
+    native = wallet.reserve(AX, 25, fee=5)  # the amount and the fee share a denom
+    wallet.settle_fee_only(native)
+    assert wallet.balances() == {SAX: 1_000, AX: 25}
+
+
+def test_settling_a_fee_after_resync_lowered_it_keeps_the_hold() -> None:
+    wallet = Wallet({DX: 100})
+    hold = wallet.reserve(DX, 10, fee=30)
+    wallet.resync({DX: 20})
+    with pytest.raises(BalanceUnderflow, match="release") as info:
+        wallet.settle_fee_only(hold)
+    assert (info.value.needed, info.value.available) == (30, 20)
+    assert wallet.reservations == (hold,) and wallet.balance(DX) == 20
+
+
 def test_a_reservation_ends_once() -> None:
     wallet = Wallet({AX: 100})
     hold = wallet.reserve(AX, 10, fee=1)
@@ -221,6 +246,21 @@ class WalletMachine(RuleBasedStateMachine):
         self.wallet.settle(hold)
         for d, a in hold.legs():
             self.balance[d] -= a
+        self.held.remove(hold)
+        self.gone.append(hold)
+
+    @rule(hold=consumes(holds))
+    def settle_fee_only(self, hold: Reservation | None) -> None:
+        if hold is None:
+            return
+        fee_denom = hold.denom.fee_denom
+        if self.balance[fee_denom] < hold.fee:
+            with pytest.raises(BalanceUnderflow):
+                self.wallet.settle_fee_only(hold)
+            self.release(hold)
+            return
+        self.wallet.settle_fee_only(hold)
+        self.balance[fee_denom] -= hold.fee
         self.held.remove(hold)
         self.gone.append(hold)
 

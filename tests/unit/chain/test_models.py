@@ -6,6 +6,7 @@ from botruntime.chain.errors import ProtocolViolation
 from botruntime.chain.models import (
     Account,
     Block,
+    BlockTx,
     Params,
     Status,
     SubmitResult,
@@ -68,3 +69,24 @@ def test_params_read_integers_and_name_the_known_ones() -> None:
     assert params.integer("min_fee") == 2000 and params.integer("max_txs") == 500
     with pytest.raises(KeyError, match="min_fee"):
         params.integer("name")
+
+
+def test_a_tx_failed_in_its_block_is_included_a_dropped_one_is_not() -> None:
+    failed = {"hash": "H", "status": "failed", "height": 7, "code": "slippage_exceeded"}
+    in_block = TxStatus.from_wire(failed)
+    assert (in_block.final, in_block.included, in_block.code) == (True, True, "slippage_exceeded")
+    dropped = TxStatus.from_wire({"hash": "H", "status": "failed", "code": "bad_nonce"})
+    assert (dropped.final, dropped.included) == (True, False)
+    assert TxStatus.from_wire({"hash": "H", "status": "committed", "height": 7}).included
+    assert not TxStatus.from_wire({"hash": "H", "status": "pending"}).included
+
+
+def test_block_txs_carry_their_outcome() -> None:
+    tx = {"body": {"nonce": 0}, "pubkey": "P", "signature": "S"}
+    entry = BlockTx.from_wire({"hash": "H", "index": 2, "tx": tx, "code": "margin_insufficient"})
+    assert (entry.hash, entry.index, entry.tx, entry.ok) == ("H", 2, tx, False)
+    assert BlockTx.from_wire({"hash": "H", "index": 0, "tx": tx}).ok  # no code: took effect
+    with pytest.raises(ProtocolViolation, match="'code'"):
+        BlockTx.from_wire({"hash": "H", "index": 0, "tx": tx, "code": 1})
+    with pytest.raises(ProtocolViolation, match="'tx'"):
+        BlockTx.from_wire({"hash": "H", "index": 0, "tx": "raw"})
