@@ -33,7 +33,7 @@ class TxArgs(TypedDict):
     fee: int
     memo: NotRequired[str]
     mode: NotRequired[BroadcastMode]
-    timeout_s: NotRequired[float | None]
+    timeout_height: NotRequired[int]
 
 
 class ChainApi(Protocol):
@@ -99,13 +99,13 @@ class ChainApi(Protocol):
     async def submit(
         self,
         signer: Identity,
-        msg: Msg,
+        msgs: Sequence[Msg],
         *,
         nonce: int,
         fee: int,
         memo: str = "",
         mode: BroadcastMode = "sync",
-        timeout_s: float | None = None,
+        timeout_height: int = 0,
     ) -> SubmitResult: ...
     async def send(
         self,

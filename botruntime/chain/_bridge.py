@@ -7,7 +7,7 @@ destination chain and carries the attestation read from `GET /bridge/transfers/{
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol, Unpack
 
 from botruntime.chain._api import ChainApi, TxArgs
 from botruntime.chain._core import HttpChainClient
@@ -15,9 +15,6 @@ from botruntime.chain.bridge_models import BridgeEscrow, BridgeTransfer
 from botruntime.chain.models import Params, SubmitResult
 from botruntime.chain.tx import Msg, encode_amount
 from botruntime.identity import Identity, parse_address
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 __all__ = ["BridgeApi", "HttpBridgeClient", "outbound_msg"]
 
@@ -67,7 +64,7 @@ class HttpBridgeClient(HttpChainClient):
             "amount": encode_amount(transfer.amount),
             "attestation": transfer.attestation,
         }
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
 
 def outbound_msg(kind: str, to: str, to_hrp: str, amount: int, withhold: bool) -> Msg:

@@ -336,23 +336,6 @@ class HttpChainClient:
         msg = bank_send(to, amount, denom or self.native_denom)
         return self.sign(signer, [msg], nonce=nonce, fee=fee, memo=memo)
 
-    async def submit(
-        self,
-        signer: Identity,
-        msg: Msg,
-        *,
-        nonce: int,
-        fee: int,
-        memo: str = "",
-        mode: BroadcastMode = "sync",
-        timeout_s: float | None = None,
-    ) -> SubmitResult:
-        """Sign one message (a module's: staking, gov, dex, ...) and broadcast it. The typed
-        calls of each chain build `msg`; the nonce is the caller's to manage."""
-        await self.resolve_chain_id()
-        tx = self.sign(signer, [msg], nonce=nonce, fee=fee, memo=memo)
-        return await self.broadcast(tx, mode, timeout_s=timeout_s)
-
     async def send(
         self,
         signer: Identity,
@@ -385,6 +368,22 @@ class HttpChainClient:
         """Pay several (to, denom, amount) outputs in one `bank.multisend`."""
         await self.resolve_chain_id()
         tx = self.sign(signer, [bank_multisend(outputs)], nonce=nonce, fee=fee, memo=memo)
+        return await self.broadcast(tx, mode)
+
+    async def submit(
+        self,
+        signer: Identity,
+        msgs: Sequence[Msg],
+        *,
+        nonce: int,
+        fee: int,
+        memo: str = "",
+        mode: BroadcastMode = "sync",
+        timeout_height: int = 0,
+    ) -> SubmitResult:
+        """Sign `msgs` as `signer` (resolving the chain id once) and broadcast them."""
+        await self.resolve_chain_id()
+        tx = self.sign(signer, msgs, nonce=nonce, fee=fee, memo=memo, timeout_height=timeout_height)
         return await self.broadcast(tx, mode)
 
     # ---- lifetime -------------------------------------------------------------------------

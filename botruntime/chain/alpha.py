@@ -3,7 +3,7 @@
 Behaviours type against `AlphaClient` (a protocol), so a real Alpha with another wire format
 plugs in behind it (DESIGN §3); `HttpAlphaClient` speaks PROTOCOL.md over a `Transport`.
 Each module message has a typed call that signs it alone in a tx and broadcasts it; the
-nonce is the caller's to manage, as for `send` (`TxArgs`: nonce, fee, memo, mode, timeout_s).
+nonce is the caller's to manage, as for `send` (`TxArgs`: nonce, fee, memo, mode, timeout_height).
 
     async with HttpAlphaClient("http://127.0.0.1:26600") as alpha:
         await alpha.send(alice, to=bob.alpha_address, amount=10**6, nonce=0, fee=2000)
@@ -14,7 +14,7 @@ nonce is the caller's to manage, as for `send` (`TxArgs`: nonce, fee, memo, mode
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, Final, Protocol
+from typing import ClassVar, Final, Protocol, Unpack
 
 from botruntime.chain._api import BroadcastMode, TxArgs
 from botruntime.chain._bridge import BridgeApi, HttpBridgeClient, outbound_msg
@@ -36,9 +36,6 @@ from botruntime.chain.alpha_models import (
 from botruntime.chain.models import Params, SubmitResult
 from botruntime.chain.tx import Msg, decode_amount, encode_amount
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 __all__ = ["AX", "SAX", "AlphaClient", "BroadcastMode", "HttpAlphaClient", "TxArgs"]
 
@@ -216,7 +213,7 @@ class HttpAlphaClient(HttpBridgeClient):
     ) -> SubmitResult:
         """Bond `amount` AX to `validator`; as much sAX is minted to the signer."""
         msg = {"type": "staking.delegate", "validator": self._address(validator)}
-        return await self.submit(signer, {**msg, "amount": encode_amount(amount)}, **tx)
+        return await self.submit(signer, [{**msg, "amount": encode_amount(amount)}], **tx)
 
     async def undelegate(
         self, signer: Identity, validator: str, amount: int, **tx: Unpack[TxArgs]
@@ -224,7 +221,7 @@ class HttpAlphaClient(HttpBridgeClient):
         """Start unbonding `amount`: it burns as much sAX now and pays AX back at the entry's
         completion height (`unbonding()`)."""
         msg = {"type": "staking.undelegate", "validator": self._address(validator)}
-        return await self.submit(signer, {**msg, "amount": encode_amount(amount)}, **tx)
+        return await self.submit(signer, [{**msg, "amount": encode_amount(amount)}], **tx)
 
     async def redelegate(
         self, signer: Identity, src: str, dst: str, amount: int, **tx: Unpack[TxArgs]
@@ -235,23 +232,23 @@ class HttpAlphaClient(HttpBridgeClient):
             "dst_validator": self._address(dst),
             "amount": encode_amount(amount),
         }
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
     async def withdraw_rewards(
         self, signer: Identity, validator: str, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
         msg: Msg = {"type": "distribution.withdraw_rewards", "validator": self._address(validator)}
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
     async def withdraw_commission(self, signer: Identity, **tx: Unpack[TxArgs]) -> SubmitResult:
         """The signer's validator's accrued commission (the signer is its operator)."""
-        return await self.submit(signer, {"type": "distribution.withdraw_commission"}, **tx)
+        return await self.submit(signer, [{"type": "distribution.withdraw_commission"}], **tx)
 
     async def edit_validator(
         self, signer: Identity, commission_ppm: int, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
         msg: Msg = {"type": "validator.edit", "commission_ppm": _uint(commission_ppm, "rate")}
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
     async def submit_proposal(
         self,
@@ -270,7 +267,7 @@ class HttpAlphaClient(HttpBridgeClient):
             "value": str(_uint(value, "value")) if param else "",
             "deposit": encode_amount(deposit),
         }
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
     async def deposit(
         self, signer: Identity, proposal_id: int, amount: int, **tx: Unpack[TxArgs]
@@ -280,7 +277,7 @@ class HttpAlphaClient(HttpBridgeClient):
             "proposal_id": _uint(proposal_id, "proposal_id"),
             "amount": encode_amount(amount),
         }
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
     async def vote(
         self,
@@ -299,7 +296,7 @@ class HttpAlphaClient(HttpBridgeClient):
             "proposal_id": _uint(proposal_id, "proposal_id"),
             "option": text,
         }
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
     async def bridge_lock(
         self, signer: Identity, to: str, amount: int, withhold: bool = False, **tx: Unpack[TxArgs]
@@ -307,7 +304,7 @@ class HttpAlphaClient(HttpBridgeClient):
         """Lock AX into the escrow for `to` (a dx address) on Delta; the relayer claims it
         after the relay delay unless `withhold`, which leaves it to time out and refund."""
         msg = outbound_msg("bridge.lock", to, DELTA_HRP, amount, withhold)
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
 
 def _uint(value: int, name: str) -> int:

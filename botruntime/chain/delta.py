@@ -6,15 +6,12 @@ Behaviours type against `DeltaClient` (a protocol); `HttpDeltaClient` speaks PRO
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Final, Protocol
+from typing import ClassVar, Final, Protocol, Unpack
 
 from botruntime.chain._api import BroadcastMode, TxArgs
 from botruntime.chain._bridge import BridgeApi, HttpBridgeClient, outbound_msg
 from botruntime.chain.models import SubmitResult
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 __all__ = ["BAX", "DX", "BroadcastMode", "DeltaClient", "HttpDeltaClient"]
 
@@ -42,7 +39,7 @@ class HttpDeltaClient(HttpBridgeClient):
     ) -> SubmitResult:
         """Burn bAX for `to` (an ax address) on Alpha, where a claim releases AX from escrow."""
         msg = outbound_msg("bridge.burn", to, ALPHA_HRP, amount, withhold)
-        return await self.submit(signer, msg, **tx)
+        return await self.submit(signer, [msg], **tx)
 
 
 def _conforms(client: HttpDeltaClient) -> DeltaClient:

@@ -34,7 +34,7 @@ class Nonces:
         address = who.address(hrp)
         nonce = self.next.get(address, 0)
         self.next[address] = nonce + 1
-        return {"nonce": nonce, "fee": FEE, "mode": "commit", "timeout_s": WAIT_S}
+        return {"nonce": nonce, "fee": FEE, "mode": "commit"}
 
 
 def alpha_client(simnet: RunningSimnet, node: int = 0) -> HttpAlphaClient:

@@ -117,10 +117,12 @@ async def test_each_call_signs_exactly_its_message(
     assert (nonce, fee, mode, result.code) == (3, 5_000, "sync", "ok")
 
 
-async def test_commit_mode_and_its_timeout_reach_the_transport() -> None:
+async def test_commit_mode_and_a_timeout_height_reach_the_node() -> None:
     client, transport = alpha()
-    await client.delegate(ALICE, V, 1, nonce=0, fee=5_000, mode="commit", timeout_s=7.5)
-    assert signed_msg(transport)[3] == "commit" and transport.timeouts[-1] == 7.5
+    await client.delegate(ALICE, V, 1, nonce=0, fee=5_000, mode="commit", timeout_height=40)
+    body = transport.sent[-1][2]
+    assert body is not None and decode_tx(orjson.loads(body)["tx"]).body.timeout_height == 40
+    assert signed_msg(transport)[3] == "commit"
 
 
 async def test_bad_arguments_are_refused_before_any_request() -> None:
