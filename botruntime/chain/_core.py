@@ -366,9 +366,9 @@ class HttpChainClient:
         mode: BroadcastMode = "sync",
     ) -> SubmitResult:
         """Pay several (to, denom, amount) outputs in one `bank.multisend`."""
-        await self.resolve_chain_id()
-        tx = self.sign(signer, [bank_multisend(outputs)], nonce=nonce, fee=fee, memo=memo)
-        return await self.broadcast(tx, mode)
+        return await self.submit(
+            signer, [bank_multisend(outputs)], nonce=nonce, fee=fee, memo=memo, mode=mode
+        )
 
     async def submit(
         self,

@@ -1,16 +1,43 @@
 """The Delta chain (token DX, bridged bAX, DEX, perps, oracle; addresses `dx1…`).
 
 Behaviours type against `DeltaClient` (a protocol); `HttpDeltaClient` speaks PROTOCOL.md over a
-`Transport`, sharing its core with Alpha (`botruntime.chain._core`).
+`Transport`, sharing its core with Alpha (`botruntime.chain._core`). Each market message is
+one method that signs and broadcasts it (the nonce is the caller's, as for `send`); each read
+returns a typed model (`botruntime.chain._delta_models`); `events` follows the event stream.
+
+    async with HttpDeltaClient("http://127.0.0.1:26650") as delta:
+        quote = await delta.quote(1, denom_in=DX, amount_in=10**6)
+        await delta.swap(alice, pool=1, denom_in=DX, amount_in=10**6,
+                         min_out=quote.amount_out, nonce=0, fee=10_000)
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Final, Protocol, Unpack
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final, Protocol, Unpack
+from urllib.parse import quote as _escape
 
+from botruntime.chain import _delta_msgs as m
 from botruntime.chain._api import BroadcastMode, TxArgs
 from botruntime.chain._bridge import BridgeApi, HttpBridgeClient, outbound_msg
+from botruntime.chain._delta_models import (
+    Feeders,
+    FundingEvent,
+    InsuranceFund,
+    LiquidatableAccount,
+    MarginAccount,
+    Market,
+    OraclePrice,
+    PerpsPosition,
+    Pool,
+    Quote,
+    Twap,
+    list_from_wire,
+    positions_from_wire,
+)
+from botruntime.chain.events import EventStream
 from botruntime.chain.models import SubmitResult
+from botruntime.chain.tx import Msg
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
 
 __all__ = ["BAX", "DX", "BroadcastMode", "DeltaClient", "HttpDeltaClient"]
@@ -20,12 +47,101 @@ BAX: Final = "bAX"
 
 
 class DeltaClient(BridgeApi, Protocol):
-    """Everything a behaviour may ask of Delta: the core calls and the bridge (DEX, perps and
-    oracle join here as their simnet modules land)."""
+    """Everything a behaviour may ask of Delta: the core calls, the bridge, the markets, the
+    events."""
 
     async def bridge_burn(
         self, signer: Identity, to: str, amount: int, withhold: bool = False, **tx: Unpack[TxArgs]
     ) -> SubmitResult: ...
+
+    async def create_pool(
+        self,
+        signer: Identity,
+        *,
+        denom_a: str,
+        denom_b: str,
+        amount_a: int,
+        amount_b: int,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult: ...
+    async def swap(
+        self,
+        signer: Identity,
+        *,
+        pool: int,
+        denom_in: str,
+        amount_in: int,
+        min_out: int,
+        deadline_height: int = 0,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult: ...
+    async def add_liquidity(
+        self,
+        signer: Identity,
+        *,
+        pool: int,
+        max_a: int,
+        max_b: int,
+        min_shares: int,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult: ...
+    async def remove_liquidity(
+        self,
+        signer: Identity,
+        *,
+        pool: int,
+        shares: int,
+        min_a: int,
+        min_b: int,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult: ...
+    async def deposit(
+        self, signer: Identity, *, amount: int, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
+    async def withdraw(
+        self, signer: Identity, *, amount: int, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
+    async def add_margin(
+        self, signer: Identity, *, market: str, amount: int, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
+    async def open_position(
+        self,
+        signer: Identity,
+        *,
+        market: str,
+        side: m.Side,
+        size: int,
+        leverage: int,
+        limit_price: int = 0,
+        reduce_only: bool = False,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult: ...
+    async def close_position(
+        self, signer: Identity, *, market: str, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
+    async def liquidate(
+        self, signer: Identity, *, account: str, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
+    async def submit_price(
+        self, signer: Identity, *, pair: str, price: int, **tx: Unpack[TxArgs]
+    ) -> SubmitResult: ...
+    async def pools(self) -> list[Pool]: ...
+    async def pool(self, pool_id: int) -> Pool: ...
+    async def quote(self, pool_id: int, *, denom_in: str, amount_in: int) -> Quote: ...
+    async def twap(self, pool_id: int, *, window: int = 10) -> Twap: ...
+    async def markets(self) -> list[Market]: ...
+    async def market(self, market: str) -> Market: ...
+    async def funding(self, market: str) -> list[FundingEvent]: ...
+    async def perps_account(self, address: str) -> MarginAccount: ...
+    async def positions(self, address: str) -> list[PerpsPosition]: ...
+    async def liquidatable(self, *, limit: int = 1_000) -> list[LiquidatableAccount]: ...
+    async def insurance_fund(self) -> InsuranceFund: ...
+    async def prices(self) -> list[OraclePrice]: ...
+    async def price(self, pair: str) -> OraclePrice: ...
+    async def feeders(self) -> Feeders: ...
+    def events(
+        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
+    ) -> EventStream: ...
 
 
 class HttpDeltaClient(HttpBridgeClient):
@@ -40,6 +156,178 @@ class HttpDeltaClient(HttpBridgeClient):
         """Burn bAX for `to` (an ax address) on Alpha, where a claim releases AX from escrow."""
         msg = outbound_msg("bridge.burn", to, ALPHA_HRP, amount, withhold)
         return await self.submit(signer, [msg], **tx)
+
+    # ---- messages: one signed tx each -----------------------------------------------------
+
+    async def _one(self, signer: Identity, msg: Msg, tx: TxArgs) -> SubmitResult:
+        return await self.submit(signer, [msg], **tx)
+
+    async def create_pool(
+        self,
+        signer: Identity,
+        *,
+        denom_a: str,
+        denom_b: str,
+        amount_a: int,
+        amount_b: int,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult:
+        return await self._one(signer, m.dex_create_pool(denom_a, denom_b, amount_a, amount_b), tx)
+
+    async def swap(
+        self,
+        signer: Identity,
+        *,
+        pool: int,
+        denom_in: str,
+        amount_in: int,
+        min_out: int,
+        deadline_height: int = 0,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult:
+        msg = m.dex_swap(pool, denom_in, amount_in, min_out, deadline_height)
+        return await self._one(signer, msg, tx)
+
+    async def add_liquidity(
+        self,
+        signer: Identity,
+        *,
+        pool: int,
+        max_a: int,
+        max_b: int,
+        min_shares: int,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult:
+        return await self._one(signer, m.dex_add_liquidity(pool, max_a, max_b, min_shares), tx)
+
+    async def remove_liquidity(
+        self,
+        signer: Identity,
+        *,
+        pool: int,
+        shares: int,
+        min_a: int,
+        min_b: int,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult:
+        return await self._one(signer, m.dex_remove_liquidity(pool, shares, min_a, min_b), tx)
+
+    async def deposit(self, signer: Identity, *, amount: int, **tx: Unpack[TxArgs]) -> SubmitResult:
+        return await self._one(signer, m.perps_deposit(amount), tx)
+
+    async def withdraw(
+        self, signer: Identity, *, amount: int, **tx: Unpack[TxArgs]
+    ) -> SubmitResult:
+        return await self._one(signer, m.perps_withdraw(amount), tx)
+
+    async def add_margin(
+        self, signer: Identity, *, market: str, amount: int, **tx: Unpack[TxArgs]
+    ) -> SubmitResult:
+        return await self._one(signer, m.perps_add_margin(market, amount), tx)
+
+    async def open_position(
+        self,
+        signer: Identity,
+        *,
+        market: str,
+        side: m.Side,
+        size: int,
+        leverage: int,
+        limit_price: int = 0,
+        reduce_only: bool = False,
+        **tx: Unpack[TxArgs],
+    ) -> SubmitResult:
+        msg = m.perps_open(market, side, size, leverage, limit_price, reduce_only)
+        return await self._one(signer, msg, tx)
+
+    async def close_position(
+        self, signer: Identity, *, market: str, **tx: Unpack[TxArgs]
+    ) -> SubmitResult:
+        return await self._one(signer, m.perps_close(market), tx)
+
+    async def liquidate(
+        self, signer: Identity, *, account: str, **tx: Unpack[TxArgs]
+    ) -> SubmitResult:
+        return await self._one(signer, m.perps_liquidate(self._address(account)), tx)
+
+    async def submit_price(
+        self, signer: Identity, *, pair: str, price: int, **tx: Unpack[TxArgs]
+    ) -> SubmitResult:
+        return await self._one(signer, m.oracle_submit_price(pair, price), tx)
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    async def _get(self, path: str, operation: str) -> Any:
+        return await self._exchange("GET", path, operation=operation)
+
+    async def pools(self) -> list[Pool]:
+        wire = await self._get("/dex/pools", "dex_pools")
+        return [
+            Pool.from_wire(p, "GET /dex/pools")
+            for p in list_from_wire(wire, "pools", "GET /dex/pools")
+        ]
+
+    async def pool(self, pool_id: int) -> Pool:
+        return Pool.from_wire(await self._get(f"/dex/pools/{pool_id}", "dex_pool"))
+
+    async def quote(self, pool_id: int, *, denom_in: str, amount_in: int) -> Quote:
+        path = f"/dex/pools/{pool_id}/quote?denom_in={_escape(denom_in)}&amount_in={amount_in}"
+        return Quote.from_wire(await self._get(path, "dex_quote"))
+
+    async def twap(self, pool_id: int, *, window: int = 10) -> Twap:
+        return Twap.from_wire(
+            await self._get(f"/dex/pools/{pool_id}/twap?window={window}", "dex_twap")
+        )
+
+    async def markets(self) -> list[Market]:
+        w = "GET /perps/markets"
+        wire = await self._get("/perps/markets", "perps_markets")
+        return [Market.from_wire(x, w) for x in list_from_wire(wire, "markets", w)]
+
+    async def market(self, market: str) -> Market:
+        return Market.from_wire(
+            await self._get(f"/perps/markets/{_escape(market)}", "perps_market")
+        )
+
+    async def funding(self, market: str) -> list[FundingEvent]:
+        w = "GET /perps/markets/{m}/funding"
+        wire = await self._get(f"/perps/markets/{_escape(market)}/funding", "perps_funding")
+        return [FundingEvent.from_wire(x, w) for x in list_from_wire(wire, "events", w)]
+
+    async def perps_account(self, address: str) -> MarginAccount:
+        path = f"/perps/accounts/{self._address(address)}"
+        return MarginAccount.from_wire(await self._get(path, "perps_account"))
+
+    async def positions(self, address: str) -> list[PerpsPosition]:
+        path = f"/perps/positions/{self._address(address)}"
+        return positions_from_wire(await self._get(path, "perps_positions"))
+
+    async def liquidatable(self, *, limit: int = 1_000) -> list[LiquidatableAccount]:
+        wire = await self._get(f"/perps/liquidatable?limit={limit}", "perps_liquidatable")
+        return LiquidatableAccount.list_from_wire(wire)
+
+    async def insurance_fund(self) -> InsuranceFund:
+        return InsuranceFund.from_wire(await self._get("/perps/insurance_fund", "perps_insurance"))
+
+    async def prices(self) -> list[OraclePrice]:
+        w = "GET /oracle/prices"
+        wire = await self._get("/oracle/prices", "oracle_prices")
+        return [OraclePrice.from_wire(x, w) for x in list_from_wire(wire, "prices", w)]
+
+    async def price(self, pair: str) -> OraclePrice:
+        return OraclePrice.from_wire(await self._get(f"/oracle/prices/{pair}", "oracle_price"))
+
+    async def feeders(self) -> Feeders:
+        return Feeders.from_wire(await self._get("/oracle/feeders", "oracle_feeders"))
+
+    def events(
+        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
+    ) -> EventStream:
+        """A stream of this node's events (open it with `async with`)."""
+        config = self.transport.config
+        return EventStream(
+            config.root, types=types, from_height=from_height, client_id=config.client_id
+        )
 
 
 def _conforms(client: HttpDeltaClient) -> DeltaClient:
