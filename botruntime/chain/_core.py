@@ -31,6 +31,7 @@ from botruntime.chain.models import (
     Health,
     MempoolStats,
     Params,
+    PendingTx,
     Simulation,
     Status,
     SubmitResult,
@@ -231,6 +232,11 @@ class HttpChainClient:
     async def mempool_stats(self) -> MempoolStats:
         wire = await self._exchange("GET", "/mempool/stats", operation="mempool_stats")
         return MempoolStats.from_wire(wire)
+
+    async def pending(self, sender: str) -> list[PendingTx]:
+        """`sender`'s txs still in this node's mempool (pending or queued for a nonce gap)."""
+        path = f"/mempool?sender={self._address(sender)}"
+        return PendingTx.list_from_wire(await self._exchange("GET", path, operation="mempool"))
 
     # ---- writes ---------------------------------------------------------------------------
 

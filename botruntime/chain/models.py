@@ -23,6 +23,7 @@ __all__ = [
     "Health",
     "MempoolStats",
     "Params",
+    "PendingTx",
     "Simulation",
     "Status",
     "SubmitResult",
@@ -318,6 +319,36 @@ class MempoolStats:
     def from_wire(cls, value: object) -> MempoolStats:
         d = _object(value, "GET /mempool/stats")
         return cls({k: v for k, v in d.items() if isinstance(v, int) and not isinstance(v, bool)})
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTx:
+    """One entry of `GET /mempool` (the redacted view: no message bodies before inclusion)."""
+
+    hash: str
+    sender: str
+    nonce: int
+    status: str  # pending | queued_future
+
+    @classmethod
+    def list_from_wire(cls, value: object) -> list[PendingTx]:
+        w = "GET /mempool"
+        d = _object(value, w)
+        items = d.get("txs")
+        if not isinstance(items, list):
+            raise _bad(w, "txs", "a list", items)
+        out = []
+        for item in items:
+            e = _object(item, w)
+            out.append(
+                cls(
+                    _str(e, "hash", w),
+                    _str(e, "sender", w),
+                    _int(e, "nonce", w),
+                    _str(e, "status", w),
+                )
+            )
+        return out
 
 
 @dataclass(frozen=True, slots=True)

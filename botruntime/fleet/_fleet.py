@@ -188,7 +188,26 @@ class Fleet:
         return ctx
 
     async def _resync_from_chain(self, ctx: FleetContext) -> None:
-        """Bots re-derived after a worker was lost: the chain, not genesis, says what they hold."""
+        """Bots taken over from a lost worker: the chain, not genesis, says what they hold.
+
+        The lost worker's last txs may still be in the mempool; they would land after the
+        read and the new shadow ledger would never know them. So first wait (at most a commit
+        timeout) until no tx of these bots is pending, then read balances and nonces.
+        """
+        deadline = time.monotonic() + ctx.commit_timeout_s
+        for chain, side in ctx.sides.items():
+            waiting = list(self.bots)
+            while waiting and time.monotonic() < deadline:
+                waiting = [b for b in waiting if await side.clients[0].pending(b.address(chain))]
+                if waiting:
+                    await asyncio.sleep(0.25)
+            if waiting:
+                _log.warning(
+                    "%d taken-over bots still had txs pending on %s after %.0f s",
+                    len(waiting),
+                    chain,
+                    ctx.commit_timeout_s,
+                )
         for bot in self.bots:
             balances: dict[Denom, int] = {}
             for chain, side in ctx.sides.items():
