@@ -24,7 +24,7 @@ ChainError
     └── Rejected           any other code (slippage_exceeded, market_halted, ...): read .code
 
 `error_from_answer` is the one place that turns an error answer into one of these; only the
-transport edge (`botruntime.chain._core`) calls it. Transports raise `Unreachable` themselves
+transport edge (`botruntime.chain._edge`) calls it. Transports raise `Unreachable` themselves
 when there is no answer at all.
 """
 

@@ -8,7 +8,7 @@ path goes through `fast_transport` and control-plane calls (simnet control, test
 A transport sends bytes and returns the answer as it came (`Answer`): status, headers, body.
 It raises `Unreachable` when there is no answer at all (connect error, timeout, the connection
 dropped mid-answer) and nothing else; turning an error answer into a typed `Rejected` is the
-client edge's job (`botruntime.chain._core`, via `errors.error_from_answer`).
+client edge's job (`botruntime.chain._edge`, via `errors.error_from_answer`).
 
 Every request carries `X-Client-Id` (rate limits key on it) and, when asked, `X-Min-Height`.
 """

@@ -1,0 +1,143 @@
+"""The transport edge of the chain clients: where an answer becomes JSON or a typed error.
+
+`_exchange` is the one place where an answer becomes either a decoded JSON value or the typed
+error of `botruntime.chain.errors`, and where retries (only of what is safe to repeat) and the
+per-attempt hook happen. `HttpChainClient` (`_core.py`) builds the endpoints on top of it.
+"""
+
+from __future__ import annotations
+
+from random import Random
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+
+from botruntime.chain.errors import ProtocolViolation, error_from_answer
+from botruntime.chain.retry import AttemptHook, RetryPolicy, retry
+from botruntime.chain.transport import Method, Transport, TransportConfig, fast_transport
+
+__all__ = ["HttpEdge"]
+
+
+class HttpEdge:
+    """Requests over a `Transport`, answers checked, retried by policy; the client's lifetime.
+
+    Give `base_url` (a fast transport is made and owned) or `transport` (borrowed: the caller
+    closes it). `chain_id` is read from `/status` on first need when not given. `on_attempt` is
+    called for every try of every call, so metrics can count amplification.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        transport: Transport | None = None,
+        chain_id: str | None = None,
+        client_id: str = "testbots",
+        pool_size: int = 64,
+        request_timeout_s: float = 10.0,
+        retry_policy: RetryPolicy | None = None,
+        rng: Random | None = None,
+        on_attempt: AttemptHook | None = None,
+    ) -> None:
+        if (base_url is None) == (transport is None):
+            raise ValueError("give base_url='http://host:port' or transport=..., exactly one")
+        if transport is None:
+            assert base_url is not None
+            config = TransportConfig(
+                base_url,
+                client_id=client_id,
+                pool_size=pool_size,
+                request_timeout_s=request_timeout_s,
+            )
+            transport = fast_transport(config)
+            self._owns_transport = True
+        else:
+            self._owns_transport = False
+        self.transport: Transport = transport
+        self._chain_id = chain_id
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._rng = rng or Random()
+        self._on_attempt = on_attempt
+        self._seen_height = 0
+
+    # ---- the edge -------------------------------------------------------------------------
+
+    @property
+    def seen_height(self) -> int:
+        """The highest `X-Height` any answer carried: a floor for read-your-writes reads."""
+        return self._seen_height
+
+    async def _once(
+        self,
+        method: Method,
+        path: str,
+        json: object,
+        content: bytes | None,
+        min_height: int | None,
+        timeout_s: float | None,
+    ) -> Any:
+        answer = await self.transport.request(
+            method, path, json=json, content=content, min_height=min_height, timeout_s=timeout_s
+        )
+        height = answer.height
+        if height is not None and height > self._seen_height:
+            self._seen_height = height
+        if not answer.ok:
+            raise error_from_answer(
+                answer.status,
+                answer.body,
+                retry_after_s=answer.retry_after_s,
+                method=method,
+                path=path,
+            )
+        try:
+            return orjson.loads(answer.body)
+        except orjson.JSONDecodeError:
+            raise ProtocolViolation(
+                f"{method} {path} answered {answer.status} with a body that is not JSON: "
+                f"{answer.body[:200]!r}",
+                status=answer.status,
+            ) from None
+
+    async def _exchange(
+        self,
+        method: Method,
+        path: str,
+        *,
+        operation: str,
+        json: object = None,
+        content: bytes | None = None,
+        min_height: int | None = None,
+        policy: RetryPolicy | None = None,
+        hook: AttemptHook | None = None,
+        timeout_s: float | None = None,
+    ) -> Any:
+        return await retry(
+            lambda: self._once(method, path, json, content, min_height, timeout_s),
+            policy or self.retry_policy,
+            operation=operation,
+            rng=self._rng,
+            on_attempt=hook or self._on_attempt,
+        )
+
+    # ---- lifetime -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        if self._owns_transport:
+            await self.transport.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.transport.config.root} chain={self._chain_id}>"
