@@ -30,9 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
@@ -41,7 +38,25 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from botruntime.runs import CriterionOutcome, IntervalPoint, RunReport
+from botruntime.runs import RunReport
+from testbots_dagster._store_queries import (
+    Baseline,
+    StoredRun,
+    baseline_query,
+    history_query,
+    pick_baseline,
+    stored_run,
+)
+from testbots_dagster._store_schema import (
+    criteria,
+    exists,
+    histograms,
+    insert_report,
+    intervals,
+    meta,
+    report_from_rows,
+    runs,
+)
 
 __all__ = [
     "BASELINE_WINDOW",
@@ -89,100 +104,6 @@ def default_url(home: Path) -> str:
     return f"sqlite:///{(home / 'results.sqlite').resolve()}"
 
 
-_meta = sa.MetaData()
-
-_runs = sa.Table(
-    "runs",
-    _meta,
-    sa.Column("run_id", sa.String(200), primary_key=True),
-    sa.Column("scenario_id", sa.String(200), nullable=False, index=True),
-    sa.Column("scenario_hash", sa.String(128), nullable=False),
-    sa.Column("size", sa.String(32), nullable=False),
-    sa.Column("target", sa.Text, nullable=False),
-    sa.Column("seed", sa.Text, nullable=False),
-    sa.Column("git_sha", sa.String(64), nullable=True),
-    sa.Column("switches", sa.JSON, nullable=False),
-    sa.Column("mutant", sa.Boolean, nullable=False),
-    sa.Column("verdict", sa.String(16), nullable=False),
-    sa.Column("exit_code", sa.Integer, nullable=False),
-    sa.Column("started_at_s", sa.Float, nullable=False),
-    sa.Column("ended_at_s", sa.Float, nullable=False),
-    sa.Column("summary", sa.JSON, nullable=False),
-    sa.Column("errors_by_code", sa.JSON, nullable=False),
-    sa.Column("notes", sa.JSON, nullable=False),
-    sa.Column("report_version", sa.Integer, nullable=False),
-    sa.Index("ix_runs_baseline", "scenario_id", "size", "target", "verdict", "started_at_s"),
-)
-
-_criteria = sa.Table(
-    "criteria",
-    _meta,
-    sa.Column("run_id", sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("criterion_id", sa.String(200), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("expr", sa.Text, nullable=False),
-    sa.Column("explanation", sa.Text, nullable=False),
-    sa.Column("value", sa.Float, nullable=True),
-    sa.Column("kills", sa.JSON, nullable=False),
-)
-
-_INTERVAL_FIELDS: Final = tuple(f.name for f in fields(IntervalPoint))
-_intervals = sa.Table(
-    "intervals",
-    _meta,
-    sa.Column("run_id", sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("t_s", sa.Float, nullable=False),
-    sa.Column("offered_per_s", sa.Float, nullable=False),
-    sa.Column("achieved_per_s", sa.Float, nullable=False),
-    sa.Column("committed_per_s", sa.Float, nullable=False),
-    sa.Column("errors", sa.Integer, nullable=False),
-    sa.Column("dropped", sa.Integer, nullable=False),
-    sa.Column("p50_submit_ms", sa.Float, nullable=True),
-    sa.Column("p99_submit_ms", sa.Float, nullable=True),
-    sa.Column("p99_commit_ms", sa.Float, nullable=True),
-)
-
-_histograms = sa.Table(
-    "histograms",
-    _meta,
-    sa.Column("run_id", sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("metric", sa.String(400), primary_key=True),
-    sa.Column("encoded", sa.Text, nullable=False),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRun:
-    """One run's row: what history tables show (no series, histograms or criteria)."""
-
-    run_id: str
-    scenario_id: str
-    scenario_hash: str
-    size: str
-    target: str
-    seed: str
-    git_sha: str | None
-    switches: tuple[str, ...]
-    verdict: str
-    exit_code: int
-    started_at_s: float
-    ended_at_s: float
-    summary: Mapping[str, float]
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """The median of one metric over earlier PASS runs of a scenario at one size and target."""
-
-    metric: str
-    median: float
-    run_ids: tuple[str, ...]  # newest first
-    values: tuple[float, ...]
-
-
 class ResultsStore:
     """Append-only store of run reports; one engine, safe to share within a process."""
 
@@ -194,7 +115,7 @@ class ResultsStore:
         self.url = parsed.render_as_string(hide_password=True)
         self._engine = _engine_for(parsed)
         try:
-            _meta.create_all(self._engine)
+            meta.create_all(self._engine)
         except SQLAlchemyError as exc:
             self._engine.dispose()
             raise StoreUnavailable(
@@ -225,12 +146,12 @@ class ResultsStore:
         """Store one run, all of its rows in one transaction; refuse a run id seen before."""
         try:
             with self._engine.begin() as conn:
-                if _exists(conn, report.run_id):
+                if exists(conn, report.run_id):
                     raise RunAlreadyStored(report.run_id)
-                _insert(conn, report)
+                insert_report(conn, report)
         except IntegrityError as exc:  # a concurrent writer won the race for this run id
             with self._engine.connect() as conn:
-                if _exists(conn, report.run_id):
+                if exists(conn, report.run_id):
                     raise RunAlreadyStored(report.run_id) from None
             raise StoreUnavailable(
                 f"write of run {report.run_id!r} refused ({exc})", url=self.url
@@ -245,62 +166,27 @@ class ResultsStore:
     def get(self, run_id: str) -> RunReport:
         """The whole report of one run, as it was appended."""
         with self._reading() as conn:
-            row = conn.execute(sa.select(_runs).where(_runs.c.run_id == run_id)).mappings().first()
+            row = conn.execute(sa.select(runs).where(runs.c.run_id == run_id)).mappings().first()
             if row is None:
                 raise RunNotFound(run_id)
-            criteria = conn.execute(
-                sa.select(_criteria)
-                .where(_criteria.c.run_id == run_id)
-                .order_by(_criteria.c.position)
+            criteria_rows = conn.execute(
+                sa.select(criteria).where(criteria.c.run_id == run_id).order_by(criteria.c.position)
             ).mappings()
-            intervals = conn.execute(
-                sa.select(_intervals)
-                .where(_intervals.c.run_id == run_id)
-                .order_by(_intervals.c.position)
+            interval_rows = conn.execute(
+                sa.select(intervals)
+                .where(intervals.c.run_id == run_id)
+                .order_by(intervals.c.position)
             ).mappings()
-            histograms = conn.execute(
-                sa.select(_histograms.c.metric, _histograms.c.encoded).where(
-                    _histograms.c.run_id == run_id
+            histogram_rows = conn.execute(
+                sa.select(histograms.c.metric, histograms.c.encoded).where(
+                    histograms.c.run_id == run_id
                 )
             )
-            return RunReport(
-                run_id=row["run_id"],
-                scenario_id=row["scenario_id"],
-                scenario_hash=row["scenario_hash"],
-                size=row["size"],
-                target=row["target"],
-                seed=row["seed"],
-                switches=tuple(row["switches"]),
-                git_sha=row["git_sha"],
-                started_at_s=row["started_at_s"],
-                ended_at_s=row["ended_at_s"],
-                verdict=row["verdict"],
-                exit_code=row["exit_code"],
-                criteria=tuple(
-                    CriterionOutcome(
-                        id=c["criterion_id"],
-                        kind=c["kind"],
-                        status=c["status"],
-                        expr=c["expr"],
-                        explanation=c["explanation"],
-                        value=c["value"],
-                        kills=tuple(c["kills"]),
-                    )
-                    for c in criteria
-                ),
-                summary=dict(row["summary"]),
-                errors_by_code=dict(row["errors_by_code"]),
-                series=tuple(
-                    IntervalPoint(**{k: p[k] for k in _INTERVAL_FIELDS}) for p in intervals
-                ),
-                histograms={metric: encoded for metric, encoded in histograms},
-                notes=tuple(row["notes"]),
-                version=row["report_version"],
-            )
+            return report_from_rows(row, criteria_rows, interval_rows, histogram_rows)
 
     def has(self, run_id: str) -> bool:
         with self._reading() as conn:
-            return _exists(conn, run_id)
+            return exists(conn, run_id)
 
     def history(
         self,
@@ -313,31 +199,20 @@ class ResultsStore:
         limit: int | None = 200,
     ) -> list[StoredRun]:
         """Runs, newest first, filtered by whichever of scenario, size, target, verdict is given."""
-        query = sa.select(*_STORED_RUN_COLUMNS).order_by(
-            _runs.c.started_at_s.desc(), _runs.c.run_id
+        query = history_query(
+            scenario_id, size=size, target=target, verdict=verdict, mutant=mutant, limit=limit
         )
-        for column, wanted in (
-            (_runs.c.scenario_id, scenario_id),
-            (_runs.c.size, size),
-            (_runs.c.target, target),
-            (_runs.c.verdict, verdict),
-            (_runs.c.mutant, mutant),
-        ):
-            if wanted is not None:
-                query = query.where(column == wanted)
-        if limit is not None:
-            query = query.limit(limit)
         with self._reading() as conn:
-            return [_stored_run(row) for row in conn.execute(query).mappings()]
+            return [stored_run(row) for row in conn.execute(query).mappings()]
 
     def count(self) -> int:
         """How many runs the store holds; append-only, so it only ever grows."""
         with self._reading() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(_runs)).scalar_one())
+            return int(conn.execute(sa.select(sa.func.count()).select_from(runs)).scalar_one())
 
     def scenarios(self) -> list[str]:
         with self._reading() as conn:
-            rows = conn.execute(sa.select(_runs.c.scenario_id).distinct().order_by("scenario_id"))
+            rows = conn.execute(sa.select(runs.c.scenario_id).distinct().order_by("scenario_id"))
             return [scenario_id for (scenario_id,) in rows]
 
     def baseline(
@@ -356,33 +231,11 @@ class ResultsStore:
         Only runs started before `before_s` count (the run being judged is not its own
         baseline). None when no such run reported the metric.
         """
-        query = (
-            sa.select(_runs.c.run_id, _runs.c.summary)
-            .where(
-                _runs.c.scenario_id == scenario_id,
-                _runs.c.size == size,
-                _runs.c.target == target,
-                _runs.c.verdict == "PASS",
-                _runs.c.mutant.is_(False),
-            )
-            .order_by(_runs.c.started_at_s.desc(), _runs.c.run_id)
+        query = baseline_query(
+            scenario_id, size=size, target=target, before_s=before_s, exclude_run_id=exclude_run_id
         )
-        if before_s is not None:
-            query = query.where(_runs.c.started_at_s < before_s)
-        if exclude_run_id is not None:
-            query = query.where(_runs.c.run_id != exclude_run_id)
-        picked: list[tuple[str, float]] = []
         with self._reading() as conn:
-            for run_id, summary in conn.execute(query):
-                value = summary.get(metric)
-                if isinstance(value, int | float) and math.isfinite(value):
-                    picked.append((run_id, float(value)))
-                    if len(picked) == window:
-                        break
-        if not picked:
-            return None
-        values = tuple(v for _, v in picked)
-        return Baseline(metric, statistics.median(values), tuple(r for r, _ in picked), values)
+            return pick_baseline(conn.execute(query), metric, window)
 
     def _reading(self) -> _Reading:
         return _Reading(self._engine, self.url)
@@ -412,16 +265,6 @@ class _Reading:
         self._conn.close()
         if isinstance(exc, SQLAlchemyError):
             raise StoreUnavailable(f"read failed ({exc})", url=self._url) from exc
-
-
-_STORED_RUN_COLUMNS: Final = tuple(_runs.c[name] for name in (f.name for f in fields(StoredRun)))
-
-
-def _stored_run(row: sa.RowMapping) -> StoredRun:
-    values = dict(row)
-    values["switches"] = tuple(values["switches"])
-    values["summary"] = dict(values["summary"])
-    return StoredRun(**values)
 
 
 def _json_dumps(value: Any) -> str:
@@ -455,72 +298,3 @@ def _engine_for(url: URL) -> Engine:
         cursor.close()
 
     return engine
-
-
-def _exists(conn: Connection, run_id: str) -> bool:
-    found = conn.execute(sa.select(_runs.c.run_id).where(_runs.c.run_id == run_id)).first()
-    return found is not None
-
-
-def _insert(conn: Connection, report: RunReport) -> None:
-    conn.execute(
-        _runs.insert().values(
-            run_id=report.run_id,
-            scenario_id=report.scenario_id,
-            scenario_hash=report.scenario_hash,
-            size=report.size,
-            target=report.target,
-            seed=report.seed,
-            git_sha=report.git_sha,
-            switches=list(report.switches),
-            mutant=bool(report.switches),
-            verdict=report.verdict,
-            exit_code=report.exit_code,
-            started_at_s=report.started_at_s,
-            ended_at_s=report.ended_at_s,
-            summary=dict(report.summary),
-            errors_by_code=dict(report.errors_by_code),
-            notes=list(report.notes),
-            report_version=report.version,
-        )
-    )
-    _insert_many(
-        conn,
-        _criteria,
-        (
-            {
-                "run_id": report.run_id,
-                "position": i,
-                "criterion_id": c.id,
-                "kind": c.kind,
-                "status": c.status,
-                "expr": c.expr,
-                "explanation": c.explanation,
-                "value": c.value,
-                "kills": list(c.kills),
-            }
-            for i, c in enumerate(report.criteria)
-        ),
-    )
-    _insert_many(
-        conn,
-        _intervals,
-        (
-            {"run_id": report.run_id, "position": i, **{k: getattr(p, k) for k in _INTERVAL_FIELDS}}
-            for i, p in enumerate(report.series)
-        ),
-    )
-    _insert_many(
-        conn,
-        _histograms,
-        (
-            {"run_id": report.run_id, "metric": metric, "encoded": encoded}
-            for metric, encoded in sorted(report.histograms.items())
-        ),
-    )
-
-
-def _insert_many(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
-    batch = list(rows)
-    if batch:  # executemany with no rows is an error on some drivers
-        conn.execute(table.insert(), batch)
