@@ -20,7 +20,7 @@ from botruntime.chain.tx import JsonValue
 from simnet._blocks import Block, TxRecord, block_hash
 from simnet._chain import Chain
 from simnet._entry import Entry
-from simnet._errors import Rejected, Throttled
+from simnet._errors import Rejected, SimnetError
 from simnet._ledger import FAUCET, FEE_COLLECTOR
 from simnet._node import Node
 
@@ -165,7 +165,7 @@ def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
                     raise Rejected("insufficient_funds", f"{denom} spent before execution", {})
         if entry.msgs:  # checks, then applies: a refusal changes nothing
             chain.modules.execute(entry, height, entry.fee + creation, chain.spec.chain_id)
-    except (Rejected, Throttled) as exc:  # a quota hit at execution fails the tx like a reject
+    except SimnetError as exc:  # any refusal at execution (a reject, a quota) fails the tx
         code, creation = exc.code, 0
     fees = entry.fee + creation
     ledger.add(sender, native, -fees)
