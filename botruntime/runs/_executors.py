@@ -35,6 +35,7 @@ from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
 __all__ = ["Executor", "InProcess", "LocalCluster"]
 
 DeltaSink = Callable[[IntervalDelta], Awaitable[None]]
+_METRICS_EVERY_POLLS = 5  # run status is polled every second
 
 
 class Executor(Protocol):
@@ -144,9 +145,14 @@ class LocalCluster:
         run_id = self._view.run_id
         async with ControlClient(self._address, self._token, timeout_s=30.0) as client:
             stopping = False
+            polls = 0
             while True:
                 view = await client.run_status(run_id)
-                self._metrics = await client.run_metrics(run_id)  # merged so far: progress
+                # the merged metrics stream every delta of the run: fetch them for progress
+                # every few seconds only, and once, whole, when the run has ended
+                if view.terminal or polls % _METRICS_EVERY_POLLS == 0:
+                    self._metrics = await client.run_metrics(run_id)
+                polls += 1
                 if view.terminal:
                     self._view = view
                     return
