@@ -23,6 +23,7 @@ from typing import Any
 import dagster as dg
 import yaml
 
+from botruntime.behaviors import check_behaviours
 from botruntime.scenario import (
     LoadedScenario,
     ScenarioError,
@@ -83,7 +84,8 @@ class BuiltScenario:
 
 
 def load_sources(directory: Path) -> list[ScenarioSource]:
-    """Every scenario file of `directory`, validated; the first bad one raises ScenarioLoadError."""
+    """Every scenario file of `directory`, validated (schema and behaviour names); the first bad
+    one raises ScenarioLoadError."""
     try:
         files = list_scenarios(directory)
     except ScenarioError as exc:
@@ -92,6 +94,7 @@ def load_sources(directory: Path) -> list[ScenarioSource]:
     for stem, path in files.items():
         try:
             loaded = load_scenario(path)
+            check_behaviours(loaded.scenario, file=path.name)
         except ScenarioError as exc:
             raise ScenarioLoadError(
                 f"{path}: this scenario cannot be loaded into Dagster.\n{exc}", file=str(path)

@@ -3,6 +3,7 @@ adversarial and anti-pattern (SCENARIOS.md §1.1). Importing this package regist
 """
 
 from botruntime.behaviors import adversarial, legitimate  # noqa: F401  (registers them)
+from botruntime.behaviors._check import check_behaviours
 from botruntime.behaviors._registry import (
     Behavior,
     BehaviorError,
@@ -24,4 +25,5 @@ __all__ = [
     "Group",
     "UnknownBehavior",
     "behavior",
+    "check_behaviours",
 ]

@@ -1,5 +1,6 @@
 """`testbots scenarios list|validate|show`: what scenarios exist, whether they are valid, and
-how one resolves at a size. A bad file exits 2 (DESIGN §5) with the loader's message."""
+how one resolves at a size. A bad file exits 2 (DESIGN §5) with the loader's message; so does a
+behaviour name the registry does not know, so a misspelt one fails here and not at run time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from botruntime.behaviors import check_behaviours
 from botruntime.scenario import (
     ClosedLoad,
     ConstantLoad,
@@ -35,6 +37,13 @@ def _directory(explicit: Path | None) -> Path:
     return find_scenarios_dir(explicit)  # the environment is read now, at call time
 
 
+def _load(target: str | Path, directory: Path | None) -> LoadedScenario:
+    """The scenario, valid against the schema and naming only registered behaviours."""
+    loaded = load_scenario(target, directory)
+    check_behaviours(loaded.scenario, file=loaded.path.name)
+    return loaded
+
+
 def _fail(exc: ScenarioError) -> None:
     click.echo(str(exc), err=True)
     raise SystemExit(int(ExitCode.USAGE))
@@ -58,7 +67,7 @@ def list_command(directory: Path | None) -> None:
     broken = 0
     for scenario_id, path in found.items():
         try:
-            scenario = load_scenario(path).scenario
+            scenario = _load(path, None).scenario
         except ScenarioError:
             broken += 1
             table.add_row(scenario_id, "", "", "INVALID: see testbots scenarios validate")
@@ -85,7 +94,7 @@ def validate_command(targets: tuple[str, ...], directory: Path | None) -> None:
     failures = 0
     for name in names:
         try:
-            loaded = load_scenario(name, directory)
+            loaded = _load(name, directory)
         except ScenarioError as exc:
             failures += 1
             click.echo(str(exc), err=True)
@@ -104,7 +113,7 @@ def validate_command(targets: tuple[str, ...], directory: Path | None) -> None:
 def show_command(target: str, size: str, directory: Path | None, as_json: bool) -> None:
     """Show TARGET (an id or a YAML file) as resolved at --size."""
     try:
-        loaded = load_scenario(target, directory)
+        loaded = _load(target, directory)
         loaded.scenario.size(size)
     except ScenarioError as exc:
         _fail(exc)
@@ -157,7 +166,7 @@ def _print_resolved(loaded: LoadedScenario, size_name: str) -> None:
 
 def _roles_table(scenario: Scenario, size_name: str) -> Table:
     table = Table("role", "group", "bots", "load", "active", "in flight", "behaviours")
-    counts = scenario.bot_counts(size_name)
+    bots = scenario.bot_ranges(size_name)
     for role in scenario.roles:
         window = scenario.active_window(size_name, role.name)
         active = "whole run"
@@ -169,7 +178,9 @@ def _roles_table(scenario: Scenario, size_name: str) -> Table:
             in_flight += f", {role.max_in_flight} total"
         mix = ", ".join(f"{name} {weight}" for name, weight in role.behaviours.items())
         load = _describe(scenario.load(size_name, role.name))
-        table.add_row(role.name, role.group, str(counts[role.name]), load, active, in_flight, mix)
+        table.add_row(
+            role.name, role.group, str(len(bots[role.name])), load, active, in_flight, mix
+        )
     return table
 
 
