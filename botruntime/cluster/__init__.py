@@ -4,7 +4,7 @@
     await serve_coordinator(ServerOptions(token=token), stop)            # testbots coordinator
     await Worker(WorkerOptions("127.0.0.1:7470", token), runner).run(stop)  # testbots worker
     async with ControlClient("127.0.0.1:7470", token) as client:         # status, stop, runs
-        run = await client.distribute(DistributeRequest.for_scenario(yaml_text, "default"))
+        run = await client.distribute(DistributeRequest(plan.source))      # a compiled plan
 
 A worker runs its assignments through a `FleetRunner`; `SyntheticRunner` is one that needs no
 network. Generated protobuf code stays inside this package (`_pb`, import-linter protected).
@@ -31,15 +31,14 @@ from botruntime.cluster._errors import (
 )
 from botruntime.cluster._health import WORKER_SERVICE
 from botruntime.cluster._registry import LivenessConfig
-from botruntime.cluster._scenario_runner import ScenarioRunner, role_share
+from botruntime.cluster._scenario_runner import ScenarioRunner
 from botruntime.cluster._server import (
     DEFAULT_LISTEN,
     SERVICE_NAME,
     ServerOptions,
     serve_coordinator,
 )
-from botruntime.cluster._share import gap_share, plan_share
-from botruntime.cluster._synthetic import SyntheticRunner, role_plans
+from botruntime.cluster._synthetic import SyntheticRunner
 from botruntime.cluster._types import (
     Assignment,
     AssignmentOutcome,
@@ -96,9 +95,5 @@ __all__ = [
     "WorkerOptions",
     "WorkerView",
     "check_token",
-    "gap_share",
-    "plan_share",
-    "role_plans",
-    "role_share",
     "serve_coordinator",
 ]

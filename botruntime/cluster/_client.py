@@ -13,7 +13,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import grpc
-import yaml
 
 from botruntime.cluster._auth import TlsFiles, call_metadata
 from botruntime.cluster._errors import CoordinatorUnavailable
@@ -23,11 +22,10 @@ from botruntime.cluster._types import (
     AssignmentOutcome,
     HealthSample,
     LoadGap,
-    WorkerLossPolicy,
 )
-from botruntime.cluster._wire import health_from_pb, outcome_from_pb, policy_to_pb, share_from_pb
+from botruntime.cluster._wire import health_from_pb, outcome_from_pb, share_from_pb
 from botruntime.metrics import IntervalDelta, RunMetrics
-from botruntime.scenario import Scenario
+from botruntime.plan import PlanSource
 
 __all__ = [
     "ClusterView",
@@ -43,36 +41,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class DistributeRequest:
-    scenario_yaml: str
-    bots: int
-    plan_duration_s: float
-    on_worker_loss: WorkerLossPolicy = "fail"
-    size: str = "default"
-    seed: str = ""
-    targets: tuple[str, ...] = ()
-    switches: tuple[str, ...] = ()
-    run_id: str = ""
+    """A run for the coordinator: its plan source, and how to start it on the cluster."""
+
+    source: PlanSource
     min_workers: int = 1
     start_delay_s: float = 0.0  # 0: the coordinator's default
     finish_grace_s: float = 0.0  # 0: the coordinator's default
-
-    @classmethod
-    def for_scenario(cls, scenario_yaml: str, size: str, **overrides: Any) -> DistributeRequest:
-        """Bots, plan length, seed and loss policy read from the scenario itself."""
-        scenario = Scenario.model_validate(yaml.safe_load(scenario_yaml))
-        chosen = scenario.size(size)
-        durations = [
-            d for role in scenario.roles if (d := scenario.load(size, role.name).duration_s())
-        ]
-        fields: dict[str, Any] = {
-            "scenario_yaml": scenario_yaml,
-            "size": size,
-            "bots": chosen.bots,
-            "plan_duration_s": max(durations, default=0.0),
-            "on_worker_loss": scenario.on_worker_loss,
-            "seed": str(scenario.seed),
-        }
-        return cls(**{**fields, **overrides})
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,16 +206,15 @@ class ControlClient:
             await asyncio.sleep(0.1)
 
     async def distribute(self, request: DistributeRequest) -> RunView:
+        source = request.source
         m = pb.DistributeScenarioRequest(
-            run_id=request.run_id,
-            scenario_yaml=request.scenario_yaml,
-            size=request.size,
-            seed=request.seed,
-            targets=list(request.targets),
-            switches=list(request.switches),
-            bots=request.bots,
-            on_worker_loss=policy_to_pb(request.on_worker_loss),
-            plan_duration_s=request.plan_duration_s,
+            run_id=source.run_id,
+            scenario_yaml=source.scenario_yaml,
+            size=source.size,
+            seed=source.seed,
+            targets=list(source.target.wire()),
+            switches=list(source.switches),
+            scenario_name=source.scenario_name,
             min_workers=request.min_workers,
             start_delay_s=request.start_delay_s,
             finish_grace_s=request.finish_grace_s,

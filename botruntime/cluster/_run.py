@@ -23,6 +23,7 @@ from botruntime.cluster._types import (
     WorkerLossPolicy,
 )
 from botruntime.metrics import DeltaDecodeError, IntervalDelta, MetricKindError, RunMetrics
+from botruntime.plan import PlanSource, RunPlan
 
 __all__ = ["AssignmentRecord", "Run", "RunSpec"]
 
@@ -37,18 +38,27 @@ _ALLOWED: dict[RunState, frozenset[RunState]] = {
 
 @dataclass(frozen=True, slots=True)
 class RunSpec:
-    """What DistributeScenario asked for."""
+    """What DistributeScenario asked for, with what the coordinator's compile of it decided."""
 
     run_id: str
-    scenario_yaml: str
-    size: str
-    seed: str
-    targets: tuple[str, ...]
-    switches: tuple[str, ...]
+    source: PlanSource
     bots: int
     policy: WorkerLossPolicy
     plan_duration_s: float
     finish_grace_s: float = 30.0
+    plan_fingerprint: str = ""
+
+    @classmethod
+    def from_plan(cls, plan: RunPlan, finish_grace_s: float = 30.0) -> RunSpec:
+        return cls(
+            run_id=plan.run_id,
+            source=plan.source,
+            bots=plan.bots,
+            policy=plan.on_worker_loss,
+            plan_duration_s=plan.duration_s,
+            finish_grace_s=finish_grace_s,
+            plan_fingerprint=plan.fingerprint,
+        )
 
 
 @dataclass(slots=True)

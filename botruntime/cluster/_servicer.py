@@ -28,9 +28,11 @@ from botruntime.cluster._wire import (
     gap_to_pb,
     health_to_pb,
     outcome_to_pb,
-    policy_from_pb,
     share_to_pb,
+    target_from_pb,
 )
+from botruntime.plan import PlanSource, compile_plan
+from botruntime.scenario import ScenarioError
 
 __all__ = ["Servicer", "run_status"]
 
@@ -109,18 +111,20 @@ class Servicer(pb_grpc.BotOrchestrationServicer):
 
     async def DistributeScenario(self, request: pb.DistributeScenarioRequest, context: Any) -> Any:
         async def call() -> pb.DistributeScenarioReply:
-            spec = RunSpec(
-                run_id=request.run_id or self._c.new_run_id(),
+            source = PlanSource(
                 scenario_yaml=request.scenario_yaml,
                 size=request.size or "default",
                 seed=request.seed,
-                targets=tuple(request.targets),
+                target=target_from_pb(request.targets),
+                run_id=request.run_id or self._c.new_run_id(),
                 switches=tuple(request.switches),
-                bots=request.bots,
-                policy=policy_from_pb(request.on_worker_loss),
-                plan_duration_s=request.plan_duration_s,
-                finish_grace_s=request.finish_grace_s or 30.0,
+                scenario_name=request.scenario_name or "scenario.yaml",
             )
+            try:
+                plan = compile_plan(source)  # the run is validated here, once
+            except ScenarioError as exc:
+                raise ProtocolViolation(f"the run cannot be planned: {exc}") from None
+            spec = RunSpec.from_plan(plan, finish_grace_s=request.finish_grace_s or 30.0)
             run = self._c.distribute(
                 spec, min_workers=request.min_workers, start_delay_s=request.start_delay_s
             )

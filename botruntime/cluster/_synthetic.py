@@ -1,21 +1,18 @@
 """A runner with no network: the real executor and recorder, a synthetic action.
 
 `SyntheticRunner` runs an assignment exactly as the fleet would schedule it (botruntime.load's
-OpenLoop over the assignment's share of each open-loop role's plan, metrics through
+OpenLoop or ClosedLoop over the assignment's part of each role's plan, metrics through
 botruntime.metrics' Recorder and IntervalPump) but each action is an awaited sleep of a service
-time. It tests a cluster (`testbots worker --runner synthetic`) without a chain. Closed-loop and
-trace roles are not run by it (they need bots with behaviour).
+time. It tests a cluster (`testbots worker --runner synthetic`) without a chain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import yaml
-
-from botruntime.cluster._share import plan_share
+from botruntime.cluster._parts import PlanCache
 from botruntime.cluster._types import (
     Assignment,
     AssignmentOutcome,
@@ -23,21 +20,10 @@ from botruntime.cluster._types import (
     DeltaSink,
     RunnerGauges,
 )
-from botruntime.fleet import role_plan
-from botruntime.load import Action, ArrivalPlan, OpenLoop, Share
+from botruntime.load import Action, ClosedLoop, OpenLoop, SessionShare
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder
-from botruntime.scenario import ClosedLoad, Scenario
 
-__all__ = ["SyntheticRunner", "role_plans"]
-
-
-def role_plans(scenario: Scenario, size: str, seed: str) -> dict[str, ArrivalPlan | Share]:
-    """The arrival plan of each open-loop role at `size`, made as the real fleet makes it."""
-    return {
-        role.name: role_plan(scenario.load(size, role.name), seed=seed)
-        for role in scenario.roles
-        if not isinstance(scenario.load(size, role.name), ClosedLoad)
-    }
+__all__ = ["SyntheticRunner"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +31,7 @@ class SyntheticRunner:
     service_time_s: float = 0.005
     interval_s: float = 1.0
     drain_timeout_s: float = 5.0
+    plans: PlanCache = field(default_factory=PlanCache)
 
     async def run(
         self,
@@ -53,27 +40,25 @@ class SyntheticRunner:
         stop: asyncio.Event,
         gauges: RunnerGauges,
     ) -> AssignmentResult:
-        scenario = Scenario.model_validate(yaml.safe_load(assignment.scenario_yaml))
-        plans = role_plans(scenario, assignment.size, assignment.seed)
-        bots = scenario.bot_counts(assignment.size)
-        total_bots = max(sum(bots.values()), 1)
+        part = self.plans.part(assignment)
         recorder = Recorder(source=assignment.assignment_id)
         intents = _Count()
 
         async def sink(delta: IntervalDelta) -> None:
             emit_delta(delta)
 
-        loops: list[OpenLoop] = []
-        for role, plan in plans.items():
-            action = _synthetic_action(recorder, role, self.service_time_s, intents)
-            slots = max(1, assignment.bot_count * bots.get(role, 0) // total_bots)
-            share = plan_share(plan, assignment.share, assignment.plan_from_s)
+        loops: list[OpenLoop | ClosedLoop] = []
+        for role in part.roles:
+            action = _synthetic_action(recorder, role.role.name, self.service_time_s, intents)
+            if isinstance(role.load, SessionShare):
+                loops.append(ClosedLoop(role.load, action, role=role.role.name, recorder=recorder))
+                continue
             loops.append(
                 OpenLoop(
-                    share if assignment.share else share.before(0.0),
+                    role.load,
                     action,
-                    role=role,
-                    slots=slots,
+                    role=role.role.name,
+                    slots=max(1, len(role.bots) * role.role.max_in_flight_per_bot),
                     recorder=recorder,
                     drain_timeout_s=self.drain_timeout_s,
                 )
@@ -127,7 +112,10 @@ def _synthetic_action(
 
 
 async def _stop_loops(
-    stop: asyncio.Event, loops: list[OpenLoop], recorder: Recorder, gauges: RunnerGauges
+    stop: asyncio.Event,
+    loops: list[OpenLoop | ClosedLoop],
+    recorder: Recorder,
+    gauges: RunnerGauges,
 ) -> None:
     """Stop the loops when asked; meanwhile keep the heartbeat's figures fresh."""
     lags = [recorder.histogram("gen.schedule_lag", role=loop.role) for loop in loops]

@@ -10,9 +10,10 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Protocol
 
 from botruntime.metrics import IntervalDelta
+from botruntime.plan import PlanSource, ShareLevel, WorkerLossPolicy
 
 __all__ = [
     "AbortCommand",
@@ -34,8 +35,6 @@ __all__ = [
     "StopCommand",
     "WorkerLossPolicy",
 ]
-
-WorkerLossPolicy = Literal["fail", "rebalance", "continue"]
 
 
 class Liveness(StrEnum):
@@ -66,22 +65,8 @@ class AssignmentOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class ShareLevel:
-    """One split of an arrival plan: run share `index` of `weights`."""
-
-    index: int
-    weights: tuple[int, ...]
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.index < len(self.weights):
-            raise ValueError(f"share index {self.index} is outside weights {self.weights}")
-        if any(w <= 0 for w in self.weights):
-            raise ValueError(f"share weights must be positive integers, got {self.weights}")
-
-
-@dataclass(frozen=True, slots=True)
 class Assignment:
-    """A worker's part of one run: a contiguous bot range and a share of the arrival plan.
+    """A worker's part of one run: a contiguous bot range and a share of the run's plan.
 
     `share` lists nested splits, outermost first (a rebalance splits a lost worker's share
     again); an empty share runs no arrivals. Only arrivals intended at or after `plan_from_s`
@@ -90,11 +75,8 @@ class Assignment:
 
     run_id: str
     assignment_id: str
-    scenario_yaml: str
-    size: str
-    seed: str
-    targets: tuple[str, ...]
-    switches: tuple[str, ...]
+    source: PlanSource  # the run, as its plan is compiled from
+    plan_fingerprint: str  # what the coordinator's compile gave: the worker's must match
     bot_first: int
     bot_count: int
     share: tuple[ShareLevel, ...]
@@ -188,9 +170,10 @@ Command = AssignCommand | StopCommand | DrainCommand | AbortCommand | AckCommand
 class FleetRunner(Protocol):
     """Runs one assignment's bots; the worker owns the task this runs in.
 
-    - Arrivals: `plan_share(plan, assignment.share, assignment.plan_from_s)` of each role's
-      plan, offset 0 at `assignment.start_at_unix_s`; bots are `assignment.bot_indices`
-      (re-derive them; read nonces from the chain first when `resync_nonces`).
+    - Load: `plan.part(assignment.bot_indices, assignment.share, assignment.plan_from_s)` of
+      the run's compiled plan (an empty share runs none: `.idle()`), offset 0 at
+      `assignment.start_at_unix_s`; re-derive the bots, reading nonces from the chain first
+      when `resync_nonces`.
     - Metrics: a Recorder with `source=assignment.assignment_id`, flushed by an IntervalPump
       whose `start_ts` is the plan's offset 0, so interval i is plan seconds [i, i+1) on every
       worker (the coordinator dates a lost share's gap from its last interval). Emit every

@@ -25,6 +25,7 @@ from botruntime.cluster._types import (
     StopCommand,
     WorkerLossPolicy,
 )
+from botruntime.plan import PlanSource, Target, TargetInvalid
 
 __all__ = [
     "CommandDecoder",
@@ -104,6 +105,13 @@ def share_from_pb(levels: Iterable[pb.ShareLevel]) -> tuple[ShareLevel, ...]:
     return tuple(out)
 
 
+def target_from_pb(items: Sequence[str]) -> Target:
+    try:
+        return Target.from_wire(items)
+    except TargetInvalid as exc:
+        raise ProtocolViolation(str(exc)) from None
+
+
 def share_to_pb(share: Sequence[ShareLevel]) -> list[pb.ShareLevel]:
     return [pb.ShareLevel(index=s.index, weights=list(s.weights)) for s in share]
 
@@ -112,11 +120,13 @@ def assignment_to_pb(a: Assignment) -> tuple[pb.AssignBots, pb.StartPlan]:
     assign = pb.AssignBots(
         run_id=a.run_id,
         assignment_id=a.assignment_id,
-        scenario_yaml=a.scenario_yaml,
-        size=a.size,
-        seed=a.seed,
-        targets=list(a.targets),
-        switches=list(a.switches),
+        scenario_yaml=a.source.scenario_yaml,
+        size=a.source.size,
+        seed=a.source.seed,
+        targets=list(a.source.target.wire()),
+        switches=list(a.source.switches),
+        scenario_name=a.source.scenario_name,
+        plan_fingerprint=a.plan_fingerprint,
         bot_first=a.bot_first,
         bot_count=a.bot_count,
         share=share_to_pb(a.share),
@@ -143,11 +153,16 @@ def assignment_from_pb(assign: pb.AssignBots, start: pb.StartPlan) -> Assignment
     return Assignment(
         run_id=assign.run_id,
         assignment_id=assign.assignment_id,
-        scenario_yaml=assign.scenario_yaml,
-        size=assign.size,
-        seed=assign.seed,
-        targets=tuple(assign.targets),
-        switches=tuple(assign.switches),
+        source=PlanSource(
+            scenario_yaml=assign.scenario_yaml,
+            size=assign.size,
+            seed=assign.seed,
+            target=target_from_pb(assign.targets),
+            run_id=assign.run_id,
+            switches=tuple(assign.switches),
+            scenario_name=assign.scenario_name or "scenario.yaml",
+        ),
+        plan_fingerprint=assign.plan_fingerprint,
         bot_first=assign.bot_first,
         bot_count=assign.bot_count,
         share=share_from_pb(assign.share),

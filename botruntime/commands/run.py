@@ -65,7 +65,7 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
     try:
         console.print(
             f"  run {run.run_id}: {run.size.bots} bots funded on "
-            f"{run.target.alpha_chain_id or '-'} / {run.target.delta_chain_id or '-'}"
+            f"{run.status.alpha_chain_id or '-'} / {run.status.delta_chain_id or '-'}"
         )
         await run.distribute()
         with Live(console=console, refresh_per_second=2, transient=False) as live:

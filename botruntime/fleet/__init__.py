@@ -2,9 +2,8 @@
 
 from botruntime.fleet._commits import CommitWatcher, Landed
 from botruntime.fleet._context import Chains, ChainSide, FleetContext, Peers
-from botruntime.fleet._fleet import Fleet, FleetOutcome, FleetSpec, PlanPart, RoleRun
+from botruntime.fleet._fleet import Fleet, FleetOutcome, RoleRun
 from botruntime.fleet._intent import Intent
-from botruntime.fleet._plans import role_bots, role_plan
 from botruntime.fleet._recent import CommitAudit, RecentTx, RecentTxs
 
 __all__ = [
@@ -15,14 +14,10 @@ __all__ = [
     "Fleet",
     "FleetContext",
     "FleetOutcome",
-    "FleetSpec",
     "Intent",
     "Landed",
     "Peers",
-    "PlanPart",
     "RecentTx",
     "RecentTxs",
     "RoleRun",
-    "role_bots",
-    "role_plan",
 ]

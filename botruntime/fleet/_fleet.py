@@ -1,9 +1,10 @@
 """A fleet: the bots of one run that one process drives, with their executors.
 
-`FleetSpec` says which bots (a contiguous index range of the run) and which share of each
-role's arrival plan this process runs; a single-process run is the whole range and the whole
-plan, a cluster worker one slice of both (DESIGN §6). `Fleet.run` owns every task it starts:
-the commit watchers, the generator-health monitor and one executor per role.
+A fleet runs one `PlanPart` of a compiled run plan: a contiguous range of the run's bots and,
+per role, the arrivals (open loop) or sessions (closed loop) those bots carry; a
+single-process run is `plan.part()`, the whole plan, a cluster worker one slice (DESIGN §6).
+`Fleet.run` owns every task it starts: the commit watchers, the generator-health monitor and
+one executor per role.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from random import Random
 
 from botruntime.behaviors import BEHAVIORS, Behavior
@@ -24,24 +25,19 @@ from botruntime.chain.tx import JsonValue, parse_memo
 from botruntime.fleet._commits import CommitWatcher, TxObserver
 from botruntime.fleet._context import ChainClient, Chains, ChainSide, FleetContext, Peers
 from botruntime.fleet._intent import Intent
-from botruntime.fleet._plans import role_bots, role_plan
 from botruntime.fleet._recent import CommitAudit
-from botruntime.load import Action, ArrivalPlan, LoopReport, OpenLoop, Share
+from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionShare
 from botruntime.metrics import GeneratorHealth, Recorder
-from botruntime.scenario import Role, Scenario, Size
+from botruntime.plan import PlanPart, RolePart
 from botruntime.wallet import AX, DX, Denom
 
-__all__ = ["Fleet", "FleetSpec", "RoleRun"]
+__all__ = ["Fleet", "FleetOutcome", "RoleRun"]
 
 _log = logging.getLogger("botruntime.fleet")
 _NATIVE: Mapping[ChainName, Denom] = {"alpha": AX, "delta": DX}
 _DENOMS = frozenset(d.value for d in Denom)
 # a bank.send signed by a bot is ~520 canonical bytes; the fee covers 640 with the 2x margin
 _TYPICAL_TX_BYTES = 640
-
-
-PlanPart = Callable[[str, "ArrivalPlan | Share"], "ArrivalPlan | Share"]
-"""(role name, the role's whole plan) -> the arrivals this process runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,39 +80,35 @@ class FleetOutcome:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class FleetSpec:
-    run_id: str
-    run_seed: str
-    scenario: Scenario
-    size_name: str
-    alpha_urls: tuple[str, ...]
-    delta_urls: tuple[str, ...]
-    bot_range: range  # this process's bots: a contiguous slice of 0 .. size.bots
-    # this process's part of each role's plan (the cluster passes its share split); whole if None
-    plan_part: PlanPart | None = None
-    funding: Mapping[Denom, int] = field(default_factory=dict)  # what each bot got at genesis
-    expected_codes: frozenset[str] = frozenset()
-    client_id: str = "testbots"
-    # bots taken over from a lost worker: read balances and nonces from the chain first
-    resync_from_chain: bool = False
-
-    @property
-    def size(self) -> Size:
-        size: Size | None = getattr(self.scenario.sizes, self.size_name)
-        if size is None:
-            raise ValueError(f"scenario {self.scenario.id} has no size {self.size_name!r}")
-        return size
-
-
 @dataclass(slots=True)
 class RoleRun:
-    role: Role
+    """One role as this process runs it: its bots here and its executor."""
+
+    part: RolePart
     bots: list[Bot]  # this process's bots of the role
-    plan: ArrivalPlan | Share
     behaviours: list[Behavior]
-    weights: list[int]
-    slots: int
+
+    @property
+    def name(self) -> str:
+        return self.part.role.name
+
+    def executor(self, act: Action, recorder: Recorder) -> OpenLoop | ClosedLoop:
+        load, role = self.part.load, self.part.role
+        if isinstance(load, SessionShare):
+            return ClosedLoop(load, act, role=role.name, recorder=recorder)
+        slots = max(1, len(self.bots) * role.max_in_flight_per_bot)
+        return OpenLoop(
+            load, act, role=role.name, slots=slots, recorder=recorder, drain_timeout_s=5.0
+        )
+
+    def bot_for(self) -> Callable[[int], Bot]:
+        """Slot (open loop) or session (closed loop) -> the bot that acts for it."""
+        bots, load = self.bots, self.part.load
+        if isinstance(load, SessionShare):
+            rank = {session: i for i, session in enumerate(load.session_ids())}
+            return lambda session: bots[rank[session] % len(bots)]
+        per_bot = self.part.role.max_in_flight_per_bot
+        return lambda slot: bots[(slot // per_bot) % len(bots)]
 
 
 def _chains_of(roles: Sequence[RoleRun]) -> set[ChainName]:
@@ -124,16 +116,31 @@ def _chains_of(roles: Sequence[RoleRun]) -> set[ChainName]:
 
 
 class Fleet:
-    def __init__(self, spec: FleetSpec, recorder: Recorder) -> None:
-        self.spec = spec
+    """The bots of `part` driven by this process.
+
+    `resync_from_chain`: bots taken over from a lost worker read balances and nonces from the
+    chain first. `expected_codes`: reject codes every role counts as the defence working."""
+
+    def __init__(
+        self,
+        part: PlanPart,
+        recorder: Recorder,
+        *,
+        resync_from_chain: bool = False,
+        expected_codes: frozenset[str] = frozenset(),
+    ) -> None:
+        self.part = part
+        self.plan = part.plan
         self.recorder = recorder
+        self.resync_from_chain = resync_from_chain
+        self.expected_codes = expected_codes
         self.bots: list[Bot] = []
         self.roles: list[RoleRun] = []
         self.reports: dict[str, LoopReport] = {}
         self._clients: list[ChainClient] = []
-        self._rng = Random(f"{spec.run_seed}/{spec.bot_range.start}")
+        self._rng = Random(f"{self.plan.seed}/{part.bots.start}")
         self.ctx: FleetContext | None = None
-        self._loops: list[OpenLoop] = []
+        self._loops: list[OpenLoop | ClosedLoop] = []
 
     # ---- setup ----------------------------------------------------------------------------------
 
@@ -142,48 +149,32 @@ class Fleet:
 
     async def setup(self) -> FleetContext:
         """Bots, wallets as funded at genesis, chain clients, fees and commit watchers."""
-        spec, size = self.spec, self.spec.size
+        plan = self.plan
         self._attempts = self.recorder.counter("n.attempt")
-        allocation = role_bots(spec.scenario.roles, size.bots)
-        for role in spec.scenario.roles:
-            indices = allocation[role.name]
-            mine = [i for i in indices if i in spec.bot_range]
-            bots = [Bot(spec.run_seed, i, role.name) for i in mine]
+        for role_part in self.part.roles:
+            bots = [Bot(plan.seed, i, role_part.role.name) for i in role_part.bots]
             for bot in bots:
-                for denom, amount in spec.funding.items():
+                for denom, amount in plan.funding.items():
                     bot.wallet.credit(denom, amount)
                 bot.lifecycle.funded("genesis")
-            behaviours = [BEHAVIORS[name] for name in role.behaviours]
-            plan = role_plan(size.load[role.name], seed=f"{spec.run_seed}/{role.name}")
-            share = plan if spec.plan_part is None else spec.plan_part(role.name, plan)
-            if not bots:  # none of this role's bots live here: its arrivals are run elsewhere
-                share = (plan.whole() if isinstance(plan, ArrivalPlan) else plan).before(0.0)
-            self.roles.append(
-                RoleRun(
-                    role,
-                    bots,
-                    share,
-                    behaviours,
-                    list(role.behaviours.values()),
-                    max(1, len(bots) * role.max_in_flight_per_bot),
-                )
-            )
+            behaviours = [BEHAVIORS[name] for name in role_part.role.behaviours]
+            self.roles.append(RoleRun(role_part, bots, behaviours))
             self.bots.extend(bots)
         sides: dict[ChainName, ChainSide] = {}
         for chain in sorted(_chains_of(self.roles)):
             sides[chain] = await self._side(chain)
         ctx = self.ctx = FleetContext(
-            run_id=spec.run_id,
+            run_id=plan.run_id,
             recorder=self.recorder,
             sides=sides,
-            peers=Peers(spec.run_seed, size.bots),
-            expected_codes=spec.expected_codes,
-            commit_timeout_s=max(10.0, 10 * (spec.scenario.simnet.block_time_s or 1.0)),
+            peers=Peers(plan.seed, plan.bots),
+            expected_codes=self.expected_codes,
+            commit_timeout_s=max(10.0, 10 * plan.block_time_s),
         )
         for bot in self.bots:
             for chain in sides:
                 ctx.owners[bot.address(chain)] = bot
-        if spec.resync_from_chain:
+        if self.resync_from_chain:
             await self._resync_from_chain(ctx)
         return ctx
 
@@ -218,14 +209,15 @@ class Fleet:
             bot.wallet.resync(balances)
 
     async def _side(self, chain: ChainName) -> ChainSide:
-        urls = self.spec.alpha_urls if chain == "alpha" else self.spec.delta_urls
+        target = self.plan.target
+        urls = target.alpha if chain == "alpha" else target.delta
         cls = HttpAlphaClient if chain == "alpha" else HttpDeltaClient
         pool = max(8, min(256, len(self.bots) // max(1, len(urls)) + 4))
         clients: list[ChainClient] = [
-            cls(url, client_id=self.spec.client_id, pool_size=pool, on_attempt=self._attempt)
+            cls(url, client_id=self._client_id, pool_size=pool, on_attempt=self._attempt)
             for url in urls
         ]
-        watch_client = cls(urls[0], client_id=f"{self.spec.client_id}-watch", pool_size=2)
+        watch_client = cls(urls[0], client_id=f"{self._client_id}-watch", pool_size=2)
         self._clients.extend([*clients, watch_client])
         for client in (*clients, watch_client):
             await client.resolve_chain_id()
@@ -241,7 +233,7 @@ class Fleet:
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
         """Credit bots of this fleet paid by this run's txs whose messages took effect (the
         recipient's shadow ledger); keep every tx for replayers and audit it (`CommitAudit`)."""
-        run_id = self.spec.run_id
+        run_id = self.plan.run_id
         audit = CommitAudit(self.recorder, run_id)
 
         def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
@@ -281,17 +273,7 @@ class Fleet:
         """Drive every role's plan from `start_ts` (perf_counter; default now) to its end."""
         ctx = self.ctx or await self.setup()
         start = time.perf_counter() if start_ts is None else start_ts
-        self._loops = [
-            OpenLoop(
-                run.plan,
-                self._action(ctx, run),
-                role=run.role.name,
-                slots=run.slots,
-                recorder=self.recorder,
-                drain_timeout_s=5.0,
-            )
-            for run in self.roles
-        ]
+        self._loops = [run.executor(self._action(ctx, run), self.recorder) for run in self.roles]
         for bot in self.bots:
             bot.lifecycle.running()
         health = GeneratorHealth(self.recorder, in_flight=self.in_flight)
@@ -323,13 +305,14 @@ class Fleet:
             loop.stop()
 
     def _action(self, ctx: FleetContext, run: RoleRun) -> Action:
-        bots, behaviours, weights = run.bots, run.behaviours, run.weights
-        per_bot = run.role.max_in_flight_per_bot
+        behaviours = run.behaviours
+        weights = list(run.part.role.weights)
+        bot_for = run.bot_for()
         rng = self._rng
-        expected = ctx.expected_codes | frozenset(run.role.expected_rejects)
+        expected = ctx.expected_codes | run.part.role.expected_rejects
 
         async def act(intended_ts: float, slot: int) -> None:
-            bot = bots[(slot // per_bot) % len(bots)]
+            bot = bot_for(slot)
             behaviour = rng.choices(behaviours, weights)[0]
             intent = Intent(
                 ctx, behaviour.name, behaviour.chain, intended_ts, expected_codes=expected
@@ -375,6 +358,10 @@ class Fleet:
         mismatched, details = await self.reconcile()
         ctx = self.ctx
         return FleetOutcome(ctx.accepted, ctx.committed, ctx.lost, mismatched, tuple(details))
+
+    @property
+    def _client_id(self) -> str:
+        return f"testbots-{self.plan.run_id}-{self.part.bots.start}"
 
     async def close(self) -> None:
         for client in self._clients:

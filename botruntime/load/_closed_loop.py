@@ -26,18 +26,23 @@ __all__ = ["ClosedLoop", "SessionPlan", "SessionShare", "ThinkTime"]
 
 @dataclass(frozen=True, slots=True)
 class ThinkTime:
+    """How long a session waits between actions; a uniform one spans [low_s, 2·mean_s - low_s]."""
+
     mean_s: float
     kind: Literal["constant", "uniform", "exponential"] = "exponential"
+    low_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not (self.mean_s >= 0 and math.isfinite(self.mean_s)):
             raise PlanError(f"mean_s must be >= 0, got {self.mean_s}", field="think.mean_s")
+        if not 0 <= self.low_s <= self.mean_s:
+            raise PlanError(f"low_s must be in [0, mean_s], got {self.low_s}", field="think.low_s")
 
     def draw(self, rng: random.Random) -> float:
         if self.kind == "constant" or self.mean_s == 0:
             return self.mean_s
         if self.kind == "uniform":
-            return rng.uniform(0.0, 2.0 * self.mean_s)
+            return rng.uniform(self.low_s, 2.0 * self.mean_s - self.low_s)
         return rng.expovariate(1.0 / self.mean_s)
 
 
@@ -47,6 +52,11 @@ class SessionPlan:
     think: ThinkTime
     seconds: float
     seed: int = 0
+    drain_s: float = 0.0  # after `seconds`, time for the last actions to settle
+
+    @property
+    def duration_s(self) -> float:
+        return self.seconds + self.drain_s
 
     def __post_init__(self) -> None:
         if self.sessions < 1:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from botruntime.fleet import FleetOutcome, role_plan
+from botruntime.fleet import FleetOutcome
+from botruntime.load import SessionPlan
 from botruntime.metrics import RunMetrics
 from botruntime.runs._source import InvariantReading, RunEvidence
-from botruntime.scenario import ClosedLoad, Window
+from botruntime.scenario import Window
 
 if TYPE_CHECKING:
     from botruntime.runs.runner import ScenarioRun
@@ -62,14 +63,11 @@ async def _status_reachable(http: httpx.AsyncClient, urls: list[str]) -> bool:
 
 def _planned_arrivals(run: ScenarioRun) -> dict[str, int]:
     """Each open-loop role's whole plan, counted (what every worker together should offer)."""
-    planned = {}
-    for role in run.scenario.roles:
-        load = run.size.load[role.name]
-        if isinstance(load, ClosedLoad):
-            continue
-        plan = role_plan(load, seed=f"{run.seed}/{role.name}")
-        planned[role.name] = sum(1 for _ in plan.arrivals())
-    return planned
+    return {
+        role.name: sum(1 for _ in role.load.arrivals())
+        for role in run.plan.roles
+        if not isinstance(role.load, SessionPlan)
+    }
 
 
 async def gather_evidence(
@@ -105,7 +103,7 @@ async def gather_evidence(
         if planned
     ]
     planned_total = sum(expected.values())
-    block_time_s = run.target.block_time_s or run.scenario.simnet.block_time_s or 1.0
+    block_time_s = run.status.block_time_s or run.plan.block_time_s
     blocks = [end - start for start, end in run.chain_heights.values()]
     expected_blocks = max(run.heights_span_s / block_time_s - 1.0, 1.0)
     cpu = metrics.gauge_max("gen.cpu")

@@ -29,8 +29,9 @@ from botruntime.cluster import (
     ServerOptions,
     serve_coordinator,
 )
-from botruntime.fleet import Fleet, FleetOutcome, FleetSpec
+from botruntime.fleet import Fleet, FleetOutcome
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
+from botruntime.plan import PlanPart
 
 __all__ = ["Executor", "InProcess", "LocalCluster"]
 
@@ -47,8 +48,8 @@ class Executor(Protocol):
 
 
 class InProcess:
-    def __init__(self, spec: FleetSpec) -> None:
-        self.fleet = Fleet(spec, Recorder(source="local"))
+    def __init__(self, part: PlanPart) -> None:
+        self.fleet = Fleet(part, Recorder(source="local"))
 
     async def distribute(self) -> None:
         await self.fleet.setup()

@@ -114,7 +114,7 @@ def build_report(
 ) -> RunReport:
     metrics = evidence.metrics
     verdict = compute_verdict(
-        run.scenario, run.request.size, evidence, invalid_reasons=invalid_reasons
+        run.scenario, run.plan.size_name, evidence, invalid_reasons=invalid_reasons
     )
     if run.target.is_simnet:
         # simnet measures everything a criterion can name: an enforced hard criterion with no
@@ -130,7 +130,7 @@ def build_report(
         if unjudged:
             verdict = compute_verdict(
                 run.scenario,
-                run.request.size,
+                run.plan.size_name,
                 evidence,
                 invalid_reasons=[*invalid_reasons, *unjudged],
             )
@@ -146,11 +146,11 @@ def build_report(
     return RunReport(
         run_id=run.run_id,
         scenario_id=run.scenario.id,
-        scenario_hash=run.loaded.content_hash,
-        size=run.request.size,
+        scenario_hash=run.plan.scenario_hash,
+        size=run.plan.size_name,
         target=run.target.describe(),
         seed=run.seed,
-        switches=tuple(run.request.switches),
+        switches=run.plan.switches,
         git_sha=git_sha(),
         started_at_s=started_at_s,
         ended_at_s=time.time(),

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import httpx
 
 from botruntime.cluster import DistributeRequest
-from botruntime.fleet import FleetSpec
 from botruntime.identity import derive_batch
 from botruntime.local import SimnetProcess
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
+from botruntime.plan import PlanSource, RunPlan, Target, compile_plan, parse_target
 from botruntime.runs._baseline import find_baseline, measures
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants
@@ -30,11 +30,9 @@ from botruntime.runs._report_build import build_report
 from botruntime.runs._request import Progress, RunRequest, new_run_id, testbots_home
 from botruntime.runs._script import run_script
 from botruntime.runs._source import InvariantReading
-from botruntime.runs._target import Target, parse_target
 from botruntime.runs._text import summary_lines
 from botruntime.runs.report import RunReport
-from botruntime.scenario import VULN_SWITCHES, LoadedScenario, load_scenario
-from botruntime.wallet import Denom
+from botruntime.scenario import Scenario, ScenarioNotFound, Size, scenario_path
 
 __all__ = [
     "Progress",
@@ -65,42 +63,52 @@ class _State:
     setup_complete: bool = False
 
 
+@dataclass(slots=True)
+class TargetStatus:
+    """What the target said about itself at setup (each chain's /status)."""
+
+    alpha_chain_id: str | None = None
+    delta_chain_id: str | None = None
+    block_time_s: float | None = None
+
+
 class ScenarioRun:
-    def __init__(self, request: RunRequest, loaded: LoadedScenario, target: Target) -> None:
+    def __init__(self, request: RunRequest, plan: RunPlan) -> None:
         self.request = request
-        self.loaded = loaded
-        self.target = target
-        self.scenario = loaded.scenario
-        self.size = loaded.scenario.size(request.size)
-        self.run_id = request.run_id or new_run_id(self.scenario.id)
-        self.seed = request.seed or str(self.scenario.seed)
+        self.plan = plan
+        self.status = TargetStatus()
         self.home = testbots_home(request.home)
-        self.run_dir = self.home / "runs" / self.run_id
+        self.run_dir = self.home / "runs" / plan.run_id
         self._state = _State()
+
+    # what the report and the evidence read: all of it from the compiled plan
+    @property
+    def run_id(self) -> str:
+        return self.plan.run_id
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.plan.scenario
+
+    @property
+    def size(self) -> Size:
+        return self.plan.size
+
+    @property
+    def seed(self) -> str:
+        return self.plan.seed
+
+    @property
+    def target(self) -> Target:
+        return self.plan.target
 
     # ---- setup ----------------------------------------------------------------------------------
 
     @classmethod
     async def setup(cls, request: RunRequest) -> ScenarioRun:
-        """Validate, start or reach the target, check it is one we may load, fund the bots."""
-        loaded = load_scenario(request.scenario, request.scenarios_dir)
-        if request.size not in loaded.scenario.sizes.defined():
-            raise RunConfigError(
-                f"{loaded.path.name} has no size {request.size!r}; it defines "
-                f"{', '.join(loaded.scenario.sizes.defined())}"
-            )
-        unknown = sorted(set(request.switches) - set(VULN_SWITCHES))
-        if unknown:
-            raise RunConfigError(
-                f"unknown simnet switch(es) {', '.join(unknown)}; known: "
-                f"{', '.join(sorted(VULN_SWITCHES))}"
-            )
-        target = parse_target(request.target)
-        if request.switches and not target.is_simnet:
-            raise RunConfigError(
-                "--simnet-vuln switches exist only on simnet; drop them or use --target simnet"
-            )
-        run = cls(request, loaded, target)
+        """Compile the plan (validating the scenario once), start or reach the target, check it
+        is one we may load, fund the bots."""
+        run = cls(request, _compile(request))
         try:
             await run._start_target()
             await run._guard()
@@ -119,29 +127,31 @@ class ScenarioRun:
         simnet = SimnetProcess(
             seed=self.seed,
             nodes=profile.nodes or 4,
-            block_time_s=profile.block_time_s or 1.0,
-            switches=self.request.switches,
+            block_time_s=self.plan.block_time_s,
+            switches=self.plan.switches,
             log_path=self.run_dir / "simnet.log",
         )
         self._state.simnet = simnet
         endpoints = await asyncio.to_thread(simnet.start)
-        self.target = Target(endpoints.alpha, endpoints.delta, endpoints.control, is_simnet=True)
+        self.plan = self.plan.on(
+            self.target.with_simnet(endpoints.alpha, endpoints.delta, endpoints.control)
+        )
 
     async def _guard(self) -> None:
         """Read each chain's `/status` and refuse a chain id the scenario does not name."""
         async with httpx.AsyncClient(timeout=10.0) as http:
-            for urls in (self.target.alpha, self.target.delta):
+            for chain, urls in (("alpha", self.target.alpha), ("delta", self.target.delta)):
                 if not urls:
                     continue
                 status = (await http.get(f"{urls[0]}/status")).json()
                 chain_id = str(status.get("chain_id"))
                 if isinstance(status.get("block_time_ms"), int) and status["block_time_ms"] > 0:
-                    self.target.block_time_s = status["block_time_ms"] / 1000
-                if urls is self.target.alpha:
-                    self.target.alpha_chain_id = chain_id
+                    self.status.block_time_s = status["block_time_ms"] / 1000
+                if chain == "alpha":
+                    self.status.alpha_chain_id = chain_id
                 else:
-                    self.target.delta_chain_id = chain_id
-        allowed = [c for c in (self.target.alpha_chain_id, self.target.delta_chain_id) if c]
+                    self.status.delta_chain_id = chain_id
+        allowed = [c for c in (self.status.alpha_chain_id, self.status.delta_chain_id) if c]
         if not any(self.scenario.target.allows(c) for c in allowed):
             raise TargetRefused(
                 f"{self.scenario.id} may run against {list(self.scenario.target.chains)}, the "
@@ -153,16 +163,12 @@ class ScenarioRun:
                 "must be flagged allow_adversarial first (not supported yet)"
             )
 
-    def funding(self) -> dict[Denom, int]:
-        """Each bot starts with its spend cap per denom (DESIGN §8: max spend per bot)."""
-        return {Denom(d): amount for d, amount in self.scenario.limits.max_spend_per_bot.items()}
-
     async def _fund(self) -> None:
         """Fund every bot of the run with its spend cap, outside the timed window."""
-        bots = list(derive_batch(self.seed, 0, self.size.bots))
+        bots = list(derive_batch(self.seed, 0, self.plan.bots))
         if self.target.is_simnet:
             assert self.target.control is not None
-            await fund_on_simnet(self.target.control, self.seed, bots, self.funding())
+            await fund_on_simnet(self.target.control, self.seed, bots, self.plan.funding)
         else:
             funder = funder_from_env()
             await fund_from_funder(
@@ -170,8 +176,8 @@ class ScenarioRun:
                 self.target.alpha[0] if self.target.alpha else None,
                 self.target.delta[0] if self.target.delta else None,
                 bots,
-                self.funding(),
-                {Denom(d): v for d, v in self.scenario.limits.max_spend_total.items()},
+                self.plan.funding,
+                self.plan.spend_total,
             )
         async with httpx.AsyncClient(timeout=30.0) as http:
             self._state.invariants_start = await read_invariants(http, self.target.control)
@@ -184,31 +190,10 @@ class ScenarioRun:
             raise RunConfigError(f"--workers is 0 or more, got {self.request.workers}")
         executor: InProcess | LocalCluster
         if self.request.workers == 0:
-            executor = InProcess(
-                FleetSpec(
-                    run_id=self.run_id,
-                    run_seed=self.seed,
-                    scenario=self.scenario,
-                    size_name=self.request.size,
-                    alpha_urls=self.target.alpha,
-                    delta_urls=self.target.delta,
-                    bot_range=range(self.size.bots),
-                    funding=self.funding(),
-                    client_id=f"testbots-{self.run_id}",
-                )
-            )
+            executor = InProcess(self.plan.part())
         else:
-            targets = tuple(self.target.describe_urls())
             executor = LocalCluster(
-                DistributeRequest.for_scenario(
-                    self.loaded.path.read_text(encoding="utf-8"),
-                    self.request.size,
-                    seed=self.seed,
-                    targets=targets,
-                    switches=tuple(self.request.switches),
-                    run_id=self.run_id,
-                    min_workers=self.request.workers,
-                ),
+                DistributeRequest(self.plan.source, min_workers=self.request.workers),
                 self.request.workers,
                 self.run_dir,
             )
@@ -220,7 +205,7 @@ class ScenarioRun:
 
     @property
     def total_s(self) -> float:
-        return self.size.duration_s() or 0.0
+        return self.plan.duration_s
 
     async def execute(
         self,
@@ -295,7 +280,7 @@ class ScenarioRun:
 
     async def _script(self, recorder: Recorder) -> None:
         """The size's `script:` steps through `adnet` (simnet's control plane only, for now)."""
-        steps = self.size.script
+        steps = self.plan.size.script
         if steps and self.target.control is None:
             _log.warning("%s: script steps need simnet's adnet; skipped", self.scenario.id)
             return
@@ -333,7 +318,7 @@ class ScenarioRun:
         )
         baseline = find_baseline(
             self.home / "runs",
-            size=self.request.size,
+            size=self.plan.size_name,
             target=self.target.describe(),
             exclude=self.run_id,
         )
@@ -397,3 +382,27 @@ async def run_scenario(
         return await run.report()
     finally:
         await run.close()
+
+
+def _compile(request: RunRequest) -> RunPlan:
+    """The run's plan, compiled from the scenario file as it is now (not yet on simnet's URLs)."""
+    path = scenario_path(request.scenario, request.scenarios_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioNotFound(
+            f"{path}: cannot be read ({exc})",
+            file=str(path),
+            fix="give a readable scenario YAML file, or a scenario id",
+        ) from None
+    run_id = request.run_id or new_run_id(path.stem)
+    source = PlanSource(
+        scenario_yaml=text,
+        size=request.size,
+        seed=request.seed or "",
+        target=parse_target(request.target),
+        run_id=run_id,
+        switches=tuple(request.switches),
+        scenario_name=path.name,
+    )
+    return compile_plan(source, base_dir=str(path.parent))

@@ -45,6 +45,8 @@ from ._loader import (
     find_scenarios_dir,
     list_scenarios,
     load_scenario,
+    parse_scenario,
+    scenario_path,
     validate_behaviours,
 )
 from ._scenario import Scenario
@@ -122,7 +124,9 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "parse_expression",
+    "parse_scenario",
     "render",
     "route_matches",
+    "scenario_path",
     "validate_behaviours",
 ]

@@ -36,6 +36,8 @@ __all__ = [
     "find_scenarios_dir",
     "list_scenarios",
     "load_scenario",
+    "parse_scenario",
+    "scenario_path",
     "validate_behaviours",
 ]
 
@@ -108,6 +110,13 @@ def list_scenarios(directory: Path) -> dict[str, Path]:
 
 def load_scenario(path_or_id: str | Path, scenarios_dir: Path | None = None) -> LoadedScenario:
     """Read and validate a scenario given as an id (`transfer_baseline`) or a YAML path."""
+    path = scenario_path(path_or_id, scenarios_dir)
+    by_id = isinstance(path_or_id, str) and _ID.match(str(path_or_id)) is not None
+    return _load_file(path, expect_id=path.stem if by_id else None)
+
+
+def scenario_path(path_or_id: str | Path, scenarios_dir: Path | None = None) -> Path:
+    """Where a scenario given as an id or a path lives; not read yet."""
     text = str(path_or_id)
     by_id = isinstance(path_or_id, str) and _ID.match(text) is not None
     if by_id:
@@ -121,10 +130,8 @@ def load_scenario(path_or_id: str | Path, scenarios_dir: Path | None = None) -> 
                 file=str(directory),
                 fix=f"{hint}`testbots scenarios list` shows the ids, or give a path to a YAML file",
             )
-        path = known[text]
-    else:
-        path = Path(path_or_id)
-    return _load_file(path, expect_id=path.stem if by_id else None)
+        return known[text]
+    return Path(path_or_id)
 
 
 def _load_file(path: Path, expect_id: str | None) -> LoadedScenario:
@@ -139,11 +146,7 @@ def _load_file(path: Path, expect_id: str | None) -> LoadedScenario:
         raise ScenarioError(
             f"{path}: cannot be read ({exc})", file=str(path), fix="give a readable UTF-8 YAML file"
         ) from None
-    document = _parse_yaml(raw, name)
-    try:
-        scenario = Scenario.model_validate(document)
-    except ValidationError as exc:
-        raise ScenarioInvalid(name, problems_from(exc, document)) from None
+    scenario, document = _validate(raw, name)
     if expect_id is not None and scenario.id != expect_id:
         problem = Problem(
             "id",
@@ -152,6 +155,21 @@ def _load_file(path: Path, expect_id: str | None) -> LoadedScenario:
         )
         raise ScenarioInvalid(name, [problem])
     return LoadedScenario(scenario, path, content_hash(document))
+
+
+def parse_scenario(text: str, name: str) -> tuple[Scenario, str]:
+    """A scenario document as text (a run's wire form), validated: (scenario, content hash).
+    `name` is what errors call the document, e.g. the file name it came from."""
+    scenario, document = _validate(text, name)
+    return scenario, content_hash(document)
+
+
+def _validate(raw: str, name: str) -> tuple[Scenario, dict[str, Any]]:
+    document = _parse_yaml(raw, name)
+    try:
+        return Scenario.model_validate(document), document
+    except ValidationError as exc:
+        raise ScenarioInvalid(name, problems_from(exc, document)) from None
 
 
 def _parse_yaml(raw: str, name: str) -> dict[str, Any]:

@@ -63,9 +63,11 @@ class Scenario(BaseModel):
                 return role
         raise KeyError(name)
 
-    def bot_counts(self, size: str) -> dict[str, int]:
-        """Bots per role at `size`: shares split by largest remainder, summing to `bots`."""
-        return _split(self.size(size).bots, {role.name: role.share for role in self.roles})
+    def bot_ranges(self, size: str) -> dict[str, range]:
+        """Contiguous bot indices per role at `size`, in file order. The one rule that gives
+        roles their bots (the run plan reads it): each role's share of `bots`, rounded by
+        largest remainder, ties to the role written first."""
+        return _allocate(self.size(size).bots, [(role.name, role.share) for role in self.roles])
 
     def active_window(self, size: str, role: str) -> ActiveWindow | None:
         """The size's window for the role if it sets one, else the role's own."""
@@ -76,14 +78,19 @@ class Scenario(BaseModel):
         return self.size(size).load[role]
 
 
-def _split(total: int, shares: dict[str, float]) -> dict[str, int]:
-    weight = sum(shares.values())
-    quotas = {name: total * share / weight for name, share in shares.items()}
-    counts = {name: int(quota) for name, quota in quotas.items()}
-    by_remainder = sorted(quotas, key=lambda name: (counts[name] - quotas[name], name))
-    for name in by_remainder[: total - sum(counts.values())]:
-        counts[name] += 1
-    return counts
+def _allocate(total: int, shares: list[tuple[str, float]]) -> dict[str, range]:
+    weight = sum(share for _, share in shares)
+    quotas = [total * share / weight for _, share in shares]
+    counts = [int(quota) for quota in quotas]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - quotas[i], i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    ranges: dict[str, range] = {}
+    start = 0
+    for (name, _), count in zip(shares, counts, strict=True):
+        ranges[name] = range(start, start + count)
+        start += count
+    return ranges
 
 
 def _cross_check(scenario: Scenario) -> list[FieldProblem]:
@@ -162,8 +169,9 @@ def _check_size(
                 path=f"{where}.bots",
             )
         )
-    counts = _split(size.bots, {role.name: role.share for role in scenario.roles})
-    for name, count in counts.items():
+    ranges = _allocate(size.bots, [(role.name, role.share) for role in scenario.roles])
+    for name, span in ranges.items():
+        count = len(span)
         if count == 0:
             problems.append(
                 FieldProblem(

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from botruntime.wallet import Denom
+
 from ._errors import FieldProblem
 from ._expr_ast import Baseline as BaselineNode
 from ._expr_ast import Expr, Quantile, Rate, WindowAgg
@@ -51,7 +53,6 @@ _MODEL = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 CriterionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
-Denom = Literal["AX", "sAX", "DX", "bAX"]
 SizeName = Literal["smoke", "default", "full"]
 MAX_BOTS = 100_000_000  # far above any fleet; keeps arithmetic on counts exact
 SIZE_NAMES: tuple[SizeName, ...] = ("smoke", "default", "full")
@@ -135,6 +136,15 @@ class Role(BaseModel):
     # reject codes that are the defence working when this role meets them (SCENARIOS.md
     # §1.3): counted as n.reject{expected=yes}, outside err_rate
     expected_rejects: tuple[RejectCode, ...] = ()
+    client_id: Literal["per_bot", "shared"] = Field(
+        default="per_bot",
+        description=(
+            "Who the role's bots are to the network (X-Client-Id, the key of its rate limits). "
+            "per_bot: each bot is its own client, as each user of a real network is. shared: "
+            "all bots of the role are one client, like the dApp backend of polling_storm "
+            "(SCENARIOS.md R4), so they share one rate limit."
+        ),
+    )
 
 
 class ScriptStep(BaseModel):

@@ -159,7 +159,7 @@ class ShareLevel(_message.Message):
     def __init__(self, index: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class AssignBots(_message.Message):
-    __slots__ = ("run_id", "assignment_id", "scenario_yaml", "size", "seed", "targets", "switches", "bot_first", "bot_count", "share", "plan_from_s", "resync_nonces")
+    __slots__ = ("run_id", "assignment_id", "scenario_yaml", "size", "seed", "targets", "switches", "bot_first", "bot_count", "share", "plan_from_s", "resync_nonces", "scenario_name", "plan_fingerprint")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_YAML_FIELD_NUMBER: _ClassVar[int]
@@ -172,6 +172,8 @@ class AssignBots(_message.Message):
     SHARE_FIELD_NUMBER: _ClassVar[int]
     PLAN_FROM_S_FIELD_NUMBER: _ClassVar[int]
     RESYNC_NONCES_FIELD_NUMBER: _ClassVar[int]
+    SCENARIO_NAME_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     assignment_id: str
     scenario_yaml: str
@@ -184,7 +186,9 @@ class AssignBots(_message.Message):
     share: _containers.RepeatedCompositeFieldContainer[ShareLevel]
     plan_from_s: float
     resync_nonces: bool
-    def __init__(self, run_id: _Optional[str] = ..., assignment_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., bot_first: _Optional[int] = ..., bot_count: _Optional[int] = ..., share: _Optional[_Iterable[_Union[ShareLevel, _Mapping]]] = ..., plan_from_s: _Optional[float] = ..., resync_nonces: _Optional[bool] = ...) -> None: ...
+    scenario_name: str
+    plan_fingerprint: str
+    def __init__(self, run_id: _Optional[str] = ..., assignment_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., bot_first: _Optional[int] = ..., bot_count: _Optional[int] = ..., share: _Optional[_Iterable[_Union[ShareLevel, _Mapping]]] = ..., plan_from_s: _Optional[float] = ..., resync_nonces: _Optional[bool] = ..., scenario_name: _Optional[str] = ..., plan_fingerprint: _Optional[str] = ...) -> None: ...
 
 class StartPlan(_message.Message):
     __slots__ = ("run_id", "assignment_id", "start_at_unix_us")
@@ -221,16 +225,14 @@ class Abort(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class DistributeScenarioRequest(_message.Message):
-    __slots__ = ("run_id", "scenario_yaml", "size", "seed", "targets", "switches", "bots", "on_worker_loss", "plan_duration_s", "min_workers", "start_delay_s", "finish_grace_s")
+    __slots__ = ("run_id", "scenario_yaml", "size", "seed", "targets", "switches", "scenario_name", "min_workers", "start_delay_s", "finish_grace_s")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_YAML_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
     SWITCHES_FIELD_NUMBER: _ClassVar[int]
-    BOTS_FIELD_NUMBER: _ClassVar[int]
-    ON_WORKER_LOSS_FIELD_NUMBER: _ClassVar[int]
-    PLAN_DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    SCENARIO_NAME_FIELD_NUMBER: _ClassVar[int]
     MIN_WORKERS_FIELD_NUMBER: _ClassVar[int]
     START_DELAY_S_FIELD_NUMBER: _ClassVar[int]
     FINISH_GRACE_S_FIELD_NUMBER: _ClassVar[int]
@@ -240,13 +242,11 @@ class DistributeScenarioRequest(_message.Message):
     seed: str
     targets: _containers.RepeatedScalarFieldContainer[str]
     switches: _containers.RepeatedScalarFieldContainer[str]
-    bots: int
-    on_worker_loss: WorkerLossPolicy
-    plan_duration_s: float
+    scenario_name: str
     min_workers: int
     start_delay_s: float
     finish_grace_s: float
-    def __init__(self, run_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., bots: _Optional[int] = ..., on_worker_loss: _Optional[_Union[WorkerLossPolicy, str]] = ..., plan_duration_s: _Optional[float] = ..., min_workers: _Optional[int] = ..., start_delay_s: _Optional[float] = ..., finish_grace_s: _Optional[float] = ...) -> None: ...
+    def __init__(self, run_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., scenario_name: _Optional[str] = ..., min_workers: _Optional[int] = ..., start_delay_s: _Optional[float] = ..., finish_grace_s: _Optional[float] = ...) -> None: ...
 
 class DistributeScenarioReply(_message.Message):
     __slots__ = ("run_id", "start_at_unix_us", "placements")

@@ -30,9 +30,12 @@ _CLI = "from botruntime.cli import main; main()"
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def scenario_text(*, hold_s: float, rate_per_s: float, bots: int = 30) -> str:
+def scenario_text(
+    *, hold_s: float, rate_per_s: float, bots: int = 30, on_worker_loss: str = "fail"
+) -> str:
     """transfer_baseline with its smoke size reshaped: 1 s ramp, a hold, a 1 s drain."""
     doc = yaml.safe_load((ROOT / "scenarios" / "transfer_baseline.yaml").read_text())
+    doc["on_worker_loss"] = on_worker_loss
     smoke = doc["sizes"]["smoke"]
     smoke["bots"] = bots
     smoke["load"]["general_user"]["stages"] = [
@@ -161,8 +164,12 @@ class Cluster:
     free_port = staticmethod(free_port)
 
     @staticmethod
-    def scenario(*, hold_s: float, rate_per_s: float, bots: int = 30) -> str:
-        return scenario_text(hold_s=hold_s, rate_per_s=rate_per_s, bots=bots)
+    def scenario(
+        *, hold_s: float, rate_per_s: float, bots: int = 30, on_worker_loss: str = "fail"
+    ) -> str:
+        return scenario_text(
+            hold_s=hold_s, rate_per_s=rate_per_s, bots=bots, on_worker_loss=on_worker_loss
+        )
 
     def kill_all(self) -> None:
         for proc in self.procs:

@@ -14,17 +14,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-import yaml
+from _requests import distribute_request
 
-from botruntime.cluster import (
-    ControlClient,
-    CoordinatorUnavailable,
-    DistributeRequest,
-    RunView,
-    gap_share,
-    role_plans,
-)
-from botruntime.scenario import Scenario
+from botruntime.cluster import ControlClient, CoordinatorUnavailable, RunView
+from botruntime.load import Share
+from botruntime.plan import RolePlan, compile_plan
 
 if TYPE_CHECKING:
     from conftest import Cluster
@@ -47,11 +41,13 @@ async def _start(cluster: Cluster, client: ControlClient, workers: int, **reques
     for _ in range(workers):
         cluster.start_worker()
     await client.wait_for_workers(workers, timeout_s=20)
-    text = cluster.scenario(hold_s=float(request.pop("hold_s", 4.0)), rate_per_s=RATE)  # type: ignore[arg-type]
+    text = cluster.scenario(
+        hold_s=float(request.pop("hold_s", 4.0)),  # type: ignore[arg-type]
+        rate_per_s=RATE,
+        on_worker_loss=str(request.pop("on_worker_loss", "fail")),
+    )
     run = await client.distribute(
-        DistributeRequest.for_scenario(
-            text, "smoke", start_delay_s=1.0, finish_grace_s=10.0, **request
-        )
+        distribute_request(text, start_delay_s=1.0, finish_grace_s=10.0, **request)
     )
     assert len(run.placements) == workers
     return run.run_id
@@ -105,10 +101,12 @@ async def _kill_mid_run(cluster: Cluster, client: ControlClient, run_id: str) ->
 
 
 def _planned(cluster: Cluster, hold_s: float) -> int:
-    scenario = Scenario.model_validate(
-        yaml.safe_load(cluster.scenario(hold_s=hold_s, rate_per_s=RATE))
-    )
-    return sum(1 for _ in role_plans(scenario, "smoke", "1")["general_user"].arrivals())
+    return sum(1 for _ in _role(cluster, hold_s).load.arrivals())  # type: ignore[union-attr]
+
+
+def _role(cluster: Cluster, hold_s: float) -> RolePlan:
+    text = cluster.scenario(hold_s=hold_s, rate_per_s=RATE)
+    return compile_plan(distribute_request(text).source).role("general_user")
 
 
 async def test_fail_policy_ends_inconclusive_when_a_worker_is_killed(cluster: Cluster) -> None:
@@ -145,11 +143,10 @@ async def test_rebalance_moves_the_lost_bots_and_records_the_gap(cluster: Cluste
     # from its last delta (at most one 1 s interval before the kill) to the takeover
     assert gap.to_s - gap.from_s <= 1.0 + cluster.lost_after_s + 1.0
     # every planned arrival is either in the merged metrics or in the gap, exactly once
-    scenario = Scenario.model_validate(
-        yaml.safe_load(cluster.scenario(hold_s=hold_s, rate_per_s=RATE))
-    )
-    plan = role_plans(scenario, "smoke", "1")["general_user"]
-    in_gap = sum(1 for _ in gap_share(plan, gap).arrivals())
+    role = _role(cluster, hold_s)
+    lost_part = role.share_of(30, gap.share, gap.from_s)
+    assert isinstance(lost_part, Share)
+    in_gap = sum(1 for _ in lost_part.before(gap.to_s).arrivals())
     assert in_gap > 0
     assert merged.count("gen.offered") + in_gap == _planned(cluster, hold_s)
 

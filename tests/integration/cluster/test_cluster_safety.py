@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 import pytest
+from _requests import distribute_request
 from grpc_health.v1 import health_pb2
 
 from botruntime.cluster import (
@@ -17,7 +18,6 @@ from botruntime.cluster import (
     TOKEN_HEADER,
     WORKER_SERVICE,
     ControlClient,
-    DistributeRequest,
 )
 from botruntime.cluster._pb import orchestration_pb2 as pb
 
@@ -50,9 +50,7 @@ async def _long_run(cluster: Cluster, client: ControlClient, workers: int) -> st
     while len(cluster.workers) < workers:
         cluster.start_worker()
     await client.wait_for_workers(workers, timeout_s=20)
-    request = DistributeRequest.for_scenario(
-        cluster.scenario(hold_s=60.0, rate_per_s=100.0), "smoke", start_delay_s=0.5
-    )
+    request = distribute_request(cluster.scenario(hold_s=60.0, rate_per_s=100.0), start_delay_s=0.5)
     run = await client.distribute(request)
     await asyncio.sleep(max(run.start_at_unix_s + 1.0 - time.time(), 0.0))
     assert (await client.run_status(run.run_id)).state == "running"

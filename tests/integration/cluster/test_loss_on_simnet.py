@@ -20,9 +20,11 @@ import httpx
 import pytest
 import yaml
 from _loss_ledger import account, audit_client, committed_txs, nonces, plan_clock_origin
+from _requests import distribute_request
 
-from botruntime.cluster import ControlClient, DistributeRequest, RunView
+from botruntime.cluster import ControlClient, RunView
 from botruntime.identity import Identity, derive_batch
+from botruntime.plan import Target
 
 if TYPE_CHECKING:
     from conftest import Cluster, Proc
@@ -78,10 +80,10 @@ async def _distribute(
 ) -> RunView:
     simnet.reset([(b.alpha_address, {"AX": FUNDS}) for b in _bots()])
     await client.wait_for_workers(3, timeout_s=30)
-    request = DistributeRequest.for_scenario(
+    request = distribute_request(
         _scenario(policy, hold_s),
-        "smoke",
-        targets=(f"alpha={simnet.alpha_url(0)}",),
+        target=Target(alpha=(simnet.alpha_url(0),)),
+        seed=SEED,
         start_delay_s=3.0,
         finish_grace_s=20.0,
     )

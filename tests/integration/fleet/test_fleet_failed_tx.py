@@ -13,12 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from botruntime.chain.tx import Msg, TxBody, bank_send, sign_tx
-from botruntime.fleet import Fleet, FleetContext, FleetSpec, Intent
+from botruntime.fleet import Fleet, FleetContext, Intent
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
-from botruntime.scenario import load_scenario
+from botruntime.plan import PlanSource, Target, compile_plan
 from botruntime.wallet import BAX, DX
 
 pytestmark = pytest.mark.anyio
@@ -49,19 +50,12 @@ async def accepted(ctx: FleetContext, count: int) -> None:
 
 def delta_fleet(simnet: Any) -> Fleet:
     """transfer_baseline's smoke size with its users paying DX, so the fleet follows Delta."""
-    scenario = load_scenario("transfer_baseline", SCENARIOS).scenario
-    role = scenario.roles[0].model_copy(update={"behaviours": {"send_dx": 1}})
-    spec = FleetSpec(
-        run_id="failedtx",
-        run_seed=RUN_SEED,
-        scenario=scenario.model_copy(update={"roles": (role,)}),
-        size_name="smoke",
-        alpha_urls=tuple(simnet.alpha),
-        delta_urls=tuple(simnet.delta),
-        bot_range=range(0, 2),
-        funding={DX: FUNDS, BAX: FUNDS},
-    )
-    return Fleet(spec, Recorder())
+    doc = yaml.safe_load((SCENARIOS / "transfer_baseline.yaml").read_text())
+    doc["roles"][0]["behaviours"] = {"send_dx": 1}
+    doc["limits"]["max_spend_per_bot"] = {"DX": FUNDS, "bAX": FUNDS}
+    target = Target(tuple(simnet.alpha), tuple(simnet.delta))
+    plan = compile_plan(PlanSource(yaml.safe_dump(doc), "smoke", RUN_SEED, target, "failedtx"))
+    return Fleet(plan.part(range(0, 2)), Recorder())
 
 
 async def test_a_swap_failing_in_its_block_settles_the_fee_only(simnet: Any) -> None:

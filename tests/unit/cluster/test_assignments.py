@@ -15,8 +15,14 @@ from botruntime.cluster import (
 )
 from botruntime.cluster._assignments import AssignmentSet, Finished
 from botruntime.metrics import IntervalDelta
+from botruntime.plan import PlanSource, Target
 
 pytestmark = pytest.mark.anyio
+
+
+def _source(run_id: str) -> PlanSource:
+    """A run no worker compiles: these tests never reach a runner."""
+    return PlanSource("", "smoke", "1", Target(), run_id)
 
 
 @pytest.fixture
@@ -25,7 +31,7 @@ def anyio_backend() -> str:
 
 
 def _assignment(n: int) -> Assignment:
-    return Assignment("r", f"r/a{n}", "", "smoke", "1", (), (), 0, 1, (), 0.0, False, 0.0)
+    return Assignment("r", f"r/a{n}", _source("r"), "", 0, 1, (), 0.0, False, 0.0)
 
 
 class ScriptedRunner:

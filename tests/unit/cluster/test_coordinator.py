@@ -16,6 +16,12 @@ from botruntime.cluster import (
 from botruntime.cluster._coordinator import WorkerLink
 from botruntime.cluster._run import RunSpec
 from botruntime.cluster._types import AckCommand, AssignCommand, Command, StopCommand
+from botruntime.plan import PlanSource, Target
+
+
+def _source(run_id: str) -> PlanSource:
+    """A run no worker compiles: these tests never reach a runner."""
+    return PlanSource("", "smoke", "1", Target(), run_id)
 
 
 class Clocks:
@@ -47,7 +53,7 @@ def _cluster(policy: WorkerLossPolicy) -> tuple[Coordinator, Clocks, list[Worker
     for capacity in (100, 100, 200):
         record = coordinator.register(f"cap{capacity}", capacity)
         links.append(coordinator.attach(record.worker_id, record.session_key))
-    spec = RunSpec("r", "", "smoke", "1", (), (), 40, policy, 20.0)
+    spec = RunSpec("r", _source("r"), 40, policy, 20.0)
     run = coordinator.distribute(spec, min_workers=3)
     return coordinator, clocks, links, run.run_id
 
@@ -70,7 +76,7 @@ def test_distribute_sends_contiguous_ranges_by_capacity_with_one_start_time() ->
     _beat(coordinator, links, 1)
     assert [_drain(link) for link in links] == [[AckCommand(1)]] * 3
     with pytest.raises(PlacementError, match="start more workers"):
-        coordinator.distribute(RunSpec("r2", "", "smoke", "1", (), (), 1000, "fail", 5.0))
+        coordinator.distribute(RunSpec("r2", _source("r2"), 1000, "fail", 5.0))
 
 
 def test_a_lost_worker_under_rebalance_hands_its_bots_to_the_survivors() -> None:

@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import itertools
 
-from botruntime.cluster import Assignment, ShareLevel, WorkerLossPolicy, gap_share, plan_share
+from botruntime.cluster import Assignment, LoadGap, ShareLevel, WorkerLossPolicy
 from botruntime.cluster._loss import decide
 from botruntime.cluster._placement import WorkerRoom
 from botruntime.cluster._run import AssignmentRecord, Run, RunSpec
-from botruntime.load import Stage, ramping
+from botruntime.load import Share, Stage, ramping
+from botruntime.plan import PlanSource, RolePlan, Target
 
 PLAN = ramping([Stage("ramp", 2, 40), Stage("hold", 10, 40), Stage("drain", 2)])
 WEIGHTS = (10, 10, 10)
+ROLE = RolePlan("user", "legitimate", range(30), ("send_ax",), (1,), PLAN, 1, frozenset())
+
+
+def _share(levels: tuple[ShareLevel, ...], from_s: float) -> Share:
+    share = ROLE.share_of(30, levels, from_s)
+    assert isinstance(share, Share)
+    return share
+
+
+def _gap(gap: LoadGap) -> Share:
+    return _share(gap.share, gap.from_s).before(gap.to_s)
+
+
+def _source(run_id: str) -> PlanSource:
+    """A run no worker compiles: these tests never reach a runner."""
+    return PlanSource("", "smoke", "1", Target(), run_id)
 
 
 def _run(policy: WorkerLossPolicy) -> tuple[Run, AssignmentRecord]:
-    run = Run(RunSpec("r", "", "smoke", "1", (), (), 30, policy, 14.0), 0.0)
+    run = Run(RunSpec("r", _source("r"), 30, policy, 14.0), 0.0)
     for i in range(3):
         a = Assignment(
-            "r", f"r/a{i}", "", "smoke", "1", (), (), 10 * i, 10,
+            "r", f"r/a{i}", _source("r"), "", 10 * i, 10,
             (ShareLevel(i, WEIGHTS),), 0.0, False, 0.0,
         )  # fmt: skip
         run.add(AssignmentRecord(a, f"w{i}"))
@@ -64,12 +81,12 @@ def test_rebalance_rederives_the_same_bots_on_survivors_with_nonces_resynced() -
     (gap,) = decision.gaps
     assert (gap.from_s, gap.to_s) == (4.0, 6.0)
     # the survivors' new shares plus the gap are exactly the lost share from its last delta on
-    lost_rest = {i for i, _ in plan_share(PLAN, lost.assignment.share, 4.0).arrivals()}
+    lost_rest = {i for i, _ in _share(lost.assignment.share, 4.0).arrivals()}
     taken = [
-        {i for i, _ in plan_share(PLAN, m.assignment.share, m.assignment.plan_from_s).arrivals()}
+        {i for i, _ in _share(m.assignment.share, m.assignment.plan_from_s).arrivals()}
         for m in moved
     ]
-    in_gap = {i for i, _ in gap_share(PLAN, gap).arrivals()}
+    in_gap = {i for i, _ in _gap(gap).arrivals()}
     assert taken[0].isdisjoint(taken[1]) and in_gap.isdisjoint(taken[0] | taken[1])
     assert taken[0] | taken[1] | in_gap == lost_rest
     assert len(in_gap) > 0 and all(len(t) > 0 for t in taken)

@@ -8,16 +8,22 @@ from botruntime.cluster import Assignment, AssignmentOutcome, RunState, RunState
 from botruntime.cluster._errors import ProtocolViolation
 from botruntime.cluster._run import AssignmentRecord, Run, RunSpec
 from botruntime.metrics import Recorder
+from botruntime.plan import PlanSource, Target
 
 START = 1_000.0
 
 
+def _source(run_id: str) -> PlanSource:
+    """A run no worker compiles: these tests never reach a runner."""
+    return PlanSource("", "smoke", "1", Target(), run_id)
+
+
 def _run(workers: int = 2, duration_s: float = 10.0) -> Run:
-    spec = RunSpec("r1", "", "smoke", "7", (), (), workers * 5, "fail", duration_s, 5.0)
+    spec = RunSpec("r1", _source("r1"), workers * 5, "fail", duration_s, 5.0)
     run = Run(spec, START)
     for i in range(workers):
         a = Assignment(
-            "r1", f"r1/a{i}", "", "smoke", "7", (), (), i * 5, 5,
+            "r1", f"r1/a{i}", _source("r"), "", i * 5, 5,
             (ShareLevel(i, (5,) * workers),), 0.0, False, START,
         )  # fmt: skip
         run.add(AssignmentRecord(a, f"w{i}"))

@@ -15,10 +15,9 @@ from botruntime.cluster import (
     RunnerGauges,
     ShareLevel,
     SyntheticRunner,
-    role_plans,
 )
 from botruntime.metrics import IntervalDelta, RunMetrics
-from botruntime.scenario import Scenario
+from botruntime.plan import PlanSource, Target, compile_plan
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[3]
@@ -38,21 +37,22 @@ def _scenario(hold_s: float) -> str:
     return yaml.safe_dump(doc)
 
 
+def _source(text: str) -> PlanSource:
+    return PlanSource(text, "smoke", "1", Target(is_simnet=True), "r")
+
+
 def _assignment(text: str, index: int, start: float) -> Assignment:
+    fingerprint = _source(text).fingerprint()
     return Assignment(
-        "r", f"r/a{index}", text, "smoke", "1", (), (), index * 10, 10,
+        "r", f"r/a{index}", _source(text), fingerprint, index * 10, 10,
         (ShareLevel(index, (10, 10)),), 0.0, False, start,
     )  # fmt: skip
 
 
 async def test_two_shares_offer_the_plan_once_and_count_what_they_sent() -> None:
     text = _scenario(hold_s=1.0)
-    planned = sum(
-        1
-        for _ in role_plans(Scenario.model_validate(yaml.safe_load(text)), "smoke", "1")[
-            "general_user"
-        ].arrivals()
-    )
+    plan = compile_plan(_source(text)).role("general_user").load
+    planned = sum(1 for _ in plan.arrivals())  # type: ignore[union-attr]
     merged = RunMetrics()
     runner = SyntheticRunner(service_time_s=0.001, interval_s=0.5)
     start = time.time() + 0.2

@@ -11,10 +11,20 @@ from botruntime.cluster._errors import ProtocolViolation
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._types import AssignCommand, DrainCommand, StopCommand
 from botruntime.cluster._wire import CommandDecoder, command_to_pb, health_from_pb, health_to_pb
+from botruntime.plan import PlanSource, Target
 
+SOURCE = PlanSource(
+    "id: x\n",
+    "smoke",
+    "9",
+    Target(("http://127.0.0.1:1",), (), "http://127.0.0.1:2", True),
+    "r",
+    ("mempool_drop",),
+    "x.yaml",
+)
 ASSIGNMENT = Assignment(
-    run_id="r", assignment_id="r/a1", scenario_yaml="id: x\n", size="smoke", seed="9",
-    targets=("http://127.0.0.1:1",), switches=("mempool_drop",), bot_first=40, bot_count=7,
+    run_id="r", assignment_id="r/a1", source=SOURCE, plan_fingerprint=SOURCE.fingerprint(),
+    bot_first=40, bot_count=7,
     share=(ShareLevel(1, (3, 7)), ShareLevel(0, (2, 2))), plan_from_s=12.5,
     resync_nonces=True, start_at_unix_s=1_700_000_000.25,
 )  # fmt: skip

@@ -71,7 +71,8 @@ def test_transfer_baseline_is_the_catalogue_l1() -> None:
 def test_replay_attack_is_the_catalogue_a1() -> None:
     scenario = load_scenario("replay_attack", SCENARIOS).scenario
     assert scenario.target.allow_adversarial
-    assert scenario.bot_counts("default") == {"general_user": 50, "replayer": 4}
+    ranges = scenario.bot_ranges("default")
+    assert ranges == {"general_user": range(0, 50), "replayer": range(50, 54)}
     replayer = scenario.role("replayer")
     # the catalogue's 100 less (e), the bridge-claim replay (15), which joins with the bridge
     assert replayer.group == "adversarial" and sum(replayer.behaviours.values()) == 85

@@ -2,8 +2,7 @@
 
 import pytest
 
-from botruntime.runs._errors import RunConfigError
-from botruntime.runs._target import parse_target
+from botruntime.plan import Target, TargetInvalid, parse_target
 
 
 def test_simnet_and_real_targets() -> None:
@@ -18,5 +17,17 @@ def test_simnet_and_real_targets() -> None:
 
 @pytest.mark.parametrize("text", ["", "http://x:1", "gamma=http://x:1", "alpha=ftp://x", ","])
 def test_bad_targets_name_the_form(text: str) -> None:
-    with pytest.raises(RunConfigError, match="simnet"):
+    with pytest.raises(TargetInvalid, match="simnet"):
         parse_target(text)
+
+
+def test_a_resolved_simnet_target_survives_the_wire() -> None:
+    target = parse_target("simnet").with_simnet(
+        ["http://127.0.0.1:1", "http://127.0.0.1:2"], ["http://127.0.0.1:3"], "http://127.0.0.1:4"
+    )
+    assert Target.from_wire(target.wire()) == target and target.describe() == "simnet"
+
+
+def test_a_wire_item_of_no_known_kind_is_refused() -> None:
+    with pytest.raises(TargetInvalid, match="alpha=URL"):
+        Target.from_wire(["gamma=http://x:1"])

@@ -1,0 +1,191 @@
+"""`compile_plan`: the one function that turns a run's inputs into its `RunPlan`.
+
+It validates the scenario document once, checks the size, the switches and the behaviour
+names, allocates bots to roles (`Scenario.bot_ranges`, the only rule for it) and builds each
+role's arrival plan or closed-loop sessions. Every error is a `ScenarioError` that names the
+document, the field and the fix.
+
+PlanInvalid            the inputs do not make a runnable plan (.file, .path, .fix)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from botruntime.behaviors import check_behaviours
+from botruntime.load import (
+    ArrivalPlan,
+    SessionPlan,
+    Share,
+    Stage,
+    ThinkTime,
+    poisson_stages,
+    ramping,
+    trace,
+)
+from botruntime.plan._plan import PlanSource, RolePlan, RunPlan
+from botruntime.scenario import (
+    VULN_SWITCHES,
+    ActiveWindow,
+    ClosedLoad,
+    ConstantLoad,
+    PoissonLoad,
+    RampingLoad,
+    Role,
+    RoleLoad,
+    Scenario,
+    ScenarioError,
+    TraceLoad,
+    parse_scenario,
+)
+from botruntime.scenario import ThinkTime as ThinkTimeSpec
+from botruntime.wallet import Denom
+
+__all__ = ["PlanInvalid", "compile_plan", "hash_seed"]
+
+
+class PlanInvalid(ScenarioError):
+    """The scenario is valid but these inputs do not make a plan that can run."""
+
+
+def compile_plan(source: PlanSource, *, base_dir: str = ".") -> RunPlan:
+    """Validate `source` once and decide everything the run does."""
+    name = source.scenario_name
+    scenario, scenario_hash = parse_scenario(source.scenario_yaml, name)
+    check_behaviours(scenario, file=name)
+    size = scenario.size(source.size)
+    unknown = sorted(set(source.switches) - set(VULN_SWITCHES))
+    if unknown:
+        raise PlanInvalid(
+            f"unknown simnet switch(es) {', '.join(unknown)}",
+            file=name,
+            path="switches",
+            fix=f"use one of: {', '.join(sorted(VULN_SWITCHES))}",
+        )
+    if source.switches and not source.target.is_simnet:
+        raise PlanInvalid(
+            "simnet switches exist only on simnet",
+            file=name,
+            path="switches",
+            fix="drop the switches or run against simnet",
+        )
+    seed = source.seed or str(scenario.seed)
+    ranges = scenario.bot_ranges(source.size)
+    roles = tuple(
+        _role_plan(
+            scenario, role, ranges[role.name], source, seed=seed, name=name, base_dir=base_dir
+        )
+        for role in scenario.roles
+    )
+    durations = [role.load.duration_s for role in roles]
+    return RunPlan(
+        source=source,
+        fingerprint=source.fingerprint(),
+        scenario=scenario,
+        scenario_hash=scenario_hash,
+        size=size,
+        seed=seed,
+        funding=_denoms(scenario.limits.max_spend_per_bot),
+        spend_total=_denoms(scenario.limits.max_spend_total),
+        roles=roles,
+        duration_s=max(durations, default=0.0),
+        on_worker_loss=scenario.on_worker_loss,
+        block_time_s=scenario.simnet.block_time_s or 1.0,
+        _by_name=MappingProxyType({role.name: role for role in roles}),
+    )
+
+
+def _denoms(amounts: Mapping[Denom, int]) -> MappingProxyType[Denom, int]:
+    return MappingProxyType(dict(amounts))
+
+
+def _role_plan(
+    scenario: Scenario,
+    role: Role,
+    bots: range,
+    source: PlanSource,
+    *,
+    seed: str,
+    name: str,
+    base_dir: str,
+) -> RolePlan:
+    load = scenario.load(source.size, role.name)
+    where = f"sizes.{source.size}.load.{role.name}"
+    role_seed = hash_seed(f"{seed}/{role.name}")
+    return RolePlan(
+        name=role.name,
+        group=role.group,
+        bots=bots,
+        behaviours=tuple(role.behaviours),
+        weights=tuple(role.behaviours.values()),
+        load=_load(load, role.active, role_seed, name=name, where=where, base_dir=base_dir),
+        max_in_flight_per_bot=role.max_in_flight_per_bot,
+        expected_rejects=frozenset(role.expected_rejects),
+        shared_client_id=(
+            f"testbots-{source.run_id}-{role.name}" if role.client_id == "shared" else None
+        ),
+    )
+
+
+def _load(
+    load: RoleLoad,
+    role_window: ActiveWindow | None,
+    seed: int,
+    *,
+    name: str,
+    where: str,
+    base_dir: str,
+) -> ArrivalPlan | Share | SessionPlan:
+    window = load.active if load.active is not None else role_window
+    if isinstance(load, ClosedLoad):
+        return SessionPlan(
+            load.sessions, _think(load.think_time), load.seconds, seed=seed, drain_s=load.drain_s
+        )
+    if isinstance(load, ConstantLoad):
+        if load.capacity_fraction is not None or load.rate_per_s is None:
+            raise _needs_capacity(name, where)
+        stages = [Stage("hold", load.seconds, load.rate_per_s)]
+        if load.drain_s:
+            stages.append(Stage("drain", load.drain_s))
+        return _window(ramping(stages), window)
+    if isinstance(load, RampingLoad | PoissonLoad):
+        staged = []
+        for i, stage in enumerate(load.stages):
+            if stage.capacity_fraction is not None:
+                raise _needs_capacity(name, f"{where}.stages[{i}]")
+            staged.append(Stage(stage.kind, stage.seconds, stage.rate_per_s))
+        plan = ramping(staged) if isinstance(load, RampingLoad) else poisson_stages(staged, seed)
+        return _window(plan, window)
+    assert isinstance(load, TraceLoad)
+    return _window(trace(f"{base_dir}/{load.file}", speed=load.speed), window)
+
+
+def _think(spec: ThinkTimeSpec) -> ThinkTime:
+    if spec.distribution == "uniform":
+        assert spec.min_s is not None and spec.max_s is not None
+        return ThinkTime((spec.min_s + spec.max_s) / 2, "uniform", low_s=spec.min_s)
+    assert spec.mean_s is not None
+    return ThinkTime(spec.mean_s, spec.distribution)
+
+
+def _needs_capacity(name: str, where: str) -> PlanInvalid:
+    return PlanInvalid(
+        "this size gives rates as a fraction of C_tx, which is not measured for this target",
+        file=name,
+        path=where,
+        fix="run capacity_ramp on this target first, or pick a size with rate_per_s",
+    )
+
+
+def _window(plan: ArrivalPlan, active: ActiveWindow | None) -> ArrivalPlan | Share:
+    if active is None:
+        return plan
+    share = plan.whole().after(active.from_s)
+    return share.before(active.until_s) if active.until_s is not None else share
+
+
+def hash_seed(text: str) -> int:
+    """A stable integer seed from text (Python's hash() is salted per process)."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")

@@ -1,0 +1,217 @@
+"""A compiled run plan: everything a run does, decided once, read by everyone downstream.
+
+`compile_plan` (in `_compile.py`) turns a `PlanSource` (the scenario document, size, seed,
+target, switches, run id) into a frozen `RunPlan`: bots per role, each role's arrival plan or
+closed-loop sessions, behaviours and weights, funding, duration and loss policy. The
+coordinator, the workers, the fleet and the report all read that plan; nobody re-derives any
+of it from the YAML. A run travels as its `PlanSource` (small, plain text) and its
+`fingerprint`: a process that receives it compiles it once and checks the fingerprint, so two
+processes can never disagree about a run without saying so.
+
+A worker's part of a run is `plan.part(bots, share)`: its bots, and for each role the share
+of the role's plan that those bots carry (`ShareLevel`s nest when a lost worker's part is
+split again over the survivors). The parts over any placement add up to the whole plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from botruntime.load import ArrivalPlan, SessionPlan, SessionShare, Share
+from botruntime.plan._target import Target
+from botruntime.scenario import Scenario, Size
+from botruntime.wallet import Denom
+
+__all__ = [
+    "PlanPart",
+    "PlanSource",
+    "RolePart",
+    "RolePlan",
+    "RunPlan",
+    "ShareLevel",
+    "WorkerLossPolicy",
+]
+
+WorkerLossPolicy = Literal["fail", "rebalance", "continue"]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareLevel:
+    """One split of a run's bots and plan: take part `index` of the split by `weights`
+    (positive integers: the bots each part carries, in bot-index order)."""
+
+    index: int
+    weights: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < len(self.weights):
+            raise ValueError(f"share index {self.index} is outside weights {self.weights}")
+        if any(w <= 0 for w in self.weights):
+            raise ValueError(f"share weights must be positive integers, got {self.weights}")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSource:
+    """What a plan is compiled from; the form in which a run travels between processes."""
+
+    scenario_yaml: str
+    size: str
+    seed: str  # the run seed ("" = the scenario's own)
+    target: Target
+    run_id: str
+    switches: tuple[str, ...] = ()
+    scenario_name: str = "scenario.yaml"  # what errors call the document (its file name)
+
+    def fingerprint(self) -> str:
+        """sha256 over every input: equal fingerprints compile to equal plans."""
+        digest = hashlib.sha256()
+        for part in (
+            self.scenario_yaml,
+            self.size,
+            self.seed,
+            *self.target.wire(),
+            self.run_id,
+            *self.switches,
+        ):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RolePlan:
+    name: str
+    group: str
+    bots: range  # the role's bot indices in the run
+    behaviours: tuple[str, ...]
+    weights: tuple[int, ...]
+    load: ArrivalPlan | Share | SessionPlan  # open loop: arrivals; closed loop: sessions
+    max_in_flight_per_bot: int
+    expected_rejects: frozenset[str]
+    # the X-Client-Id every bot of the role shares (a dApp backend), or None: one per bot
+    shared_client_id: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return isinstance(self.load, SessionPlan)
+
+    def share_of(self, run_bots: int, levels: Sequence[ShareLevel], from_s: float) -> RoleShare:
+        """The role's load carried by the part of the run that `levels` name.
+
+        Each level splits the run's bots into contiguous parts by its weights; the role's
+        load is split over the parts that hold bots of the role, by how many they hold, so
+        every arrival (or session) lands where a bot of the role can take it."""
+        share: Share | SessionShare
+        share = self.load.whole() if not isinstance(self.load, Share) else self.load
+        span = range(run_bots)
+        for level in levels:
+            parts = _consecutive(span, level.weights)
+            held = [_overlap(self.bots, part) for part in parts]
+            if held[level.index] == 0:
+                return _empty(share)
+            nonzero = [count for count in held if count]
+            share = share.split(nonzero)[sum(1 for count in held[: level.index] if count)]
+            span = parts[level.index]
+        return share.after(from_s) if isinstance(share, Share) else share
+
+
+RoleShare = Share | SessionShare
+
+
+def _consecutive(span: range, weights: Sequence[int]) -> list[range]:
+    out, start = [], span.start
+    for weight in weights:
+        out.append(range(start, start + weight))
+        start += weight
+    return out
+
+
+def _overlap(a: range, b: range) -> int:
+    return max(0, min(a.stop, b.stop) - max(a.start, b.start))
+
+
+def _empty(share: Share | SessionShare) -> Share | SessionShare:
+    if isinstance(share, Share):
+        return share.before(0.0)
+    return SessionShare(share.plan, share.lo, share.lo)
+
+
+@dataclass(frozen=True, slots=True)
+class RolePart:
+    role: RolePlan
+    bots: range  # this part's bots of the role (may be empty)
+    load: Share | SessionShare  # this part's arrivals or sessions of the role
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    source: PlanSource
+    fingerprint: str
+    scenario: Scenario
+    scenario_hash: str
+    size: Size
+    seed: str
+    funding: Mapping[Denom, int]  # what each bot holds at genesis: its spend cap per denom
+    spend_total: Mapping[Denom, int]
+    roles: tuple[RolePlan, ...]
+    duration_s: float  # offset 0 to the end of the longest role's plan, drain included
+    on_worker_loss: WorkerLossPolicy
+    block_time_s: float  # the scenario's simnet block time, or 1 s
+    _by_name: Mapping[str, RolePlan] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def run_id(self) -> str:
+        return self.source.run_id
+
+    @property
+    def size_name(self) -> str:
+        return self.source.size
+
+    @property
+    def target(self) -> Target:
+        return self.source.target
+
+    @property
+    def switches(self) -> tuple[str, ...]:
+        return self.source.switches
+
+    @property
+    def bots(self) -> int:
+        return self.size.bots
+
+    def role(self, name: str) -> RolePlan:
+        return self._by_name[name]
+
+    def on(self, target: Target) -> RunPlan:
+        """The same plan pointed at `target` (simnet's URLs, known once it has started): the
+        scenario is not parsed again, the fingerprint covers the new target."""
+        source = replace(self.source, target=target)
+        return replace(self, source=source, fingerprint=source.fingerprint())
+
+    def part(
+        self, bots: range | None = None, share: Sequence[ShareLevel] = (), from_s: float = 0.0
+    ) -> PlanPart:
+        """The part of the run that holds `bots` (default: all) and runs the plan share that
+        `share` names from `from_s` on; no `share` at all runs every arrival of its roles."""
+        held = range(self.bots) if bots is None else bots
+        roles = []
+        for role in self.roles:
+            mine = range(max(held.start, role.bots.start), min(held.stop, role.bots.stop))
+            load = role.share_of(self.bots, share, from_s)
+            roles.append(RolePart(role, mine, load if len(mine) else _empty(load)))
+        return PlanPart(self, held, tuple(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPart:
+    plan: RunPlan
+    bots: range
+    roles: tuple[RolePart, ...]
+
+    def idle(self) -> PlanPart:
+        """The same bots with no arrivals or sessions (a bot spawned outside the plan)."""
+        roles = tuple(RolePart(r.role, r.bots, _empty(r.load)) for r in self.roles)
+        return PlanPart(self.plan, self.bots, roles)
