@@ -62,10 +62,11 @@ class AiohttpTransport:
         headers: Mapping[str, str] | None = None,
         min_height: int | None = None,
         timeout_s: float | None = None,
+        client_id: str | None = None,
     ) -> Answer:
         session = self._open()
         body = encode_body(json, content)
-        sent = request_headers(self._headers, headers, min_height, body is not None)
+        sent = request_headers(self._headers, headers, min_height, body is not None, client_id)
         timeout = (
             self._timeout
             if timeout_s is None

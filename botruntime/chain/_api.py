@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Literal, NotRequired, Protocol, TypedDict
+from typing import ClassVar, Literal, NotRequired, Protocol, Self, TypedDict
 
 from botruntime.chain.models import (
     Account,
@@ -45,6 +45,12 @@ class ChainApi(Protocol):
 
     @property
     def seen_height(self) -> int: ...
+    @property
+    def client_id(self) -> str: ...
+    def for_client(self, client_id: str) -> Self:
+        """This node for another caller (its own `X-Client-Id`), sharing the connection pool."""
+        ...
+
     async def resolve_chain_id(self) -> str: ...
     async def status(self, *, min_height: int | None = None) -> Status: ...
     async def health(self) -> Health: ...

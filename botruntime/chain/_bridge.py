@@ -45,7 +45,8 @@ class HttpBridgeClient(HttpChainClient):
         return BridgeEscrow.from_wire(wire, "GET /bridge/escrow")
 
     async def bridge_params(self) -> Params:
-        return Params.from_wire(await self._exchange("GET", "/bridge/params", operation="bridge"))
+        wire = await self._exchange("GET", "/bridge/params", operation="bridge")
+        return Params.from_wire(wire, "GET /bridge/params")
 
     async def bridge_claim(
         self, signer: Identity, transfer: BridgeTransfer, **tx: Unpack[TxArgs]

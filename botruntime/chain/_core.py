@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from botruntime.chain._api import BroadcastMode
 from botruntime.chain._edge import HttpEdge
+from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.errors import DuplicateTx, NotCommitted, ProtocolViolation, Unreachable
 from botruntime.chain.models import (
     Account,
@@ -49,19 +50,21 @@ class HttpChainClient(HttpEdge):
     # ---- reads ----------------------------------------------------------------------------
 
     async def resolve_chain_id(self) -> str:
-        if self._chain_id is None:
-            self._chain_id = (await self.status()).chain_id
-        return self._chain_id
+        if self._known.chain_id is None:
+            self._known.chain_id = (await self.status()).chain_id
+        return self._known.chain_id
 
     async def status(self, *, min_height: int | None = None) -> Status:
         wire = await self._exchange("GET", "/status", operation="status", min_height=min_height)
-        return Status.from_wire(wire)
+        return Status.from_wire(wire, "GET /status")
 
     async def health(self) -> Health:
-        return Health.from_wire(await self._exchange("GET", "/health", operation="health"))
+        wire = await self._exchange("GET", "/health", operation="health")
+        return Health.from_wire(wire, "GET /health")
 
     async def params(self) -> Params:
-        return Params.from_wire(await self._exchange("GET", "/params", operation="params"))
+        wire = await self._exchange("GET", "/params", operation="params")
+        return Params.from_wire(wire, "GET /params")
 
     def _address(self, address: str) -> str:
         parse_address(address, self.hrp)  # AddressError names what is wrong before any I/O
@@ -70,7 +73,7 @@ class HttpChainClient(HttpEdge):
     async def account(self, address: str, *, min_height: int | None = None) -> Account:
         path = f"/accounts/{self._address(address)}"
         wire = await self._exchange("GET", path, operation="account", min_height=min_height)
-        return Account.from_wire(wire)
+        return Account.from_wire(wire, "GET /accounts/{addr}")
 
     async def balances(self, address: str, *, min_height: int | None = None) -> dict[str, int]:
         path = f"/accounts/{self._address(address)}/balances"
@@ -81,7 +84,7 @@ class HttpChainClient(HttpEdge):
         wire = await self._exchange(
             "GET", f"/txs/{tx_hash}", operation="get_tx", min_height=min_height
         )
-        return TxStatus.from_wire(wire)
+        return TxStatus.from_wire(wire, "GET /txs/{hash}")
 
     async def wait_for_tx(
         self, tx_hash: str, *, timeout_s: float = 30.0, poll_s: float = 0.2
@@ -109,10 +112,12 @@ class HttpChainClient(HttpEdge):
             await asyncio.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
 
     async def latest_block(self) -> Block:
-        return Block.from_wire(await self._exchange("GET", "/blocks/latest", operation="block"))
+        wire = await self._exchange("GET", "/blocks/latest", operation="block")
+        return Block.from_wire(wire, "GET /blocks/latest")
 
     async def block(self, height: int) -> Block:
-        return Block.from_wire(await self._exchange("GET", f"/blocks/{height}", operation="block"))
+        wire = await self._exchange("GET", f"/blocks/{height}", operation="block")
+        return Block.from_wire(wire, "GET /blocks/{height}")
 
     async def block_txs(self, height: int) -> list[JsonValue]:
         wire = await self._exchange("GET", f"/blocks/{height}/txs", operation="block_txs")
@@ -125,12 +130,13 @@ class HttpChainClient(HttpEdge):
 
     async def mempool_stats(self) -> MempoolStats:
         wire = await self._exchange("GET", "/mempool/stats", operation="mempool_stats")
-        return MempoolStats.from_wire(wire)
+        return MempoolStats.from_wire(wire, "GET /mempool/stats")
 
     async def pending(self, sender: str) -> list[PendingTx]:
         """`sender`'s txs still in this node's mempool (pending or queued for a nonce gap)."""
         path = f"/mempool?sender={self._address(sender)}"
-        return PendingTx.list_from_wire(await self._exchange("GET", path, operation="mempool"))
+        wire = await self._exchange("GET", path, operation="mempool")
+        return list_from_wire(PendingTx, wire, "txs", "GET /mempool")
 
     # ---- writes ---------------------------------------------------------------------------
 
@@ -167,18 +173,18 @@ class HttpChainClient(HttpEdge):
             if not lost_answer:
                 raise
             return SubmitResult(hash=tx.hash, code="duplicate_tx", status="pending", height=None)
-        return SubmitResult.from_wire(wire)
+        return SubmitResult.from_wire(wire, "POST /txs")
 
     async def broadcast_bytes(self, body: bytes) -> SubmitResult:
         """POST exactly these bytes to /txs (a re-encoded or deliberately broken request)."""
         wire = await self._exchange("POST", "/txs", operation="broadcast", content=body)
-        return SubmitResult.from_wire(wire)
+        return SubmitResult.from_wire(wire, "POST /txs")
 
     async def simulate(self, tx: SignedTx) -> Simulation:
         wire = await self._exchange(
             "POST", "/txs/simulate", operation="simulate", json={"tx": tx.to_wire()}
         )
-        return Simulation.from_wire(wire)
+        return Simulation.from_wire(wire, "POST /txs/simulate")
 
     async def faucet(self, address: str, amount: int, denom: str | None = None) -> FaucetResult:
         """Ask the faucet for funds. Never retried: a lost answer may still have paid out."""
@@ -190,7 +196,7 @@ class HttpChainClient(HttpEdge):
         wire = await self._exchange(
             "POST", "/faucet", operation="faucet", json=body, policy=NO_RETRY
         )
-        return FaucetResult.from_wire(wire)
+        return FaucetResult.from_wire(wire, "POST /faucet")
 
     def sign(
         self,
@@ -205,13 +211,14 @@ class HttpChainClient(HttpEdge):
     ) -> SignedTx:
         """Sign `msgs` as `signer` for this chain (its chain id must be known: pass `chain_id=`
         to the client or `await client.resolve_chain_id()` once first)."""
-        if self._chain_id is None:
+        chain_id = self._known.chain_id
+        if chain_id is None:
             raise RuntimeError(
                 "the chain id is not known yet: pass chain_id= to the client, "
                 "or await client.resolve_chain_id() once before signing"
             )
         body = TxBody(
-            chain_id=self._chain_id,
+            chain_id=chain_id,
             sender=signer.address(self.hrp),
             nonce=nonce,
             fee=fee,

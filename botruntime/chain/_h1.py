@@ -25,7 +25,7 @@ import httptools
 
 from botruntime.chain._request import encode_body
 from botruntime.chain.errors import ProtocolViolation, Unreachable
-from botruntime.chain.transport import Answer, Method, TransportConfig
+from botruntime.chain.transport import Answer, Method, TransportConfig, check_client_id
 
 __all__ = ["H1Transport"]
 
@@ -121,12 +121,15 @@ class H1Transport:
         self._host = url.hostname
         self._port = url.port or 80
         self._prefix = url.path.rstrip("/")
-        self._fixed = (
-            f"Host: {url.netloc}\r\nX-Client-Id: {config.client_id}\r\nAccept: application/json\r\n"
-        ).encode("latin-1")
+        self._fixed = f"Host: {url.netloc}\r\nAccept: application/json\r\n".encode("latin-1")
+        self._client_line = self._client_id_line(config.client_id)
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(config.pool_size)
         self._closed = False
+
+    @staticmethod
+    def _client_id_line(client_id: str) -> bytes:
+        return f"X-Client-Id: {check_client_id(client_id)}\r\n".encode("latin-1")
 
     def _encode(
         self,
@@ -135,8 +138,13 @@ class H1Transport:
         body: bytes | None,
         headers: Mapping[str, str] | None,
         min_height: int | None,
+        client_id: str | None = None,
     ) -> bytes:
-        parts = [f"{method} {self._prefix}{path} HTTP/1.1\r\n".encode("latin-1"), self._fixed]
+        parts = [
+            f"{method} {self._prefix}{path} HTTP/1.1\r\n".encode("latin-1"),
+            self._fixed,
+            self._client_line if client_id is None else self._client_id_line(client_id),
+        ]
         if body is not None:
             parts.append(b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body))
         elif method in ("POST", "PUT"):
@@ -176,10 +184,12 @@ class H1Transport:
         headers: Mapping[str, str] | None = None,
         min_height: int | None = None,
         timeout_s: float | None = None,
+        client_id: str | None = None,
     ) -> Answer:
         if self._closed:
             raise RuntimeError("this transport is closed; create a new one")
-        wire = self._encode(method, path, encode_body(json, content), headers, min_height)
+        body = encode_body(json, content)
+        wire = self._encode(method, path, body, headers, min_height, client_id)
         limit = self.config.request_timeout_s if timeout_s is None else timeout_s
         try:
             async with asyncio.timeout(limit), self._slots:

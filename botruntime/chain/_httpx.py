@@ -55,10 +55,11 @@ class HttpxTransport:
         headers: Mapping[str, str] | None = None,
         min_height: int | None = None,
         timeout_s: float | None = None,
+        client_id: str | None = None,
     ) -> Answer:
         client = self._open()
         body = encode_body(json, content)
-        sent = request_headers(self._headers, headers, min_height, body is not None)
+        sent = request_headers(self._headers, headers, min_height, body is not None, client_id)
         timeout: httpx.Timeout | httpx._client.UseClientDefault = (
             httpx.USE_CLIENT_DEFAULT
             if timeout_s is None

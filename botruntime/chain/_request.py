@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import orjson
 
+from botruntime.chain.transport import check_client_id
+
 __all__ = ["encode_body", "request_headers"]
 
 
@@ -25,8 +27,12 @@ def request_headers(
     extra: Mapping[str, str] | None,
     min_height: int | None,
     has_body: bool,
+    client_id: str | None = None,
 ) -> dict[str, str]:
+    """`base` plus what this request adds; `client_id` replaces the base's `X-Client-Id`."""
     headers = dict(base)
+    if client_id is not None:
+        headers["X-Client-Id"] = check_client_id(client_id)
     if has_body:
         headers["Content-Type"] = "application/json"
     if min_height is not None:

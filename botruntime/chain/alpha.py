@@ -165,7 +165,9 @@ class HttpAlphaClient(HttpBridgeClient):
         )
 
     async def staking_params(self) -> Params:
-        return Params.from_wire(await self._get("/staking/params", "staking"))
+        return Params.from_wire(
+            await self._get("/staking/params", "staking"), "GET /staking/params"
+        )
 
     async def community_pool(self) -> int:
         wire = await self._get("/distribution/community_pool", "distribution")
@@ -191,7 +193,7 @@ class HttpAlphaClient(HttpBridgeClient):
         return Tally.from_wire(wire, "GET /gov/proposals/{id}/tally")
 
     async def gov_params(self) -> Params:
-        return Params.from_wire(await self._get("/gov/params", "gov"))
+        return Params.from_wire(await self._get("/gov/params", "gov"), "GET /gov/params")
 
     # ---- campaign reads (simnet only) -----------------------------------------------------
 

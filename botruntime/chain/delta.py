@@ -14,7 +14,7 @@ returns a typed model (`botruntime.chain._delta_models`); `events` follows the e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Final, Protocol, Unpack
+from typing import ClassVar, Final, Protocol, Unpack
 from urllib.parse import quote as _escape
 
 from botruntime.chain import _delta_msgs as m
@@ -32,9 +32,9 @@ from botruntime.chain._delta_models import (
     Pool,
     Quote,
     Twap,
-    list_from_wire,
     positions_from_wire,
 )
+from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.events import EventStream
 from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import Msg
@@ -257,46 +257,41 @@ class HttpDeltaClient(HttpBridgeClient):
 
     # ---- reads ----------------------------------------------------------------------------
 
-    async def _get(self, path: str, operation: str) -> Any:
+    async def _get(self, path: str, operation: str) -> object:
         return await self._exchange("GET", path, operation=operation)
 
     async def pools(self) -> list[Pool]:
         wire = await self._get("/dex/pools", "dex_pools")
-        return [
-            Pool.from_wire(p, "GET /dex/pools")
-            for p in list_from_wire(wire, "pools", "GET /dex/pools")
-        ]
+        return list_from_wire(Pool, wire, "pools", "GET /dex/pools")
 
     async def pool(self, pool_id: int) -> Pool:
-        return Pool.from_wire(await self._get(f"/dex/pools/{pool_id}", "dex_pool"))
+        wire = await self._get(f"/dex/pools/{pool_id}", "dex_pool")
+        return Pool.from_wire(wire, "GET /dex/pools/{id}")
 
     async def quote(self, pool_id: int, *, denom_in: str, amount_in: int) -> Quote:
         path = f"/dex/pools/{pool_id}/quote?denom_in={_escape(denom_in)}&amount_in={amount_in}"
-        return Quote.from_wire(await self._get(path, "dex_quote"))
+        return Quote.from_wire(await self._get(path, "dex_quote"), "GET /dex/pools/{id}/quote")
 
     async def twap(self, pool_id: int, *, window: int = 10) -> Twap:
-        return Twap.from_wire(
-            await self._get(f"/dex/pools/{pool_id}/twap?window={window}", "dex_twap")
-        )
+        wire = await self._get(f"/dex/pools/{pool_id}/twap?window={window}", "dex_twap")
+        return Twap.from_wire(wire, "GET /dex/pools/{id}/twap")
 
     async def markets(self) -> list[Market]:
-        w = "GET /perps/markets"
         wire = await self._get("/perps/markets", "perps_markets")
-        return [Market.from_wire(x, w) for x in list_from_wire(wire, "markets", w)]
+        return list_from_wire(Market, wire, "markets", "GET /perps/markets")
 
     async def market(self, market: str) -> Market:
-        return Market.from_wire(
-            await self._get(f"/perps/markets/{_escape(market)}", "perps_market")
-        )
+        wire = await self._get(f"/perps/markets/{_escape(market)}", "perps_market")
+        return Market.from_wire(wire, "GET /perps/markets/{m}")
 
     async def funding(self, market: str) -> list[FundingEvent]:
-        w = "GET /perps/markets/{m}/funding"
         wire = await self._get(f"/perps/markets/{_escape(market)}/funding", "perps_funding")
-        return [FundingEvent.from_wire(x, w) for x in list_from_wire(wire, "events", w)]
+        return list_from_wire(FundingEvent, wire, "events", "GET /perps/markets/{m}/funding")
 
     async def perps_account(self, address: str) -> MarginAccount:
         path = f"/perps/accounts/{self._address(address)}"
-        return MarginAccount.from_wire(await self._get(path, "perps_account"))
+        wire = await self._get(path, "perps_account")
+        return MarginAccount.from_wire(wire, "GET /perps/accounts/{a}")
 
     async def positions(self, address: str) -> list[PerpsPosition]:
         path = f"/perps/positions/{self._address(address)}"
@@ -304,29 +299,33 @@ class HttpDeltaClient(HttpBridgeClient):
 
     async def liquidatable(self, *, limit: int = 1_000) -> list[LiquidatableAccount]:
         wire = await self._get(f"/perps/liquidatable?limit={limit}", "perps_liquidatable")
-        return LiquidatableAccount.list_from_wire(wire)
+        return list_from_wire(LiquidatableAccount, wire, "accounts", "GET /perps/liquidatable")
 
     async def insurance_fund(self) -> InsuranceFund:
-        return InsuranceFund.from_wire(await self._get("/perps/insurance_fund", "perps_insurance"))
+        wire = await self._get("/perps/insurance_fund", "perps_insurance")
+        return InsuranceFund.from_wire(wire, "GET /perps/insurance_fund")
 
     async def prices(self) -> list[OraclePrice]:
-        w = "GET /oracle/prices"
         wire = await self._get("/oracle/prices", "oracle_prices")
-        return [OraclePrice.from_wire(x, w) for x in list_from_wire(wire, "prices", w)]
+        return list_from_wire(OraclePrice, wire, "prices", "GET /oracle/prices")
 
     async def price(self, pair: str) -> OraclePrice:
-        return OraclePrice.from_wire(await self._get(f"/oracle/prices/{pair}", "oracle_price"))
+        wire = await self._get(f"/oracle/prices/{pair}", "oracle_price")
+        return OraclePrice.from_wire(wire, "GET /oracle/prices/{pair}")
 
     async def feeders(self) -> Feeders:
-        return Feeders.from_wire(await self._get("/oracle/feeders", "oracle_feeders"))
+        wire = await self._get("/oracle/feeders", "oracle_feeders")
+        return Feeders.from_wire(wire, "GET /oracle/feeders")
 
     def events(
         self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
     ) -> EventStream:
         """A stream of this node's events (open it with `async with`)."""
-        config = self.transport.config
         return EventStream(
-            config.root, types=types, from_height=from_height, client_id=config.client_id
+            self.transport.config.root,
+            types=types,
+            from_height=from_height,
+            client_id=self.client_id,
         )
 
 

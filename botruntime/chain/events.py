@@ -20,95 +20,80 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Final, Self
 
 import httpx
 import orjson
+from pydantic import field_validator
 
+from botruntime.chain._wire_model import Amount, Count, JsonObject, Text, Time, WireModel
 from botruntime.chain.errors import ProtocolViolation, Unreachable, error_from_answer
-from botruntime.chain.models import _int, _object, _str
-from botruntime.chain.tx import JsonValue, decode_amount
 
 __all__ = ["BlockEvent", "ChainEvent", "EventStream", "GapEvent", "PendingTxEvent", "TxEvent"]
 
 KEEPALIVE_S: Final = 15.0  # the node's comment line when idle
 
 
-@dataclass(frozen=True, slots=True)
-class BlockEvent:
-    height: int
-    hash: str
-    prev_hash: str
-    time: str
-    txs: int  # how many tx events of this height came before it
+class BlockEvent(WireModel):
+    height: Count
+    hash: Text
+    prev_hash: Text
+    time: Time
+    txs: Count  # how many tx events of this height came before it
 
 
-@dataclass(frozen=True, slots=True)
-class TxEvent:
-    hash: str
-    height: int
-    index: int  # position in its block
-    sender: str
-    code: str | None  # "ok", a failure code, or None from a node that does not say
+class TxEvent(WireModel):
+    hash: Text
+    height: Count
+    index: Count  # position in its block
+    sender: Text
+    code: Text | None = None  # "ok", a failure code, or None from a node that does not say
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_or_none(cls, value: object) -> object:
+        return value if isinstance(value, str) else None
 
 
-@dataclass(frozen=True, slots=True)
-class PendingTxEvent:
-    hash: str
-    sender: str
-    nonce: int
-    fee: int
-    size: int
-    tx: Mapping[str, JsonValue] | None  # the whole tx only when the mempool view is full
+class PendingTxEvent(WireModel):
+    hash: Text
+    sender: Text
+    nonce: Count
+    fee: Amount
+    size: Count
+    tx: JsonObject | None = None  # the whole tx only when the mempool view is full
+
+    @field_validator("tx", mode="before")
+    @classmethod
+    def _tx_or_none(cls, value: object) -> object:
+        return value if isinstance(value, dict) else None
 
 
-@dataclass(frozen=True, slots=True)
-class GapEvent:
-    pending_tx_lost: int
+class GapEvent(WireModel):
+    pending_tx_lost: Count
 
 
 ChainEvent = BlockEvent | TxEvent | PendingTxEvent | GapEvent
+_KINDS: Final[Mapping[str, type[ChainEvent]]] = {
+    "block": BlockEvent,
+    "tx": TxEvent,
+    "pending_tx": PendingTxEvent,
+    "gap": GapEvent,
+}
 
 
 def event_from_wire(kind: str, data: bytes) -> ChainEvent | None:
     """One SSE event (its `event:` and joined `data:`); None for a kind this client ignores."""
+    model = _KINDS.get(kind)
+    if model is None:
+        return None
     where = f"GET /events/stream {kind} event"
     try:
-        d = _object(orjson.loads(data), where)
+        wire = orjson.loads(data)
     except orjson.JSONDecodeError:
         raise ProtocolViolation(f"{where}: data is not JSON: {data[:200]!r}") from None
-    if kind == "block":
-        return BlockEvent(
-            _int(d, "height", where),
-            _str(d, "hash", where),
-            _str(d, "prev_hash", where),
-            _str(d, "time", where),
-            _int(d, "txs", where),
-        )
-    if kind == "tx":
-        code = d.get("code")
-        return TxEvent(
-            _str(d, "hash", where),
-            _int(d, "height", where),
-            _int(d, "index", where),
-            _str(d, "sender", where),
-            code if isinstance(code, str) else None,
-        )
-    if kind == "pending_tx":
-        tx = d.get("tx")
-        return PendingTxEvent(
-            _str(d, "hash", where),
-            _str(d, "sender", where),
-            _int(d, "nonce", where),
-            decode_amount(d.get("fee"), "fee"),
-            _int(d, "size", where),
-            tx if isinstance(tx, dict) else None,
-        )
-    if kind == "gap":
-        return GapEvent(_int(d, "pending_tx_lost", where))
-    return None
+    return model.from_wire(wire, where)
 
 
 class EventStream:

@@ -11,6 +11,8 @@ dropped mid-answer) and nothing else; turning an error answer into a typed `Reje
 client edge's job (`botruntime.chain._edge`, via `errors.error_from_answer`).
 
 Every request carries `X-Client-Id` (rate limits key on it) and, when asked, `X-Min-Height`.
+The id travels with each request (`client_id=`), so one pool serves many clients: each bot is
+its own client to the network (DESIGN §5) while a worker keeps one pool per node.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "Method",
     "Transport",
     "TransportConfig",
+    "check_client_id",
     "control_transport",
     "fast_transport",
     "parse_retry_after",
@@ -42,7 +45,7 @@ class TransportConfig:
     """Where and how to connect. One transport (one pool) per node and per worker."""
 
     base_url: str
-    client_id: str = "testbots"
+    client_id: str = "testbots"  # the X-Client-Id of requests that name no other
     pool_size: int = 64  # connections kept alive to this node
     connect_timeout_s: float = 5.0
     request_timeout_s: float = 10.0  # whole request: connect + send + answer
@@ -58,13 +61,20 @@ class TransportConfig:
             raise ValueError(f"pool_size must be >= 1, got {self.pool_size}")
         if self.connect_timeout_s <= 0 or self.request_timeout_s <= 0:
             raise ValueError("connect_timeout_s and request_timeout_s must be > 0")
-        if not self.client_id or not (self.client_id.isascii() and self.client_id.isprintable()):
-            raise ValueError(f"client_id must be non-empty printable ASCII, got {self.client_id!r}")
+        check_client_id(self.client_id)
 
     @property
     def root(self) -> str:
         """The base URL without a trailing slash; a path starts with '/'."""
         return self.base_url.rstrip("/")
+
+
+def check_client_id(client_id: str) -> str:
+    """`client_id` if it can be an `X-Client-Id` header (non-empty printable ASCII, so no CR or
+    LF can split the request), else ValueError."""
+    if not client_id or not (client_id.isascii() and client_id.isprintable()):
+        raise ValueError(f"client_id must be non-empty printable ASCII, got {client_id!r}")
+    return client_id
 
 
 def parse_retry_after(value: str | None, *, now_s: float | None = None) -> float | None:
@@ -134,8 +144,11 @@ class Transport(Protocol):
         headers: Mapping[str, str] | None = None,
         min_height: int | None = None,
         timeout_s: float | None = None,
+        client_id: str | None = None,
     ) -> Answer:
-        """`json` is encoded with orjson; `content` sends bytes as they are (e.g. re-encoded)."""
+        """`json` is encoded with orjson; `content` sends bytes as they are (e.g. re-encoded).
+        `client_id` is who asks (`X-Client-Id`, checked by `check_client_id`); None is
+        `config.client_id`."""
         ...
 
     async def close(self) -> None: ...

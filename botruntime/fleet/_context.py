@@ -2,12 +2,15 @@
 
 Behaviours see it through two small views: `Chains` (the clients a bot talks to, and the
 other bots of the run as payees) and `Intent` (one measured action, in `_intent.py`).
+
+Each bot is its own client to the network (`X-Client-Id` per bot, DESIGN §5) over one pool
+per node: `ChainSide.client_for(bot)` is the node's client seen as that bot (`ClientIds`).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from random import Random
 
@@ -18,11 +21,33 @@ from botruntime.fleet._commits import CommitWatcher
 from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
+from botruntime.plan import RolePlan
 from botruntime.wallet import Denom
 
-__all__ = ["ChainSide", "Chains", "FleetContext", "Peers"]
+__all__ = ["ChainSide", "Chains", "ClientIds", "FleetContext", "Peers"]
 
 ChainClient = AlphaClient | DeltaClient
+
+
+@dataclass(frozen=True, slots=True)
+class ClientIds:
+    """Who each bot is to the network: the `X-Client-Id` its requests carry.
+
+    A bot is its own client, `<run id>-bot<index>` (stable wherever the bot runs), as each user
+    of a real network is; the bots of a role whose scenario says `client_id: shared` are one
+    client, `<run id>-role-<role>` (a dApp backend, SCENARIOS.md R4), and share its limits.
+    """
+
+    run_id: str
+    shared: Mapping[str, str] = field(default_factory=dict)  # role name -> the role's one id
+
+    @classmethod
+    def of(cls, run_id: str, roles: Iterable[RolePlan]) -> ClientIds:
+        """The ids of a run whose roles are `roles` (the plan decided which share one)."""
+        return cls(run_id, {r.name: r.shared_client_id for r in roles if r.shared_client_id})
+
+    def __call__(self, bot: Bot) -> str:
+        return self.shared.get(bot.role) or f"{self.run_id}-bot{bot.index}"
 
 
 @dataclass(slots=True)
@@ -34,9 +59,16 @@ class ChainSide:
     watcher: CommitWatcher
     fee: int  # what a bot pays per tx: 2x the minimum for a typical transfer (§1.6)
     native: Denom
+    # who each bot is to the network; the FleetContext this side joins sets it when None
+    client_ids: ClientIds | None = None
 
-    def client_for(self, bot: Bot) -> ChainClient:
-        return self.clients[bot.index % len(self.clients)]
+    def client_for(self, bot: Bot, *, node: int | None = None) -> ChainClient:
+        """The client of `bot`'s node (or of `node`) whose requests carry the bot's own
+        `X-Client-Id`: the node's one pool, another caller (`for_client`)."""
+        if self.client_ids is None:
+            raise RuntimeError("this ChainSide is not part of a FleetContext yet")
+        client = self.clients[bot.index % len(self.clients) if node is None else node]
+        return client.for_client(self.client_ids(bot))
 
 
 class Peers:
@@ -90,6 +122,15 @@ class FleetContext:
     lost: int = 0
     accepted: int = 0
     committed: int = 0
+    # who each bot is to the network: every bot its own client unless given (`ClientIds.of`)
+    client_ids: ClientIds | None = None
+
+    def __post_init__(self) -> None:
+        if self.client_ids is None:
+            self.client_ids = ClientIds(self.run_id)
+        for side in self.sides.values():
+            if side.client_ids is None:
+                side.client_ids = self.client_ids
 
 
 class Chains:

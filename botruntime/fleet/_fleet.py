@@ -23,7 +23,14 @@ from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ChainError
 from botruntime.chain.tx import JsonValue, parse_memo
 from botruntime.fleet._commits import CommitWatcher, TxObserver
-from botruntime.fleet._context import ChainClient, Chains, ChainSide, FleetContext, Peers
+from botruntime.fleet._context import (
+    ChainClient,
+    Chains,
+    ChainSide,
+    ClientIds,
+    FleetContext,
+    Peers,
+)
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionShare
@@ -170,6 +177,7 @@ class Fleet:
             peers=Peers(plan.seed, plan.bots),
             expected_codes=self.expected_codes,
             commit_timeout_s=max(10.0, 10 * plan.block_time_s),
+            client_ids=ClientIds.of(plan.run_id, plan.roles),
         )
         for bot in self.bots:
             for chain in sides:
@@ -189,7 +197,7 @@ class Fleet:
         for chain, side in ctx.sides.items():
             waiting = list(self.bots)
             while waiting and time.monotonic() < deadline:
-                waiting = [b for b in waiting if await side.clients[0].pending(b.address(chain))]
+                waiting = [b for b in waiting if await side.client_for(b).pending(b.address(chain))]
                 if waiting:
                     await asyncio.sleep(0.25)
             if waiting:
@@ -202,7 +210,7 @@ class Fleet:
         for bot in self.bots:
             balances: dict[Denom, int] = {}
             for chain, side in ctx.sides.items():
-                account = await side.clients[0].account(bot.address(chain))
+                account = await side.client_for(bot).account(bot.address(chain))
                 bot.resync_nonce(chain, account.nonce)
                 bot.set_accepted(chain, account.nonce)
                 balances.update({Denom(d): v for d, v in account.balances.items() if d in _DENOMS})
@@ -329,7 +337,7 @@ class Fleet:
         mismatched, details = 0, []
         for bot in self.bots:
             for chain, side in self.ctx.sides.items():
-                client = side.clients[0]
+                client = side.client_for(bot)
                 try:
                     account = await client.account(bot.address(chain))
                 except ChainError as exc:

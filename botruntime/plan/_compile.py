@@ -124,7 +124,7 @@ def _role_plan(
         max_in_flight_per_bot=role.max_in_flight_per_bot,
         expected_rejects=frozenset(role.expected_rejects),
         shared_client_id=(
-            f"testbots-{source.run_id}-{role.name}" if role.client_id == "shared" else None
+            f"{source.run_id}-role-{role.name}" if role.client_id == "shared" else None
         ),
     )
 

@@ -97,7 +97,7 @@ async def replay_same_chain(bot: Bot, chains: Chains, rng: Random, rec: Intent) 
     seen = chains.recent.pick_committed(side.name, rng)
     if seen is None:
         return _nothing(rec, "no_commit")
-    client = side.clients[rng.randrange(len(side.clients))]
+    client = side.client_for(bot, node=rng.randrange(len(side.clients)))
     await _replay(rec, side, client, request_bytes(seen.wire))
 
 
@@ -115,7 +115,7 @@ async def replay_pending_other_node(bot: Bot, chains: Chains, rng: Random, rec: 
     else:
         return _nothing(rec, "no_pending")
     others = [i for i in range(len(side.clients)) if i != seen.node] or [0]
-    client = side.clients[rng.choice(others)]
+    client = side.client_for(bot, node=rng.choice(others))
     await _replay(rec, side, client, request_bytes(seen.wire))
 
 
@@ -148,7 +148,7 @@ async def replay_cross_chain(bot: Bot, chains: Chains, rng: Random, rec: Intent)
         return _nothing(rec, "no_commit")
     form = rng.choice(sorted(_CROSS_FORMS))
     addresses, chain_id = _CROSS_FORMS[form]
-    client = dst.clients[rng.randrange(len(dst.clients))]
+    client = dst.client_for(bot, node=rng.randrange(len(dst.clients)))
     copy = cross_chain(
         seen.wire,
         src_hrp=_HRP[src.name],
@@ -174,7 +174,7 @@ async def replay_reencoded(bot: Bot, chains: Chains, rng: Random, rec: Intent) -
     if seen is None:
         return _nothing(rec, "no_commit")
     encode = ENCODINGS[rng.choice(sorted(ENCODINGS))]
-    client = side.clients[rng.randrange(len(side.clients))]
+    client = side.client_for(bot, node=rng.randrange(len(side.clients)))
     await _replay(rec, side, client, encode(seen.wire))
 
 
@@ -186,5 +186,5 @@ async def replay_after_restart(bot: Bot, chains: Chains, rng: Random, rec: Inten
     seen = chains.recent.pick_committed(side.name, rng)
     if seen is None:
         return _nothing(rec, "no_commit")
-    client = side.clients[min(_RESTARTED_NODE, len(side.clients) - 1)]
+    client = side.client_for(bot, node=min(_RESTARTED_NODE, len(side.clients) - 1))
     await _replay(rec, side, client, request_bytes(seen.wire))

@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable
 from random import Random
 from typing import Any
 
-import orjson
 import pytest
-from test_alpha import ALICE, BOB, FakeTransport, Handler, ok, sequence, submitted
+from test_alpha import ALICE, BOB, echo_hash, sent_tx
 
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.bridge_models import BridgeTransfer
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ProtocolViolation
+from botruntime.chain.testing import Handler, MockTransport, Request, answer, replies
 from botruntime.chain.tx import Msg, decode_tx, verify_tx
 from botruntime.identity import AddressError, Identity
 
@@ -26,21 +26,16 @@ OPERATOR = Identity.derive("unit", 7)
 V = OPERATOR.alpha_address
 
 
-def echo(method: str, path: str, body: bytes | None) -> Any:
-    assert body is not None
-    return submitted(decode_tx(orjson.loads(body)["tx"]).hash)
-
-
-def alpha(handler: Handler = echo) -> tuple[HttpAlphaClient, FakeTransport]:
-    transport = FakeTransport(handler)
+def alpha(handler: Handler = echo_hash) -> tuple[HttpAlphaClient, MockTransport]:
+    transport = MockTransport(handler)
     return HttpAlphaClient(transport=transport, chain_id="alpha-simnet-1", rng=Random(1)), transport
 
 
-def signed_msg(transport: FakeTransport, hrp: str = "ax") -> tuple[Msg, int, int, str]:
+def signed_msg(transport: MockTransport, hrp: str = "ax") -> tuple[Msg, int, int, str]:
     """The one message of the tx sent, decoded strictly and verified, with nonce, fee, mode."""
-    method, path, body, _ = transport.sent[-1]
-    assert (method, path) == ("POST", "/txs") and body is not None
-    sent = orjson.loads(body)
+    request = transport.requests[-1]
+    assert (request.method, request.path) == ("POST", "/txs")
+    sent = sent_tx(request)
     tx = decode_tx(sent["tx"])  # any prefix: a bridge message names the other chain's address
     verify_tx(tx, hrp)
     (msg,) = tx.body.msgs
@@ -120,20 +115,20 @@ async def test_each_call_signs_exactly_its_message(
 async def test_commit_mode_and_a_timeout_height_reach_the_node() -> None:
     client, transport = alpha()
     await client.delegate(ALICE, V, 1, nonce=0, fee=5_000, mode="commit", timeout_height=40)
-    body = transport.sent[-1][2]
-    assert body is not None and decode_tx(orjson.loads(body)["tx"]).body.timeout_height == 40
+    tx = decode_tx(sent_tx(transport.requests[-1])["tx"])
+    assert tx.body.timeout_height == 40
     assert signed_msg(transport)[3] == "commit"
 
 
 async def test_bad_arguments_are_refused_before_any_request() -> None:
-    client, transport = alpha(sequence())
+    client, transport = alpha(replies())
     with pytest.raises(AddressError):
         await client.delegate(ALICE, BOB.delta_address, 1, nonce=0, fee=5_000)
     with pytest.raises(AddressError):  # a lock pays a Delta address
         await client.bridge_lock(ALICE, BOB.alpha_address, 1, nonce=0, fee=5_000)
     with pytest.raises(ValueError, match="proposal_id"):
         await client.vote(ALICE, -1, "yes", nonce=0, fee=5_000)
-    assert transport.sent == []
+    assert transport.requests == []
 
 
 def transfer_wire(attestation: str | None) -> dict[str, Any]:
@@ -158,15 +153,16 @@ def transfer_wire(attestation: str | None) -> dict[str, Any]:
 
 
 async def test_a_claim_carries_the_transfer_read_on_delta() -> None:
-    transport = FakeTransport(
-        lambda m, p, b: ok(transfer_wire("0:c2ln")) if m == "GET" else echo(m, p, b)
-    )
+    def node(request: Request) -> Any:
+        return answer(transfer_wire("0:c2ln")) if request.method == "GET" else echo_hash(request)
+
+    transport = MockTransport(node)
     delta = HttpDeltaClient(transport=transport, chain_id="delta-simnet-1")
     transfer = await delta.bridge_transfer("ax-4")
     assert transfer.claimable and transfer.amount == 12
     await delta.bridge_claim(ALICE, transfer, nonce=1, fee=5_000)
     msg = signed_msg(transport, hrp="dx")[0]
-    assert transport.sent[0][1] == "/bridge/transfers/ax-4"
+    assert transport.requests[0].path == "/bridge/transfers/ax-4"
     assert msg == {
         "type": "bridge.claim",
         "transfer_id": "ax-4",
@@ -177,14 +173,14 @@ async def test_a_claim_carries_the_transfer_read_on_delta() -> None:
 
 
 async def test_a_claim_without_attestation_and_a_burn_to_delta_are_refused_locally() -> None:
-    transport = FakeTransport(sequence())
+    transport = MockTransport(replies())
     delta = HttpDeltaClient(transport=transport, chain_id="delta-simnet-1")
     unsigned = BridgeTransfer.from_wire(transfer_wire(None), "test")
     with pytest.raises(ValueError, match="no attestation yet"):
         await delta.bridge_claim(ALICE, unsigned, nonce=1, fee=5_000)
     with pytest.raises(AddressError):
         await delta.bridge_burn(ALICE, BOB.delta_address, 1, nonce=1, fee=5_000)
-    assert transport.sent == []
+    assert transport.requests == []
 
 
 async def test_delegations_name_both_ends_and_amounts_parse() -> None:
@@ -192,11 +188,16 @@ async def test_delegations_name_both_ends_and_amounts_parse() -> None:
         "delegator": ALICE.alpha_address,
         "delegations": [{"validator": V, "shares": "5", "tokens": "6"}],
     }
-    client, transport = alpha(sequence(ok(wire)))
+    client, transport = alpha(replies(answer(wire)))
     (delegation,) = await client.delegations(ALICE.alpha_address, min_height=8)
     assert (delegation.delegator, delegation.validator) == (ALICE.alpha_address, V)
     assert (delegation.shares, delegation.tokens) == (5, 6)
-    assert transport.sent == [("GET", f"/delegators/{ALICE.alpha_address}/delegations", None, 8)]
+    (request,) = transport.requests
+    assert (request.method, request.path, request.min_height) == (
+        "GET",
+        f"/delegators/{ALICE.alpha_address}/delegations",
+        8,
+    )
 
 
 async def test_an_answer_breaking_the_protocol_names_the_endpoint_and_field() -> None:
@@ -214,7 +215,7 @@ async def test_an_answer_breaking_the_protocol_names_the_endpoint_and_field() ->
         "total_deposit": 10_000_000,  # a number, not the decimal string PROTOCOL.md asks
         "executed_height": 0,
     }
-    client, _ = alpha(sequence(ok(proposal)))
+    client, _ = alpha(replies(answer(proposal)))
     with pytest.raises(ProtocolViolation) as caught:
         await client.proposal(1)
     assert "GET /gov/proposals/{id}" in str(caught.value)

@@ -1,22 +1,23 @@
 """The Delta client's wire shapes without a server: the message each typed call signs, the
 read models against the examples of simnet's own OpenAPI document, and the event stream's
-resume after a dropped connection (an `httpx.MockTransport` plays the node)."""
+resume after a dropped connection (an `httpx.MockTransport` plays the node: the stream is
+httpx's, not a `Transport`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from types import TracebackType
-from typing import Any, Self
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 
 from botruntime.chain import _delta_models as models
+from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ProtocolViolation
 from botruntime.chain.events import BlockEvent, EventStream, TxEvent
-from botruntime.chain.transport import Answer, Method, TransportConfig
+from botruntime.chain.testing import MockTransport, answer
 from botruntime.chain.tx import decode_tx
 from botruntime.identity import Identity
 from simnet.delta._openapi import delta_msg_schemas, delta_paths
@@ -32,42 +33,8 @@ def example(path: str) -> Any:
     return PATHS[path]["get"]["responses"]["200"]["content"]["application/json"]["example"]
 
 
-class RecordingTransport:
-    """Answers every request with `reply`; keeps what was sent."""
-
-    def __init__(self, reply: object) -> None:
-        self.config = TransportConfig("http://fake")
-        self.reply = reply
-        self.sent: list[tuple[str, str, Any]] = []
-
-    async def request(
-        self,
-        method: Method,
-        path: str,
-        *,
-        json: object = None,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        min_height: int | None = None,
-        timeout_s: float | None = None,
-    ) -> Answer:
-        self.sent.append((method, path, json))
-        return Answer(200, {"X-Height": "5"}, orjson.dumps(self.reply))
-
-    async def close(self) -> None:
-        return None
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        return None
-
-
-def client(reply: object) -> tuple[HttpDeltaClient, RecordingTransport]:
-    transport = RecordingTransport(reply)
+def client(reply: object) -> tuple[HttpDeltaClient, MockTransport]:
+    transport = MockTransport(lambda request: answer(reply, height=5))
     return HttpDeltaClient(transport=transport, chain_id="delta-simnet-1"), transport
 
 
@@ -116,8 +83,10 @@ async def test_each_typed_call_signs_the_documented_message() -> None:
     await delta.liquidate(ALICE, account=ex["perps.liquidate"]["account"], **tx)
     price = ex["oracle.submit_price"]
     await delta.submit_price(ALICE, pair=price["pair"], price=int(price["price"]), **tx)
-    signed = [decode_tx(body["tx"], "dx").body.msgs[0] for _, path, body in sent.sent]
-    assert [path for _, path, _ in sent.sent] == ["/txs"] * len(MSG_EXAMPLES)
+    signed = [
+        decode_tx(orjson.loads(r.body or b"")["tx"], "dx").body.msgs[0] for r in sent.requests
+    ]
+    assert [r.path for r in sent.requests] == ["/txs"] * len(MSG_EXAMPLES)
     assert {str(m["type"]): m for m in signed} == MSG_EXAMPLES
 
 
@@ -134,7 +103,10 @@ def _fields(ex: dict[str, Any], kind: str) -> Iterator[tuple[str, Any]]:
         ("/perps/markets/{market}", models.Market.from_wire),
         ("/perps/accounts/{address}", models.MarginAccount.from_wire),
         ("/perps/positions/{address}", models.positions_from_wire),
-        ("/perps/liquidatable", models.LiquidatableAccount.list_from_wire),
+        (
+            "/perps/liquidatable",
+            lambda wire: list_from_wire(models.LiquidatableAccount, wire, "accounts", "test"),
+        ),
         ("/perps/insurance_fund", models.InsuranceFund.from_wire),
         ("/oracle/prices/{pair}", models.OraclePrice.from_wire),
         ("/oracle/feeders", models.Feeders.from_wire),
@@ -157,7 +129,7 @@ def test_a_signed_loss_and_a_bad_field_are_read_as_they_are() -> None:
 async def test_reads_ask_the_documented_paths() -> None:
     delta, sent = client(example("/dex/pools/{pool}/quote"))
     quote = await delta.quote(1, denom_in="DX", amount_in=10**7)
-    assert sent.sent[-1][1] == "/dex/pools/1/quote?denom_in=DX&amount_in=10000000"
+    assert sent.requests[-1].path == "/dex/pools/1/quote?denom_in=DX&amount_in=10000000"
     assert quote.amount_out == int(example("/dex/pools/{pool}/quote")["amount_out"])
 
 

@@ -117,6 +117,30 @@ async def test_every_request_carries_the_client_id_and_min_height(
 
 
 @FACTORIES
+async def test_one_pool_carries_each_callers_client_id(make: Factory, server: Server) -> None:
+    """Two bots on one pool (one connection here) are two clients to the node."""
+    async with make(TransportConfig(server.url, client_id="worker-7", pool_size=1)) as transport:
+        seen = [
+            orjson.loads((await transport.request("GET", "/echo", client_id=who)).body)
+            for who in ("run-bot1", "run-bot2", None, "run-bot1")
+        ]
+    assert [s["client_id"] for s in seen] == ["run-bot1", "run-bot2", "worker-7", "run-bot1"]
+    assert len(set(server.peers)) == 1  # the same keep-alive connection served every caller
+
+
+@FACTORIES
+async def test_a_client_id_that_could_split_the_request_is_refused(
+    make: Factory, server: Server
+) -> None:
+    async with make(TransportConfig(server.url)) as transport:
+        for bad in ("", "a\r\nX-Evil: 1", "bot\u00e9"):
+            with pytest.raises(ValueError, match="printable ASCII"):
+                await transport.request("GET", "/echo", client_id=bad)
+        assert (await transport.request("GET", "/echo")).ok  # the pool is still usable
+    assert len(server.peers) == 1
+
+
+@FACTORIES
 async def test_content_is_sent_byte_for_byte(make: Factory, server: Server) -> None:
     raw = b'{ "tx" : 1 ,"mode":"sync" }'
     async with make(TransportConfig(server.url)) as transport:
