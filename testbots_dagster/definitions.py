@@ -9,6 +9,9 @@ Environment, read at load time and only for resources:
 - TESTBOTS_RESULTS_URL   when set, the results store URL, resolved at run time via EnvVar
                          (a Postgres password never enters the run config); otherwise SQLite
                          under TESTBOTS_HOME
+- TESTBOTS_COORDINATOR   when set (HOST:PORT), runs go to that running coordinator and its
+                         workers, with the token in TESTBOTS_TOKEN (both read at run time);
+                         otherwise each run starts its own (embedded)
 """
 
 # No `from __future__ import annotations`: definitions built here are read by Dagster.
@@ -21,13 +24,20 @@ import dagster as dg
 from botruntime.scenario import find_scenarios_dir
 from testbots_dagster.factory import FLEET_TAG, GROUP, build_scenario, load_sources
 from testbots_dagster.reports import build_reports
-from testbots_dagster.resources import LiveRunsResource, ResultsStoreResource, TargetResource
+from testbots_dagster.resources import (
+    CoordinatorResource,
+    LiveRunsResource,
+    ResultsStoreResource,
+    TargetResource,
+)
 from testbots_dagster.schedules import build_schedules
 from testbots_dagster.sensors import build_sensors
 
-__all__ = ["RESULTS_URL_ENV", "build_definitions", "defs"]
+__all__ = ["COORDINATOR_ENV", "RESULTS_URL_ENV", "TOKEN_ENV", "build_definitions", "defs"]
 
 RESULTS_URL_ENV = "TESTBOTS_RESULTS_URL"
+COORDINATOR_ENV = "TESTBOTS_COORDINATOR"
+TOKEN_ENV = "TESTBOTS_TOKEN"
 
 
 def build_definitions(scenarios_dir: Path) -> dg.Definitions:
@@ -56,8 +66,16 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
 
 def _resources() -> dict[str, dg.ConfigurableResource]:
     results_url = dg.EnvVar(RESULTS_URL_ENV) if os.environ.get(RESULTS_URL_ENV) else ""
+    coordinator = (
+        CoordinatorResource(
+            mode="external", address=dg.EnvVar(COORDINATOR_ENV), token=dg.EnvVar(TOKEN_ENV)
+        )
+        if os.environ.get(COORDINATOR_ENV)
+        else CoordinatorResource()
+    )
     return {
         "target": TargetResource(),
+        "coordinator": coordinator,
         "results": ResultsStoreResource(url=results_url),
         "live_runs": LiveRunsResource(),
     }

@@ -21,7 +21,12 @@ from botruntime.runs import RunReport
 from botruntime.runs.html import write_html
 from botruntime.scenario import ScenarioError, load_scenario
 from testbots_dagster._metadata import report_metadata
-from testbots_dagster.resources import LiveRunsResource, ResultsStoreResource, TargetResource
+from testbots_dagster.resources import (
+    CoordinatorResource,
+    LiveRunsResource,
+    ResultsStoreResource,
+    TargetResource,
+)
 
 if TYPE_CHECKING:
     from botruntime.runs.runner import Progress
@@ -46,6 +51,7 @@ def setup(
     context: dg.OpExecutionContext,
     config: ScenarioRunConfig,
     target: TargetResource,
+    coordinator: CoordinatorResource,
     live_runs: LiveRunsResource,
 ) -> str:
     from botruntime.runs.runner import RunRequest, ScenarioRun
@@ -60,6 +66,8 @@ def setup(
         switches=tuple(config.switches),
         run_id=run_id,
         home=live_runs.home_path,
+        workers=coordinator.workers,
+        coordinator=coordinator.external(),
     )
     context.log.info(f"setting up {config.size} run of {scenario_file} against {target.target}")
     live_runs.runs.put(run_id, live_runs.runs.call(ScenarioRun.setup(request)))

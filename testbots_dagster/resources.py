@@ -5,6 +5,9 @@
 - `ResultsStoreResource`: the append-only results store; SQLite under TESTBOTS_HOME unless a
   URL is given (`definitions.py` passes `EnvVar("TESTBOTS_RESULTS_URL")` when that is set, so a
   Postgres password is read at run time and never lands in the run's config).
+- `CoordinatorResource`: who drives the bots: `embedded` (default) starts a coordinator and
+  `workers` worker processes for the run and stops them after it; `external` hands the run to
+  a running `testbots coordinator` and its workers (deploy/), its token an `EnvVar`.
 - `LiveRunsResource`: the scenario runs alive between the ops of one Dagster run, and the event
   loop they live on; its teardown closes whatever a failed or terminated run left open.
 """
@@ -13,7 +16,7 @@
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
@@ -22,9 +25,16 @@ from testbots_dagster._live_runs import LiveRuns
 from testbots_dagster.results_store import ResultsStore, default_url
 
 if TYPE_CHECKING:
+    from botruntime.runs import CoordinatorAddress
     from botruntime.runs.runner import ScenarioRun
 
-__all__ = ["LiveRunsResource", "ResultsStoreResource", "TargetResource", "testbots_home"]
+__all__ = [
+    "CoordinatorResource",
+    "LiveRunsResource",
+    "ResultsStoreResource",
+    "TargetResource",
+    "testbots_home",
+]
 
 
 def testbots_home(explicit: str = "") -> Path:
@@ -41,6 +51,44 @@ class TargetResource(dg.ConfigurableResource):
         "or a real network as alpha=URL,…,delta=URL,… (its chain ids must match the "
         "scenario's target; simnet switches are refused there)",
     )
+
+
+class CoordinatorResource(dg.ConfigurableResource):
+    """The coordinator a scenario run is handed to."""
+
+    mode: Literal["embedded", "external"] = Field(
+        default="embedded",
+        description="embedded: a coordinator and `workers` worker processes started for the "
+        "run and stopped after it; external: a running `testbots coordinator` (deploy/)",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="embedded: worker processes to start; external: live workers to wait for",
+    )
+    address: str = Field(default="", description="external: the coordinator's HOST:PORT")
+    token: str = Field(
+        default="",
+        description="external: the cluster token; give it as an env var (token: {env: "
+        "TESTBOTS_TOKEN}) so it never lands in the run config",
+    )
+
+    def external(self) -> "CoordinatorAddress | None":
+        """The coordinator to use, or None for an embedded one; a bad setting fails the run."""
+        from botruntime.runs import CoordinatorAddress
+
+        if self.mode == "embedded":
+            return None
+        if not self.address or not self.token:
+            raise dg.Failure(
+                description="the coordinator resource is external but lacks its "
+                + " and ".join(
+                    n for n, v in (("address", self.address), ("token", self.token)) if not v
+                )
+                + ": set address: HOST:PORT and token: {env: TESTBOTS_TOKEN}",
+                allow_retries=False,
+            )
+        return CoordinatorAddress(self.address, self.token)
 
 
 class ResultsStoreResource(dg.ConfigurableResource):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from botruntime.chain.errors import ChainError
 from botruntime.local import LocalStackError
+from botruntime.runs import CoordinatorAddress
 from botruntime.runs._errors import RunConfigError, RunError
 from botruntime.runs._text import summary_lines
 from botruntime.runs.report import RunReport
@@ -58,8 +60,10 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    where = f" coordinator={request.coordinator.address}" if request.coordinator else ""
     console.print(
-        f"[bold]testbots run {request.scenario}[/] size={request.size} target={request.target}"
+        f"[bold]testbots run {request.scenario}[/] size={request.size} "
+        f"target={request.target}{where}"
     )
     run = await ScenarioRun.setup(request)
     try:
@@ -78,6 +82,31 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(sig)
+
+
+def _coordinator(address: str | None, token_file: Path | None) -> CoordinatorAddress | None:
+    """--coordinator and its token, or None; a bad one is a usage error naming the fix."""
+    if address is None:
+        if token_file is not None:
+            raise click.UsageError("--token-file goes with --coordinator HOST:PORT")
+        return None
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise click.BadParameter(f"{address!r} is not HOST:PORT", param_hint="--coordinator")
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot read {token_file}: {exc}", param_hint="--token-file"
+            ) from None
+    else:
+        token = os.environ.get("TESTBOTS_TOKEN", "").strip()
+    if not token:
+        raise click.UsageError(
+            "--coordinator needs the cluster token: set TESTBOTS_TOKEN or pass --token-file PATH"
+        )
+    return CoordinatorAddress(address, token)
 
 
 @click.command()
@@ -110,6 +139,20 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
     show_default=True,
     help="Worker processes behind a local coordinator; 0 runs the bots in this process.",
 )
+@click.option(
+    "--coordinator",
+    "coordinator",
+    default=None,
+    metavar="HOST:PORT",
+    help="Hand the run to this running coordinator and its workers (token from "
+    "$TESTBOTS_TOKEN or --token-file) instead of starting one here.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the cluster token for --coordinator (default: $TESTBOTS_TOKEN).",
+)
 @click.option("--run-id", default=None, help="Name the run (default: <scenario>-<time>-<hex>).")
 @click.option(
     "--home",
@@ -130,6 +173,8 @@ def run(
     seed: str | None,
     switches: tuple[str, ...],
     workers: int,
+    coordinator: str | None,
+    token_file: Path | None,
     run_id: str | None,
     home: Path | None,
     scenarios_dir: Path | None,
@@ -143,6 +188,7 @@ def run(
         seed=seed,
         switches=switches,
         workers=workers,
+        coordinator=_coordinator(coordinator, token_file),
         run_id=run_id,
         home=home,
         scenarios_dir=scenarios_dir,

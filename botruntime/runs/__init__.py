@@ -1,5 +1,6 @@
 """A run of one scenario, from request to report."""
 
+from botruntime.runs._executors import CoordinatorAddress
 from botruntime.runs.report import (
     REPORT_VERSION,
     CriterionOutcome,
@@ -11,6 +12,7 @@ from botruntime.runs.report import (
 
 __all__ = [
     "REPORT_VERSION",
+    "CoordinatorAddress",
     "CriterionOutcome",
     "IntervalPoint",
     "ReportError",

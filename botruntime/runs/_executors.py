@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -33,7 +34,7 @@ from botruntime.fleet import Fleet, FleetOutcome
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
 from botruntime.plan import PlanPart
 
-__all__ = ["Executor", "InProcess", "LocalCluster"]
+__all__ = ["CoordinatorAddress", "Executor", "InProcess", "LocalCluster"]
 
 DeltaSink = Callable[[IntervalDelta], Awaitable[None]]
 _METRICS_EVERY_POLLS = 5  # run status is polled every second
@@ -74,14 +75,30 @@ class InProcess:
         await self.fleet.close()
 
 
-class LocalCluster:
-    """A coordinator served here and `workers` worker processes, for one run."""
+@dataclass(frozen=True, slots=True)
+class CoordinatorAddress:
+    """A running coordinator (`testbots coordinator`) and the token its workers share."""
 
-    def __init__(self, request: DistributeRequest, workers: int, log_dir: Path) -> None:
+    address: str  # HOST:PORT
+    token: str = field(repr=False)
+
+
+class LocalCluster:
+    """A run on a coordinator: one served here with `workers` worker processes started for
+    the run (embedded), or one already running with its own workers (`external`)."""
+
+    def __init__(
+        self,
+        request: DistributeRequest,
+        workers: int,
+        log_dir: Path,
+        external: CoordinatorAddress | None = None,
+    ) -> None:
         self.request = request
         self.workers = workers
         self.log_dir = log_dir
-        self._token = secrets.token_hex(16)
+        self.external = external
+        self._token = external.token if external else secrets.token_hex(16)
         self._stop_coordinator = asyncio.Event()
         self._coordinator: asyncio.Task[object] | None = None
         self._procs: list[asyncio.subprocess.Process] = []
@@ -91,6 +108,25 @@ class LocalCluster:
         self._metrics: RunMetrics | None = None
 
     async def distribute(self) -> None:
+        if self.external is None:
+            await self._start_embedded()
+        else:
+            self._address = self.external.address
+        async with ControlClient(self._address, self._token) as client:
+            await client.wait_for_workers(self.workers, timeout_s=30.0)
+            # a worker is listed alive on registering, and placeable once its session stream
+            # is open a moment later: retry the placement, not the run
+            deadline = time.monotonic() + 15.0
+            while True:
+                try:
+                    self._view = await client.distribute(self.request)
+                    return
+                except CoordinatorUnavailable as exc:
+                    if exc.code != "FAILED_PRECONDITION" or time.monotonic() > deadline:
+                        raise
+                await asyncio.sleep(0.1)
+
+    async def _start_embedded(self) -> None:
         ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._coordinator = asyncio.create_task(
             serve_coordinator(
@@ -120,19 +156,6 @@ class LocalCluster:
                     env={**os.environ, "TESTBOTS_TOKEN": self._token},
                 )
             )
-        async with ControlClient(self._address, self._token) as client:
-            await client.wait_for_workers(self.workers, timeout_s=30.0)
-            # a worker is listed alive on registering, and placeable once its session stream
-            # is open a moment later: retry the placement, not the run
-            deadline = time.monotonic() + 15.0
-            while True:
-                try:
-                    self._view = await client.distribute(self.request)
-                    return
-                except CoordinatorUnavailable as exc:
-                    if exc.code != "FAILED_PRECONDITION" or time.monotonic() > deadline:
-                        raise
-                await asyncio.sleep(0.1)
 
     @property
     def start_at_unix_s(self) -> float:
@@ -196,6 +219,9 @@ class LocalCluster:
         return self._metrics
 
     async def close(self) -> None:
+        if self.external is not None:
+            await self._stop_unfinished_run()
+            return
         self._stop_coordinator.set()
         if self._coordinator is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -218,3 +244,11 @@ class LocalCluster:
             log.close()
         self._procs.clear()
         self._logs.clear()
+
+    async def _stop_unfinished_run(self) -> None:
+        """A coordinator we do not own outlives us: never leave our run going on it."""
+        if self._view is None or self._view.terminal:
+            return
+        with contextlib.suppress(CoordinatorUnavailable):
+            async with ControlClient(self._address, self._token, timeout_s=10.0) as client:
+                await client.stop_run(self._view.run_id, "the run's client closed")

@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from botruntime.runs._executors import CoordinatorAddress
+
 __all__ = ["Progress", "RunRequest", "new_run_id", "testbots_home"]
 
 
@@ -26,8 +28,11 @@ class RunRequest:
     run_id: str | None = None
     home: Path | None = None
     scenarios_dir: Path | None = None
-    # worker processes behind a local coordinator (DESIGN §5); 0 = one fleet in this process
+    # worker processes behind a local coordinator (DESIGN §5); 0 = one fleet in this process.
+    # With `coordinator`, the live workers the run waits for on that coordinator.
     workers: int = 1
+    # a running coordinator to hand the run to, with its own workers; None = one started here
+    coordinator: CoordinatorAddress | None = None
 
 
 @dataclass(frozen=True, slots=True)

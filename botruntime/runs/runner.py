@@ -188,6 +188,11 @@ class ScenarioRun:
         """Hand the bots and the plan to the executor: a local cluster, or a fleet in-process."""
         if self.request.workers < 0:
             raise RunConfigError(f"--workers is 0 or more, got {self.request.workers}")
+        if self.request.workers == 0 and self.request.coordinator is not None:
+            raise RunConfigError(
+                "--workers 0 runs the bots in this process, which --coordinator cannot: "
+                "drop one of them"
+            )
         executor: InProcess | LocalCluster
         if self.request.workers == 0:
             executor = InProcess(self.plan.part())
@@ -196,6 +201,7 @@ class ScenarioRun:
                 DistributeRequest(self.plan.source, min_workers=self.request.workers),
                 self.request.workers,
                 self.run_dir,
+                external=self.request.coordinator,
             )
         self._state.executor = executor
         self.run_dir.mkdir(parents=True, exist_ok=True)
