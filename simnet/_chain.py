@@ -48,7 +48,7 @@ class Chain:
         self.vulns = vulns
         self.seed = seed
         self.rng = random.Random(f"{seed}/{spec.chain_id}")
-        self.admitted = 0  # txs that passed admission checks (mempool_drop counts them)
+        self.admitted = 0  # client txs that passed admission checks (mempool_drop counts them)
         self.decoder = TxDecoder(spec, other, params, vulns)
         self.ledger = Ledger(params.history_blocks)
         self.nodes = [
@@ -126,8 +126,9 @@ class Chain:
             self.gossip.append((now_s + self.params.gossip_delay_s, entry, node.index))
         return status
 
-    def _admit(self, node: Node, entry: Entry) -> tuple[TxStatus, bool]:
-        """Admit `entry` into `node`; return its status and whether the mempool kept it."""
+    def _admit(self, node: Node, entry: Entry, *, gossiped: bool = False) -> tuple[TxStatus, bool]:
+        """Admit `entry` into `node` (from a client, or a copy `gossiped` from another node);
+        return its status and whether the mempool kept it."""
         tx_hash = entry.hash
         if tx_hash in node.seen or tx_hash in node.mempool:
             raise Rejected("duplicate_tx", f"tx {tx_hash} was already received", {"hash": tx_hash})
@@ -163,9 +164,15 @@ class Chain:
         placement, replaced = mempool.place(entry, ledger.nonce(entry.sender))
         if placement == "ready":
             self._check_funds(mempool, entry, replaced)
-        self.admitted += 1
-        # every 100th admitted tx, the first early: 1 % exactly, so a short run sees it too
-        if self.vulns.on("mempool_drop") and self.admitted % _DROP_EVERY == _DROP_EVERY // 10:
+        if not gossiped:
+            self.admitted += 1
+        # every 100th tx a client submitted, the first early: 1 % exactly, so a short run sees
+        # it too; a gossiped copy is never the one dropped (its original lives on elsewhere)
+        if (
+            not gossiped
+            and self.vulns.on("mempool_drop")
+            and self.admitted % _DROP_EVERY == _DROP_EVERY // 10
+        ):
             node.remember(tx_hash)
             return "pending", False  # answered ok, silently never kept
         for evicted in mempool.insert(entry, placement, replaced, height):
@@ -230,7 +237,7 @@ class Chain:
                 if node.index == origin or not node.live or entry.hash in node.mempool:
                     continue
                 try:
-                    self._admit(node, entry)
+                    self._admit(node, entry, gossiped=True)
                     delivered += 1
                 except SimnetError:
                     continue
