@@ -31,6 +31,7 @@ __all__ = [
     "ClusterView",
     "ControlClient",
     "DistributeRequest",
+    "MetricsFollower",
     "PlacementView",
     "RunView",
     "WorkerView",
@@ -243,15 +244,32 @@ class ControlClient:
             call.cancel()
 
     async def run_metrics(self, run_id: str) -> RunMetrics:
-        """The run's metrics, merged exactly from every delta the coordinator received."""
-        metrics = RunMetrics()
-        call = self._stub.GetRunMetrics(pb.GetRunStatusRequest(run_id=run_id), **self._opts(60.0))
+        """The run's metrics, merged exactly over every worker: the whole run in one answer,
+        so its cost grows with the run. To follow a live run, keep one `follow_metrics`."""
+        return await self.follow_metrics(run_id).update()
+
+    def follow_metrics(self, run_id: str) -> MetricsFollower:
+        """A run's metrics kept up to date by asking only for what changed (`update()`)."""
+        return MetricsFollower(self, run_id)
+
+    async def merged_intervals(self, run_id: str) -> list[IntervalDelta]:
+        """Every interval of the run as the coordinator merged it over its workers: what a
+        finished run keeps (the whole run in one answer)."""
+        return [merged async for _, merged in self._merged_intervals(run_id, 0)]
+
+    async def _merged_intervals(
+        self, run_id: str, since_version: int
+    ) -> AsyncIterator[tuple[int, IntervalDelta]]:
+        """(version, merged interval) for each interval changed after `since_version`."""
+        request = pb.GetRunMetricsRequest(run_id=run_id, since_version=since_version)
+        call = self._stub.GetRunMetrics(request, **self._opts(60.0))
         try:
             async for m in call:
-                metrics.ingest(IntervalDelta.from_bytes(m.payload))
+                yield m.version, IntervalDelta.from_bytes(m.payload)
         except grpc.aio.AioRpcError as exc:
             raise _unavailable(exc, self.address) from None
-        return metrics
+        finally:
+            call.cancel()
 
     async def bot(self, run_id: str, bot_index: int, action: str = "status") -> tuple[str, str]:
         """(worker_id, state) of one bot; action is "status", "spawn" or "stop"."""
@@ -269,6 +287,32 @@ class ControlClient:
             )
         m = await self._call(call)
         return m.worker_id, m.state
+
+
+class MetricsFollower:
+    """A run's merged metrics, kept in one `RunMetrics` that `update()` brings up to date.
+
+    Each update asks the coordinator for the intervals changed since the version of the last
+    answer and puts each in place of what it had (`RunMetrics.put_interval`): polling every
+    second costs the same at minute 1 and at minute 30. Deltas a caller ingests into
+    `metrics` itself (another source) stay. An update that fails changes `version` not, so the
+    next one asks again for what it may have missed.
+    """
+
+    def __init__(self, client: ControlClient, run_id: str) -> None:
+        self.run_id = run_id
+        self.metrics = RunMetrics()
+        self.version = 0  # of the last complete answer; 0: nothing yet
+        self.received = 0  # intervals the last update brought
+        self._client = client
+
+    async def update(self) -> RunMetrics:
+        latest, received = self.version, 0
+        async for version, merged in self._client._merged_intervals(self.run_id, self.version):
+            self.metrics.put_interval(merged)
+            latest, received = version, received + 1
+        self.version, self.received = latest, received
+        return self.metrics
 
 
 def _unavailable(exc: Any, address: str) -> CoordinatorUnavailable:

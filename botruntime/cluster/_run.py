@@ -6,7 +6,8 @@
        └───────────┴──────────────────> aborted
 
 Pure bookkeeping: no I/O and no clock of its own (callers pass the time), so every transition
-is tested directly. Metric deltas are merged exactly by botruntime.metrics' RunMetrics; each
+is tested directly. Metric deltas are merged exactly, one merge per interval, by
+botruntime.metrics' MergedIntervals (memory per interval and series, not per delta); each
 assignment records with `source = assignment_id`, so a delta cannot be counted twice.
 """
 
@@ -22,7 +23,7 @@ from botruntime.cluster._types import (
     RunState,
     WorkerLossPolicy,
 )
-from botruntime.metrics import DeltaDecodeError, IntervalDelta, MetricKindError, RunMetrics
+from botruntime.metrics import DeltaDecodeError, IntervalDelta, MergedIntervals, MetricKindError
 from botruntime.plan import PlanSource, RunPlan
 
 __all__ = ["AssignmentRecord", "Run", "RunSpec"]
@@ -87,8 +88,7 @@ class Run:
         self.gaps: list[LoadGap] = []
         self.notes: list[str] = []
         self.assignments: dict[str, AssignmentRecord] = {}
-        self.metrics = RunMetrics()
-        self.deltas: list[bytes] = []  # as received: a client re-ingests them for the exact merge
+        self.metrics = MergedIntervals()  # GetRunMetrics sends what changed since a version
         self.stop_target = RunState.STOPPED  # what `stopping` resolves into
         self.stopping_since_unix_s: float | None = None
         self.version = 0  # bumps on every change: WatchRun sends only news
@@ -105,6 +105,8 @@ class Run:
         self.state = to
         if reason:
             self.reason = reason
+        if to.terminal:
+            self.metrics.seal_all()  # an ended run keeps no interval open in memory
         self.version += 1
 
     def begin_stop(self, now_unix_s: float, reason: str, *, abort: bool) -> None:
@@ -196,7 +198,6 @@ class Run:
         interval_end_s = (delta.interval + 1) * self.metrics.interval_s
         record.reported_until_s = max(record.reported_until_s, interval_end_s)
         if self.metrics.ingest(delta):
-            self.deltas.append(payload)
             self.version += 1
 
     def finish(

@@ -196,11 +196,17 @@ class Servicer(pb_grpc.BotOrchestrationServicer):
 
         await _answer(context, call)
 
-    async def GetRunMetrics(self, request: pb.GetRunStatusRequest, context: Any) -> None:
+    async def GetRunMetrics(self, request: pb.GetRunMetricsRequest, context: Any) -> None:
         async def call() -> None:
-            run = self._c.run(request.run_id)
-            for payload in list(run.deltas):
-                await context.write(pb.MetricDelta(run_id=run.run_id, payload=payload))
+            metrics = self._c.run(request.run_id).metrics
+            version = metrics.version
+            # each interval is read as it is written: one changed meanwhile is sent newer than
+            # `version`, which is harmless (a merge replaces) and sent again next time
+            for interval in metrics.changed_since(request.since_version):
+                payload = metrics.merged_bytes(interval)
+                await context.write(
+                    pb.MergedInterval(version=version, interval=interval, payload=payload)
+                )
 
         await _answer(context, call)
 

@@ -20,7 +20,7 @@ from botruntime.cluster._types import (
     DeltaSink,
     RunnerGauges,
 )
-from botruntime.load import Action, ClosedLoop, OpenLoop, SessionShare
+from botruntime.load import Action, ClosedLoop, OpenLoop, SessionRange
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder
 
 __all__ = ["SyntheticRunner"]
@@ -50,7 +50,7 @@ class SyntheticRunner:
         loops: list[OpenLoop | ClosedLoop] = []
         for role in part.roles:
             action = _synthetic_action(recorder, role.role.name, self.service_time_s, intents)
-            if isinstance(role.load, SessionShare):
+            if isinstance(role.load, SessionRange):
                 loops.append(ClosedLoop(role.load, action, role=role.role.name, recorder=recorder))
                 continue
             loops.append(

@@ -3,6 +3,9 @@
     Recorder ──flush every 1 s──> IntervalDelta ──to_bytes/from_bytes──> RunMetrics.ingest
     (one per process, hot path)   (HDR-encoded)     (any transport)       (merge + queries)
 
+A coordinator merges its workers' deltas into `MergedIntervals` (one merged delta per interval,
+at constant memory); a client takes those with `RunMetrics.put_interval`.
+
 `RunMetrics` answers the verdict's questions: `quantile_s("lat.submit", {"action": "send_ax"},
 0.99)`, `count("n.reject", {"code": "bad_nonce"})`, windows as `range`s of intervals, per
 interval `series`, `summary`, `to_json`. `PrometheusExporter` shows the same figures live.
@@ -19,6 +22,7 @@ from botruntime.metrics._errors import (
 from botruntime.metrics._hdr import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, new_histogram
 from botruntime.metrics._health import GeneratorHealth
 from botruntime.metrics._keys import Labels, MetricKey
+from botruntime.metrics._merged import MERGED_SOURCE, MergedIntervals
 from botruntime.metrics._prometheus import BUCKETS_S, PrometheusExporter
 from botruntime.metrics._pump import IntervalPump, Sink
 from botruntime.metrics._recorder import Counter, Gauge, Histogram, Recorder, Timer
@@ -29,6 +33,7 @@ __all__ = [
     "BUCKETS_S",
     "HIGHEST_US",
     "LOWEST_US",
+    "MERGED_SOURCE",
     "SIGNIFICANT_DIGITS",
     "SUMMARY_QUANTILES",
     "Counter",
@@ -41,6 +46,7 @@ __all__ = [
     "IntervalDelta",
     "IntervalPump",
     "Labels",
+    "MergedIntervals",
     "MetricKey",
     "MetricKindError",
     "MetricsError",

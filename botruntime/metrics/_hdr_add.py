@@ -8,6 +8,11 @@ same histogram as decode + add, several times cheaper (bench/coordinator.py).
 
 Checking and adding are two steps so a caller can check every blob of a delta before any is
 added: a bad delta changes nothing.
+
+The coordinator's per-interval merge decodes each blob once: `unwrap` checks the envelope and
+shape of every blob of a delta, `merge` decodes one into `SpanCounts` (the span of counters a
+growing merge touched), and `take_back` undoes the blobs merged before one whose counters do
+not decode, so the whole delta is still refused. `encode` turns a span back into a blob.
 """
 
 from __future__ import annotations
@@ -16,20 +21,24 @@ import binascii
 import ctypes
 import struct
 import zlib
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
-from hdrh.codec import (  # add_array and decode are pyhdrh's C functions, re-exported
+from hdrh.codec import (  # add_array, decode and encode are pyhdrh's C functions, re-exported
     V2_COMPRESSION_COOKIE_BASE,
     V2_ENCODING_COOKIE_BASE,
+    V2_MAX_WORD_SIZE_IN_BYTES,
     add_array,
     decode,
+    encode,
+    get_compression_cookie,
+    get_encoding_cookie,
     payload_header_size,
 )
 from hdrh.histogram import HdrHistogram
 
 from botruntime.metrics._errors import DeltaDecodeError
 from botruntime.metrics._hdr import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, new_histogram
+from botruntime.metrics._span import SpanCounts
 
 __all__ = ["BlobAdder", "CheckedBlob"]
 
@@ -39,10 +48,12 @@ _OUTER: Final = struct.Struct(">II")  # hdrh's ExternalHeader: cookie, compresse
 # hdrh's PayloadHeader: cookie, payload length, normalizing offset, significant figures,
 # lowest and highest trackable value, conversion ratio
 _INNER: Final = struct.Struct(">IIIIQQd")
+_ENCODING_COOKIE: Final = get_encoding_cookie()
+_COMPRESSION_COOKIE: Final = get_compression_cookie()
+_VARINT_MAX: Final = V2_MAX_WORD_SIZE_IN_BYTES  # bytes a counter takes at most, encoded
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedBlob:
+class CheckedBlob(NamedTuple):  # a tuple: made per blob on the coordinator's hot path
     """A blob whose envelope, shape and counters decoded cleanly: adding it cannot fail."""
 
     payload: bytes  # the decompressed payload: header + varint counters
@@ -58,13 +69,23 @@ class BlobAdder:
         shape = new_histogram()
         self.counts_len: int = shape.counts_len
         self._scratch = (ctypes.c_ulonglong * self.counts_len)()
-        self._dirty = 0  # counters [0, _dirty) may hold a previous blob's values
+        self._at = ctypes.addressof(self._scratch)
+        self._bytes = memoryview(self._scratch).cast("B")
+        self._zeros = memoryview(bytes(self.counts_len * _WORD))
+        self._dirty = (0, 0)  # bytes [from, to) of the scratch may hold a previous blob's
         self._shape = shape
+        self._varints: ctypes.Array[ctypes.c_byte] | None = None  # made on the first encode()
         self._lowest: dict[int, int] = {}  # counter index -> its lowest value
         self._highest: dict[int, int] = {}  # counter index -> its highest value
 
     def check(self, blob: str, *, field: str) -> CheckedBlob:
         """Everything but the addition; DeltaDecodeError names `field` for a bad blob."""
+        payload = self.unwrap(blob, field=field)
+        total, first, last = self._decoded(payload, field)
+        return CheckedBlob(payload, total, first, last)
+
+    def unwrap(self, blob: str, *, field: str) -> bytes:
+        """The decompressed payload, envelope and shape checked; its counters are not yet."""
         try:
             payload, shape = _payload(blob)
         except (ValueError, binascii.Error, zlib.error) as exc:
@@ -78,14 +99,32 @@ class BlobAdder:
                 f"({LOWEST_US}, {HIGHEST_US}, {SIGNIFICANT_DIGITS}); build it with new_histogram()",
                 field=field,
             )
+        return payload
+
+    def merge(self, payload: bytes, spans: tuple[SpanCounts, ...], *, field: str) -> int:
+        """Decode an unwrapped payload once and add it into each span; how many values it
+        holds. If its counters do not decode: DeltaDecodeError, and no span changed."""
+        total, first, last = self._decoded(payload, field)
+        if total:
+            for span in spans:
+                span.add_counts(self._at, first, last, total, limit=self.counts_len)
+        return total
+
+    def take_back(self, payload: bytes, spans: tuple[SpanCounts, ...]) -> None:
+        """Undo `merge(payload, spans)` (slowly: for a delta refused after some blobs merged)."""
+        total, first, last = self._decoded(payload, "")
+        if total:
+            for span in spans:
+                span.take_counts(self._at, first, last, total)
+
+    def _decoded(self, payload: bytes, field: str) -> tuple[int, int, int]:
         try:
-            total, first, last = self._decode(payload)
+            return self._decode(payload)
         except Exception as exc:  # pyhdrh raises ValueError/IndexError on a bad varint stream
             raise DeltaDecodeError(
                 f"the histogram's counters do not decode ({type(exc).__name__}: {exc})",
                 field=field,
             ) from exc
-        return CheckedBlob(payload, total, first, last)
 
     def add(self, checked: CheckedBlob, into: HdrHistogram) -> None:
         """`into.add(HdrHistogram.decode(blob))`, counter for counter and field for field."""
@@ -96,7 +135,7 @@ class BlobAdder:
         first, last = checked.first, checked.last
         add_array(
             ctypes.addressof(into.counts) + first * _WORD,
-            ctypes.addressof(self._scratch) + first * _WORD,
+            self._at + first * _WORD,
             last - first + 1,
             _WORD,
         )
@@ -108,6 +147,42 @@ class BlobAdder:
 
     def add_blob(self, blob: str, into: HdrHistogram, *, field: str) -> None:
         self.add(self.check(blob, field=field), into)
+
+    def encode(self, span: SpanCounts) -> str:
+        """The blob `HdrHistogram.encode()` gives for a histogram holding these counts, byte
+        for byte, made through the scratch array and one reused buffer (hdrh's own encode
+        makes a ctypes array type per length, and ctypes keeps every type it made)."""
+        low, high = self._dirty
+        if high > low:
+            self._bytes[low:high] = self._zeros[low:high]
+        limit = 0
+        if span.total:
+            span.copy_into(self._at)
+            self._dirty = (span.first * _WORD, (span.last + 1) * _WORD)
+            limit = span.last + 1
+        else:
+            self._dirty = (0, 0)
+        room = self.counts_len * _VARINT_MAX
+        if self._varints is None:
+            self._varints = (ctypes.c_byte * room)()
+        at = ctypes.addressof(self._varints)
+        length = encode(self._at, limit, _WORD, at, room)
+        payload = _INNER.pack(
+            _ENCODING_COOKIE, length, 0, SIGNIFICANT_DIGITS, LOWEST_US, HIGHEST_US, 1.0
+        )
+        packed = zlib.compress(payload + ctypes.string_at(at, length))
+        wrapped = _OUTER.pack(_COMPRESSION_COOKIE, len(packed)) + packed
+        return binascii.b2a_base64(wrapped, newline=False).decode("ascii")
+
+    def histogram(self, span: SpanCounts) -> HdrHistogram:
+        """A histogram holding these counts, as adding the blobs into it would have made it."""
+        hist = new_histogram()
+        if span.total:
+            span.copy_into(ctypes.addressof(hist.counts))
+            hist.total_count = span.total
+            hist.max_value = self._highest_of(span.last)
+            hist.min_value = 0 if span.first == 0 else self._lowest_of(span.first)
+        return hist
 
     def _lowest_of(self, index: int) -> int:
         value = self._lowest.get(index)
@@ -125,17 +200,19 @@ class BlobAdder:
         return value
 
     def _decode(self, payload: bytes) -> tuple[int, int, int]:
-        if self._dirty:
-            ctypes.memset(self._scratch, 0, self._dirty * _WORD)
-        self._dirty = self.counts_len  # until decode says how far it wrote
-        result = decode(
-            payload, payload_header_size, ctypes.addressof(self._scratch), self.counts_len, _WORD
-        )
-        total = int(result["total"])
-        first, last = int(result["min_nonzero_index"]), int(result["max_nonzero_index"])
+        low, high = self._dirty
+        if high > low:
+            self._bytes[low:high] = self._zeros[low:high]  # a memset without a foreign call
+        self._dirty = (0, self.counts_len * _WORD)  # until decode says where it wrote
+        result = decode(payload, payload_header_size, self._at, self.counts_len, _WORD)
+        total: int = result["total"]
         if total == 0:
-            first = last = -1
-        self._dirty = last + 1
+            self._dirty = (0, 0)
+            return 0, -1, -1
+        first: int = result["min_nonzero_index"]
+        last: int = result["max_nonzero_index"]
+        # decode writes the non-zero counters only: [first, last] holds all this blob wrote
+        self._dirty = (first * _WORD, (last + 1) * _WORD)
         return total, first, last
 
 

@@ -1,4 +1,5 @@
-"""Live Prometheus exposition of a `RunMetrics`, on a registry of its own (never the global one).
+"""Live Prometheus exposition of a `RunMetrics` or a coordinator's `MergedIntervals`, on a
+registry of its own (never the global one).
 
 Histograms become Prometheus histograms with fixed buckets, counted from the HDR counts at
 scrape time; names map `lat.submit` to `testbots_lat_submit_seconds`. A scrape reads only
@@ -21,6 +22,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from botruntime.metrics._keys import MetricKey
+from botruntime.metrics._merged import MergedIntervals
 from botruntime.metrics._run import RunMetrics
 
 __all__ = ["BUCKETS_S", "PrometheusExporter"]
@@ -50,7 +52,7 @@ class PrometheusExporter:
 
     content_type: Final = CONTENT_TYPE_LATEST
 
-    def __init__(self, metrics: RunMetrics, namespace: str = "testbots") -> None:
+    def __init__(self, metrics: RunMetrics | MergedIntervals, namespace: str = "testbots") -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_RunCollector(metrics, namespace))
 
@@ -59,7 +61,7 @@ class PrometheusExporter:
 
 
 class _RunCollector(Collector):
-    def __init__(self, metrics: RunMetrics, namespace: str) -> None:
+    def __init__(self, metrics: RunMetrics | MergedIntervals, namespace: str) -> None:
         self._metrics = metrics
         self._ns = namespace
 

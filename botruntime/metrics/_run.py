@@ -2,10 +2,11 @@
 
 `RunMetrics.ingest` adds interval deltas from any number of workers exactly (HDR counts are
 added, never re-sampled) and refuses a (source, interval) seen before, so a delta re-sent after
-a reconnect is not counted twice. Every blob is decoded and checked on arrival (so a bad
-delta is refused whole, and each series' count is known exactly), but added into its
-whole-run histogram only when a query needs it: a coordinator whose deltas are re-merged by
-its client never pays the additions, and one scraped by Prometheus pays them once per scrape.
+a reconnect is not counted twice. `put_interval` takes an interval merged elsewhere (a
+coordinator's `MergedIntervals`) and replaces it when its newer merge comes. Every blob is
+decoded and checked on arrival (so a bad delta is refused whole, and each series' count is
+known exactly), but added into its whole-run histogram only when a query needs it: a client
+following a live run through windows never pays the additions, and a report pays them once.
 Per-interval blobs stay encoded (a few hundred bytes each) and are decoded when a window is
 asked for. `BlobAdder` adds a blob's non-zero span without building a histogram per blob
 (bench/coordinator.py has the figures).
@@ -22,10 +23,10 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from hdrh.histogram import HdrHistogram
 
-from botruntime.metrics._delta import GaugeDelta, IntervalDelta
+from botruntime.metrics._delta import GaugeDelta, HistogramDelta, IntervalDelta
 from botruntime.metrics._errors import MetricKindError
 from botruntime.metrics._hdr import new_histogram
-from botruntime.metrics._hdr_add import BlobAdder
+from botruntime.metrics._hdr_add import BlobAdder, CheckedBlob
 from botruntime.metrics._keys import Kind, Labels, MetricKey, check_name, kind_of, labels_of
 from botruntime.metrics._summary import Summary, quantiles_us, summarize
 
@@ -51,6 +52,9 @@ class RunMetrics:
         self._gauges: defaultdict[int, list[GaugeDelta]] = defaultdict(list)
         self._kinds: dict[str, Kind] = {}
         self._seen: set[tuple[str, int]] = set()
+        # (source, interval) -> what put_interval put there, and its blobs' totals
+        self._put: dict[tuple[str, int], tuple[IntervalDelta, tuple[int, ...]]] = {}
+        self._stale: set[MetricKey] = set()  # whole-run histograms to rebuild from _blobs
         self._adder = BlobAdder()
         self.version = 0  # bumps on every merge: lets exporters cache between scrapes
 
@@ -60,16 +64,50 @@ class RunMetrics:
         """Merge one delta; False (and no change) if this source sent this interval before."""
         if (delta.source, delta.interval) in self._seen:
             return False
+        checked = self._checked(delta)  # all checked before anything merges
+        self._seen.add((delta.source, delta.interval))
+        self._add(delta, checked, worker=delta.source)
+        self.version += 1
+        return True
+
+    def put_interval(self, merged: IntervalDelta) -> None:
+        """Make `merged` all that its source gave its interval, replacing what an earlier put
+        of that (source, interval) gave: a coordinator sends an interval's merge again as more
+        deltas reach it (`MergedIntervals`). Its gauges carry their `worker` label already.
+        A (source, interval) that came through `ingest` cannot be replaced: ValueError."""
+        slot = (merged.source, merged.interval)
+        old = self._put.get(slot)
+        if old is None and slot in self._seen:
+            raise ValueError(
+                f"interval {merged.interval} of {merged.source!r} was ingested as a delta: "
+                "put_interval replaces only what put_interval put"
+            )
+        checked = self._checked(merged)  # a bad merge changes nothing, not even the old one
+        if old is not None:
+            self._retract(merged.interval, *old)
+        self._seen.add(slot)
+        self._add(merged, checked, worker=None)
+        self._put[slot] = (merged, tuple(blob.total for _, blob in checked))
+        self.version += 1
+
+    def _checked(self, delta: IntervalDelta) -> list[tuple[HistogramDelta, CheckedBlob]]:
         for name, kind in _kinds_in(delta):
             known = self._kinds.get(name)
             if known is not None and known != kind:
                 raise MetricKindError(name, kind=known, expected=kind)
         adder = self._adder
-        checked = [
+        return [
             (h, adder.check(h.blob, field=f"histograms[{i}].blob"))
             for i, h in enumerate(delta.histograms)
-        ]  # all checked before anything merges: a bad delta changes nothing
-        self._seen.add((delta.source, delta.interval))
+        ]
+
+    def _add(
+        self,
+        delta: IntervalDelta,
+        checked: list[tuple[HistogramDelta, CheckedBlob]],
+        *,
+        worker: str | None,  # the label a gauge gets; None: it has its worker label already
+    ) -> None:
         in_interval = self._blobs[delta.interval]
         for h, blob in checked:
             key = self._series.setdefault(h.key, h.key)
@@ -84,12 +122,33 @@ class RunMetrics:
             per_interval[key] = per_interval.get(key, 0) + value
         for g in delta.gauges:
             self._note(g.key.name, "gauge")
-            worker = MetricKey(
-                g.key.name, labels_of({**dict(g.key.labels), "worker": delta.source})
-            )
-            self._gauges[delta.interval].append(GaugeDelta(worker, g.last, g.max))
-        self.version += 1
-        return True
+            if worker is not None:
+                labelled = MetricKey(
+                    g.key.name, labels_of({**dict(g.key.labels), "worker": worker})
+                )
+                g = GaugeDelta(labelled, g.last, g.max)
+            self._gauges[delta.interval].append(g)
+
+    def _retract(self, interval: int, old: IntervalDelta, totals: tuple[int, ...]) -> None:
+        """Take back what a put gave; whole-run histograms it touched are rebuilt on demand."""
+        in_interval = self._blobs[interval]
+        for h, total in zip(old.histograms, totals, strict=True):
+            key = self._series[h.key]
+            blobs = in_interval[key]
+            blobs.remove(h.blob)
+            if not blobs:
+                del in_interval[key]
+            self._hist_counts[key] -= total
+            self._stale.add(key)
+            self._pending.pop(key, None)
+        per_interval = self._counts[interval]
+        for key, value in old.counters:
+            self._totals[key] -= value
+            per_interval[key] -= value
+            if not per_interval[key]:
+                del per_interval[key]
+        for g in old.gauges:
+            self._gauges[interval].remove(g)
 
     def ingest_all(self, deltas: Iterable[IntervalDelta]) -> None:
         for delta in deltas:
@@ -290,6 +349,13 @@ class RunMetrics:
 
     def _fold(self) -> None:
         """Add the blobs checked since the last fold into their whole-run histograms."""
+        for key in self._stale:  # a put replaced blobs already added: add every blob again
+            whole = self._whole[key] = new_histogram()
+            self._pending.pop(key, None)
+            for interval, series in self._blobs.items():
+                for i, blob in enumerate(series.get(key, ())):
+                    self._adder.add_blob(blob, whole, field=f"interval {interval} blob {i}")
+        self._stale.clear()
         for key, blobs in self._pending.items():
             whole = self._whole.get(key)
             if whole is None:

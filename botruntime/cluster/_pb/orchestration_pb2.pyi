@@ -307,6 +307,24 @@ class WatchRunRequest(_message.Message):
     interval_s: float
     def __init__(self, run_id: _Optional[str] = ..., interval_s: _Optional[float] = ...) -> None: ...
 
+class GetRunMetricsRequest(_message.Message):
+    __slots__ = ("run_id", "since_version")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    SINCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    since_version: int
+    def __init__(self, run_id: _Optional[str] = ..., since_version: _Optional[int] = ...) -> None: ...
+
+class MergedInterval(_message.Message):
+    __slots__ = ("version", "interval", "payload")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    interval: int
+    payload: bytes
+    def __init__(self, version: _Optional[int] = ..., interval: _Optional[int] = ..., payload: _Optional[bytes] = ...) -> None: ...
+
 class LoadGap(_message.Message):
     __slots__ = ("worker_id", "bot_first", "bot_count", "share", "from_s", "to_s", "policy")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -86,8 +86,8 @@ class BotOrchestrationStub:
                 _registered_method=True)
         self.GetRunMetrics = channel.unary_stream(
                 '/testbots.v1.BotOrchestration/GetRunMetrics',
-                request_serializer=testbots_dot_v1_dot_orchestration__pb2.GetRunStatusRequest.SerializeToString,
-                response_deserializer=testbots_dot_v1_dot_orchestration__pb2.MetricDelta.FromString,
+                request_serializer=testbots_dot_v1_dot_orchestration__pb2.GetRunMetricsRequest.SerializeToString,
+                response_deserializer=testbots_dot_v1_dot_orchestration__pb2.MergedInterval.FromString,
                 _registered_method=True)
 
 
@@ -155,7 +155,8 @@ class BotOrchestrationServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetRunMetrics(self, request, context):
-        """Every metric delta the run received, in arrival order: ingest them to get the exact merge.
+        """The run's metrics merged per interval: every interval changed after `since_version`
+        (every interval for 0). A poll costs what changed, not how long the run has been going.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -216,8 +217,8 @@ def add_BotOrchestrationServicer_to_server(servicer, server):
             ),
             'GetRunMetrics': grpc.unary_stream_rpc_method_handler(
                     servicer.GetRunMetrics,
-                    request_deserializer=testbots_dot_v1_dot_orchestration__pb2.GetRunStatusRequest.FromString,
-                    response_serializer=testbots_dot_v1_dot_orchestration__pb2.MetricDelta.SerializeToString,
+                    request_deserializer=testbots_dot_v1_dot_orchestration__pb2.GetRunMetricsRequest.FromString,
+                    response_serializer=testbots_dot_v1_dot_orchestration__pb2.MergedInterval.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -515,8 +516,8 @@ class BotOrchestration:
             request,
             target,
             '/testbots.v1.BotOrchestration/GetRunMetrics',
-            testbots_dot_v1_dot_orchestration__pb2.GetRunStatusRequest.SerializeToString,
-            testbots_dot_v1_dot_orchestration__pb2.MetricDelta.FromString,
+            testbots_dot_v1_dot_orchestration__pb2.GetRunMetricsRequest.SerializeToString,
+            testbots_dot_v1_dot_orchestration__pb2.MergedInterval.FromString,
             options,
             channel_credentials,
             insecure,
