@@ -15,8 +15,7 @@ from pathlib import Path
 import click
 import dagster as dg
 
-from botruntime.runs._text import summary_lines
-from botruntime.runs.runner import testbots_home
+from botruntime.runs import summary_lines, testbots_home
 from botruntime.scenario import ScenarioError, find_scenarios_dir
 from testbots_dagster.definitions import build_definitions
 from testbots_dagster.results_store import ResultsStore, RunNotFound

@@ -26,7 +26,6 @@ from testbots_dagster.factory import FLEET_TAG, GROUP, build_scenario, load_sour
 from testbots_dagster.reports import build_reports
 from testbots_dagster.resources import (
     CoordinatorResource,
-    LiveRunsResource,
     ResultsStoreResource,
     TargetResource,
 )
@@ -47,7 +46,6 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
         selection=dg.AssetSelection.groups(GROUP),
         description="Any scenario asset; the schedules pick one per run (asset_selection).",
         tags={FLEET_TAG: "exclusive"},
-        executor_def=dg.in_process_executor,
     )
     reports = build_reports([b.key for b in built])
     reports_job = dg.define_asset_job(
@@ -60,7 +58,6 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
         schedules=build_schedules(built, fleet_job),
         sensors=build_sensors(reports_job),
         resources=_resources(),
-        executor=dg.in_process_executor,  # also behind the UI's Materialize button
     )
 
 
@@ -77,7 +74,6 @@ def _resources() -> dict[str, dg.ConfigurableResource]:
         "target": TargetResource(),
         "coordinator": coordinator,
         "results": ResultsStoreResource(url=results_url),
-        "live_runs": LiveRunsResource(),
     }
 
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import yaml
 
 from botruntime.behaviors import check_behaviours
 from botruntime.scenario import (
@@ -105,8 +104,7 @@ def load_sources(directory: Path) -> list[ScenarioSource]:
                 f"id: {stem}, or rename the file to {loaded.scenario.id}.yaml",
                 file=str(path),
             )
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        sources.append(ScenarioSource(loaded, document))
+        sources.append(ScenarioSource(loaded, loaded.document))
     if not sources:
         raise ScenarioLoadError(
             f"{directory}: no scenario files (*.yaml); set TESTBOTS_SCENARIOS to the folder",
@@ -117,7 +115,13 @@ def load_sources(directory: Path) -> list[ScenarioSource]:
 
 def run_config_defaults(source: ScenarioSource) -> dict[str, Any]:
     """What a run of this scenario uses when nobody edits anything."""
-    return {"size": "default", "seed": None, "switches": [], "scenario": dict(source.document)}
+    return {
+        "size": "default",
+        "seed": None,
+        "switches": [],
+        "target": "",
+        "scenario": dict(source.document),
+    }
 
 
 def build_scenario(source: ScenarioSource) -> BuiltScenario:
@@ -139,6 +143,12 @@ def build_scenario(source: ScenarioSource) -> BuiltScenario:
             default_value=[],
             description="simnet vulnerable modes to turn on (simnet only)"
             + (f", e.g. {primary}" if primary else ""),
+        ),
+        "target": dg.Field(
+            str,
+            default_value="",
+            description="empty: the target resource's (simnet unless set); or "
+            "alpha=URL,…,delta=URL,… of a real network",
         ),
         "scenario": dg.Field(
             dg.Permissive(),
@@ -166,7 +176,8 @@ def build_scenario(source: ScenarioSource) -> BuiltScenario:
         ),
     )
     def scenario_asset():  # type: ignore[no-untyped-def]
-        return report(execute(distribute(setup())))
+        prepared = setup()
+        return report(prepared, execute(prepared, distribute(prepared)))
 
     config_key = scenario_asset.node_def.name
     job = dg.define_asset_job(
@@ -175,7 +186,6 @@ def build_scenario(source: ScenarioSource) -> BuiltScenario:
         description=f"setup -> distribute -> execute -> report for {scenario.id}",
         config={"ops": {config_key: {"config": defaults}}},  # the Launchpad's preset
         tags={FLEET_TAG: "exclusive", SCENARIO_TAG: scenario.id},
-        executor_def=dg.in_process_executor,
     )
     return BuiltScenario(
         scenario_id=scenario.id,

@@ -8,29 +8,23 @@
 - `CoordinatorResource`: who drives the bots: `embedded` (default) starts a coordinator and
   `workers` worker processes for the run and stops them after it; `external` hands the run to
   a running `testbots coordinator` and its workers (deploy/), its token an `EnvVar`.
-- `LiveRunsResource`: the scenario runs alive between the ops of one Dagster run, and the event
-  loop they live on; its teardown closes whatever a failed or terminated run left open.
 """
 
 # No `from __future__ import annotations`: Dagster reads these annotations at class creation.
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from testbots_dagster._live_runs import LiveRuns
 from testbots_dagster.results_store import ResultsStore, default_url
 
 if TYPE_CHECKING:
     from botruntime.runs import CoordinatorAddress
-    from botruntime.runs.runner import ScenarioRun
 
 __all__ = [
     "CoordinatorResource",
-    "LiveRunsResource",
     "ResultsStoreResource",
     "TargetResource",
     "testbots_home",
@@ -38,8 +32,10 @@ __all__ = [
 
 
 def testbots_home(explicit: str = "") -> Path:
-    """TESTBOTS_HOME: `explicit`, else $TESTBOTS_HOME, else ./.testbots (as the Makefile)."""
-    return Path(explicit or os.environ.get("TESTBOTS_HOME") or ".testbots").resolve()
+    """TESTBOTS_HOME: `explicit`, else as botruntime reads it (one rule for both)."""
+    from botruntime.runs import testbots_home as home
+
+    return home(Path(explicit) if explicit else None).resolve()
 
 
 class TargetResource(dg.ConfigurableResource):
@@ -118,34 +114,3 @@ class ResultsStoreResource(dg.ConfigurableResource):
         if self._store is None:  # used outside a run: open on first use
             self._store = ResultsStore(self.resolved_url())
         return self._store
-
-
-class LiveRunsResource(dg.ConfigurableResource):
-    """Scenario runs between ops, keyed by Dagster run id (needs the in-process executor)."""
-
-    home: str = Field(default="", description="TESTBOTS_HOME; empty: $TESTBOTS_HOME or ./.testbots")
-    stop_grace_s: float = Field(
-        default=2.0, description="after a termination, how long bots get to stop before cancel"
-    )
-    close_timeout_s: float = Field(
-        default=60.0, description="bound on closing one run (stopping its simnet and workers)"
-    )
-    _live: "LiveRuns[ScenarioRun] | None" = PrivateAttr(default=None)
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._live = LiveRuns()
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._live is not None:
-            self._live.shutdown(timeout_s=self.close_timeout_s)
-            self._live = None
-
-    @property
-    def runs(self) -> "LiveRuns[ScenarioRun]":
-        if self._live is None:
-            raise RuntimeError("LiveRunsResource is used outside a run: open it with a run")
-        return self._live
-
-    @property
-    def home_path(self) -> Path:
-        return testbots_home(self.home)

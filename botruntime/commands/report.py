@@ -12,10 +12,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from botruntime.runs._text import summary_lines
+from botruntime.runs import summary_lines, testbots_home
 from botruntime.runs.html import write_html
 from botruntime.runs.report import ReportError, RunReport
-from botruntime.runs.runner import testbots_home
 
 __all__ = ["compare", "report"]
 

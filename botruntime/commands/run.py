@@ -19,11 +19,18 @@ from rich.table import Table
 
 from botruntime.chain.errors import ChainError
 from botruntime.local import LocalStackError
-from botruntime.runs import CoordinatorAddress
-from botruntime.runs._errors import RunConfigError, RunError
-from botruntime.runs._text import summary_lines
+from botruntime.runs import CoordinatorAddress, RunConfigError, RunError, summary_lines
 from botruntime.runs.report import RunReport
-from botruntime.runs.runner import Progress, RunRequest, ScenarioRun, testbots_home
+from botruntime.runs.runner import (
+    Progress,
+    RunRequest,
+    distribute,
+    execute,
+    report,
+    setup,
+    teardown,
+    testbots_home,
+)
 from botruntime.scenario import ScenarioError
 
 __all__ = ["run"]
@@ -65,20 +72,26 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
         f"[bold]testbots run {request.scenario}[/] size={request.size} "
         f"target={request.target}{where}"
     )
-    run = await ScenarioRun.setup(request)
+    prepared = await setup(request)
     try:
         console.print(
-            f"  run {run.run_id}: {run.size.bots} bots funded on "
-            f"{run.status.alpha_chain_id or '-'} / {run.status.delta_chain_id or '-'}"
+            f"  run {prepared.run_id}: {prepared.plan.bots} bots funded on "
+            f"{prepared.status.alpha_chain_id or '-'} / {prepared.status.delta_chain_id or '-'}"
         )
-        await run.distribute()
+        handle = await distribute(prepared, request.coordinator)
         with Live(console=console, refresh_per_second=2, transient=False) as live:
-            await run.execute(lambda p: live.update(_progress_table(p)), stop)
+            done = await execute(
+                prepared,
+                handle,
+                request.coordinator,
+                on_progress=lambda p: live.update(_progress_table(p)),
+                stop=stop,
+            )
         if stop.is_set():
             console.print("[yellow]stopped early: the verdict will be INCONCLUSIVE[/]")
-        return await run.report()
+        return report(prepared, done)
     finally:
-        await run.close()
+        await asyncio.to_thread(teardown, prepared)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(sig)

@@ -1,14 +1,16 @@
 """The bots of one run in one process: context, intents, commit tracking and executors."""
 
 from botruntime.fleet._commits import CommitWatcher, Landed
-from botruntime.fleet._context import Chains, ChainSide, FleetContext, Peers
+from botruntime.fleet._context import ChainClient, Chains, ChainSide, ClientIds, FleetContext, Peers
 from botruntime.fleet._fleet import Fleet, FleetOutcome, RoleRun
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._recent import CommitAudit, RecentTx, RecentTxs
 
 __all__ = [
+    "ChainClient",
     "ChainSide",
     "Chains",
+    "ClientIds",
     "CommitAudit",
     "CommitWatcher",
     "Fleet",

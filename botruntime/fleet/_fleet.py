@@ -33,7 +33,7 @@ from botruntime.fleet._context import (
 )
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._recent import CommitAudit
-from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionShare
+from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionRange
 from botruntime.metrics import GeneratorHealth, Recorder
 from botruntime.plan import PlanPart, RolePart
 from botruntime.wallet import AX, DX, Denom
@@ -101,7 +101,7 @@ class RoleRun:
 
     def executor(self, act: Action, recorder: Recorder) -> OpenLoop | ClosedLoop:
         load, role = self.part.load, self.part.role
-        if isinstance(load, SessionShare):
+        if isinstance(load, SessionRange):
             return ClosedLoop(load, act, role=role.name, recorder=recorder)
         slots = max(1, len(self.bots) * role.max_in_flight_per_bot)
         return OpenLoop(
@@ -110,10 +110,10 @@ class RoleRun:
 
     def bot_for(self) -> Callable[[int], Bot]:
         """Slot (open loop) or session (closed loop) -> the bot that acts for it."""
-        bots, load = self.bots, self.part.load
-        if isinstance(load, SessionShare):
-            rank = {session: i for i, session in enumerate(load.session_ids())}
-            return lambda session: bots[rank[session] % len(bots)]
+        bots, load, role = self.bots, self.part.load, self.part.role
+        if isinstance(load, SessionRange):
+            first = self.part.bots.start  # session i plays on its own bot, which is here
+            return lambda session: bots[role.session_bot(session) - first]
         per_bot = self.part.role.max_in_flight_per_bot
         return lambda slot: bots[(slot // per_bot) % len(bots)]
 

@@ -12,7 +12,13 @@ coordinator can hand them to workers and split a lost worker's remainder over th
     worker0 = MergedShares((shares[0], extra[0]))
 """
 
-from botruntime.load._closed_loop import ClosedLoop, SessionPlan, SessionShare, ThinkTime
+from botruntime.load._closed_loop import (
+    ClosedLoop,
+    SessionPlan,
+    SessionRange,
+    SessionShare,
+    ThinkTime,
+)
 from botruntime.load._errors import LoadError, PlanError, TraceError
 from botruntime.load._open_loop import OpenLoop
 from botruntime.load._plans import (
@@ -45,6 +51,7 @@ __all__ = [
     "ProfilePlan",
     "RateProfile",
     "SessionPlan",
+    "SessionRange",
     "SessionShare",
     "Share",
     "Stage",

@@ -21,7 +21,7 @@ from botruntime.load._shares import SPAN, position, split_range
 from botruntime.load._tally import Action, LoopReport, Tally
 from botruntime.metrics import Recorder
 
-__all__ = ["ClosedLoop", "SessionPlan", "SessionShare", "ThinkTime"]
+__all__ = ["ClosedLoop", "SessionPlan", "SessionRange", "SessionShare", "ThinkTime"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +88,24 @@ class SessionShare:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class SessionRange:
+    """Sessions `first` .. `stop - 1` of `plan`: a share cut by who holds each session's bot
+    (a run plan gives session i its own bot, so a worker runs the sessions of its bots)."""
+
+    plan: SessionPlan
+    first: int
+    stop: int
+
+    def session_ids(self) -> Iterator[int]:
+        return iter(range(self.first, self.stop))
+
+
 class ClosedLoop:
-    """One task per session of the share; session i uses slot i of the role."""
+    """One task per session of the share; the action hears the session id as its slot."""
 
     def __init__(
-        self, share: SessionShare, action: Action, *, role: str, recorder: Recorder
+        self, share: SessionShare | SessionRange, action: Action, *, role: str, recorder: Recorder
     ) -> None:
         self._share = share
         self._action = action

@@ -24,7 +24,9 @@ _COLUMNS = ("offset_s", "ts")
 
 
 class TracePlan(ArrivalPlan):
-    def __init__(self, path: Path, *, speed: float = 1.0) -> None:
+    """`drain_s` after the last row: time for the last actions to settle (no arrivals)."""
+
+    def __init__(self, path: Path, *, speed: float = 1.0, drain_s: float = 0.0) -> None:
         if not (speed > 0 and math.isfinite(speed)):
             raise TraceError(
                 f"speed must be > 0 (2.0 replays twice as fast), got {speed}", path=path, line=0
@@ -37,7 +39,7 @@ class TracePlan(ArrivalPlan):
             count += 1
             latest = offset
         self._count = count
-        self._duration_s = latest
+        self._duration_s = latest + drain_s
 
     @property
     def duration_s(self) -> float:
@@ -65,8 +67,8 @@ class TracePlan(ArrivalPlan):
             yield offset
 
 
-def trace(path: str | Path, *, speed: float = 1.0) -> TracePlan:
-    return TracePlan(Path(path), speed=speed)
+def trace(path: str | Path, *, speed: float = 1.0, drain_s: float = 0.0) -> TracePlan:
+    return TracePlan(Path(path), speed=speed, drain_s=drain_s)
 
 
 def _is_absolute(path: Path) -> bool:

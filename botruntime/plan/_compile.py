@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 
 from botruntime.behaviors import check_behaviours
@@ -21,6 +22,8 @@ from botruntime.load import (
     Share,
     Stage,
     ThinkTime,
+    TraceError,
+    TracePlan,
     poisson_stages,
     ramping,
     trace,
@@ -50,7 +53,7 @@ class PlanInvalid(ScenarioError):
     """The scenario is valid but these inputs do not make a plan that can run."""
 
 
-def compile_plan(source: PlanSource, *, base_dir: str = ".") -> RunPlan:
+def compile_plan(source: PlanSource) -> RunPlan:
     """Validate `source` once and decide everything the run does."""
     name = source.scenario_name
     scenario, scenario_hash = parse_scenario(source.scenario_yaml, name)
@@ -73,16 +76,16 @@ def compile_plan(source: PlanSource, *, base_dir: str = ".") -> RunPlan:
         )
     seed = source.seed or str(scenario.seed)
     ranges = scenario.bot_ranges(source.size)
+    files = hashlib.sha256()  # what the plan reads besides its source: trace files
     roles = tuple(
-        _role_plan(
-            scenario, role, ranges[role.name], source, seed=seed, name=name, base_dir=base_dir
-        )
+        _role_plan(scenario, role, ranges[role.name], source, seed=seed, name=name, files=files)
         for role in scenario.roles
     )
+    files_digest = files.hexdigest() if any(isinstance(r.load, TracePlan) for r in roles) else ""
     durations = [role.load.duration_s for role in roles]
     return RunPlan(
         source=source,
-        fingerprint=source.fingerprint(),
+        fingerprint=source.fingerprint(files_digest),
         scenario=scenario,
         scenario_hash=scenario_hash,
         size=size,
@@ -93,6 +96,7 @@ def compile_plan(source: PlanSource, *, base_dir: str = ".") -> RunPlan:
         duration_s=max(durations, default=0.0),
         on_worker_loss=scenario.on_worker_loss,
         block_time_s=scenario.simnet.block_time_s or 1.0,
+        files_digest=files_digest,
         _by_name=MappingProxyType({role.name: role for role in roles}),
     )
 
@@ -109,7 +113,7 @@ def _role_plan(
     *,
     seed: str,
     name: str,
-    base_dir: str,
+    files: hashlib._Hash,
 ) -> RolePlan:
     load = scenario.load(source.size, role.name)
     where = f"sizes.{source.size}.load.{role.name}"
@@ -120,7 +124,15 @@ def _role_plan(
         bots=bots,
         behaviours=tuple(role.behaviours),
         weights=tuple(role.behaviours.values()),
-        load=_load(load, role.active, role_seed, name=name, where=where, base_dir=base_dir),
+        load=_load(
+            load,
+            role.active,
+            role_seed,
+            name=name,
+            where=where,
+            base_dir=source.base_dir,
+            files=files,
+        ),
         max_in_flight_per_bot=role.max_in_flight_per_bot,
         expected_rejects=frozenset(role.expected_rejects),
         shared_client_id=(
@@ -137,9 +149,18 @@ def _load(
     name: str,
     where: str,
     base_dir: str,
+    files: hashlib._Hash,
 ) -> ArrivalPlan | Share | SessionPlan:
     window = load.active if load.active is not None else role_window
     if isinstance(load, ClosedLoad):
+        if window is not None:
+            raise PlanInvalid(
+                "a closed load runs for its `seconds` from the start: an active window is "
+                "not applied to it",
+                file=name,
+                path=f"{where}.active",
+                fix="drop `active` (here or on the role) and set `seconds`, or use an open load",
+            )
         return SessionPlan(
             load.sessions, _think(load.think_time), load.seconds, seed=seed, drain_s=load.drain_s
         )
@@ -159,7 +180,18 @@ def _load(
         plan = ramping(staged) if isinstance(load, RampingLoad) else poisson_stages(staged, seed)
         return _window(plan, window)
     assert isinstance(load, TraceLoad)
-    return _window(trace(f"{base_dir}/{load.file}", speed=load.speed), window)
+    path = Path(base_dir) / load.file
+    try:
+        replay = trace(path, speed=load.speed, drain_s=load.drain_s)
+        files.update(path.read_bytes())
+    except (TraceError, OSError) as exc:
+        raise PlanInvalid(
+            f"the trace cannot be replayed: {exc}",
+            file=name,
+            path=f"{where}.file",
+            fix="give a CSV or JSONL file next to the scenario, one row per arrival, in time order",
+        ) from None
+    return _window(replay, window)
 
 
 def _think(spec: ThinkTimeSpec) -> ThinkTime:

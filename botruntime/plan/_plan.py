@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from botruntime.load import ArrivalPlan, SessionPlan, SessionShare, Share
+from botruntime.load import ArrivalPlan, SessionPlan, SessionRange, Share
 from botruntime.plan._target import Target
 from botruntime.scenario import Scenario, Size
 from botruntime.wallet import Denom
@@ -30,6 +30,7 @@ __all__ = [
     "PlanSource",
     "RolePart",
     "RolePlan",
+    "RoleShare",
     "RunPlan",
     "ShareLevel",
     "WorkerLossPolicy",
@@ -64,11 +65,15 @@ class PlanSource:
     run_id: str
     switches: tuple[str, ...] = ()
     scenario_name: str = "scenario.yaml"  # what errors call the document (its file name)
+    base_dir: str = "."  # where a trace load's file is read from (the scenario's folder)
 
-    def fingerprint(self) -> str:
-        """sha256 over every input: equal fingerprints compile to equal plans."""
+    def fingerprint(self, files_digest: str = "") -> str:
+        """sha256 over every input, with `files_digest` over the files the plan read (trace
+        loads): equal fingerprints compile to equal plans. `scenario_name` and `base_dir`
+        only say where things came from, so they are not in it."""
         digest = hashlib.sha256()
         for part in (
+            files_digest,
             self.scenario_yaml,
             self.size,
             self.seed,
@@ -98,27 +103,50 @@ class RolePlan:
     def closed(self) -> bool:
         return isinstance(self.load, SessionPlan)
 
-    def share_of(self, run_bots: int, levels: Sequence[ShareLevel], from_s: float) -> RoleShare:
-        """The role's load carried by the part of the run that `levels` name.
+    def share_of(
+        self, run_bots: int, levels: Sequence[ShareLevel], from_s: float, held: range | None = None
+    ) -> RoleShare:
+        """The role's load carried by the part of the run that `levels` name (and that holds
+        the bots `held`, by default all of that part's).
 
-        Each level splits the run's bots into contiguous parts by its weights; the role's
-        load is split over the parts that hold bots of the role, by how many they hold, so
-        every arrival (or session) lands where a bot of the role can take it."""
-        share: Share | SessionShare
-        share = self.load.whole() if not isinstance(self.load, Share) else self.load
+        Each level splits the run's bots into contiguous parts by its weights. Arrivals are
+        split over the parts that hold bots of the role, by how many they hold, so every
+        arrival lands where a bot of the role can take it. Session i of a closed loop belongs
+        to one bot of its own (`session_bot`), so a part runs the sessions of its bots."""
         span = range(run_bots)
+        if isinstance(self.load, SessionPlan):
+            for level in levels:
+                span = _consecutive(span, level.weights)[level.index]
+            if held is not None:
+                span = range(max(span.start, held.start), min(span.stop, held.stop))
+            return self._sessions_on(span)
+        share = self.load if isinstance(self.load, Share) else self.load.whole()
         for level in levels:
             parts = _consecutive(span, level.weights)
-            held = [_overlap(self.bots, part) for part in parts]
-            if held[level.index] == 0:
-                return _empty(share)
-            nonzero = [count for count in held if count]
-            share = share.split(nonzero)[sum(1 for count in held[: level.index] if count)]
+            counts = [_overlap(self.bots, part) for part in parts]
+            if counts[level.index] == 0:
+                return share.before(0.0)
+            nonzero = [count for count in counts if count]
+            share = share.split(nonzero)[sum(1 for count in counts[: level.index] if count)]
             span = parts[level.index]
-        return share.after(from_s) if isinstance(share, Share) else share
+        return share.after(from_s)
+
+    def session_bot(self, session: int) -> int:
+        """The run's bot index that plays session `session` (spread evenly over the role)."""
+        assert isinstance(self.load, SessionPlan)
+        return self.bots.start + session * len(self.bots) // self.load.sessions
+
+    def _sessions_on(self, span: range) -> SessionRange:
+        """The sessions whose bot is in `span`: a contiguous range, as session_bot is
+        monotonic; never more sessions than bots, as a role has at most one per bot."""
+        assert isinstance(self.load, SessionPlan)
+        n, sessions = len(self.bots), self.load.sessions
+        lo = min(max(span.start - self.bots.start, 0), n)
+        hi = max(min(span.stop - self.bots.start, n), lo)
+        return SessionRange(self.load, -(-lo * sessions // n), -(-hi * sessions // n))
 
 
-RoleShare = Share | SessionShare
+RoleShare = Share | SessionRange
 
 
 def _consecutive(span: range, weights: Sequence[int]) -> list[range]:
@@ -133,17 +161,17 @@ def _overlap(a: range, b: range) -> int:
     return max(0, min(a.stop, b.stop) - max(a.start, b.start))
 
 
-def _empty(share: Share | SessionShare) -> Share | SessionShare:
+def _empty(share: RoleShare) -> RoleShare:
     if isinstance(share, Share):
         return share.before(0.0)
-    return SessionShare(share.plan, share.lo, share.lo)
+    return SessionRange(share.plan, share.first, share.first)
 
 
 @dataclass(frozen=True, slots=True)
 class RolePart:
     role: RolePlan
     bots: range  # this part's bots of the role (may be empty)
-    load: Share | SessionShare  # this part's arrivals or sessions of the role
+    load: RoleShare  # this part's arrivals or sessions of the role
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +188,7 @@ class RunPlan:
     duration_s: float  # offset 0 to the end of the longest role's plan, drain included
     on_worker_loss: WorkerLossPolicy
     block_time_s: float  # the scenario's simnet block time, or 1 s
+    files_digest: str = ""  # sha256 over the files the plan read (trace loads), in role order
     _by_name: Mapping[str, RolePlan] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -185,11 +214,17 @@ class RunPlan:
     def role(self, name: str) -> RolePlan:
         return self._by_name[name]
 
+    def __reduce__(self) -> tuple[object, tuple[PlanSource]]:
+        """A plan travels as its source: the receiving process compiles it once."""
+        from botruntime.plan._compile import compile_plan  # the compiler builds plans
+
+        return compile_plan, (self.source,)
+
     def on(self, target: Target) -> RunPlan:
         """The same plan pointed at `target` (simnet's URLs, known once it has started): the
         scenario is not parsed again, the fingerprint covers the new target."""
         source = replace(self.source, target=target)
-        return replace(self, source=source, fingerprint=source.fingerprint())
+        return replace(self, source=source, fingerprint=source.fingerprint(self.files_digest))
 
     def part(
         self, bots: range | None = None, share: Sequence[ShareLevel] = (), from_s: float = 0.0
@@ -200,7 +235,7 @@ class RunPlan:
         roles = []
         for role in self.roles:
             mine = range(max(held.start, role.bots.start), min(held.stop, role.bots.stop))
-            load = role.share_of(self.bots, share, from_s)
+            load = role.share_of(self.bots, share, from_s, held)
             roles.append(RolePart(role, mine, load if len(mine) else _empty(load)))
         return PlanPart(self, held, tuple(roles))
 

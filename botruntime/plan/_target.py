@@ -38,7 +38,10 @@ class Target:
         return replace(self, alpha=tuple(alpha), delta=tuple(delta), control=control)
 
     def wire(self) -> tuple[str, ...]:
-        """`alpha=URL`, `delta=URL` and (simnet) `control=URL` items, in that order."""
+        """`alpha=URL`, `delta=URL` and (simnet) `control=URL` items, in that order; a simnet
+        not started yet is the one item `simnet`."""
+        if self.is_simnet and not self.resolved and self.control is None:
+            return ("simnet",)
         items = [*(f"alpha={u}" for u in self.alpha), *(f"delta={u}" for u in self.delta)]
         if self.control is not None:
             items.append(f"control={self.control}")
@@ -46,6 +49,8 @@ class Target:
 
     @classmethod
     def from_wire(cls, items: Sequence[str]) -> Target:
+        if tuple(items) == ("simnet",):
+            return cls(is_simnet=True)
         urls: dict[str, list[str]] = {"alpha": [], "delta": [], "control": []}
         for item in items:
             kind, sep, url = item.partition("=")

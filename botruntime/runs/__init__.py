@@ -1,6 +1,10 @@
 """A run of one scenario, from request to report."""
 
+from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._executors import CoordinatorAddress
+from botruntime.runs._request import testbots_home
+from botruntime.runs._text import summary_lines
+from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
 from botruntime.runs.report import (
     REPORT_VERSION,
     CriterionOutcome,
@@ -14,8 +18,17 @@ __all__ = [
     "REPORT_VERSION",
     "CoordinatorAddress",
     "CriterionOutcome",
+    "Execution",
     "IntervalPoint",
     "ReportError",
+    "RunConfigError",
+    "RunError",
+    "RunHandle",
     "RunReport",
+    "RunSetup",
+    "TargetRefused",
+    "TargetStatus",
     "VerdictName",
+    "summary_lines",
+    "testbots_home",
 ]

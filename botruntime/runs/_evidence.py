@@ -7,25 +7,21 @@ dropped_ratio, worker.cpu, chain.blocks_ratio, inv.reachable, setup.complete).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import httpx
 
-from botruntime.fleet import FleetOutcome
 from botruntime.load import SessionPlan
 from botruntime.metrics import RunMetrics
+from botruntime.plan import RunPlan
 from botruntime.runs._source import InvariantReading, RunEvidence
+from botruntime.runs._values import Execution, RunSetup
 from botruntime.scenario import Window
 
-if TYPE_CHECKING:
-    from botruntime.runs.runner import ScenarioRun
-
-__all__ = ["gather_evidence", "read_invariants"]
+__all__ = ["gather_evidence", "read_invariants", "status_reachable"]
 
 
 async def read_invariants(
     http: httpx.AsyncClient, control: str | None
-) -> list[InvariantReading] | None:
+) -> tuple[InvariantReading, ...] | None:
     """simnet's invariant verdicts (broken ones are sticky); None when there is no source."""
     if control is None:
         return None
@@ -38,7 +34,7 @@ async def read_invariants(
         rows = rows.get("invariants", [])
     if not isinstance(rows, list):
         return None
-    return [
+    return tuple(
         InvariantReading(
             str(r.get("chain", "")),
             str(r["route"]),
@@ -48,10 +44,11 @@ async def read_invariants(
         )
         for r in rows
         if isinstance(r, dict) and "route" in r
-    ]
+    )
 
 
-async def _status_reachable(http: httpx.AsyncClient, urls: list[str]) -> bool:
+async def status_reachable(http: httpx.AsyncClient, urls: list[str]) -> bool:
+    """Every chain's /status answers: what a real network offers as its public source."""
     try:
         for url in urls:
             if (await http.get(f"{url}/status")).status_code != 200:
@@ -61,34 +58,21 @@ async def _status_reachable(http: httpx.AsyncClient, urls: list[str]) -> bool:
     return True
 
 
-def _planned_arrivals(run: ScenarioRun) -> dict[str, int]:
+def _planned_arrivals(plan: RunPlan) -> dict[str, int]:
     """Each open-loop role's whole plan, counted (what every worker together should offer)."""
     return {
         role.name: sum(1 for _ in role.load.arrivals())
-        for role in run.plan.roles
+        for role in plan.roles
         if not isinstance(role.load, SessionPlan)
     }
 
 
-async def gather_evidence(
-    run: ScenarioRun,
-    outcome: FleetOutcome,
-    metrics: RunMetrics,
-    invariants_start: list[InvariantReading] | None,
-    setup_complete: bool,
+def gather_evidence(
+    setup: RunSetup, execution: Execution, metrics: RunMetrics
 ) -> tuple[RunEvidence, list[str]]:
+    """The verdict's figures of a finished run, from the values its stages left (no I/O)."""
+    plan, outcome = setup.plan, execution.outcome
     notes: list[str] = list(outcome.details)
-    async with httpx.AsyncClient(timeout=30.0) as http:
-        invariants_end = await read_invariants(http, run.target.control)
-        if run.target.control is None:
-            # a real network has no invariant endpoint: G4 then asks whether the public
-            # source the framework reads (every chain's /status) answered at start and end
-            reachable = await _status_reachable(
-                http, [*run.target.alpha[:1], *run.target.delta[:1]]
-            )
-        else:
-            reachable = invariants_start is not None and invariants_end is not None
-
     intents = metrics.count("n.intent")
     # an action that raised (a generator bug) is an error too: it never hides as a success
     unexpected = (
@@ -96,31 +80,37 @@ async def gather_evidence(
         + metrics.count("n.error")
         + metrics.count("gen.action_failed")
     )
-    expected = _planned_arrivals(run)
+    expected = _planned_arrivals(plan)
     ratios = [
         metrics.count("gen.offered", {"role": role}) / planned
         for role, planned in expected.items()
         if planned
     ]
     planned_total = sum(expected.values())
-    block_time_s = run.status.block_time_s or run.plan.block_time_s
-    blocks = [end - start for start, end in run.chain_heights.values()]
-    expected_blocks = max(run.heights_span_s / block_time_s - 1.0, 1.0)
+    block_time_s = setup.status.block_time_s or plan.block_time_s
+    blocks = [end - start for start, end in execution.heights.values()]
+    expected_blocks = max(execution.heights_span_s / block_time_s - 1.0, 1.0)
     cpu = metrics.gauge_max("gen.cpu")
+    reachable = execution.reachable and (
+        setup.invariants_start is not None or plan.target.control is None
+    )
     scalars: dict[str, float] = {
         "err_rate": unexpected / intents if intents else 0.0,
         "completeness": outcome.committed / outcome.accepted if outcome.accepted else 1.0,
         "n.lost": float(outcome.lost),
         "n.accepted": float(outcome.accepted),
         "ledger.mismatch": float(outcome.mismatched),
-        "offered_ratio": min(ratios) if ratios else 0.0,
+        # a closed loop sets no rate to keep up with (its throughput is an output): with no
+        # open-loop role there is nothing the generator could fall behind on
+        "offered_ratio": min(ratios) if ratios else (0.0 if planned_total else 1.0),
         "dropped_ratio": metrics.count("dropped") / planned_total if planned_total else 0.0,
         "worker.cpu": cpu if cpu is not None else 0.0,
         "chain.blocks_ratio": min(blocks) / expected_blocks if blocks else 0.0,
         "inv.reachable": 1.0 if reachable else 0.0,
-        "setup.complete": 1.0 if setup_complete else 0.0,
+        "setup.complete": 1.0,  # a run whose setup broke never reaches its report
         "block_time": block_time_s,
     }
+    invariants_end = execution.invariants_end
     if invariants_end is not None:
         broken = [r for r in invariants_end if not r.ok]
         notes.extend(
@@ -130,6 +120,6 @@ async def gather_evidence(
         metrics=metrics,
         scalars=scalars,
         invariant_readings=invariants_end,
-        window=Window(0.0, max(run.elapsed_s, metrics.interval_s)),
+        window=Window(0.0, max(execution.elapsed_s, metrics.interval_s)),
     )
     return evidence, notes

@@ -5,15 +5,12 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from botruntime.metrics import RunMetrics
 from botruntime.runs._source import RunEvidence
+from botruntime.runs._values import Execution, RunSetup
 from botruntime.runs.report import CriterionOutcome, IntervalPoint, RunReport, VerdictName
 from botruntime.scenario import CriterionResult, compute_verdict
-
-if TYPE_CHECKING:
-    from botruntime.runs.runner import ScenarioRun
 
 __all__ = ["build_report", "git_sha"]
 
@@ -105,18 +102,19 @@ def _errors_by_code(metrics: RunMetrics) -> dict[str, int]:
 
 
 def build_report(
-    run: ScenarioRun,
+    setup: RunSetup,
+    execution: Execution,
     evidence: RunEvidence,
     notes: list[str],
-    started_at_s: float,
     *,
     invalid_reasons: Sequence[str] = (),
 ) -> RunReport:
+    plan = setup.plan
     metrics = evidence.metrics
     verdict = compute_verdict(
-        run.scenario, run.plan.size_name, evidence, invalid_reasons=invalid_reasons
+        plan.scenario, plan.size_name, evidence, invalid_reasons=invalid_reasons
     )
-    if run.target.is_simnet:
+    if plan.target.is_simnet:
         # simnet measures everything a criterion can name: an enforced hard criterion with no
         # data (nothing was sent, every action failed) means the experiment broke
         unjudged = [
@@ -129,8 +127,8 @@ def build_report(
         ]
         if unjudged:
             verdict = compute_verdict(
-                run.scenario,
-                run.plan.size_name,
+                plan.scenario,
+                plan.size_name,
                 evidence,
                 invalid_reasons=[*invalid_reasons, *unjudged],
             )
@@ -144,20 +142,20 @@ def build_report(
         if metrics.keys(f"lat.{phase}")
     }
     return RunReport(
-        run_id=run.run_id,
-        scenario_id=run.scenario.id,
-        scenario_hash=run.plan.scenario_hash,
-        size=run.plan.size_name,
-        target=run.target.describe(),
-        seed=run.seed,
-        switches=run.plan.switches,
+        run_id=plan.run_id,
+        scenario_id=plan.scenario.id,
+        scenario_hash=plan.scenario_hash,
+        size=plan.size_name,
+        target=plan.target.describe(),
+        seed=plan.seed,
+        switches=plan.switches,
         git_sha=git_sha(),
-        started_at_s=started_at_s,
+        started_at_s=setup.started_at_s,
         ended_at_s=time.time(),
         verdict=status,
         exit_code=int(verdict.exit_code),
         criteria=criteria,
-        summary=_summary(metrics, evidence, run.elapsed_s),
+        summary=_summary(metrics, evidence, execution.elapsed_s),
         errors_by_code=_errors_by_code(metrics),
         series=_series(metrics),
         histograms=histograms,

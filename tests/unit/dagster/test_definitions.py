@@ -47,7 +47,7 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
         assert checks == set(CHECK_NAMES)
         job = definitions.resolve_job_def(f"scenario_{scenario_id}")
         assert job.tags[FLEET_TAG] == "exclusive"
-        assert job.executor_def.name == "in_process"
+        assert job.executor_def.name == "multi_or_in_process_executor"  # any executor works
         assert key in job.asset_layer.asset_graph.get_all_asset_keys()
     upstream = graph.get(dg.AssetKey("run_history")).parent_keys
     assert upstream == {dg.AssetKey(["scenarios", i]) for i in SCENARIO_IDS}
@@ -65,7 +65,16 @@ def test_the_launchpad_preset_is_the_scenario_file(definitions: dg.Definitions) 
     job = definitions.resolve_job_def("scenario_transfer_baseline")
     config = job.run_config["ops"]["scenarios__transfer_baseline"]["config"]
     on_disk = yaml.safe_load((REPO_SCENARIOS / "transfer_baseline.yaml").read_text())
-    assert config == {"size": "default", "seed": None, "switches": [], "scenario": on_disk}
+    assert config == {
+        "size": "default",
+        "seed": None,
+        "switches": [],
+        "target": "",
+        "scenario": on_disk,
+    }
+    # what a user changes most comes first, then the document in the file's own key order
+    assert list(config) == ["size", "seed", "switches", "target", "scenario"]
+    assert list(config["scenario"]) == list(on_disk)
 
 
 def test_primary_switch_and_nightly_come_from_the_yaml(scenarios_dir: Path) -> None:

@@ -1,0 +1,82 @@
+"""What a run starts for itself, as values: its simnet, and an embedded coordinator with its
+workers. Every process is a `ChildHandle`, so whichever process holds the `Stack` (the next
+Dagster op, a failure hook, `testbots run`) can stop them all by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from botruntime.local import ChildHandle, spawn, stop_child, wait_for_line
+from botruntime.runs._executors import CoordinatorAddress
+
+__all__ = ["Stack", "start_cluster"]
+
+_START_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """The children of one run (none for a real network and an external coordinator)."""
+
+    simnet: ChildHandle | None = None
+    coordinator: ChildHandle | None = None
+    workers: tuple[ChildHandle, ...] = ()
+    address: str = ""  # the embedded coordinator's HOST:PORT
+    token_file: str = ""  # its token, readable by this user only
+
+    def embedded(self) -> CoordinatorAddress | None:
+        """The embedded coordinator and its token, if this run started one."""
+        if not self.address:
+            return None
+        token = Path(self.token_file).read_text(encoding="utf-8").strip()
+        return CoordinatorAddress(self.address, token)
+
+    def stop(self) -> None:
+        """Workers first (their bots stop), then the coordinator, then the network."""
+        for worker in self.workers:
+            stop_child(worker)
+        if self.coordinator is not None:
+            stop_child(self.coordinator)
+        if self.simnet is not None:
+            stop_child(self.simnet)
+
+
+def start_cluster(stack: Stack, run_dir: Path, workers: int) -> Stack:
+    """A coordinator on a free loopback port and `workers` workers dialling it."""
+    token = secrets.token_hex(16)
+    token_file = run_dir / "cluster.token"
+    fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token)
+    testbots = str(Path(sys.executable).parent / "testbots")
+    env = {"TESTBOTS_TOKEN": token}
+    coordinator = spawn(
+        "coordinator",
+        [testbots, "coordinator", "--listen", "127.0.0.1:0"],
+        run_dir / "coordinator.log",
+        env=env,
+    )
+    stack = replace(stack, coordinator=coordinator, token_file=str(token_file))
+    try:
+        ready = wait_for_line(
+            coordinator, r"coordinator ready on (\S+)", timeout_s=_START_TIMEOUT_S
+        )
+        stack = replace(stack, address=ready.group(1))
+        started = [
+            spawn(
+                f"worker-{i}",
+                [testbots, "worker", "--coordinator", stack.address, "--name", f"w{i}"],
+                run_dir / f"worker-{i}.log",
+                env=env,
+            )
+            for i in range(workers)
+        ]
+        return replace(stack, workers=tuple(started))
+    except BaseException:
+        stack.stop()
+        raise

@@ -1,0 +1,86 @@
+"""The scenario job on Dagster's multiprocess executor: every op in a process of its own, so
+the ops can share only values (the plan, the run handle, the execution) and the processes the
+run started; then `report` alone is re-executed from the finished run."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import psutil
+import pytest
+
+from testbots_dagster.results_store import ResultsStore
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[3]
+NODE = "scenarios__transfer_baseline"
+CONFIG = {
+    "ops": {NODE: {"config": {"size": "smoke"}}},
+    "execution": {"config": {"multiprocess": {}}},
+}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TESTBOTS_HOME", str(tmp_path / "testbots"))
+    monkeypatch.delenv("TESTBOTS_RESULTS_URL", raising=False)
+    return tmp_path / "testbots"
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as inst:
+        yield inst
+
+
+def _job() -> Any:  # Dagster's ReconstructableJob (not exported)
+    return dg.build_reconstructable_job(
+        "_scenario_jobs",
+        "scenario_job",
+        reconstructable_args=(str(REPO / "scenarios"), "transfer_baseline"),
+        reconstructor_working_directory=str(Path(__file__).parent),
+    )
+
+
+def _started_since(when: float) -> list[str]:
+    """simnet, coordinator and worker processes started after `when` and still running."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "create_time"]):
+        line = " ".join(proc.info["cmdline"] or [])
+        kinds = ("-m simnet", "testbots coordinator", "testbots worker")
+        if proc.info["create_time"] >= when and any(k in line for k in kinds):
+            found.append(line)
+    return found
+
+
+def _step_pids(instance: dg.DagsterInstance, run_id: str) -> dict[str, int]:
+    events = instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
+    return {e.step_key or "": e.dagster_event.pid or 0 for e in events if e.dagster_event}
+
+
+def test_each_op_in_its_own_process_and_report_reexecuted(
+    home: Path, instance: dg.DagsterInstance
+) -> None:
+    started = time.time()
+    with dg.execute_job(_job(), instance=instance, run_config=CONFIG) as first:
+        assert first.success
+        run_id = first.run_id
+    pids = _step_pids(instance, run_id)
+    ops = [f"{NODE}.{op}" for op in ("setup", "distribute", "execute", "report")]
+    assert set(ops) <= set(pids) and len({pids[op] for op in ops}) == 4
+    with ResultsStore.at_home(home) as store:
+        assert store.get(run_id).verdict == "PASS"
+    assert _started_since(started) == []  # nothing the run started outlives it
+
+    again = dg.ReexecutionOptions(parent_run_id=run_id, step_selection=[f"{NODE}.report"])
+    with dg.execute_job(_job(), instance=instance, reexecution_options=again) as second:
+        assert second.success
+        (materialized,) = second.get_asset_materialization_events()
+    metadata = materialized.materialization.metadata
+    assert metadata["run_id"].value == run_id and metadata["verdict"].value == "PASS"
+    with ResultsStore.at_home(home) as store:
+        assert store.count() == 1
