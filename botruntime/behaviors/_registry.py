@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from botruntime.bots.bot import Bot
-    from botruntime.fleet._context import Chains
-    from botruntime.fleet._intent import Intent
+    from botruntime.fleet import Chains, Intent
 
 __all__ = [
     "Behavior",

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class LoadedScenario:
     scenario: Scenario
     path: Path
     content_hash: str
+    document: Mapping[str, Any] = field(default_factory=dict)  # the YAML as written, in order
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -154,7 +155,7 @@ def _load_file(path: Path, expect_id: str | None) -> LoadedScenario:
             f"set id: {expect_id}, or rename the file to {scenario.id}.yaml",
         )
         raise ScenarioInvalid(name, [problem])
-    return LoadedScenario(scenario, path, content_hash(document))
+    return LoadedScenario(scenario, path, content_hash(document), document)
 
 
 def parse_scenario(text: str, name: str) -> tuple[Scenario, str]:

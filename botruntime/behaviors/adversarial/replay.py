@@ -23,9 +23,7 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.errors import Rejected
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: its types are for annotations only
-    from botruntime.fleet._context import ChainClient, Chains, ChainSide
-    from botruntime.fleet._intent import Intent
-    from botruntime.fleet._recent import RecentTx
+    from botruntime.fleet import ChainClient, Chains, ChainSide, Intent, RecentTx
 
 __all__ = [
     "replay_after_restart",
