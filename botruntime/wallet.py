@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
+
+from botruntime.chain.tx import Denom
 
 __all__ = [
     "AX",
@@ -50,25 +51,6 @@ __all__ = [
 ]
 
 MAX_BALANCE: Final = 2**128 - 1
-
-
-class Denom(StrEnum):
-    """The four denoms of PROTOCOL.md; the value is the wire name."""
-
-    AX = "AX"
-    SAX = "sAX"
-    DX = "DX"
-    BAX = "bAX"
-
-    @property
-    def unit(self) -> int:
-        """Base units in one whole token (6 decimals)."""
-        return 1_000_000
-
-    @property
-    def fee_denom(self) -> Denom:
-        """The native denom of this denom's chain, in which its transactions pay fees."""
-        return Denom.AX if self in (Denom.AX, Denom.SAX) else Denom.DX
 
 
 AX: Final = Denom.AX

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Final
 
+from botruntime.chain.tx import Denom
 from botruntime.identity import ALPHA_HRP, DELTA_HRP
 
 __all__ = ["ALPHA", "DELTA", "ChainSpec", "Params", "chain_specs"]
@@ -23,8 +24,20 @@ class ChainSpec:
     denoms: frozenset[str]
 
 
-ALPHA: Final = ChainSpec("alpha", "alpha-simnet-1", ALPHA_HRP, "AX", frozenset({"AX", "sAX"}))
-DELTA: Final = ChainSpec("delta", "delta-simnet-1", DELTA_HRP, "DX", frozenset({"DX", "bAX"}))
+ALPHA: Final = ChainSpec(
+    "alpha",
+    "alpha-simnet-1",
+    ALPHA_HRP,
+    Denom.AX.value,
+    frozenset({Denom.AX.value, Denom.SAX.value}),
+)
+DELTA: Final = ChainSpec(
+    "delta",
+    "delta-simnet-1",
+    DELTA_HRP,
+    Denom.DX.value,
+    frozenset({Denom.DX.value, Denom.BAX.value}),
+)
 
 
 def chain_specs(chain_suffix: int = 1) -> tuple[ChainSpec, ChainSpec]:

@@ -7,6 +7,7 @@ the module simnet and the bots import it from.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Final, Literal
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "MAX_NONCE",
     "MSG_SCHEMAS",
     "OUTPUT_SCHEMA",
+    "Denom",
     "FieldKind",
     "JsonValue",
     "Msg",
@@ -26,7 +28,28 @@ FieldKind = Literal["address", "denom", "amount", "uint", "str", "bool", "output
 
 MAX_AMOUNT: Final = 2**128 - 1
 MAX_NONCE: Final = 2**64 - 1
-DENOMS: Final = frozenset({"AX", "sAX", "DX", "bAX"})
+
+
+class Denom(StrEnum):
+    """The four denoms of PROTOCOL.md, the one table of them; the value is the wire name."""
+
+    AX = "AX"
+    SAX = "sAX"
+    DX = "DX"
+    BAX = "bAX"
+
+    @property
+    def unit(self) -> int:
+        """Base units in one whole token (6 decimals)."""
+        return 1_000_000
+
+    @property
+    def fee_denom(self) -> Denom:
+        """The native denom of this denom's chain, in which its transactions pay fees."""
+        return Denom.AX if self in (Denom.AX, Denom.SAX) else Denom.DX
+
+
+DENOMS: Final = frozenset(d.value for d in Denom)
 
 OUTPUT_SCHEMA: Final[Mapping[str, FieldKind]] = {
     "to": "address",

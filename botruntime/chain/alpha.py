@@ -34,13 +34,13 @@ from botruntime.chain.alpha_models import (
     Vote,
 )
 from botruntime.chain.models import Params, SubmitResult
-from botruntime.chain.tx import Msg, decode_amount, encode_amount
+from botruntime.chain.tx import Denom, Msg, decode_amount, encode_amount
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
 
 __all__ = ["AX", "SAX", "AlphaClient", "BroadcastMode", "HttpAlphaClient", "TxArgs"]
 
-AX: Final = "AX"
-SAX: Final = "sAX"
+AX: Final = Denom.AX.value
+SAX: Final = Denom.SAX.value
 
 
 class AlphaClient(BridgeApi, Protocol):

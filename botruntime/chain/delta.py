@@ -37,13 +37,13 @@ from botruntime.chain._delta_models import (
 from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.events import EventStream
 from botruntime.chain.models import SubmitResult
-from botruntime.chain.tx import Msg
+from botruntime.chain.tx import Denom, Msg
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
 
 __all__ = ["BAX", "DX", "BroadcastMode", "DeltaClient", "HttpDeltaClient"]
 
-DX: Final = "DX"
-BAX: Final = "bAX"
+DX: Final = Denom.DX.value
+BAX: Final = Denom.BAX.value
 
 
 class DeltaClient(BridgeApi, Protocol):

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from botruntime.chain.tx import JsonValue
+from botruntime.chain.tx import Denom, JsonValue
 from botruntime.identity import AddressError, parse_address
 from simnet._chain import Chain
 from simnet._errors import Rejected
@@ -186,7 +186,7 @@ class AlphaApi:
             {
                 "bonded_tokens": str(modules.get(BONDED_POOL, {}).get("AX", 0)),
                 "not_bonded_tokens": str(modules.get(NOT_BONDED_POOL, {}).get("AX", 0)),
-                "sax_supply": str(self.chain.ledger.supply.get("sAX", 0)),
+                "sax_supply": str(self.chain.ledger.supply.get(Denom.SAX.value, 0)),
                 "sax_exchange_rate_ppm": 1_000_000,
             }
         )

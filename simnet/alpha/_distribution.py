@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from botruntime.chain.tx import JsonValue, Msg
+from botruntime.chain.tx import Denom, JsonValue, Msg
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._errors import Rejected
@@ -27,7 +27,7 @@ __all__ = ["DISTRIBUTION", "Distribution"]
 
 DISTRIBUTION: Final = "distribution"
 SCALE: Final = 10**18
-AX: Final = "AX"
+AX: Final = Denom.AX.value
 
 
 class Distribution(Module):

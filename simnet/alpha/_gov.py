@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from botruntime.chain.tx import JsonValue, Msg
+from botruntime.chain.tx import Denom, JsonValue, Msg
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._errors import Rejected
@@ -27,7 +27,7 @@ from simnet.alpha._wire import integer, state_of, versioned
 __all__ = ["GOV", "OPTIONS", "Gov", "Proposal", "parse_option"]
 
 GOV: Final = "gov"
-AX: Final = "AX"
+AX: Final = Denom.AX.value
 OPTIONS: Final = ("yes", "no", "abstain", "no_with_veto")
 Weights = tuple[tuple[str, int], ...]  # (option, ppm)
 

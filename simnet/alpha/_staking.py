@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from botruntime.chain.tx import JsonValue, Msg
+from botruntime.chain.tx import Denom, JsonValue, Msg
 from botruntime.identity import ALPHA_HRP, AddressError, parse_address
 from simnet._chain import Chain
 from simnet._entry import Entry
@@ -32,8 +32,8 @@ __all__ = ["BONDED_POOL", "NOT_BONDED_POOL", "Staking", "Unbonding", "Validator"
 
 BONDED_POOL: Final = "bonded_pool"
 NOT_BONDED_POOL: Final = "not_bonded_pool"
-AX: Final = "AX"
-SAX: Final = "sAX"
+AX: Final = Denom.AX.value
+SAX: Final = Denom.SAX.value
 
 
 @dataclass(slots=True)

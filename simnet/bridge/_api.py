@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from botruntime.chain.tx import Denom
 from simnet._errors import Rejected
 from simnet._http import json_response
 from simnet.alpha._api import HasChains
@@ -56,7 +57,7 @@ class BridgeApi:
         return json_response(
             {
                 "escrow": str(bridge.escrow()),
-                "bax_supply": str(bridge.delta.ledger.supply.get("bAX", 0)),
+                "bax_supply": str(bridge.delta.ledger.supply.get(Denom.BAX.value, 0)),
                 "locked_not_minted": str(sum(t.amount for t in pending if t.direction == "a2d")),
                 "burned_not_released": str(sum(t.amount for t in pending if t.direction == "d2a")),
                 "window": bridge.window,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from botruntime.chain.tx import JsonValue, Msg
+from botruntime.chain.tx import Denom, JsonValue, Msg
 from botruntime.identity import AddressError, parse_address
 from simnet._chain import Chain
 from simnet._entry import Entry
@@ -184,7 +184,7 @@ class Bridge:
                     chain.ledger.add_module(ESCROW, "AX", -transfer.amount)
                     chain.ledger.add(transfer.sender, "AX", transfer.amount)
                 else:
-                    chain.ledger.mint(transfer.sender, "bAX", transfer.amount)
+                    chain.ledger.mint(transfer.sender, Denom.BAX.value, transfer.amount)
 
     # ---- export / import (one state for both chains; Alpha's side carries it) ----------------
 
@@ -217,7 +217,7 @@ class Bridge:
 
     def escrow_backing(self) -> str | None:
         """Escrow == bAX supply + locked-not-minted + burned-not-released."""
-        bax = self.delta.ledger.supply.get("bAX", 0)
+        bax = self.delta.ledger.supply.get(Denom.BAX.value, 0)
         in_flight = sum(t.amount for t in self.transfers.values() if t.status == "pending")
         escrow = self.escrow()
         if escrow != bax + in_flight:
@@ -267,7 +267,7 @@ class BridgeModule(Module):
                 {"path": "body.msgs[0].to"},
             ) from None
         amount = int(str(msg["amount"]))
-        denom = "AX" if self.is_alpha else "bAX"
+        denom = Denom.AX.value if self.is_alpha else Denom.BAX.value
         available = self.chain.ledger.balance(entry.sender, denom) - (
             reserved if self.is_alpha else 0
         )
@@ -325,15 +325,15 @@ class BridgeModule(Module):
                 ledger.add_module(ESCROW, "AX", -claimed.amount)
                 ledger.add(claimed.recipient, "AX", claimed.amount)
             else:
-                ledger.mint(claimed.recipient, "bAX", claimed.amount)
+                ledger.mint(claimed.recipient, Denom.BAX.value, claimed.amount)
             return
         amount = int(str(msg["amount"]))
         if self.is_alpha:
             ledger.add(entry.sender, "AX", -amount)
             ledger.add_module(ESCROW, "AX", amount)
         else:
-            ledger.add(entry.sender, "bAX", -amount)
-            ledger.supply["bAX"] -= amount
+            ledger.add(entry.sender, Denom.BAX.value, -amount)
+            ledger.supply[Denom.BAX.value] -= amount
         self.bridge.open_transfer(
             "a2d" if self.is_alpha else "d2a",
             entry.sender,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Final
 
+from botruntime.chain.tx import Denom
+
 __all__ = ["BPS", "PPM", "PRICE_SCALE", "DeltaParams"]
 
 PRICE_SCALE: Final = 1_000_000
@@ -32,7 +34,7 @@ class DeltaParams:
     pairs: tuple[str, ...] = ("bAX/DX",)
     # perps: 10 % initial (10x), 5 % maintenance, 1 % liquidation fee (half to insurance)
     markets: tuple[tuple[str, str], ...] = (("bAX-PERP", "bAX/DX"),)
-    collateral_denom: str = "DX"
+    collateral_denom: str = Denom.DX.value
     initial_margin_bps: int = 1_000
     maintenance_margin_bps: int = 500
     liquidation_fee_bps: int = 100
