@@ -6,9 +6,7 @@ Each builds its query over the `runs` table and turns the rows into the frozen a
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
@@ -17,11 +15,9 @@ import sqlalchemy as sa
 from testbots_dagster._store_schema import runs
 
 __all__ = [
-    "Baseline",
     "StoredRun",
     "baseline_query",
     "history_query",
-    "pick_baseline",
     "stored_run",
 ]
 
@@ -43,16 +39,6 @@ class StoredRun:
     started_at_s: float
     ended_at_s: float
     summary: Mapping[str, float]
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """The median of one metric over earlier PASS runs of a scenario at one size and target."""
-
-    metric: str
-    median: float
-    run_ids: tuple[str, ...]  # newest first
-    values: tuple[float, ...]
 
 
 _STORED_RUN_COLUMNS: Final = tuple(runs.c[name] for name in (f.name for f in fields(StoredRun)))
@@ -90,43 +76,19 @@ def stored_run(row: sa.RowMapping) -> StoredRun:
     return StoredRun(**values)
 
 
-def baseline_query(
-    scenario_id: str,
-    *,
-    size: str,
-    target: str,
-    before_s: float | None,
-    exclude_run_id: str | None,
-) -> sa.Select[Any]:
-    """(run_id, summary) of PASS runs without switches, newest first, started before `before_s`."""
-    query = (
-        sa.select(runs.c.run_id, runs.c.summary)
-        .where(
-            runs.c.scenario_id == scenario_id,
-            runs.c.size == size,
-            runs.c.target == target,
-            runs.c.verdict == "PASS",
-            runs.c.mutant.is_(False),
+def baseline_query(scenario_id: str, *, size: str, target: str) -> sa.Select[Any]:
+    """(run_id, verdict, switches, size, target, started_at_s, summary) of a scenario's runs at
+    one size and target, newest first: the candidates `botruntime.runs`' rule picks from."""
+    return (
+        sa.select(
+            runs.c.run_id,
+            runs.c.verdict,
+            runs.c.switches,
+            runs.c.size,
+            runs.c.target,
+            runs.c.started_at_s,
+            runs.c.summary,
         )
+        .where(runs.c.scenario_id == scenario_id, runs.c.size == size, runs.c.target == target)
         .order_by(runs.c.started_at_s.desc(), runs.c.run_id)
     )
-    if before_s is not None:
-        query = query.where(runs.c.started_at_s < before_s)
-    if exclude_run_id is not None:
-        query = query.where(runs.c.run_id != exclude_run_id)
-    return query
-
-
-def pick_baseline(rows: Iterable[Any], metric: str, window: int) -> Baseline | None:
-    """Median of `summary[metric]` over the first `window` rows that report it; None if none."""
-    picked: list[tuple[str, float]] = []
-    for run_id, summary in rows:
-        value = summary.get(metric)
-        if isinstance(value, int | float) and math.isfinite(value):
-            picked.append((run_id, float(value)))
-            if len(picked) == window:
-                break
-    if not picked:
-        return None
-    values = tuple(v for _, v in picked)
-    return Baseline(metric, statistics.median(values), tuple(r for r, _ in picked), values)

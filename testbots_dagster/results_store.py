@@ -38,13 +38,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from botruntime.runs import RunReport
+from botruntime.runs import BASELINE_WINDOW, Baseline, RunReport, eligible, median_baseline
 from testbots_dagster._store_queries import (
-    Baseline,
     StoredRun,
     baseline_query,
     history_query,
-    pick_baseline,
     stored_run,
 )
 from testbots_dagster._store_schema import (
@@ -70,7 +68,6 @@ __all__ = [
     "default_url",
 ]
 
-BASELINE_WINDOW: Final = 7  # SCENARIOS.md §1.4: rolling median of the last 7 PASS runs
 _SQLITE_BUSY_TIMEOUT_S: Final = 30.0  # the UI reads while a run writes
 
 
@@ -231,11 +228,23 @@ class ResultsStore:
         Only runs started before `before_s` count (the run being judged is not its own
         baseline). None when no such run reported the metric.
         """
-        query = baseline_query(
-            scenario_id, size=size, target=target, before_s=before_s, exclude_run_id=exclude_run_id
-        )
+        query = baseline_query(scenario_id, size=size, target=target)
         with self._reading() as conn:
-            return pick_baseline(conn.execute(query), metric, window)
+            rows = [
+                (row.run_id, row.summary)
+                for row in conn.execute(query)
+                if row.run_id != exclude_run_id
+                and (before_s is None or row.started_at_s < before_s)
+                and eligible(
+                    row.verdict,
+                    row.switches,
+                    size=size,
+                    target=target,
+                    run_size=row.size,
+                    run_target=row.target,
+                )
+            ]
+        return median_baseline(rows, metric, window)
 
     def _reading(self) -> _Reading:
         return _Reading(self._engine, self.url)

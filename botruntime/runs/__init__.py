@@ -1,5 +1,6 @@
 """A run of one scenario, from request to report."""
 
+from botruntime.runs._baseline import BASELINE_WINDOW, Baseline, eligible, median_baseline
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._executors import CoordinatorAddress
 from botruntime.runs._request import testbots_home
@@ -15,7 +16,9 @@ from botruntime.runs.report import (
 )
 
 __all__ = [
+    "BASELINE_WINDOW",
     "REPORT_VERSION",
+    "Baseline",
     "CoordinatorAddress",
     "CriterionOutcome",
     "Execution",
@@ -29,6 +32,8 @@ __all__ = [
     "TargetRefused",
     "TargetStatus",
     "VerdictName",
+    "eligible",
+    "median_baseline",
     "summary_lines",
     "testbots_home",
 ]

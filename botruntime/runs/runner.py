@@ -20,7 +20,7 @@ from botruntime.identity import derive_batch
 from botruntime.local import simnet_args, start_simnet
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
 from botruntime.plan import PlanSource, RunPlan, Target, compile_plan, parse_target
-from botruntime.runs._baseline import find_baseline, measures
+from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants, status_reachable
 from botruntime.runs._executors import ClusterRun, CoordinatorAddress, InProcess, place
@@ -395,15 +395,18 @@ def report(setup: RunSetup, execution: Execution) -> RunReport:
     """Judge the run from what its stages left and write its report files; no network."""
     metrics = read_metrics(execution.metrics_file)
     evidence, notes = gather_evidence(setup, execution, metrics)
-    baseline = find_baseline(
+    baselines = find_baselines(
         setup.home / "runs",
+        baseline_exprs(setup.plan.scenario),
         size=setup.plan.size_name,
         target=setup.plan.target.describe(),
+        before_s=setup.started_at_s,
         exclude=setup.run_id,
     )
-    if baseline is not None:
-        evidence.baselines = baseline.measures
-        notes.append(f"baseline: run {baseline.run_id}")
+    evidence.baselines = {key: b.median for key, b in baselines.items()}
+    newest = next((b.run_ids[0] for b in baselines.values()), None)
+    for key, b in baselines.items():
+        notes.append(f"baseline of {key}: median {b.median:g} of {len(b.run_ids)} PASS runs")
     invalid = list(execution.invalid_reasons)
     if execution.stopped_early:
         invalid.append("the run was stopped before its plan ended")
@@ -417,7 +420,7 @@ def report(setup: RunSetup, execution: Execution) -> RunReport:
     built = dataclasses.replace(
         built,
         measures=measures(setup.plan.scenario, evidence),
-        baseline_run_id=baseline.run_id if baseline else None,
+        baseline_run_id=newest,  # the newest run of the baseline
     )
     built.write(setup.home / "runs")
     (setup.run_dir / "summary.txt").write_text(

@@ -1,9 +1,10 @@
-"""Baselines: each run stores its baseline expressions; later runs find the latest PASS."""
+"""Baselines: each run stores its baseline expressions; a later run takes the median of the
+last passing runs of the same size and target, with no switch, before it."""
 
 import dataclasses
 from pathlib import Path
 
-from botruntime.runs._baseline import baseline_exprs, find_baseline
+from botruntime.runs._baseline import BASELINE_WINDOW, baseline_exprs, find_baselines
 from botruntime.runs.report import RunReport
 from botruntime.scenario import load_scenario
 
@@ -37,7 +38,10 @@ def test_scenarios_name_their_baseline_expressions() -> None:
         assert list(baseline_exprs(loaded.scenario)) == ["p99(lat.commit{action=send_ax})"]
 
 
-def test_the_latest_passing_run_of_the_same_size_and_target_is_the_baseline(tmp_path: Path) -> None:
+KEY = "p99(lat.commit{action=send_ax})"
+
+
+def test_the_median_of_earlier_passing_runs_of_the_same_size_and_target(tmp_path: Path) -> None:
     for report in (
         _report("transfer_baseline-a", started=1.0),
         _report("transfer_baseline-b", started=3.0),
@@ -45,10 +49,29 @@ def test_the_latest_passing_run_of_the_same_size_and_target_is_the_baseline(tmp_
         _report("transfer_baseline-d", started=6.0, switches=("mempool_drop",)),
         _report("transfer_baseline-e", started=7.0, size="default"),
         _report("transfer_baseline-f", started=8.0, target="alpha=http://x:1"),
-        _report("transfer_baseline-now", started=9.0),
+        _report("transfer_baseline-g", started=8.5),
+        _report("x-now", started=9.0),
+        _report("transfer_baseline-later", started=10.0),
     ):
         report.write(tmp_path)
-    found = find_baseline(tmp_path, size="smoke", target="simnet", exclude="transfer_baseline-now")
-    assert found is not None and found.run_id == "transfer_baseline-b"
-    assert found.measures == {"p99(lat.commit{action=send_ax})": 3.0}
-    assert find_baseline(tmp_path, size="full", target="simnet", exclude="") is None
+    found = find_baselines(
+        tmp_path,
+        [KEY],
+        size="smoke",
+        target="simnet",
+        before_s=9.0,
+        exclude="transfer_baseline-now",
+    )
+    baseline = found[KEY]
+    assert baseline.run_ids == ("transfer_baseline-g", "transfer_baseline-b", "transfer_baseline-a")
+    assert baseline.median == 3.0  # of 8.5, 3 and 1
+    nothing = find_baselines(tmp_path, [KEY], size="full", target="simnet", before_s=99, exclude="")
+    assert nothing == {}
+
+
+def test_only_the_last_window_of_runs_counts(tmp_path: Path) -> None:
+    for i in range(BASELINE_WINDOW + 3):
+        _report(f"transfer_baseline-{i:02d}", started=float(i)).write(tmp_path)
+    found = find_baselines(tmp_path, [KEY], size="smoke", target="simnet", before_s=99, exclude="")
+    assert len(found[KEY].run_ids) == BASELINE_WINDOW
+    assert found[KEY].run_ids[0] == f"transfer_baseline-{BASELINE_WINDOW + 2:02d}"
