@@ -51,6 +51,7 @@ from ._loader import (
 )
 from ._scenario import Scenario
 from ._schema import (
+    AllowedTargets,
     Criterion,
     Gate,
     Limits,
@@ -59,7 +60,6 @@ from ._schema import (
     SimnetProfile,
     Size,
     Sizes,
-    Target,
     VerdictSpec,
 )
 from ._switches import VULN_SWITCHES
@@ -77,6 +77,7 @@ __all__ = [
     "STANDARD_GATES",
     "VULN_SWITCHES",
     "ActiveWindow",
+    "AllowedTargets",
     "Baseline",
     "ClosedLoad",
     "ConstantLoad",
@@ -109,7 +110,6 @@ __all__ = [
     "Sizes",
     "Stage",
     "Status",
-    "Target",
     "ThinkTime",
     "TraceLoad",
     "UnknownBehaviours",

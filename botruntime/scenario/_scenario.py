@@ -11,6 +11,7 @@ from ._errors import FieldProblem, FieldProblems, SizeNotDefined
 from ._load_models import ActiveWindow, ClosedLoad, RoleLoad
 from ._schema import (
     SIZE_NAMES,
+    AllowedTargets,
     Identifier,
     Limits,
     Role,
@@ -18,7 +19,6 @@ from ._schema import (
     Size,
     SizeName,
     Sizes,
-    Target,
     VerdictSpec,
 )
 
@@ -30,7 +30,7 @@ class Scenario(BaseModel):
     id: Identifier
     description: Annotated[str, Field(min_length=1)]
     tags: tuple[Identifier, ...] = ()
-    target: Target
+    target: AllowedTargets
     seed: Annotated[int, Field(ge=0, lt=2**63)]
     sizes: Sizes
     roles: Annotated[tuple[Role, ...], Field(min_length=1)]

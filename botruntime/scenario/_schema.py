@@ -36,6 +36,7 @@ from ._load_models import ActiveWindow, RoleLoad
 from ._switches import VULN_SWITCHES
 
 __all__ = [
+    "AllowedTargets",
     "Criterion",
     "Gate",
     "Limits",
@@ -44,7 +45,6 @@ __all__ = [
     "SimnetProfile",
     "Size",
     "Sizes",
-    "Target",
     "VerdictSpec",
     "uses_node",
 ]
@@ -105,7 +105,7 @@ def _known_switch(name: str) -> str:
 SwitchName = Annotated[str, AfterValidator(_known_switch)]
 
 
-class Target(BaseModel):
+class AllowedTargets(BaseModel):
     """The chain ids a scenario may run against (`*` allowed: alpha-simnet-*)."""
 
     model_config = _MODEL
