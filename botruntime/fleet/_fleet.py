@@ -10,6 +10,7 @@ one executor per role.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -300,12 +301,24 @@ class Fleet:
                 ]
                 for loop, running in zip(self._loops, loops, strict=True):
                     self.reports[loop.role] = await running
+                await self._settle(start + self.plan.duration_s, stop)
             finally:
                 for helper in helpers:
                     helper.cancel()
         for bot in self.bots:
             bot.lifecycle.stopping("plan ended")
             bot.lifecycle.stopped()
+
+    async def _settle(self, plan_end_ts: float, stop: asyncio.Event | None) -> None:
+        """Keep watching the chain until the whole plan has ended, drain included: other
+        workers' bots may still pay ours, and a payment that commits after we stop watching
+        would be missing from our shadow ledgers."""
+        wait_s = plan_end_ts - time.perf_counter()
+        if wait_s <= 0 or (stop is not None and stop.is_set()):
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait_s):
+                await (stop.wait() if stop is not None else asyncio.Event().wait())
 
     async def _stop_on(self, stop: asyncio.Event) -> None:
         await stop.wait()

@@ -39,7 +39,7 @@ def _workers(cluster: Cluster, n: int) -> None:
 
 def _run(cluster: Cluster, home: Path, *args: str, token: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [TESTBOTS, "run", "transfer_baseline", "--size", "smoke", "--home", str(home), *args],
+        [TESTBOTS, "run", "replay_attack", "--size", "smoke", "--home", str(home), *args],
         capture_output=True,
         text=True,
         timeout=240,
