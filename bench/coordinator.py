@@ -25,6 +25,15 @@ The coordinator keeps one merge per interval (MergedIntervals): open intervals i
 older ones in a spill file, so its memory does not grow with the deltas or the run's length.
 Before it, the coordinator kept every delta and each poll streamed them all.
 
+Measured on 2 cores shared with other work (figures move by a few points from run to run):
+50, 100 and 200 workers used 8 %, 14 % and 25-33 % of a core; the coordinator that kept
+every delta and merged nothing on arrival, run alternately with it, 7.5 %, 14 % and 23-26 %:
+the merge costs about 6 µs more per histogram (one more decode and a dense addition).
+Long run, 30 minutes at speedup 10: RSS 97.1 MB at minute 5 and 98.2 MB at the end
+(x1.012); a poll took 70 ms at minute 1 and 72.5 ms in the last minute, 10 intervals each
+(at speedup 1 a poll carries 1 interval and takes ~19 ms); one whole fetch of the 1,813
+intervals took 8.3 s.
+
     .venv/bin/python bench/coordinator.py [--workers 50,100,200] [--seconds 10] [--procs 2]
         [--long-workers 50] [--minutes 10] [--speedup 10]   # --minutes 0 skips the long run
 """
