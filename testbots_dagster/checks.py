@@ -22,7 +22,7 @@ from typing import Literal
 
 import dagster as dg
 
-from botruntime.runs import CriterionOutcome, RunReport
+from botruntime.runs import CriterionOutcome, RunReport, judge_switch
 from testbots_dagster._headline import REGRESSION_TOLERANCE, Comparison, compare
 from testbots_dagster.resources import ResultsStoreResource
 from testbots_dagster.results_store import Baseline, ResultsStore
@@ -119,27 +119,21 @@ def regression_outcome(report: RunReport, comparisons: list[Comparison]) -> Outc
 
 
 def detects_vulnerability_outcome(report: RunReport) -> Outcome:
+    """Each switch of the run judged by `botruntime.runs.judge_switch` (the sweep's rule)."""
     if not report.switches:
         return Outcome(True, "ERROR", "not a mutation run: no simnet switch was on")
     metadata: dict[str, str | int | float] = {}
-    survived = []
+    missed = []
     for switch in report.switches:
-        naming = [c for c in report.criteria if switch in c.kills]
-        killers = [c.id for c in naming if c.status == "fail"]
-        if killers:
-            metadata[switch] = "killed by " + ", ".join(killers)
-        else:
-            survived.append(switch)
-            metadata[switch] = (
-                f"survived: {', '.join(c.id for c in naming)} held"
-                if naming
-                else "survived: no criterion names this switch in its kills"
-            )
-    if survived:
-        text = f"mutant survived: {', '.join(survived)} — the scenario missed a broken defence"
+        status, detail = judge_switch(report, switch)
+        metadata[switch] = detail if status == "killed" else f"{status}: {detail}"
+        if status != "killed":
+            missed.append(f"{switch} {status}")
+    if missed:
+        text = f"mutant not killed: {', '.join(missed)} — the scenario missed a broken defence"
     else:
         text = f"every switch was detected ({', '.join(report.switches)})"
-    return Outcome(not survived, "ERROR", text, metadata)
+    return Outcome(not missed, "ERROR", text, metadata)
 
 
 def _statuses(criteria: list[CriterionOutcome]) -> dict[str, str | int | float]:

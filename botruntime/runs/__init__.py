@@ -3,6 +3,17 @@
 from botruntime.runs._baseline import BASELINE_WINDOW, Baseline, eligible, median_baseline
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._executors import CoordinatorAddress
+from botruntime.runs._mutation import (
+    DetectionPower,
+    MutationPair,
+    PairOutcome,
+    PairStatus,
+    failed_to_run,
+    judge_pair,
+    judge_switch,
+    mutation_pairs,
+    select_pairs,
+)
 from botruntime.runs._request import testbots_home
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
@@ -21,8 +32,12 @@ __all__ = [
     "Baseline",
     "CoordinatorAddress",
     "CriterionOutcome",
+    "DetectionPower",
     "Execution",
     "IntervalPoint",
+    "MutationPair",
+    "PairOutcome",
+    "PairStatus",
     "ReportError",
     "RunConfigError",
     "RunError",
@@ -33,7 +48,12 @@ __all__ = [
     "TargetStatus",
     "VerdictName",
     "eligible",
+    "failed_to_run",
+    "judge_pair",
+    "judge_switch",
     "median_baseline",
+    "mutation_pairs",
+    "select_pairs",
     "summary_lines",
     "testbots_home",
 ]
