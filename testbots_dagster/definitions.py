@@ -22,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 
 from botruntime.scenario import find_scenarios_dir
+from testbots_dagster.detection import build_detection_power
 from testbots_dagster.factory import FLEET_TAG, GROUP, build_scenario, load_sources
 from testbots_dagster.reports import build_reports
 from testbots_dagster.resources import (
@@ -47,7 +48,7 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
         description="Any scenario asset; the schedules pick one per run (asset_selection).",
         tags={FLEET_TAG: "exclusive"},
     )
-    reports = build_reports([b.key for b in built])
+    reports = [*build_reports([b.key for b in built]), build_detection_power(built)]
     reports_job = dg.define_asset_job(
         "refresh_reports", selection=dg.AssetSelection.assets(*reports)
     )

@@ -23,6 +23,7 @@ from typing import Any
 import dagster as dg
 
 from botruntime.behaviors import check_behaviours
+from botruntime.runs import MutationPair, mutation_pairs
 from botruntime.scenario import (
     LoadedScenario,
     ScenarioError,
@@ -75,7 +76,13 @@ class BuiltScenario:
     job: Any  # dg.define_asset_job returns UnresolvedAssetJobDefinition, not public
     config_key: str  # the graph asset's node name: run config lives under ops.<config_key>
     nightly: bool
-    primary_switch: str | None  # the first switch a criterion must kill, for mutation runs
+    has_smoke: bool  # the scenario defines a smoke size (the nightly false-alarm runs use it)
+    pairs: tuple[MutationPair, ...]  # (scenario, switch) mutants its criteria must kill
+
+    @property
+    def primary_switch(self) -> str | None:
+        """The first switch a criterion must kill (the Launchpad's example)."""
+        return self.pairs[0].switch if self.pairs else None
 
     @property
     def key(self) -> dg.AssetKey:
@@ -128,7 +135,8 @@ def build_scenario(source: ScenarioSource) -> BuiltScenario:
     scenario = source.loaded.scenario
     defaults = run_config_defaults(source)
     sizes = ", ".join(scenario.sizes.defined())
-    primary = next((s for c in scenario.verdict.criteria for s in c.kills), None)
+    pairs = tuple(mutation_pairs([scenario]))
+    primary = pairs[0].switch if pairs else None
     schema = {
         "size": dg.Field(
             str, default_value=defaults["size"], description=f"one of this scenario's: {sizes}"
@@ -194,5 +202,6 @@ def build_scenario(source: ScenarioSource) -> BuiltScenario:
         job=job,
         config_key=config_key,
         nightly=NIGHTLY in scenario.tags,
-        primary_switch=primary,
+        has_smoke=scenario.sizes.smoke is not None,
+        pairs=pairs,
     )

@@ -1,10 +1,14 @@
 """The nightly regression and the weekly mutation sweep.
 
-Both fan out over the `all_scenarios` asset job, one run per scenario (`asset_selection`), so
+Both fan out over the `all_scenarios` asset job, one run per request (`asset_selection`), so
 each scenario is its own run with its own verdict; the `testbots/fleet` tag on that job makes
 the runs queue behind each other (tag concurrency limit in dagster.yaml), as they share the
 network under test. Both start STOPPED: a load tool starts loading a network only when someone
 turns it on (UI: Automation).
+
+- nightly: every scenario tagged `nightly` at default size.
+- weekly: the mutant of every (scenario, switch) pair a criterion's `kills` names, at default
+  size on simnet, one run per pair and week; `detection_power` scores them.
 """
 
 # No `from __future__ import annotations`: Dagster resolves the schedule functions' annotations.
@@ -16,7 +20,13 @@ import dagster as dg
 
 from testbots_dagster.factory import SCENARIO_TAG, BuiltScenario
 
-__all__ = ["MUTATION_CRON", "NIGHTLY_CRON", "build_schedules"]
+__all__ = [
+    "MUTATION_CRON",
+    "NIGHTLY_CRON",
+    "SWITCH_TAG",
+    "TRIGGER_TAG",
+    "build_schedules",
+]
 
 NIGHTLY_CRON = "0 2 * * *"  # every night, 02:00 UTC
 MUTATION_CRON = "0 4 * * 6"  # Saturdays, 04:00 UTC
@@ -26,7 +36,6 @@ SWITCH_TAG = "testbots/switch"
 
 def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.ScheduleDefinition]:
     nightly = [b for b in built if b.nightly]
-    mutants = [b for b in built if b.primary_switch is not None]
 
     @dg.schedule(
         name="nightly_regression",
@@ -53,23 +62,29 @@ def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.S
         cron_schedule=MUTATION_CRON,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.STOPPED,
-        description="Every scenario with its primary simnet switch on: detects_vulnerability "
-        "must pass (a criterion naming the switch fails).",
+        description="The mutant of every (scenario, switch) pair a criterion names, at default "
+        "size: detects_vulnerability must pass (a criterion naming the switch fails).",
     )
     def weekly_mutation_sweep(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
-        day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+        year, week, _ = context.scheduled_execution_time.isocalendar()
         return [
             dg.RunRequest(
-                run_key=f"mutation-{day}-{b.scenario_id}-{b.primary_switch}",
+                run_key=f"mutation-{year}-W{week:02d}-{pair.scenario_id}-{pair.switch}",
                 asset_selection=[b.key],
-                run_config={"ops": {b.config_key: {"config": {"switches": [b.primary_switch]}}}},
+                run_config=_run_config(b, size="default", switches=[pair.switch]),
                 tags={
                     SCENARIO_TAG: b.scenario_id,
                     TRIGGER_TAG: "mutation",
-                    SWITCH_TAG: str(b.primary_switch),
+                    SWITCH_TAG: pair.switch,
                 },
             )
-            for b in mutants
+            for b in built
+            for pair in b.pairs
         ]
 
     return [nightly_regression, weekly_mutation_sweep]
+
+
+def _run_config(b: BuiltScenario, **config: object) -> dict[str, object]:
+    """Run config of the scenario asset, on simnet (switches need it)."""
+    return {"ops": {b.config_key: {"config": {"target": "simnet", **config}}}}

@@ -3,9 +3,10 @@
 - `scenario_failure_report` fires on every failed run of this code location (a failed blocking
   check fails its run) and logs, as an error in the sensor's log, which scenario it was, which
   checks failed and why, and the run's error.
-- `refresh_reports` re-materializes `run_history` and `regression_report` whenever the results
-  store holds more runs than at its last tick (the store is append-only, so its count is a
-  cursor), including runs made with `testbots run` outside Dagster.
+- `refresh_reports` re-materializes the report assets (`run_history`, `regression_report`,
+  `detection_power`) whenever the results store holds more runs than at its last tick (the
+  store is append-only, so its count is a cursor), including runs made with `testbots run`
+  outside Dagster.
 """
 
 # No `from __future__ import annotations`: Dagster resolves the sensor functions' annotations.
@@ -56,7 +57,7 @@ def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
         job=reports_job,
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Re-materializes run_history and regression_report when a run is stored.",
+        description="Re-materializes the report assets when a run is stored.",
     )
     def refresh_reports(
         context: dg.SensorEvaluationContext, results: ResultsStoreResource

@@ -40,7 +40,12 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
     assert SCENARIO_IDS == ["replay_attack", "transfer_baseline"]
     graph = definitions.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {*(f"scenarios/{i}" for i in SCENARIO_IDS), "run_history", "regression_report"}
+    assert keys == {
+        *(f"scenarios/{i}" for i in SCENARIO_IDS),
+        "run_history",
+        "regression_report",
+        "detection_power",
+    }
     for scenario_id in SCENARIO_IDS:
         key = dg.AssetKey(["scenarios", scenario_id])
         checks = {c.name for c in graph.asset_check_keys if c.asset_key == key}
@@ -129,20 +134,34 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
     assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in first})
 
 
-def test_weekly_mutation_sweep_turns_on_each_primary_switch(definitions: dg.Definitions) -> None:
+def test_weekly_mutation_sweep_runs_every_named_pair_once_a_week(
+    definitions: dg.Definitions,
+) -> None:
     schedule = definitions.resolve_schedule_def("weekly_mutation_sweep")
-    when = dt.datetime(2026, 1, 3, 4, 0, tzinfo=dt.UTC)
-    requests = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when))
-    switches = {
-        r.tags["testbots/scenario"]: r.run_config["ops"][
-            f"scenarios__{r.tags['testbots/scenario']}"
-        ]["config"]["switches"]
-        for r in requests.run_requests or []
-    }
-    assert switches == {
-        "transfer_baseline": ["mempool_drop"],
-        "replay_attack": ["nonce_not_enforced"],
-    }
+
+    def tick(day: int) -> list[dg.RunRequest]:
+        when = dt.datetime(2026, 1, day, 4, 0, tzinfo=dt.UTC)
+        context = dg.build_schedule_context(scheduled_execution_time=when)
+        return list(schedule.evaluate_tick(context).run_requests or [])
+
+    requests = tick(3)
+    pairs = []
+    for r in requests:
+        scenario_id = r.tags["testbots/scenario"]
+        config = r.run_config["ops"][f"scenarios__{scenario_id}"]["config"]
+        assert (config["size"], config["target"]) == ("default", "simnet")
+        assert config["switches"] == [r.tags["testbots/switch"]]
+        pairs.append(f"{scenario_id}/{config['switches'][0]}")
+    assert pairs == [
+        "replay_attack/nonce_not_enforced",
+        "replay_attack/chain_id_unsigned",
+        "replay_attack/noncanonical_hash",
+        "transfer_baseline/mempool_drop",
+        "transfer_baseline/fee_leak",
+    ]
+    assert requests[0].run_key == "mutation-2026-W01-replay_attack-nonce_not_enforced"
+    assert [r.run_key for r in tick(3)] == [r.run_key for r in requests]  # one run per week
+    assert {r.run_key for r in tick(10)}.isdisjoint({r.run_key for r in requests})
 
 
 def test_the_instance_template_limits_fleet_runs_to_one(tmp_path: Path) -> None:

@@ -1,0 +1,57 @@
+"""detection_power over a real store, in process."""
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import dagster as dg
+
+from botruntime.runs import RunReport
+from testbots_dagster.detection import build_detection_power
+from testbots_dagster.factory import build_scenario, load_sources
+from testbots_dagster.resources import ResultsStoreResource
+from testbots_dagster.results_store import ResultsStore
+
+MakeReport = Callable[..., RunReport]
+REPO_SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+
+
+def _failed(report: RunReport, *ids: str) -> RunReport:
+    return replace(
+        report,
+        verdict="FAIL",
+        exit_code=1,
+        criteria=tuple(replace(c, status="fail") if c.id in ids else c for c in report.criteria),
+    )
+
+
+def test_detection_power_scores_each_pair_by_its_latest_mutant_run(
+    tmp_path: Path, make_report: MakeReport
+) -> None:
+    with ResultsStore.at_home(tmp_path) as store:
+        store.append(make_report(switches=("mempool_drop",)))  # older: survived
+        store.append(_failed(make_report(switches=("mempool_drop",)), "C4_complete"))  # latest
+        store.append(make_report(switches=("fee_leak",)))  # C6_invariants held: survived
+        store.append(_failed(make_report(switches=("fee_leak", "mempool_drop")), "C6_invariants"))
+        store.append(_failed(make_report(), "C4_complete"))  # no switch: not a mutant
+    built = [build_scenario(source) for source in load_sources(REPO_SCENARIOS)]
+    result = dg.materialize(
+        [build_detection_power(built)],
+        resources={"results": ResultsStoreResource(home=str(tmp_path))},
+        instance=dg.DagsterInstance.ephemeral(tempdir=str(tmp_path / "dagster")),
+    )
+    assert result.success
+    (event,) = result.get_asset_materialization_events()
+    metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+    assert (metadata["pairs_killed"], metadata["pairs_named"]) == (1, 5)
+    assert metadata["pair_score"] == 0.2 and metadata["pairs_survived"] == 1
+    assert metadata["pairs_not_shown"] == 4  # 1 survived, 3 replay_attack pairs not run
+    assert (metadata["switches_killed"], metadata["switches_in_simnet"]) == (1, 34)
+    assert isinstance(metadata["switch_score"], float)  # numbers: the UI plots their history
+    table = str(metadata["pairs"])
+    assert "| transfer_baseline | mempool_drop | C4_completeness, C5_ledger_exact | killed |" in (
+        table
+    )
+    assert "| transfer_baseline | fee_leak | C6_invariants | **survived** | PASS |" in table
+    assert "| replay_attack | noncanonical_hash | C3_canonical_identity | **not run** |" in table
+    assert "1/5 pairs killed (20%)" in str(metadata["score"])
