@@ -6,7 +6,10 @@ the runs queue behind each other (tag concurrency limit in dagster.yaml), as the
 network under test. Both start STOPPED: a load tool starts loading a network only when someone
 turns it on (UI: Automation).
 
-- nightly: every scenario tagged `nightly` at default size.
+- nightly: every scenario tagged `nightly` at default size; and every scenario's smoke size on
+  default simnet with three seeds of the night (`testbots/trigger: false_alarm_probe`): a
+  healthy network must never FAIL, so any FAIL there is a false alarm (the
+  `false_alarm_report` sensor names it).
 - weekly: the mutant of every (scenario, switch) pair a criterion's `kills` names, at default
   size on simnet, one run per pair and week; `detection_power` scores them.
 """
@@ -21,8 +24,11 @@ import dagster as dg
 from testbots_dagster.factory import SCENARIO_TAG, BuiltScenario
 
 __all__ = [
+    "FALSE_ALARM_PROBE",
+    "FALSE_ALARM_SEEDS",
     "MUTATION_CRON",
     "NIGHTLY_CRON",
+    "SEED_TAG",
     "SWITCH_TAG",
     "TRIGGER_TAG",
     "build_schedules",
@@ -32,6 +38,9 @@ NIGHTLY_CRON = "0 2 * * *"  # every night, 02:00 UTC
 MUTATION_CRON = "0 4 * * 6"  # Saturdays, 04:00 UTC
 TRIGGER_TAG = "testbots/trigger"
 SWITCH_TAG = "testbots/switch"
+SEED_TAG = "testbots/seed"
+FALSE_ALARM_PROBE = "false_alarm_probe"  # TRIGGER_TAG value of the nightly smoke runs
+FALSE_ALARM_SEEDS = 3
 
 
 def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.ScheduleDefinition]:
@@ -43,17 +52,21 @@ def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.S
         cron_schedule=NIGHTLY_CRON,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.STOPPED,
-        description="Every scenario tagged 'nightly', at default size, one run each.",
+        description="Every scenario tagged 'nightly', at default size, one run each; and every "
+        "scenario's smoke size on default simnet with three seeds (any FAIL is a false alarm).",
     )
     def nightly_regression(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
         day = context.scheduled_execution_time.strftime("%Y-%m-%d")
         return [
-            dg.RunRequest(
-                run_key=f"nightly-{day}-{b.scenario_id}",  # one run per scenario per night
-                asset_selection=[b.key],
-                tags={SCENARIO_TAG: b.scenario_id, TRIGGER_TAG: "nightly"},
-            )
-            for b in nightly
+            *(
+                dg.RunRequest(
+                    run_key=f"nightly-{day}-{b.scenario_id}",  # one run per scenario per night
+                    asset_selection=[b.key],
+                    tags={SCENARIO_TAG: b.scenario_id, TRIGGER_TAG: "nightly"},
+                )
+                for b in nightly
+            ),
+            *false_alarm_probes(built, day),
         ]
 
     @dg.schedule(
@@ -85,6 +98,27 @@ def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.S
     return [nightly_regression, weekly_mutation_sweep]
 
 
+def false_alarm_probes(built: Sequence[BuiltScenario], day: str) -> list[dg.RunRequest]:
+    """Each scenario's smoke size on default simnet, once per seed of the night: new seeds
+    every night find what one fixed seed never shows, and the seed in the tags and the report
+    replays a false alarm."""
+    return [
+        dg.RunRequest(
+            run_key=f"nightly-{day}-{b.scenario_id}-smoke-{i}",
+            asset_selection=[b.key],
+            run_config=_run_config(b, size="smoke", switches=[], seed=f"nightly-{day}-{i}"),
+            tags={
+                SCENARIO_TAG: b.scenario_id,
+                TRIGGER_TAG: FALSE_ALARM_PROBE,
+                SEED_TAG: f"nightly-{day}-{i}",
+            },
+        )
+        for b in built
+        if b.has_smoke
+        for i in range(1, FALSE_ALARM_SEEDS + 1)
+    ]
+
+
 def _run_config(b: BuiltScenario, **config: object) -> dict[str, object]:
-    """Run config of the scenario asset, on simnet (switches need it)."""
+    """Run config of the scenario asset, on simnet (switches and the false-alarm runs need it)."""
     return {"ops": {b.config_key: {"config": {"target": "simnet", **config}}}}

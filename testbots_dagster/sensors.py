@@ -3,6 +3,11 @@
 - `scenario_failure_report` fires on every failed run of this code location (a failed blocking
   check fails its run) and logs, as an error in the sensor's log, which scenario it was, which
   checks failed and why, and the run's error.
+- `false_alarm_report` fires on a failed nightly false-alarm probe (a smoke run on default
+  simnet, `testbots/trigger: false_alarm_probe`): a FAIL there is a false alarm, logged as an
+  error naming the failed criteria and their evidence, and tagged on the run
+  (`testbots/false_alarm: <criteria>`, so the Runs page filters them); an INCONCLUSIVE probe
+  (the experiment broke, not the network) is logged as a warning.
 - `refresh_reports` re-materializes the report assets (`run_history`, `regression_report`,
   `detection_power`) whenever the results store holds more runs than at its last tick (the
   store is append-only, so its count is a cursor), including runs made with `testbots run`
@@ -15,10 +20,15 @@ from typing import Any
 
 import dagster as dg
 
+from botruntime.runs import RunReport
 from testbots_dagster.factory import SCENARIO_TAG
 from testbots_dagster.resources import ResultsStoreResource
+from testbots_dagster.results_store import RunNotFound
+from testbots_dagster.schedules import FALSE_ALARM_PROBE, TRIGGER_TAG
 
-__all__ = ["build_sensors", "failed_checks"]
+__all__ = ["FALSE_ALARM_TAG", "build_sensors", "failed_checks", "false_alarm"]
+
+FALSE_ALARM_TAG = "testbots/false_alarm"
 
 
 def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
@@ -37,6 +47,18 @@ def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return failed
 
 
+def false_alarm(report: RunReport) -> str | None:
+    """What a run on default simnet that FAILed says, as a false alarm; None for any other."""
+    if report.verdict != "FAIL" or report.switches:
+        return None
+    failed = [c for c in report.failed_criteria if c.kind != "gate"]
+    return (
+        f"false alarm: {report.scenario_id} [{report.size}] seed {report.seed} FAILed on "
+        f"{report.target} with no switch on (run {report.run_id}): "
+        + "; ".join(f"{c.id} ({c.explanation})" for c in failed)
+    )
+
+
 def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
     @dg.run_failure_sensor(
         name="scenario_failure_report",
@@ -51,6 +73,33 @@ def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
             f"failed checks: {'; '.join(checks) or 'none'}; "
             f"error: {context.failure_event.message}"
         )
+
+    @dg.run_failure_sensor(
+        name="false_alarm_report",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Names every FAIL of a nightly smoke run on default simnet: a false alarm.",
+    )
+    def false_alarm_report(
+        context: dg.RunFailureSensorContext, results: ResultsStoreResource
+    ) -> None:
+        run = context.dagster_run
+        if run.tags.get(TRIGGER_TAG) != FALSE_ALARM_PROBE:
+            return
+        try:
+            report = results.store.get(run.run_id)  # a testbots run id is its Dagster run id
+        except RunNotFound:
+            context.log.error(f"false-alarm probe {run.run_id} failed before its report")
+            return
+        said = false_alarm(report)
+        if said is None:
+            context.log.warning(
+                f"false-alarm probe {run.run_id} of {report.scenario_id} was {report.verdict}, "
+                f"not a false alarm: {'; '.join(report.notes[:3]) or 'no note'}"
+            )
+            return
+        failed = ",".join(c.id for c in report.failed_criteria if c.kind != "gate")
+        context.instance.add_run_tags(run.run_id, {FALSE_ALARM_TAG: failed})
+        context.log.error(said)
 
     @dg.sensor(
         name="refresh_reports",
@@ -70,4 +119,4 @@ def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
         context.update_cursor(str(stored))
         return dg.RunRequest(run_key=f"reports-after-{stored}-runs")
 
-    return [scenario_failure_report, refresh_reports]
+    return [scenario_failure_report, false_alarm_report, refresh_reports]

@@ -62,6 +62,7 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
     }
     assert {s.name for s in definitions.sensors or []} == {
         "scenario_failure_report",
+        "false_alarm_report",
         "refresh_reports",
     }
 
@@ -121,7 +122,7 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
         context = dg.build_schedule_context(scheduled_execution_time=when)
         return list(schedule.evaluate_tick(context).run_requests or [])
 
-    first = tick(2)
+    first = [r for r in tick(2) if r.tags["testbots/trigger"] == "nightly"]
     assert sorted(r.run_key or "" for r in first) == [
         "nightly-2026-01-02-replay_attack",
         "nightly-2026-01-02-transfer_baseline",
@@ -130,8 +131,31 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
         (dg.AssetKey(["scenarios", "replay_attack"]),),
         (dg.AssetKey(["scenarios", "transfer_baseline"]),),
     ]
-    assert [r.run_key for r in tick(2)] == [r.run_key for r in first]  # same night, same keys
-    assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in first})
+    assert [r.run_key for r in tick(2)][:2] == [r.run_key for r in first]  # same night, same keys
+    assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in tick(2)})
+
+
+def test_every_night_each_scenario_runs_at_smoke_size_with_three_seeds_on_default_simnet(
+    definitions: dg.Definitions,
+) -> None:
+    schedule = definitions.resolve_schedule_def("nightly_regression")
+    when = dt.datetime(2026, 1, 2, 2, 0, tzinfo=dt.UTC)
+    requests = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when))
+    probes = [
+        r for r in requests.run_requests or [] if r.tags["testbots/trigger"] == "false_alarm_probe"
+    ]
+    assert len(probes) == 3 * len(SCENARIO_IDS)
+    configs = {}
+    for r in probes:
+        scenario_id = r.tags["testbots/scenario"]
+        config = r.run_config["ops"][f"scenarios__{scenario_id}"]["config"]
+        assert (config["size"], config["switches"], config["target"]) == ("smoke", [], "simnet")
+        assert r.tags["testbots/seed"] == config["seed"]
+        assert r.asset_selection == [dg.AssetKey(["scenarios", scenario_id])]
+        configs.setdefault(scenario_id, []).append(config["seed"])
+    assert configs["transfer_baseline"] == [f"nightly-2026-01-02-{i}" for i in (1, 2, 3)]
+    assert sorted(configs) == SCENARIO_IDS
+    assert len({r.run_key for r in probes}) == len(probes)
 
 
 def test_weekly_mutation_sweep_runs_every_named_pair_once_a_week(
