@@ -1,14 +1,16 @@
 # The two quick-start commands: `make run` and `make test`. Both set up .venv from the repo's own files.
+# `make mutation` runs the mutant of every (scenario, switch) pair a criterion names, at smoke size.
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+MUTATION_ARGS ?=
 
 export TESTBOTS_HOME ?= $(CURDIR)/.testbots
 export DAGSTER_HOME  ?= $(TESTBOTS_HOME)/dagster
 
-.PHONY: setup browser run test lint typecheck imports unit ui bench clean
+.PHONY: setup browser run mutation test lint typecheck imports unit ui bench clean
 
 setup: $(STAMP)
 
@@ -23,6 +25,12 @@ run: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m testbots_dagster transfer_baseline
+
+# through Dagster, like `make run`: the runs, their checks and detection_power show in `make ui`
+mutation: $(STAMP)
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m testbots_dagster.mutation --size smoke $(MUTATION_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -1,0 +1,25 @@
+"""`python -m testbots_dagster.mutation` (make mutation) refuses bad requests before any run."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from testbots_dagster.mutation import main as dagster_main
+
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+
+
+def test_the_dagster_sweep_needs_dagster_home_and_known_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TESTBOTS_SCENARIOS", str(SCENARIOS))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    runner = CliRunner()
+    no_home = runner.invoke(dagster_main, ["--size", "smoke"])
+    assert no_home.exit_code == 2 and "set DAGSTER_HOME" in no_home.output
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    unknown = runner.invoke(dagster_main, ["--scenario", "nope"])
+    assert unknown.exit_code == 2 and "no scenario nope" in unknown.output
+    unkilled = runner.invoke(dagster_main, ["--switch", "stale_reads"])
+    assert unkilled.exit_code == 2 and "kills stale_reads" in unkilled.output
