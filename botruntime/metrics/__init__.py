@@ -4,7 +4,9 @@
     (one per process, hot path)   (HDR-encoded)     (any transport)       (merge + queries)
 
 A coordinator merges its workers' deltas into `MergedIntervals` (one merged delta per interval,
-at constant memory); a client takes those with `RunMetrics.put_interval`.
+at constant memory); a client takes those with `RunMetrics.put_interval`. A counter may carry a
+few examples of what it counted (`counter(...).add(example=tx_hash)`, at most `MAX_EXAMPLES`
+per series and interval): they travel and merge with it, and `RunMetrics.examples` reads them.
 
 `RunMetrics` answers the verdict's questions: `quantile_s("lat.submit", {"action": "send_ax"},
 0.99)`, `count("n.reject", {"code": "bad_nonce"})`, windows as `range`s of intervals, per
@@ -12,7 +14,7 @@ interval `series`, `summary`, `to_json`. `PrometheusExporter` shows the same fig
 Names follow SCENARIOS.md §1.3; errors are drawn in `_errors.py`.
 """
 
-from botruntime.metrics._delta import GaugeDelta, HistogramDelta, IntervalDelta
+from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, HistogramDelta, IntervalDelta
 from botruntime.metrics._errors import (
     DeltaDecodeError,
     MetricKindError,
@@ -33,6 +35,7 @@ __all__ = [
     "BUCKETS_S",
     "HIGHEST_US",
     "LOWEST_US",
+    "MAX_EXAMPLES",
     "MERGED_SOURCE",
     "SIGNIFICANT_DIGITS",
     "SUMMARY_QUANTILES",

@@ -1,23 +1,31 @@
 """One interval of one worker's metrics, as sent to whoever merges them (DESIGN §5).
 
 Histograms travel HDR-encoded (compressed, base64), so a merge is exact: the coordinator adds
-the very counts the worker recorded. Decoding checks the wire shape with pydantic at this edge;
-a malformed delta raises `DeltaDecodeError` naming the field.
+the very counts the worker recorded. A counter may carry a few examples of what it counted
+(tx hashes, at most `MAX_EXAMPLES` per key and interval): the evidence a failing criterion
+shows. Decoding checks the wire shape with pydantic at this edge; a malformed delta raises
+`DeltaDecodeError` naming the field.
+
+Wire versions: 2 added `examples`; a version 1 delta (none) still reads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Final
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from botruntime.metrics._errors import DeltaDecodeError
 from botruntime.metrics._keys import Labels, MetricKey, labels_of
 
-__all__ = ["GaugeDelta", "HistogramDelta", "IntervalDelta"]
+__all__ = ["MAX_EXAMPLES", "GaugeDelta", "HistogramDelta", "IntervalDelta"]
 
-_WIRE_VERSION = 1
+_WIRE_VERSION = 2
+_READABLE_VERSIONS: Final = frozenset({1, _WIRE_VERSION})
+MAX_EXAMPLES: Final = 3  # examples per counter key and interval, everywhere they travel
+_MAX_EXAMPLE_CHARS: Final = 128  # a tx hash is 64 hex digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +51,12 @@ class IntervalDelta:
     histograms: tuple[HistogramDelta, ...] = ()
     counters: tuple[tuple[MetricKey, int], ...] = ()
     gauges: tuple[GaugeDelta, ...] = ()
+    # a few of the things a counter counted (tx hashes), at most MAX_EXAMPLES per key
+    examples: tuple[tuple[MetricKey, tuple[str, ...]], ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.histograms or self.counters or self.gauges)
+        return not (self.histograms or self.counters or self.gauges or self.examples)
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(
@@ -70,6 +80,10 @@ class IntervalDelta:
                     {"name": g.key.name, "labels": dict(g.key.labels), "last": g.last, "max": g.max}
                     for g in self.gauges
                 ],
+                "examples": [
+                    {"name": k.name, "labels": dict(k.labels), "items": list(items)}
+                    for k, items in self.examples
+                ],
             }
         )
 
@@ -81,12 +95,14 @@ class IntervalDelta:
             first = exc.errors()[0]
             field = ".".join(str(part) for part in first["loc"]) or "<root>"
             raise DeltaDecodeError(first["msg"], field=field) from exc
-        if wire.v != _WIRE_VERSION:
+        if wire.v not in _READABLE_VERSIONS:
             raise DeltaDecodeError(
                 f"version {wire.v} is not {_WIRE_VERSION}: run the same testbots version on "
                 "coordinator and workers",
                 field="v",
             )
+        if wire.v == 1 and wire.examples:
+            raise DeltaDecodeError("a version 1 delta carries no examples", field="examples")
         return cls(
             source=wire.source,
             interval=wire.interval,
@@ -100,6 +116,9 @@ class IntervalDelta:
             gauges=tuple(
                 GaugeDelta(MetricKey(g.name, labels_of(g.labels)), g.last, g.max)
                 for g in wire.gauges
+            ),
+            examples=tuple(
+                (MetricKey(e.name, labels_of(e.labels)), tuple(e.items)) for e in wire.examples
             ),
         )
 
@@ -133,6 +152,15 @@ class _WireGauge(_Strict):
     max: float
 
 
+class _WireExamples(_Strict):
+    name: str
+    labels: dict[str, str]
+    items: Annotated[
+        list[Annotated[str, StringConstraints(max_length=_MAX_EXAMPLE_CHARS)]],
+        Field(max_length=MAX_EXAMPLES),
+    ]
+
+
 class _Wire(_Strict):
     v: int
     source: str
@@ -140,3 +168,4 @@ class _Wire(_Strict):
     histograms: list[_WireHistogram]
     counters: list[_WireCounter]
     gauges: list[_WireGauge]
+    examples: list[_WireExamples] = Field(default_factory=list)

@@ -15,7 +15,8 @@ Exactly once: each source's intervals are kept as ranges (one range while a pump
 not per delta. Versions: a merged delta bumps `version` and stamps its interval;
 `changed_since(v)` lists the intervals stamped after v in time proportional to what changed.
 A merged interval's gauges carry their `worker` label (the source), as `RunMetrics` labels
-them, so `RunMetrics.put_interval` takes a merged interval as it is.
+them, so `RunMetrics.put_interval` takes a merged interval as it is; its counters' examples
+are the first `MAX_EXAMPLES` any source sent for each series.
 
 Whole-run figures (what `Run.counters()` and a Prometheus scrape read) are kept as deltas
 arrive: totals per counter, values per histogram series, the sealed intervals' histograms
@@ -33,7 +34,7 @@ from typing import Final
 
 from hdrh.histogram import HdrHistogram
 
-from botruntime.metrics._delta import GaugeDelta, HistogramDelta, IntervalDelta
+from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, HistogramDelta, IntervalDelta
 from botruntime.metrics._errors import DeltaDecodeError, MetricKindError
 from botruntime.metrics._hdr_add import BlobAdder
 from botruntime.metrics._keys import Kind, Labels, MetricKey, check_name, kind_of, labels_of
@@ -69,7 +70,14 @@ class _Open:
     histograms: dict[MetricKey, _Series] = field(default_factory=dict)
     counters: dict[MetricKey, int] = field(default_factory=dict)
     gauges: dict[MetricKey, GaugeDelta] = field(default_factory=dict)
+    # the first MAX_EXAMPLES examples any source gave a counter series in this interval
+    examples: dict[MetricKey, list[str]] = field(default_factory=dict)
     record: bytes | None = None  # the merged form, until the next change
+
+    def add_examples(self, examples: Iterable[tuple[MetricKey, tuple[str, ...]]]) -> None:
+        for key, items in examples:
+            kept = self.examples.setdefault(key, [])
+            kept += [x for x in items if x not in kept][: MAX_EXAMPLES - len(kept)]
 
 
 class _Seen:
@@ -174,6 +182,7 @@ class MergedIntervals:
                 g.key.name, labels_of({**dict(g.key.labels), "worker": delta.source})
             )
             self._put_gauge(target, delta.interval, GaugeDelta(worker, g.last, g.max))
+        target.add_examples(delta.examples)
         self._changed(delta.interval, target)
         return True
 
@@ -299,6 +308,7 @@ class MergedIntervals:
             series.unfolded = SpanCounts()
         found.counters.update(record.counters)
         found.gauges.update((g.key, g) for g in record.gauges)
+        found.add_examples(record.examples)
         return found
 
     def _merge(
@@ -372,6 +382,7 @@ class MergedIntervals:
             ),
             counters=tuple(sorted(found.counters.items())),
             gauges=tuple(g for _, g in sorted(found.gauges.items())),
+            examples=tuple((key, tuple(items)) for key, items in sorted(found.examples.items())),
         )
 
     def _want(self, metric: str, kind: Kind, labels: LabelFilter) -> Labels:

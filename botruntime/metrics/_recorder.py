@@ -4,14 +4,15 @@ One `Recorder` per process, used only from its event loop, so nothing here locks
 handle (`timer`, `counter`, `gauge`, `histogram`) checks the name and finds or makes the series
 once; recording through a handle is two `record_value` calls and no allocation. `flush` hands
 the interval's values over as an `IntervalDelta` and starts fresh histograms (making a new one
-is ~8x cheaper than resetting one in place). No percentile is computed here.
+is ~8x cheaper than resetting one in place). No percentile is computed here. A counter keeps
+the first `MAX_EXAMPLES` examples (tx hashes) it is given per interval: evidence, bounded.
 """
 
 from __future__ import annotations
 
 from hdrh.histogram import HdrHistogram
 
-from botruntime.metrics._delta import GaugeDelta, HistogramDelta, IntervalDelta
+from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, HistogramDelta, IntervalDelta
 from botruntime.metrics._hdr import HIGHEST_US, new_histogram
 from botruntime.metrics._keys import PHASES, Kind, MetricKey, check_name, labels_of
 
@@ -53,14 +54,18 @@ class Timer:
 
 
 class Counter:
-    __slots__ = ("key", "value")
+    __slots__ = ("examples", "key", "value")
 
     def __init__(self, key: MetricKey) -> None:
         self.key = key
         self.value = 0
+        self.examples: list[str] = []
 
-    def add(self, n: int = 1) -> None:
+    def add(self, n: int = 1, example: str | None = None) -> None:
+        """Count `n`; `example` (a tx hash) is kept if fewer than MAX_EXAMPLES are this interval."""
         self.value += n
+        if example is not None and len(self.examples) < MAX_EXAMPLES:
+            self.examples.append(example)
 
 
 class Gauge:
@@ -156,17 +161,26 @@ class Recorder:
                 )
                 hist.hdr = new_histogram()
         counters = []
+        examples = []
         for counter in self._counters.values():
             if counter.value:
                 counters.append((counter.key, counter.value))
                 counter.value = 0
+            if counter.examples:
+                examples.append((counter.key, tuple(counter.examples)))
+                counter.examples = []
         gauges = []
         for gauge in self._gauges.values():
             if gauge.touched:
                 gauges.append(GaugeDelta(gauge.key, gauge.last, gauge.max))
                 gauge.touched = False
         return IntervalDelta(
-            self.source, interval, tuple(histograms), tuple(counters), tuple(gauges)
+            self.source,
+            interval,
+            tuple(histograms),
+            tuple(counters),
+            tuple(gauges),
+            tuple(examples),
         )
 
     def _key(self, name: str, kind: Kind, labels: dict[str, str]) -> MetricKey:

@@ -14,6 +14,8 @@ asked for. `BlobAdder` adds a blob's non-zero span without building a histogram 
 Labels in a query are a filter: a series matches when it carries every label asked for, and all
 matching series are merged (`lat.submit{action=send_ax}` merges every chain and outcome).
 Windows are `range`s of interval indexes: `range(10, 20)` is seconds 10..19 of a 1 s run.
+A counter's examples (tx hashes) are kept as each (source, interval) gave them, so a put that
+replaces an interval replaces its examples too; `examples()` returns the first few per series.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from hdrh.histogram import HdrHistogram
 
-from botruntime.metrics._delta import GaugeDelta, HistogramDelta, IntervalDelta
+from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, HistogramDelta, IntervalDelta
 from botruntime.metrics._errors import MetricKindError
 from botruntime.metrics._hdr import new_histogram
 from botruntime.metrics._hdr_add import BlobAdder, CheckedBlob
@@ -50,6 +52,8 @@ class RunMetrics:
         self._totals: defaultdict[MetricKey, int] = defaultdict(int)
         self._counts: defaultdict[int, dict[MetricKey, int]] = defaultdict(dict)
         self._gauges: defaultdict[int, list[GaugeDelta]] = defaultdict(list)
+        # (source, interval) -> series -> the examples it gave (at most MAX_EXAMPLES each)
+        self._examples: dict[tuple[str, int], dict[MetricKey, tuple[str, ...]]] = {}
         self._kinds: dict[str, Kind] = {}
         self._seen: set[tuple[str, int]] = set()
         # (source, interval) -> what put_interval put there, and its blobs' totals
@@ -128,6 +132,11 @@ class RunMetrics:
                 )
                 g = GaugeDelta(labelled, g.last, g.max)
             self._gauges[delta.interval].append(g)
+        slot = (delta.source, delta.interval)
+        if delta.examples:
+            self._examples[slot] = {key: items[:MAX_EXAMPLES] for key, items in delta.examples}
+        else:
+            self._examples.pop(slot, None)
 
     def _retract(self, interval: int, old: IntervalDelta, totals: tuple[int, ...]) -> None:
         """Take back what a put gave; whole-run histograms it touched are rebuilt on demand."""
@@ -245,6 +254,19 @@ class RunMetrics:
                     (interval, float(self.count(metric, labels, range(interval, interval + 1))))
                 )
         return out
+
+    def examples(
+        self, metric: str, labels: LabelFilter = None, limit: int = MAX_EXAMPLES
+    ) -> dict[MetricKey, tuple[str, ...]]:
+        """The first `limit` distinct examples of every matching counter series, by series."""
+        want = labels_of(labels)
+        out: dict[MetricKey, list[str]] = {}
+        for slot in sorted(self._examples, key=lambda s: (s[1], s[0])):  # by interval
+            for key, items in self._examples[slot].items():
+                if key.matches(metric, want):
+                    found = out.setdefault(key, [])
+                    found += [x for x in items if x not in found][: limit - len(found)]
+        return {key: tuple(items) for key, items in sorted(out.items())}
 
     def gauge_max(
         self, metric: str, labels: LabelFilter = None, window: range | None = None
