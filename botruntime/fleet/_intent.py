@@ -8,7 +8,8 @@ keeps an accepted tx as spent even if it never commits, so a lost tx shows up bo
 `n.lost` and as a ledger mismatch at reconciliation. A tx whose messages failed at execution
 (e.g. `slippage_exceeded`) is in its block all the same: its nonce is spent and its fee
 charged, so the shadow ledger settles the fee only, and it counts as `n.reject{code}` and
-`n.failed{code}`, not as a commit.
+`n.failed{code}`, not as a commit. A counter about one tx keeps its hash as an example, the
+evidence a failing criterion names.
 """
 
 from __future__ import annotations
@@ -70,17 +71,22 @@ class Intent:
         """`tb:<run>:<bot>:<intended_ts_us>`, the intent's trace on chain."""
         return format_memo(self.run_id, bot.index, int(self.intended_ts * 1_000_000))
 
-    def reject(self, code: str) -> None:
-        """Count a protocol reject; codes the scenario expects are the defence working."""
+    def reject(self, code: str, tx: str | None = None) -> None:
+        """Count a protocol reject (of tx `tx`, a hash); codes the scenario expects are the
+        defence working."""
         expected = "yes" if code in self.expected_codes else "no"
         self._ctx.recorder.counter(
             "n.reject", action=self.action, code=code, expected=expected
-        ).add()
+        ).add(example=tx)
 
-    def error(self, exc: ChainError) -> None:
-        self._ctx.recorder.counter("n.error", action=self.action, kind=error_kind(exc)).add()
+    def error(self, exc: ChainError, tx: str | None = None) -> None:
+        self._ctx.recorder.counter("n.error", action=self.action, kind=error_kind(exc)).add(
+            example=tx
+        )
 
-    async def _measured(self, phase: str, name: str, call: Awaitable[T]) -> T | Rejected | None:
+    async def _measured(
+        self, phase: str, name: str, call: Awaitable[T], tx: str | None = None
+    ) -> T | Rejected | None:
         """Await `call` and record it under `lat.<phase>{name}` with its outcome: the answer,
         the node's reject, or None when no usable answer came (counted as `n.error`)."""
         sent = time.perf_counter()
@@ -89,11 +95,11 @@ class Intent:
             return await call
         except Rejected as exc:
             outcome = exc.code
-            self.reject(exc.code)
+            self.reject(exc.code, tx)
             return exc
         except ChainError as exc:
             outcome = error_kind(exc)
-            self.error(exc)
+            self.error(exc, tx)
             return None
         finally:
             self._ctx.recorder.observe(
@@ -105,14 +111,18 @@ class Intent:
         result = await self._measured("query", endpoint, call)
         return None if isinstance(result, Rejected) else result
 
-    def count(self, name: str, **labels: str) -> None:
-        """Bump a scenario counter (`adv.*`, `mkt.*`) for this intent's action."""
-        self._ctx.recorder.counter(name, action=self.action, **labels).add()
+    def count(self, name: str, *, tx: str | None = None, **labels: str) -> None:
+        """Bump a scenario counter (`adv.*`, `mkt.*`) for this intent's action; `tx` is the
+        hash of the tx it is about, kept as an example."""
+        self._ctx.recorder.counter(name, action=self.action, **labels).add(example=tx)
 
-    async def submit(self, call: Awaitable[SubmitResult]) -> SubmitResult | Rejected | None:
-        """Send something that is not this bot's own tx (a replay, a fuzzed body) and record
-        it as `lat.submit{action}`: the node's answer, the reject, or None (no answer)."""
-        return await self._measured("submit", self.action, call)
+    async def submit(
+        self, call: Awaitable[SubmitResult], *, tx: str | None = None
+    ) -> SubmitResult | Rejected | None:
+        """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
+        hash it is known by) and record it as `lat.submit{action}`: the node's answer, the
+        reject, or None (no answer)."""
+        return await self._measured("submit", self.action, call, tx)
 
     async def transact(
         self, bot: Bot, msgs: Sequence[Msg], *, spend: Denom, amount: int
@@ -145,7 +155,7 @@ class Intent:
             rec.observe("submit", self.chain, self.action, exc.code, self.intended_ts, sent, _now())
             side.watcher.forget(tx.hash)
             bot.wallet.release(hold)
-            self.reject(exc.code)
+            self.reject(exc.code, tx.hash)
             if isinstance(exc, BadNonce):
                 bot.resync_nonce(self.chain, exc.expected)
             return None
@@ -155,7 +165,7 @@ class Intent:
             rec.observe(
                 "submit", self.chain, self.action, error_kind(exc), self.intended_ts, sent, _now()
             )
-            self.error(exc)
+            self.error(exc, tx.hash)
             return await self._follow(bot, tx, hold, landing, sent, promised=False)
         rec.observe("submit", self.chain, self.action, "ok", self.intended_ts, sent, _now())
         ctx.recent.note_submitted(self.chain, tx, bot.index % len(side.clients))
@@ -181,20 +191,22 @@ class Intent:
                 landed = await asyncio.shield(landing)
         except TimeoutError:
             side.watcher.forget(tx.hash)
-            self._not_landed(bot, hold, promised)
+            self._not_landed(bot, tx, hold, promised)
             await self._resync_nonce(bot)
             return None
         except asyncio.CancelledError:  # the drain ended with this tx still out
             side.watcher.forget(tx.hash)
-            self._not_landed(bot, hold, promised)
+            self._not_landed(bot, tx, hold, promised)
             raise
         if not promised:  # it did reach the node after all
             ctx.accepted += 1
             bot.note_accepted(self.chain, tx.body.nonce)
         if not landed.ok:  # in the block, nonce spent, fee charged, messages undone
             bot.wallet.settle_fee_only(hold)
-            self.reject(landed.code)
-            ctx.recorder.counter("n.failed", action=self.action, code=landed.code).add()
+            self.reject(landed.code, tx.hash)
+            ctx.recorder.counter("n.failed", action=self.action, code=landed.code).add(
+                example=tx.hash
+            )
             return landed
         ctx.committed += 1
         bot.wallet.settle(hold)
@@ -204,10 +216,10 @@ class Intent:
         )
         return landed
 
-    def _not_landed(self, bot: Bot, hold: Reservation, promised: bool) -> None:
+    def _not_landed(self, bot: Bot, tx: SignedTx, hold: Reservation, promised: bool) -> None:
         if promised:  # the node said ok: the shadow ledger keeps it spent (a finding)
             self._ctx.lost += 1
-            self._ctx.recorder.counter("n.lost", action=self.action).add()
+            self._ctx.recorder.counter("n.lost", action=self.action).add(example=tx.hash)
             bot.wallet.settle(hold)
         else:
             bot.wallet.release(hold)

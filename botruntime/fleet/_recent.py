@@ -116,13 +116,13 @@ class CommitAudit:
         self.checked += 1
         rec = self._recorder
         if tx_hash(wire) != hash_:
-            rec.counter("adv.noncanonical_commits", chain=chain).add()
+            rec.counter("adv.noncanonical_commits", chain=chain).add(example=hash_)
         body = wire.get("body")
         if not isinstance(body, dict):
             return
         why = self._second_effect(chain, chain_id, str(wire.get("pubkey", "")), body)
         if why is not None:
-            rec.counter("adv.replays_effective", chain=chain, how=why).add()
+            rec.counter("adv.replays_effective", chain=chain, how=why).add(example=hash_)
 
     def _second_effect(
         self, chain: ChainName, chain_id: str, pubkey: str, body: dict[str, JsonValue]

@@ -69,18 +69,21 @@ def _pick_chain(chains: Chains, rng: Random) -> ChainSide:
     return sides[0]
 
 
-async def _replay(rec: Intent, side: ChainSide, client: ChainClient, body: bytes) -> None:
-    """Send one copy and judge the answer against the role's expected codes."""
+async def _replay(
+    rec: Intent, side: ChainSide, client: ChainClient, body: bytes, copied: RecentTx
+) -> None:
+    """Send one copy of `copied` and judge the answer against the role's expected codes. The
+    evidence kept is the copied tx's hash, or the hash the node accepted the copy under."""
     rec.chain = side.name
-    answer = await rec.submit(client.broadcast_bytes(body))
+    answer = await rec.submit(client.broadcast_bytes(body), tx=copied.hash)
     if answer is None:
         return  # no answer: recorded as n.error by submit()
     if isinstance(answer, Rejected):
         if answer.code not in rec.expected_codes:
-            rec.count("adv.replays_unexpected", code=answer.code)
+            rec.count("adv.replays_unexpected", code=answer.code, tx=copied.hash)
         return
-    rec.count("adv.replays_accepted", chain=side.name)
-    rec.count("adv.replays_unexpected", code="accepted")
+    rec.count("adv.replays_accepted", chain=side.name, tx=answer.hash)
+    rec.count("adv.replays_unexpected", code="accepted", tx=answer.hash)
 
 
 def _nothing(rec: Intent, what: str) -> None:
@@ -96,7 +99,7 @@ async def replay_same_chain(bot: Bot, chains: Chains, rng: Random, rec: Intent) 
     if seen is None:
         return _nothing(rec, "no_commit")
     client = side.client_for(bot, node=rng.randrange(len(side.clients)))
-    await _replay(rec, side, client, request_bytes(seen.wire))
+    await _replay(rec, side, client, request_bytes(seen.wire), seen)
 
 
 @behavior("replay_pending_other_node", group="adversarial")
@@ -116,7 +119,7 @@ async def replay_pending_other_node(bot: Bot, chains: Chains, rng: Random, rec: 
         return _nothing(rec, "no_pending")
     others = [i for i in range(len(side.clients)) if i not in (seen.node, _RESTARTED_NODE)] or [0]
     client = side.client_for(bot, node=rng.choice(others))
-    await _replay(rec, side, client, request_bytes(seen.wire))
+    await _replay(rec, side, client, request_bytes(seen.wire), seen)
 
 
 def _aligned(chains: Chains, src: ChainName, dst: ChainName, rng: Random) -> RecentTx | None:
@@ -157,7 +160,7 @@ async def replay_cross_chain(bot: Bot, chains: Chains, rng: Random, rec: Intent)
         addresses=addresses,
         chain_id=chain_id,
     )
-    await _replay(rec, dst, client, request_bytes(copy))
+    await _replay(rec, dst, client, request_bytes(copy), seen)
 
 
 @behavior("replay_reencoded", group="adversarial")
@@ -175,7 +178,7 @@ async def replay_reencoded(bot: Bot, chains: Chains, rng: Random, rec: Intent) -
         return _nothing(rec, "no_commit")
     encode = ENCODINGS[rng.choice(sorted(ENCODINGS))]
     client = side.client_for(bot, node=rng.randrange(len(side.clients)))
-    await _replay(rec, side, client, encode(seen.wire))
+    await _replay(rec, side, client, encode(seen.wire), seen)
 
 
 @behavior("replay_after_restart", group="adversarial")
@@ -187,4 +190,4 @@ async def replay_after_restart(bot: Bot, chains: Chains, rng: Random, rec: Inten
     if seen is None:
         return _nothing(rec, "no_commit")
     client = side.client_for(bot, node=min(_RESTARTED_NODE, len(side.clients) - 1))
-    await _replay(rec, side, client, request_bytes(seen.wire))
+    await _replay(rec, side, client, request_bytes(seen.wire), seen)

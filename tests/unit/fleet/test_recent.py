@@ -47,6 +47,9 @@ def test_the_same_tx_committed_again_is_an_effective_replay() -> None:
     for tx in (first, second, first):
         audit.check("alpha", ALPHA, tx.hash, tx.to_wire())
     assert _count(recorder, "adv.replays_effective", chain="alpha", how="nonce_reused") == 1
+    # the evidence: the hash of the commit that took effect a second time
+    assert recorder.counter("adv.replays_effective", chain="alpha", how="nonce_reused").examples
+    assert recorder.flush(0).examples[0][1] == (first.hash,)
 
 
 def test_an_intent_committed_twice_under_a_new_nonce_is_counted() -> None:
@@ -71,6 +74,7 @@ def test_a_hash_other_than_the_canonical_one_is_counted() -> None:
     tx = _tx(0)
     audit.check("alpha", ALPHA, "AB" * 32, tx.to_wire())
     assert _count(recorder, "adv.noncanonical_commits", chain="alpha") == 1
+    assert recorder.counter("adv.noncanonical_commits", chain="alpha").examples == ["AB" * 32]
     assert _count(recorder, "adv.replays_effective", chain="alpha", how="nonce_reused") == 0
 
 
