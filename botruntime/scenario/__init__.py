@@ -27,6 +27,7 @@ from ._expr_eval import (
     route_matches,
 )
 from ._expr_parser import FUNCTIONS, parse_expression
+from ._expr_refs import Reference, references
 from ._gates import STANDARD_GATES
 from ._load_models import (
     ActiveWindow,
@@ -95,6 +96,7 @@ __all__ = [
     "PoissonLoad",
     "Problem",
     "RampingLoad",
+    "Reference",
     "Regression",
     "Role",
     "RoleLoad",
@@ -125,6 +127,7 @@ __all__ = [
     "load_scenario",
     "parse_expression",
     "parse_scenario",
+    "references",
     "render",
     "route_matches",
     "scenario_path",

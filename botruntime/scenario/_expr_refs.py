@@ -1,0 +1,77 @@
+"""What an expression reads from a run: its metrics, scalars and invariant routes.
+
+The evidence of a failed criterion starts here: each thing it read is then looked up in the
+run's metrics by label. What a `baseline(...)` reads belongs to another run and is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ._expr_ast import (
+    Arith,
+    Baseline,
+    BoolOp,
+    Compare,
+    Count,
+    Expr,
+    Invariants,
+    Metric,
+    Neg,
+    Not,
+    Quantile,
+    Rate,
+    Scalar,
+    WindowAgg,
+)
+
+__all__ = ["Reference", "references"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One thing read: a counter or histogram count (`count`), a quantile of a histogram, a
+    scalar by name, or invariant routes."""
+
+    kind: Literal["count", "quantile", "scalar", "invariants"]
+    name: str = ""  # the metric or scalar; "" for invariants
+    labels: tuple[tuple[str, str], ...] = ()
+    function: str = ""  # of a quantile: "p99", "max"
+    q: float = 0.0  # of a quantile
+    patterns: tuple[str, ...] = ()  # of invariants
+
+
+def references(tree: Expr) -> tuple[Reference, ...]:
+    """Everything `tree` reads from the run, in reading order, each once."""
+    found: list[Reference] = []
+    _walk(tree, found)
+    return tuple(dict.fromkeys(found))
+
+
+def _walk(node: Expr, found: list[Reference]) -> None:
+    match node:
+        case Metric(name=name, labels=labels):
+            found.append(Reference("count", name, labels))
+        case Count(metric=metric) | Rate(metric=metric):
+            _walk(metric, found)
+        case Quantile(function=function, q=q, metric=metric):
+            found.append(Reference("quantile", metric.name, metric.labels, function, q))
+        case Scalar(name=name):
+            found.append(Reference("scalar", name))
+        case Invariants(patterns=patterns):
+            found.append(Reference("invariants", patterns=patterns))
+        case WindowAgg(inner=inner):
+            _walk(inner, found)
+        case Baseline():
+            return  # another run's value
+        case Neg(operand=operand) | Not(operand=operand):
+            _walk(operand, found)
+        case Arith(left=left, right=right) | Compare(left=left, right=right):
+            _walk(left, found)
+            _walk(right, found)
+        case BoolOp(left=left, right=right):
+            _walk(left, found)
+            _walk(right, found)
+        case _:  # a number
+            return
