@@ -20,6 +20,7 @@ from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
 from botruntime.runs.report import (
     REPORT_VERSION,
     CriterionOutcome,
+    Evidence,
     IntervalPoint,
     ReportError,
     RunReport,
@@ -33,6 +34,7 @@ __all__ = [
     "CoordinatorAddress",
     "CriterionOutcome",
     "DetectionPower",
+    "Evidence",
     "Execution",
     "IntervalPoint",
     "MutationPair",

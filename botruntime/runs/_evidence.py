@@ -3,9 +3,14 @@
 These are the figures of SCENARIOS.md §1.3 that are not plain counters or histograms —
 err_rate, completeness, ledger.mismatch — and the gates' figures of §1.4 (offered_ratio,
 dropped_ratio, worker.cpu, chain.blocks_ratio, inv.reachable, setup.complete).
+`SCALAR_SOURCES` says which counters each is computed from (or, for the ledger, explained
+by): a failed criterion shows their series as its evidence.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
 
 import httpx
 
@@ -16,7 +21,17 @@ from botruntime.runs._source import InvariantReading, RunEvidence
 from botruntime.runs._values import Execution, RunSetup
 from botruntime.scenario import Window
 
-__all__ = ["gather_evidence", "read_invariants", "status_reachable"]
+__all__ = ["SCALAR_SOURCES", "gather_evidence", "read_invariants", "status_reachable"]
+
+# scalar -> the counters (name, label filter) it is computed from, as computed below
+SCALAR_SOURCES: Final[Mapping[str, tuple[tuple[str, Mapping[str, str]], ...]]] = {
+    "err_rate": (("n.reject", {"expected": "no"}), ("n.error", {}), ("gen.action_failed", {})),
+    "n.lost": (("n.lost", {}),),
+    "completeness": (("n.lost", {}),),
+    "dropped_ratio": (("dropped", {}),),
+    # the shadow ledger keeps an accepted tx spent, so a lost one is also a mismatch
+    "ledger.mismatch": (("n.lost", {}),),
+}
 
 
 async def read_invariants(
@@ -121,5 +136,6 @@ def gather_evidence(
         scalars=scalars,
         invariant_readings=invariants_end,
         window=Window(0.0, max(execution.elapsed_s, metrics.interval_s)),
+        findings={"ledger.mismatch": tuple(outcome.details)} if outcome.details else {},
     )
     return evidence, notes

@@ -7,10 +7,17 @@ import time
 from collections.abc import Sequence
 
 from botruntime.metrics import RunMetrics
+from botruntime.runs._findings import criterion_evidence
 from botruntime.runs._source import RunEvidence
 from botruntime.runs._values import Execution, RunSetup
-from botruntime.runs.report import CriterionOutcome, IntervalPoint, RunReport, VerdictName
-from botruntime.scenario import CriterionResult, compute_verdict
+from botruntime.runs.report import (
+    CriterionOutcome,
+    Evidence,
+    IntervalPoint,
+    RunReport,
+    VerdictName,
+)
+from botruntime.scenario import CriterionResult, Expr, compute_verdict
 
 __all__ = ["build_report", "git_sha"]
 
@@ -31,7 +38,7 @@ def _ms(value: float | None) -> float:
     return float("nan") if value is None else round(value * 1000, 3)
 
 
-def _outcome(result: CriterionResult) -> CriterionOutcome:
+def _outcome(result: CriterionResult, evidence: tuple[Evidence, ...]) -> CriterionOutcome:
     status = result.outcome.status
     return CriterionOutcome(
         id=result.id,
@@ -42,6 +49,7 @@ def _outcome(result: CriterionResult) -> CriterionOutcome:
         + ("" if result.enforced or result.kind == "gate" else " (reported, not enforced)"),
         value=result.outcome.observed,
         kills=result.kills,
+        evidence=evidence,
     )
 
 
@@ -132,7 +140,17 @@ def build_report(
                 evidence,
                 invalid_reasons=[*invalid_reasons, *unjudged],
             )
-    criteria = tuple(_outcome(r) for r in (*verdict.gates, *verdict.criteria))
+    spec = plan.scenario.verdict
+    trees: dict[str, Expr] = {j.id: j.tree for j in (*spec.gates, *spec.criteria)}
+    criteria = tuple(
+        _outcome(
+            r,
+            criterion_evidence(trees[r.id], evidence)
+            if r.outcome.status == "fail" and r.id in trees
+            else (),
+        )
+        for r in (*verdict.gates, *verdict.criteria)
+    )
     status: VerdictName = verdict.status.value
     histograms = {
         f"lat.{phase}": metrics.histogram(f"lat.{phase}", {"outcome": "ok"})

@@ -15,13 +15,18 @@ from dataclasses import dataclass, field
 from botruntime.metrics import RunMetrics
 from botruntime.scenario import Window, route_matches
 
-__all__ = ["InvariantReading", "RunEvidence"]
+__all__ = ["InvariantReading", "RunEvidence", "recorded_name"]
 
 _SCENARIO_COUNTERS = ("adv.", "mkt.")
 _ALIASES: Mapping[str, str] = {
     "worker.loop_lag": "gen.loop_lag",
     "worker.schedule_lag": "gen.schedule_lag",
 }
+
+
+def recorded_name(metric: str) -> str:
+    """The name the recorder uses for a metric a criterion names (`worker.*` is `gen.*`)."""
+    return _ALIASES.get(metric, metric)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,8 @@ class RunEvidence:
     invariant_readings: Sequence[InvariantReading] | None = None
     window: Window | None = None
     baselines: Mapping[str, float] = field(default_factory=dict)
+    # scalar -> what was found about it beyond its number (the bots whose ledger differs)
+    findings: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def _range(self, window: Window | None) -> range | None:
         span = window or self.window
@@ -51,7 +58,7 @@ class RunEvidence:
     def quantile(
         self, metric: str, labels: Mapping[str, str], q: float, window: Window | None = None
     ) -> float | None:
-        name = _ALIASES.get(metric, metric)
+        name = recorded_name(metric)
         if name not in {k.name for k in self.metrics.keys(name)}:
             return None
         return self.metrics.quantile_s(name, labels or None, q, self._range(window))

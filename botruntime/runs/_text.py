@@ -1,4 +1,5 @@
-"""A run report as a few readable lines: the verdict, the figures that matter, every criterion."""
+"""A run report as a few readable lines: the verdict, the figures that matter, every criterion,
+and under each failed one its evidence (the series it read, example tx hashes)."""
 
 from __future__ import annotations
 
@@ -36,5 +37,6 @@ def summary_lines(report: RunReport) -> list[str]:
     for c in report.criteria:
         mark = {"pass": "ok ", "fail": "FAIL", "n/a": "n/a"}[c.status]
         lines.append(f"  {mark:<4} {c.kind:<4} {c.id}: {c.explanation}")
+        lines += [f"       evidence: {e.text()}" for e in c.evidence]
     lines += [f"  note: {note}" for note in report.notes]
     return lines

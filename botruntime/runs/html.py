@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Final
 
-from botruntime.runs.report import IntervalPoint, RunReport
+from botruntime.runs.report import CriterionOutcome, IntervalPoint, RunReport
 
 __all__ = ["render_html", "write_html"]
 
@@ -36,6 +36,7 @@ table{border-collapse:collapse;width:100%} td,th{padding:4px 8px;border-bottom:1
 text-align:left;vertical-align:top} td.n{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;color:#fff;border-radius:4px;padding:2px 8px;font-weight:600}
 .meta{color:#59636e} svg{display:block;margin:8px 0} code{font-size:12px}
+ul.evidence{margin:4px 0 0;padding-left:18px} ul.evidence code{word-break:break-all}
 """
 
 
@@ -218,11 +219,19 @@ def _criteria_table(report: RunReport) -> str:
         rows.append(
             f"<tr><td><code>{escape(c.id)}</code></td><td>{escape(c.kind)}</td>"
             f'<td style="color:{colour};font-weight:600">{escape(c.status)}</td>'
-            f"<td>{escape(c.explanation)}<br><code>{escape(c.expr)}</code></td>"
+            f"<td>{escape(c.explanation)}<br><code>{escape(c.expr)}</code>{_evidence(c)}</td>"
             f"<td>{escape(', '.join(c.kills))}</td></tr>"
         )
     rows.append("</table>")
     return "".join(rows)
+
+
+def _evidence(c: CriterionOutcome) -> str:
+    """A failed criterion's evidence: each series it read, with example tx hashes."""
+    if not c.evidence:
+        return ""
+    items = "".join(f"<li><code>{escape(e.text())}</code></li>" for e in c.evidence)
+    return f'<ul class="evidence">{items}</ul>'
 
 
 def _key_value_table(items: Sequence[tuple[str, float] | tuple[str, int]]) -> str:

@@ -3,7 +3,8 @@
 A `RunReport` is what every consumer of a run reads: `testbots run` prints it and writes it as
 JSON under `TESTBOTS_HOME`, the results store keeps it, and Dagster turns it into asset metadata
 and checks. It is plain data (JSON round trip exact) so a report written by one version of the
-runtime can be read by the next.
+runtime can be read by the next: version 2 added each failed criterion's `evidence`, and a
+version 1 report (none) still reads.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 __all__ = [
     "REPORT_VERSION",
     "CriterionOutcome",
+    "Evidence",
     "IntervalPoint",
     "ReportError",
     "RunReport",
     "VerdictName",
 ]
 
-REPORT_VERSION: Final = 1
+REPORT_VERSION: Final = 2
+_READABLE_VERSIONS: Final = frozenset({1, REPORT_VERSION})
 VerdictName = Literal["PASS", "FAIL", "INCONCLUSIVE", "WARN"]
 CriterionKind = Literal["gate", "hard", "soft"]
 CriterionStatus = Literal["pass", "fail", "n/a"]
@@ -30,6 +33,25 @@ CriterionStatus = Literal["pass", "fail", "n/a"]
 
 class ReportError(ValueError):
     """A report file that is not a testbots run report of a version this runtime reads."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One thing a failed criterion read: a labelled series with its value and a few example
+    tx hashes (`n.lost{action=send_ax} = 3`), or a finding with its detail (a broken
+    invariant, a bot whose ledger differs)."""
+
+    series: str
+    value: float | None = None
+    examples: tuple[str, ...] = ()
+    detail: str = ""
+
+    def text(self) -> str:
+        """`adv.replays_unexpected{action=replay_same_chain, code=accepted} = 1, e.g. tx 3f2a…`"""
+        head = self.series if self.value is None else f"{self.series} = {self.value:g}"
+        if self.detail:
+            head += f": {self.detail}"
+        return head + (f", e.g. tx {', '.join(self.examples)}" if self.examples else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +65,7 @@ class CriterionOutcome:
     explanation: str  # "p99(lat.commit{action=send_ax}) = 1.83 s <= 2.5 s"
     value: float | None = None
     kills: tuple[str, ...] = ()  # the simnet switches this criterion must detect
+    evidence: tuple[Evidence, ...] = ()  # of a failed one: what it read, and examples
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +122,18 @@ class RunReport:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ReportError(f"{source}: not JSON ({exc})") from None
-        if not isinstance(raw, dict) or raw.get("version") != REPORT_VERSION:
-            raise ReportError(f"{source}: not a version {REPORT_VERSION} testbots run report")
+        if not isinstance(raw, dict) or raw.get("version") not in _READABLE_VERSIONS:
+            raise ReportError(
+                f"{source}: not a testbots run report of version "
+                f"{' or '.join(map(str, sorted(_READABLE_VERSIONS)))}"
+            )
         try:
             return cls(
                 **{
                     **raw,
                     "switches": tuple(raw["switches"]),
                     "notes": tuple(raw.get("notes", ())),
-                    "criteria": tuple(
-                        CriterionOutcome(**{**c, "kills": tuple(c.get("kills", ()))})
-                        for c in raw["criteria"]
-                    ),
+                    "criteria": tuple(_criterion(c) for c in raw["criteria"]),
                     "series": tuple(IntervalPoint(**p) for p in raw.get("series", ())),
                 }
             )
@@ -130,3 +153,10 @@ class RunReport:
     @classmethod
     def read(cls, path: Path) -> RunReport:
         return cls.from_json(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def _criterion(raw: dict[str, Any]) -> CriterionOutcome:
+    evidence = tuple(
+        Evidence(**{**e, "examples": tuple(e.get("examples", ()))}) for e in raw.get("evidence", ())
+    )
+    return CriterionOutcome(**{**raw, "kills": tuple(raw.get("kills", ())), "evidence": evidence})

@@ -5,6 +5,7 @@ scenario detects the weakness each criterion names (SCENARIOS.md §1.5).
 """
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,23 @@ def _run(tmp_path: Path, *args: str) -> tuple[int, RunReport | None, str]:
 
 def _criterion(report: RunReport, prefix: str) -> str:
     return next(c.status for c in report.criteria if c.id.startswith(prefix))
+
+
+def _shows_the_lost_txs(tmp_path: Path, report: RunReport) -> None:
+    """C4 names the series behind n.lost and the hashes of lost txs, in the report file and in
+    summary.txt: the evidence of the FAIL, not only its count."""
+    c4 = next(c for c in report.criteria if c.id.startswith("C4"))
+    (lost,) = c4.evidence
+    assert lost.series == "n.lost{action=send_ax}"
+    assert lost.value == report.summary["n_lost"] >= 1
+    assert lost.examples and all(re.fullmatch(r"[0-9A-F]{64}", tx) for tx in lost.examples)
+    on_disk = json.loads((tmp_path / "runs" / report.run_id / "report.json").read_text())
+    c4_on_disk = next(c for c in on_disk["criteria"] if c["id"] == c4.id)
+    assert c4_on_disk["evidence"][0]["examples"] == list(lost.examples)
+    summary = (tmp_path / "runs" / report.run_id / "summary.txt").read_text()
+    assert f"evidence: n.lost{{action=send_ax}} = {lost.value:g}, e.g. tx {lost.examples[0]}" in (
+        summary
+    )
 
 
 def test_transfer_baseline_smoke_passes_with_exact_ledger(tmp_path: Path) -> None:
@@ -69,6 +87,8 @@ def test_transfer_baseline_detects_its_switches(
     for prefix in killed:
         assert _criterion(report, prefix) == "fail", output
     assert json.loads(report.to_json())["switches"] == [switch]
+    if switch == "mempool_drop":
+        _shows_the_lost_txs(tmp_path, report)
 
 
 def test_bad_requests_exit_2_and_start_nothing(tmp_path: Path) -> None:
@@ -116,3 +136,4 @@ def test_a_lost_tx_is_found_by_the_worker_that_owns_the_bot(tmp_path: Path) -> N
     assert report is not None, output
     assert (code, report.verdict) == (1, "FAIL"), output
     assert report.summary["ledger_mismatch"] >= 1 and report.summary["n_lost"] >= 1
+    _shows_the_lost_txs(tmp_path, report)  # the examples crossed the coordinator's merge
