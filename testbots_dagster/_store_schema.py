@@ -12,10 +12,11 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from botruntime.runs import CriterionOutcome, IntervalPoint, RunReport
+from botruntime.runs import CriterionOutcome, Evidence, IntervalPoint, RunReport
 
 __all__ = [
     "criteria",
+    "evidence",
     "exists",
     "histograms",
     "insert_report",
@@ -64,6 +65,20 @@ criteria = sa.Table(
     sa.Column("kills", sa.JSON, nullable=False),
 )
 
+# the evidence of each failed criterion (report version 2): a table of its own, so a store
+# made before it only gains a table
+evidence = sa.Table(
+    "evidence",
+    meta,
+    sa.Column("run_id", sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("criterion", sa.Integer, primary_key=True),  # criteria.position
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("series", sa.Text, nullable=False),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("examples", sa.JSON, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
 _INTERVAL_FIELDS: Final = tuple(f.name for f in fields(IntervalPoint))
 intervals = sa.Table(
     "intervals",
@@ -95,8 +110,14 @@ def report_from_rows(
     criteria_rows: Iterable[sa.RowMapping],
     interval_rows: Iterable[sa.RowMapping],
     histogram_rows: Iterable[Any],  # (metric, encoded) pairs
+    evidence_rows: Iterable[sa.RowMapping] = (),
 ) -> RunReport:
     """The report `insert_report` stored, from its `runs` row and its child rows in order."""
+    found: dict[int, list[Evidence]] = {}
+    for e in evidence_rows:
+        found.setdefault(e["criterion"], []).append(
+            Evidence(e["series"], e["value"], tuple(e["examples"]), e["detail"])
+        )
     return RunReport(
         run_id=row["run_id"],
         scenario_id=row["scenario_id"],
@@ -119,6 +140,7 @@ def report_from_rows(
                 explanation=c["explanation"],
                 value=c["value"],
                 kills=tuple(c["kills"]),
+                evidence=tuple(found.get(c["position"], ())),
             )
             for c in criteria_rows
         ),
@@ -174,6 +196,23 @@ def insert_report(conn: Connection, report: RunReport) -> None:
                 "kills": list(c.kills),
             }
             for i, c in enumerate(report.criteria)
+        ),
+    )
+    _insert_many(
+        conn,
+        evidence,
+        (
+            {
+                "run_id": report.run_id,
+                "criterion": i,
+                "position": j,
+                "series": e.series,
+                "value": e.value,
+                "examples": list(e.examples),
+                "detail": e.detail,
+            }
+            for i, c in enumerate(report.criteria)
+            for j, e in enumerate(c.evidence)
         ),
     )
     _insert_many(

@@ -5,12 +5,13 @@ script or a test reads results without an instance. By default a SQLite file,
 `$TESTBOTS_HOME/results.sqlite`; any SQLAlchemy URL (e.g. `postgresql+psycopg2://…`) for a
 store shared by a team.
 
-Layout (one row per run in `runs`, its parts in three child tables keyed by `run_id`):
+Layout (one row per run in `runs`, its parts in four child tables keyed by `run_id`):
 
     runs        what was asked and the headline: scenario id + YAML hash, size, target, seed,
                 git SHA, switches (JSON list; `mutant` is true when any was on), verdict,
                 exit code, times, summary / errors_by_code / notes (JSON)
     criteria    one row per gate or criterion: kind, status, expr, explanation, value, kills
+    evidence    one row per series or finding a failed criterion names (value, example txs)
     intervals   one row per second of the run (the charts' series)
     histograms  one row per metric key: the encoded HDR histogram (text)
 
@@ -47,6 +48,7 @@ from testbots_dagster._store_queries import (
 )
 from testbots_dagster._store_schema import (
     criteria,
+    evidence,
     exists,
     histograms,
     insert_report,
@@ -179,7 +181,14 @@ class ResultsStore:
                     histograms.c.run_id == run_id
                 )
             )
-            return report_from_rows(row, criteria_rows, interval_rows, histogram_rows)
+            evidence_rows = conn.execute(
+                sa.select(evidence)
+                .where(evidence.c.run_id == run_id)
+                .order_by(evidence.c.criterion, evidence.c.position)
+            ).mappings()
+            return report_from_rows(
+                row, criteria_rows, interval_rows, histogram_rows, evidence_rows
+            )
 
     def has(self, run_id: str) -> bool:
         with self._reading() as conn:

@@ -4,6 +4,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from math import nan
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from botruntime.runs import RunReport
+from botruntime.runs import Evidence, RunReport
 from testbots_dagster.results_store import (
     ResultsStore,
     RunAlreadyStored,
@@ -47,6 +48,30 @@ def test_a_run_reads_back_exactly_as_appended(store: ResultsStore, make_report: 
     store.append(report)
     assert store.get(report.run_id) == report
     assert store.has(report.run_id)
+
+
+def test_a_failed_criterions_evidence_reads_back_even_from_a_store_made_before_it(
+    tmp_path: Path, make_report: MakeReport
+) -> None:
+    home = tmp_path / "home"
+    with ResultsStore.at_home(home):
+        pass
+    with sqlite3.connect(home / "results.sqlite") as conn:  # a store from before the table
+        conn.execute("DROP TABLE evidence")
+    base = make_report(verdict="FAIL", exit_code=1)
+    lost = Evidence("n.lost{action=send_ax}", 2.0, ("ab" * 32, "cd" * 32))
+    ledger = Evidence("ledger.mismatch", detail="bot 3 on alpha: expected 5, chain has 6")
+    report = replace(
+        base,
+        criteria=tuple(
+            replace(c, status="fail", evidence=(lost, ledger)) if c.id == "C4_complete" else c
+            for c in base.criteria
+        ),
+    )
+    with ResultsStore.at_home(home) as store:
+        store.append(report)
+        assert store.get(report.run_id) == report
+    assert _count(home / "results.sqlite", "evidence", report.run_id) == 2
 
 
 def test_second_write_of_a_run_is_refused_and_changes_nothing(
