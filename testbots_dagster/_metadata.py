@@ -2,7 +2,8 @@
 
 The UI plots every int/float label of an asset over its materializations, so the headline
 numbers go in as floats under labels that never change; everything else is text, a markdown
-summary, and the path of the self-contained HTML report.
+summary, the evidence of every failed criterion (the series it read, example tx hashes), and
+the path of the self-contained HTML report.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import dagster as dg
 from botruntime.runs import RunReport
 from testbots_dagster._headline import HEADLINE, headline
 
-__all__ = ["report_metadata", "summary_markdown"]
+__all__ = ["evidence_markdown", "report_metadata", "summary_markdown"]
 
 
 def report_metadata(report: RunReport, html_report: Path) -> dict[str, dg.RawMetadataValue]:
@@ -31,6 +32,7 @@ def report_metadata(report: RunReport, html_report: Path) -> dict[str, dg.RawMet
         **headline(report.summary),
         "failed_criteria": len(report.failed_criteria),
         "summary": dg.MetadataValue.md(summary_markdown(report)),
+        "evidence": dg.MetadataValue.md(evidence_markdown(report)),
         "html_report": dg.MetadataValue.path(str(html_report)),
     }
 
@@ -51,8 +53,22 @@ def summary_markdown(report: RunReport) -> str:
     lines += [
         f"| {c.id} | {c.kind} | {c.status} | {_cell(c.explanation)} |" for c in report.criteria
     ]
+    if report.failed_criteria:
+        lines += ["", evidence_markdown(report)]
     if report.notes:
         lines += ["", *(f"- {_cell(note)}" for note in report.notes)]
+    return "\n".join(lines)
+
+
+def evidence_markdown(report: RunReport) -> str:
+    """Under each failed criterion, what it read: series, values, example tx hashes."""
+    failed = report.failed_criteria
+    if not failed:
+        return "no criterion failed"
+    lines = []
+    for c in failed:
+        lines.append(f"**{c.id}** failed: {_cell(c.explanation)}")
+        lines += [f"- `{e.text()}`" for e in c.evidence] or ["- no series behind it"]
     return "\n".join(lines)
 
 

@@ -55,7 +55,11 @@ def false_alarm(report: RunReport) -> str | None:
     return (
         f"false alarm: {report.scenario_id} [{report.size}] seed {report.seed} FAILed on "
         f"{report.target} with no switch on (run {report.run_id}): "
-        + "; ".join(f"{c.id} ({c.explanation})" for c in failed)
+        + "; ".join(
+            f"{c.id} ({c.explanation})"
+            + (f" evidence: {' | '.join(e.text() for e in c.evidence)}" if c.evidence else "")
+            for c in failed
+        )
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import dagster as dg
 
-from botruntime.runs import RunReport
+from botruntime.runs import Evidence, RunReport
 from testbots_dagster.resources import ResultsStoreResource
 from testbots_dagster.results_store import ResultsStore
 from testbots_dagster.schedules import FALSE_ALARM_PROBE, TRIGGER_TAG
@@ -30,9 +30,18 @@ def _failed(report: RunReport, *ids: str) -> RunReport:
 def test_a_fail_on_default_simnet_is_a_false_alarm_and_a_mutant_fail_is_not(
     make_report: MakeReport,
 ) -> None:
-    said = false_alarm(_failed(make_report(seed="nightly-2026-01-02-2"), "C4_complete"))
+    failed = _failed(make_report(seed="nightly-2026-01-02-2"), "C4_complete")
+    lost = Evidence("n.lost{action=send_ax}", 1.0, ("ab" * 32,))
+    failed = replace(
+        failed,
+        criteria=tuple(
+            replace(c, evidence=(lost,)) if c.status == "fail" else c for c in failed.criteria
+        ),
+    )
+    said = false_alarm(failed)
     assert said is not None and said.startswith("false alarm: transfer_baseline [smoke]")
     assert "seed nightly-2026-01-02-2" in said and "C4_complete (0 lost)" in said
+    assert f"evidence: n.lost{{action=send_ax}} = 1, e.g. tx {'ab' * 32}" in said
     assert false_alarm(_failed(make_report(switches=("mempool_drop",)), "C4_complete")) is None
     assert false_alarm(make_report()) is None
     assert false_alarm(make_report(verdict="INCONCLUSIVE")) is None

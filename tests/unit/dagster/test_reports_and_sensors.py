@@ -7,8 +7,8 @@ from typing import Any
 
 import dagster as dg
 
-from botruntime.runs import RunReport
-from testbots_dagster._metadata import report_metadata, summary_markdown
+from botruntime.runs import Evidence, RunReport
+from testbots_dagster._metadata import evidence_markdown, report_metadata, summary_markdown
 from testbots_dagster.reports import build_reports, regression_rows
 from testbots_dagster.resources import ResultsStoreResource
 from testbots_dagster.results_store import ResultsStore
@@ -134,6 +134,28 @@ def test_metadata_has_plottable_numbers_a_summary_and_the_html_path(
     assert isinstance(metadata["html_report"], dg.PathMetadataValue)
     md = summary_markdown(report)
     assert "| C4_complete | hard | pass | 0 lost |" in md and "a \\| b" in md
+
+
+def test_metadata_names_the_evidence_of_each_failed_criterion(
+    make_report: MakeReport, tmp_path: Path
+) -> None:
+    assert evidence_markdown(make_report()) == "no criterion failed"
+    lost = Evidence("n.lost{action=send_ax}", 3.0, ("ab" * 32,))
+    report = make_report(
+        verdict="FAIL",
+        criteria=tuple(
+            replace(c, status="fail", evidence=(lost,) if c.id == "C4_complete" else ())
+            for c in make_report().criteria
+            if c.id in ("C4_complete", "C6_invariants")
+        ),
+    )
+    text = evidence_markdown(report)
+    assert "**C4_complete** failed: 0 lost" in text
+    assert f"- `n.lost{{action=send_ax}} = 3, e.g. tx {'ab' * 32}`" in text
+    assert "**C6_invariants** failed: all ok\n- no series behind it" in text
+    metadata = report_metadata(report, tmp_path / "report.html")
+    assert metadata["evidence"] == dg.MetadataValue.md(text)
+    assert text in summary_markdown(report)
 
 
 def _job() -> Any:  # define_asset_job returns a non-public type
