@@ -92,15 +92,11 @@ class IntervalDelta:
         try:
             wire = _Wire.model_validate_json(data)
         except ValidationError as exc:
+            _check_version(_version_of(data))  # a newer shape: say so, not which field
             first = exc.errors()[0]
             field = ".".join(str(part) for part in first["loc"]) or "<root>"
             raise DeltaDecodeError(first["msg"], field=field) from exc
-        if wire.v not in _READABLE_VERSIONS:
-            raise DeltaDecodeError(
-                f"version {wire.v} is not {_WIRE_VERSION}: run the same testbots version on "
-                "coordinator and workers",
-                field="v",
-            )
+        _check_version(wire.v)
         if wire.v == 1 and wire.examples:
             raise DeltaDecodeError("a version 1 delta carries no examples", field="examples")
         return cls(
@@ -120,6 +116,23 @@ class IntervalDelta:
             examples=tuple(
                 (MetricKey(e.name, labels_of(e.labels)), tuple(e.items)) for e in wire.examples
             ),
+        )
+
+
+def _version_of(data: bytes) -> object:
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return raw.get("v") if isinstance(raw, dict) else None
+
+
+def _check_version(v: object) -> None:
+    if isinstance(v, int) and not isinstance(v, bool) and v not in _READABLE_VERSIONS:
+        raise DeltaDecodeError(
+            f"version {v} is not {_WIRE_VERSION}: run the same testbots version on "
+            "coordinator and workers",
+            field="v",
         )
 
 

@@ -45,6 +45,13 @@ def test_examples_round_trip_and_a_version_1_delta_still_reads() -> None:
     assert IntervalDelta.from_bytes(v1).examples == ()
 
 
+def test_a_newer_version_with_fields_this_one_lacks_is_refused_by_its_version() -> None:
+    wire = orjson.loads(_lost("w1", 0, "a").to_bytes())
+    with pytest.raises(DeltaDecodeError) as err:
+        IntervalDelta.from_bytes(orjson.dumps({**wire, "v": 3, "traces": []}))
+    assert err.value.field == "v" and "run the same testbots version" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("items", "v"),
     [(["a", "b", "c", "d"], 2), (["x" * 200], 2), (["a"], 1)],
