@@ -3,6 +3,9 @@
 - `scenario_failure_report` fires on every failed run of this code location (a failed blocking
   check fails its run) and logs, as an error in the sensor's log, which scenario it was, which
   checks failed and why, and the run's error.
+- `stack_reaper` stops what a cancelled run had started (simnet, an embedded coordinator and
+  workers) when no op was left to stop it (a termination between two ops); the failure
+  report does the same for a failed run. Each run records its children in its folder.
 - `refresh_reports` re-materializes `run_history` and `regression_report` whenever the results
   store holds more runs than at its last tick (the store is append-only, so its count is a
   cursor), including runs made with `testbots run` outside Dagster.
@@ -14,10 +17,16 @@ from typing import Any
 
 import dagster as dg
 
+from botruntime.runs import stop_stack
 from testbots_dagster.factory import SCENARIO_TAG
-from testbots_dagster.resources import ResultsStoreResource
+from testbots_dagster.resources import ResultsStoreResource, testbots_home
 
-__all__ = ["build_sensors", "failed_checks"]
+__all__ = ["build_sensors", "failed_checks", "reap"]
+
+
+def reap(run_id: str) -> bool:
+    """Stop the processes the run `run_id` started, if any still run; True if it had any."""
+    return stop_stack(testbots_home() / "runs" / run_id)
 
 
 def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
@@ -50,6 +59,18 @@ def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
             f"failed checks: {'; '.join(checks) or 'none'}; "
             f"error: {context.failure_event.message}"
         )
+        reap(run.run_id)
+
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.CANCELED,
+        name="stack_reaper",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Stops the simnet and cluster processes a cancelled scenario run left.",
+    )
+    def stack_reaper(context: dg.RunStatusSensorContext) -> None:
+        run = context.dagster_run
+        if reap(run.run_id):
+            context.log.warning(f"stopped what cancelled run {run.run_id} had started")
 
     @dg.sensor(
         name="refresh_reports",
@@ -69,4 +90,4 @@ def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
         context.update_cursor(str(stored))
         return dg.RunRequest(run_key=f"reports-after-{stored}-runs")
 
-    return [scenario_failure_report, refresh_reports]
+    return [scenario_failure_report, stack_reaper, refresh_reports]

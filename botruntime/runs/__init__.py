@@ -4,6 +4,7 @@ from botruntime.runs._baseline import BASELINE_WINDOW, Baseline, eligible, media
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._executors import CoordinatorAddress
 from botruntime.runs._request import testbots_home
+from botruntime.runs._stack import stop_stack
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
 from botruntime.runs.report import (
@@ -34,6 +35,7 @@ __all__ = [
     "VerdictName",
     "eligible",
     "median_baseline",
+    "stop_stack",
     "summary_lines",
     "testbots_home",
 ]

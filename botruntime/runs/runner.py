@@ -86,6 +86,7 @@ async def setup(request: RunRequest) -> RunSetup:
             )
             handle, endpoints = await asyncio.to_thread(start_simnet, args, run_dir / "simnet.log")
             stack = dataclasses.replace(stack, simnet=handle)
+            stack.save(run_dir)
             plan = plan.on(
                 plan.target.with_simnet(endpoints.alpha, endpoints.delta, endpoints.control)
             )
@@ -95,6 +96,7 @@ async def setup(request: RunRequest) -> RunSetup:
             invariants_start = await read_invariants(http, plan.target.control)
         if request.workers > 0 and request.coordinator is None:
             stack = await asyncio.to_thread(start_cluster, stack, run_dir, request.workers)
+            stack.save(run_dir)
     except BaseException:
         await asyncio.to_thread(stack.stop)
         raise

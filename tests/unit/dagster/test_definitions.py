@@ -57,6 +57,7 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
     }
     assert {s.name for s in definitions.sensors or []} == {
         "scenario_failure_report",
+        "stack_reaper",
         "refresh_reports",
     }
 
