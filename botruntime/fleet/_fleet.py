@@ -301,7 +301,8 @@ class Fleet:
                 ]
                 for loop, running in zip(self._loops, loops, strict=True):
                     self.reports[loop.role] = await running
-                await self._settle(start + self.plan.duration_s, stop)
+                if self.part.bots != range(self.plan.bots):  # other workers hold bots too
+                    await self._settle(start + self.plan.duration_s, stop)
             finally:
                 for helper in helpers:
                     helper.cancel()
