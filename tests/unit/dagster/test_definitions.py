@@ -129,6 +129,16 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
     assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in first})
 
 
+def test_the_nightly_regression_runs_by_default_and_the_mutation_sweep_is_opt_in(
+    definitions: dg.Definitions,
+) -> None:
+    """Once the daemon runs, nightly regression needs no click; turning defences off does."""
+    nightly = definitions.resolve_schedule_def("nightly_regression")
+    sweep = definitions.resolve_schedule_def("weekly_mutation_sweep")
+    assert nightly.default_status is dg.DefaultScheduleStatus.RUNNING
+    assert sweep.default_status is dg.DefaultScheduleStatus.STOPPED
+
+
 def test_weekly_mutation_sweep_turns_on_each_primary_switch(definitions: dg.Definitions) -> None:
     schedule = definitions.resolve_schedule_def("weekly_mutation_sweep")
     when = dt.datetime(2026, 1, 3, 4, 0, tzinfo=dt.UTC)
