@@ -16,7 +16,7 @@ from ._errors import (
     SizeNotDefined,
     UnknownBehaviours,
 )
-from ._expr_ast import Baseline, Expr, render
+from ._expr_ast import Baseline, Expr, Invariants, render, walk
 from ._expr_eval import (
     MetricSource,
     Outcome,
@@ -87,6 +87,7 @@ __all__ = [
     "Expr",
     "ExpressionError",
     "Gate",
+    "Invariants",
     "Limits",
     "LoadedScenario",
     "MetricSource",
@@ -129,4 +130,5 @@ __all__ = [
     "route_matches",
     "scenario_path",
     "validate_behaviours",
+    "walk",
 ]
