@@ -28,6 +28,7 @@ from ._expr_eval import (
 )
 from ._expr_parser import FUNCTIONS, parse_expression
 from ._gates import STANDARD_GATES
+from ._invariant_routes import INVARIANT_ROUTES
 from ._load_models import (
     ActiveWindow,
     ClosedLoad,
@@ -74,6 +75,7 @@ from ._verdict import (
 
 __all__ = [
     "FUNCTIONS",
+    "INVARIANT_ROUTES",
     "STANDARD_GATES",
     "VULN_SWITCHES",
     "ActiveWindow",
