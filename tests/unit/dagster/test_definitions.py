@@ -40,7 +40,12 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
     assert SCENARIO_IDS == ["replay_attack", "transfer_baseline"]
     graph = definitions.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {*(f"scenarios/{i}" for i in SCENARIO_IDS), "run_history", "regression_report"}
+    assert keys == {
+        *(f"scenarios/{i}" for i in SCENARIO_IDS),
+        "run_history",
+        "regression_report",
+        "coverage",
+    }
     for scenario_id in SCENARIO_IDS:
         key = dg.AssetKey(["scenarios", scenario_id])
         checks = {c.name for c in graph.asset_check_keys if c.asset_key == key}
