@@ -16,7 +16,7 @@ from ._errors import (
     SizeNotDefined,
     UnknownBehaviours,
 )
-from ._expr_ast import Baseline, Expr, render
+from ._expr_ast import Baseline, Expr, Invariants, render, walk
 from ._expr_eval import (
     MetricSource,
     Outcome,
@@ -28,6 +28,7 @@ from ._expr_eval import (
 )
 from ._expr_parser import FUNCTIONS, parse_expression
 from ._gates import STANDARD_GATES
+from ._invariant_routes import INVARIANT_ROUTES
 from ._load_models import (
     ActiveWindow,
     ClosedLoad,
@@ -74,6 +75,7 @@ from ._verdict import (
 
 __all__ = [
     "FUNCTIONS",
+    "INVARIANT_ROUTES",
     "STANDARD_GATES",
     "VULN_SWITCHES",
     "ActiveWindow",
@@ -87,6 +89,7 @@ __all__ = [
     "Expr",
     "ExpressionError",
     "Gate",
+    "Invariants",
     "Limits",
     "LoadedScenario",
     "MetricSource",
@@ -129,4 +132,5 @@ __all__ = [
     "route_matches",
     "scenario_path",
     "validate_behaviours",
+    "walk",
 ]

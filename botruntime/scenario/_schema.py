@@ -29,7 +29,7 @@ from botruntime.wallet import Denom
 
 from ._errors import FieldProblem
 from ._expr_ast import Baseline as BaselineNode
-from ._expr_ast import Expr, Quantile, Rate, WindowAgg
+from ._expr_ast import Expr, Quantile, Rate, WindowAgg, walk
 from ._expr_parser import parse_expression
 from ._gates import STANDARD_GATES
 from ._load_models import ActiveWindow, RoleLoad
@@ -186,10 +186,7 @@ class Sizes(BaseModel):
 
 def uses_node(tree: Expr, kinds: tuple[type, ...]) -> bool:
     """Whether `tree` contains a node of one of `kinds`."""
-    if isinstance(tree, kinds):
-        return True
-    children = [getattr(tree, name, None) for name in ("left", "right", "operand", "inner")]
-    return any(uses_node(child, kinds) for child in children if child is not None)
+    return any(isinstance(node, kinds) for node in walk(tree))
 
 
 class _Judged(BaseModel):

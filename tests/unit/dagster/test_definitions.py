@@ -40,7 +40,12 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
     assert SCENARIO_IDS == ["replay_attack", "transfer_baseline"]
     graph = definitions.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {*(f"scenarios/{i}" for i in SCENARIO_IDS), "run_history", "regression_report"}
+    assert keys == {
+        *(f"scenarios/{i}" for i in SCENARIO_IDS),
+        "run_history",
+        "regression_report",
+        "coverage",
+    }
     for scenario_id in SCENARIO_IDS:
         key = dg.AssetKey(["scenarios", scenario_id])
         checks = {c.name for c in graph.asset_check_keys if c.asset_key == key}
@@ -128,6 +133,16 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
     ]
     assert [r.run_key for r in tick(2)] == [r.run_key for r in first]  # same night, same keys
     assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in first})
+
+
+def test_the_nightly_regression_runs_by_default_and_the_mutation_sweep_is_opt_in(
+    definitions: dg.Definitions,
+) -> None:
+    """Once the daemon runs, nightly regression needs no click; turning defences off does."""
+    nightly = definitions.resolve_schedule_def("nightly_regression")
+    sweep = definitions.resolve_schedule_def("weekly_mutation_sweep")
+    assert nightly.default_status is dg.DefaultScheduleStatus.RUNNING
+    assert sweep.default_status is dg.DefaultScheduleStatus.STOPPED
 
 
 def test_weekly_mutation_sweep_turns_on_each_primary_switch(definitions: dg.Definitions) -> None:
