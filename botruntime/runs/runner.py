@@ -19,8 +19,9 @@ import httpx
 from botruntime.identity import derive_batch
 from botruntime.local import simnet_args, start_simnet
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
-from botruntime.plan import PlanSource, RunPlan, Target, compile_plan, parse_target
+from botruntime.plan import PlanSource, RunPlan, compile_plan, parse_target
 from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
+from botruntime.runs._chain_heights import read_heights
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants, status_reachable
 from botruntime.runs._executors import ClusterRun, CoordinatorAddress, InProcess, place
@@ -259,7 +260,7 @@ async def _execute(
             start_ts = time.perf_counter() + _IN_PROCESS_START_S
         else:
             start_ts = time.perf_counter() + (handle.start_at_unix_s - time.time())
-        heights = await _heights(plan.target)
+        heights = await read_heights(plan.target)
         heights_read_at = time.monotonic()
         pump = IntervalPump(own, own_sink, start_ts=start_ts)
         progress = _ProgressLoop(live, plan.duration_s, start_ts, on_progress)
@@ -295,7 +296,7 @@ async def _execute(
             await in_process.close()
         if cluster is not None:
             await cluster.stop_if_running()
-    end_heights = await _heights(plan.target)
+    end_heights = await read_heights(plan.target)
     heights_span_s = time.monotonic() - heights_read_at
     async with httpx.AsyncClient(timeout=30.0) as http:
         invariants_end = await read_invariants(http, plan.target.control)
@@ -321,19 +322,6 @@ async def _execute(
         reachable=reachable,
         stopped_early=stop.is_set(),
     )
-
-
-async def _heights(target: Target) -> dict[str, int]:
-    """Each chain's height now, from its first node's /status (how far the chain got)."""
-    out: dict[str, int] = {}
-    async with httpx.AsyncClient(timeout=10.0) as http:
-        for chain, urls in (("alpha", target.alpha), ("delta", target.delta)):
-            if urls:
-                try:
-                    out[chain] = int((await http.get(f"{urls[0]}/status")).json()["height"])
-                except (httpx.HTTPError, ValueError, KeyError, TypeError):
-                    continue
-    return out
 
 
 async def _script(plan: RunPlan, start_ts: float, recorder: Recorder) -> None:
