@@ -91,6 +91,7 @@ def gather_evidence(
     blocks = [end - start for start, end in execution.heights.values()]
     expected_blocks = max(execution.heights_span_s / block_time_s - 1.0, 1.0)
     cpu = metrics.gauge_max("gen.cpu")
+    offered = metrics.count("gen.offered")
     reachable = execution.reachable and (
         setup.invariants_start is not None or plan.target.control is None
     )
@@ -106,6 +107,8 @@ def gather_evidence(
         "dropped_ratio": metrics.count("dropped") / planned_total if planned_total else 0.0,
         "worker.cpu": cpu if cpu is not None else 0.0,
         "chain.blocks_ratio": min(blocks) / expected_blocks if blocks else 0.0,
+        "blocked_ratio": metrics.count("n.blocked") / offered if offered else 0.0,
+        "worker.lost_beyond_policy": float(execution.lost_beyond_policy),
         "inv.reachable": 1.0 if reachable else 0.0,
         "setup.complete": 1.0,  # a run whose setup broke never reaches its report
         "block_time": block_time_s,

@@ -76,3 +76,4 @@ class Execution:
     invariants_end: tuple[InvariantReading, ...] | None
     reachable: bool  # the invariant source (or each chain's /status) answered at the end
     stopped_early: bool
+    lost_beyond_policy: int  # workers lost that on_worker_loss does not cover (gate G3)

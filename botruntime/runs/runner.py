@@ -287,9 +287,11 @@ async def _execute(
             notes: list[str] = []
             invalid: list[str] = []
             merged: list[IntervalDelta] = []
+            lost_beyond_policy = 0  # one process: no worker to lose
         else:
             assert cluster is not None
             outcome, notes, invalid = cluster.outcome()
+            lost_beyond_policy = cluster.lost_beyond_policy()
             merged = await cluster.merged_intervals()
     finally:
         if in_process is not None:
@@ -321,6 +323,7 @@ async def _execute(
         invariants_end=invariants_end,
         reachable=reachable,
         stopped_early=stop.is_set(),
+        lost_beyond_policy=lost_beyond_policy,
     )
 
 
