@@ -374,6 +374,7 @@ def progress_of(metrics: RunMetrics, elapsed_s: float, total_s: float) -> Progre
         p99_ms=None if p99 is None else p99 * 1000,
         errors=errors,
         dropped=metrics.count("dropped"),
+        blocked=metrics.count("n.blocked"),
     )
 
 
