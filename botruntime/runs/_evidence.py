@@ -86,7 +86,7 @@ def gather_evidence(
         "worker.cpu": Figure(
             metrics.gauge_max("gen.cpu"), "no worker reported its CPU share (gen.cpu)"
         ),
-        "chain.blocks_ratio": chain_advanced(plan, metrics, block_time_s),
+        "chain.blocks_ratio": chain_advanced(plan, metrics, block_time_s, execution.elapsed_s),
         "blocked_ratio": Figure(
             metrics.count("n.blocked") / offered if offered else None,
             "no intent was offered, so none could be blocked",

@@ -80,9 +80,12 @@ def generator_kept_up(plan: RunPlan, metrics: RunMetrics) -> tuple[Figure, Figur
     return Figure(min(offered_ratios)), Figure(max(dropped_ratios))
 
 
-def chain_advanced(plan: RunPlan, metrics: RunMetrics, block_time_s: float) -> Figure:
+def chain_advanced(
+    plan: RunPlan, metrics: RunMetrics, block_time_s: float, until_s: float
+) -> Figure:
     """chain.blocks_ratio: blocks produced / blocks expected, the lowest over every chain and
-    hold stage, from the heights the runner sampled each second (`chain.height{chain}`).
+    hold stage, from the heights the runner sampled each second (`chain.height{chain}`), up
+    to `until_s` (where the run ended: a run stopped early is judged up to there).
 
     A stage's blocks run from the last height read at or before its start to the last read
     at or before its end, against the blocks expected from that first read to the stage's
@@ -95,20 +98,23 @@ def chain_advanced(plan: RunPlan, metrics: RunMetrics, block_time_s: float) -> F
     ratios: list[float] = []
     for span in hold_stages(plan):
         window = _intervals(span, step_s)
+        stop = min(window.stop, math.floor(until_s / step_s + 1e-9))
+        if stop <= window.start:
+            continue  # the run ended before this stage began
         for chain in chains:
             heights = metrics.series("chain.height", {"chain": chain})
             before = [(i, h) for i, h in heights if i <= window.start]
-            inside = [(i, h) for i, h in heights if window.start < i <= window.stop]
+            inside = [(i, h) for i, h in heights if window.start < i <= stop]
             first = before[-1] if before else (inside[0] if inside else None)
             last = inside[-1] if inside else first
-            if first is None or last is None or first[0] >= window.stop:
+            if first is None or last is None or first[0] >= stop:
                 return Figure(
                     None,
                     f"no height of chain {chain} was sampled in the hold stage "
                     f"{span[0]:g}..{span[1]:g} s",
                 )
-            expected = max((window.stop - first[0]) * step_s / block_time_s - 1.0, 1.0)
+            expected = max((stop - first[0]) * step_s / block_time_s - 1.0, 1.0)
             ratios.append((last[1] - first[1]) / expected)
     if not ratios:
-        return Figure(None, "the plan has no hold stage to judge liveness in")
+        return Figure(None, "the run ended before its first hold stage")
     return Figure(min(ratios))

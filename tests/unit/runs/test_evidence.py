@@ -79,7 +79,12 @@ def _metrics(
     return metrics
 
 
-def _evidence(plan: RunPlan, metrics: RunMetrics, lost_beyond_policy: int = 0) -> RunEvidence:
+def _evidence(
+    plan: RunPlan,
+    metrics: RunMetrics,
+    lost_beyond_policy: int = 0,
+    elapsed_s: float | None = None,
+) -> RunEvidence:
     setup = RunSetup(
         plan=plan,
         home=Path("/nonexistent"),
@@ -95,7 +100,7 @@ def _evidence(plan: RunPlan, metrics: RunMetrics, lost_beyond_policy: int = 0) -
         outcome=FleetOutcome(),
         notes=(),
         invalid_reasons=(),
-        elapsed_s=plan.duration_s,
+        elapsed_s=plan.duration_s if elapsed_s is None else elapsed_s,
         invariants_end=(),
         reachable=True,
         stopped_early=False,
@@ -167,6 +172,17 @@ def test_a_chain_whose_status_stops_answering_counts_as_stopped() -> None:
 
     evidence = _evidence(plan, _metrics(plan, heights=until_30_s))
     assert evidence.scalars["chain.blocks_ratio"] == pytest.approx(24 / 49)
+
+
+def test_a_run_stopped_early_is_judged_on_liveness_up_to_where_it_ended() -> None:
+    """An aborted run (its worker lost) has no heights after its end: the chain is judged
+    up to there, and a run that ended before its hold stage has no liveness figure."""
+    plan = _plan()
+    metrics = _metrics(plan, until_s=31)
+    stopped = _evidence(plan, metrics, elapsed_s=30.4)
+    assert stopped.scalars["chain.blocks_ratio"] == pytest.approx(25 / 24)  # 5..30 s
+    early = _evidence(plan, _metrics(plan, until_s=4), elapsed_s=4.0)
+    assert early.absent["chain.blocks_ratio"] == "the run ended before its first hold stage"
 
 
 def test_intents_blocked_by_the_network_are_its_back_pressure() -> None:
