@@ -49,6 +49,7 @@ def _progress_table(p: Progress) -> Table:
         "p99 submit",
         "errors",
         "dropped",
+        "blocked",
     ):
         table.add_column(name, justify="right")
     table.add_row(
@@ -59,6 +60,7 @@ def _progress_table(p: Progress) -> Table:
         "-" if p.p99_ms is None else f"{p.p99_ms:.1f} ms",
         str(p.errors),
         str(p.dropped),
+        str(p.blocked),
     )
     return table
 

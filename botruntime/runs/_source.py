@@ -40,6 +40,8 @@ class RunEvidence:
     invariant_readings: Sequence[InvariantReading] | None = None
     window: Window | None = None
     baselines: Mapping[str, float] = field(default_factory=dict)
+    # why a scalar or metric the run should have recorded has no value (named in the verdict)
+    absent: Mapping[str, str] = field(default_factory=dict)
 
     def _range(self, window: Window | None) -> range | None:
         span = window or self.window
@@ -90,3 +92,6 @@ class RunEvidence:
 
     def measured_window(self) -> Window | None:
         return self.window
+
+    def missing(self, name: str) -> str | None:
+        return self.absent.get(name)

@@ -53,6 +53,7 @@ from ._loader import (
 from ._scenario import Scenario
 from ._schema import (
     AllowedTargets,
+    ChainStops,
     Criterion,
     Gate,
     Limits,
@@ -63,6 +64,7 @@ from ._schema import (
     Sizes,
     VerdictSpec,
 )
+from ._standard import STANDARD_CRITERIA
 from ._switches import VULN_SWITCHES
 from ._verdict import (
     CriterionResult,
@@ -76,11 +78,13 @@ from ._verdict import (
 __all__ = [
     "FUNCTIONS",
     "INVARIANT_ROUTES",
+    "STANDARD_CRITERIA",
     "STANDARD_GATES",
     "VULN_SWITCHES",
     "ActiveWindow",
     "AllowedTargets",
     "Baseline",
+    "ChainStops",
     "ClosedLoad",
     "ConstantLoad",
     "Criterion",
