@@ -16,6 +16,7 @@ __all__ = ["main"]
 _COMMANDS: dict[str, str] = {
     "coordinator": "botruntime.commands.coordinator:coordinator",
     "compare": "botruntime.commands.report:compare",
+    "coverage": "botruntime.commands.coverage:coverage",
     "mutation": "botruntime.commands.mutation:mutation",
     "report": "botruntime.commands.report:report",
     "run": "botruntime.commands.run:run",

@@ -22,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 
 from botruntime.scenario import find_scenarios_dir
+from testbots_dagster.coverage import build_coverage
 from testbots_dagster.detection import build_detection_power
 from testbots_dagster.factory import FLEET_TAG, GROUP, build_scenario, load_sources
 from testbots_dagster.reports import build_reports
@@ -41,7 +42,8 @@ TOKEN_ENV = "TESTBOTS_TOKEN"
 
 
 def build_definitions(scenarios_dir: Path) -> dg.Definitions:
-    built = [build_scenario(source) for source in load_sources(scenarios_dir)]
+    sources = load_sources(scenarios_dir)
+    built = [build_scenario(source) for source in sources]
     fleet_job = dg.define_asset_job(
         "all_scenarios",
         selection=dg.AssetSelection.groups(GROUP),
@@ -52,8 +54,9 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
     reports_job = dg.define_asset_job(
         "refresh_reports", selection=dg.AssetSelection.assets(*reports)
     )
+    coverage = build_coverage([source.loaded.scenario for source in sources])
     return dg.Definitions(
-        assets=[*(b.asset for b in built), *reports],
+        assets=[*(b.asset for b in built), *reports, coverage],
         asset_checks=[check for b in built for check in b.checks],
         jobs=[*(b.job for b in built), fleet_job, reports_job],
         schedules=build_schedules(built, fleet_job),

@@ -227,7 +227,7 @@ class _ProgressRelay:
         self._context.log.info(
             f"{p.elapsed_s:.0f}/{p.total_s:.0f} s · offered {p.offered_per_s:.1f}/s · "
             f"achieved {p.achieved_per_s:.1f}/s · p99 {_ms(p.p99_ms)} · "
-            f"errors {p.errors} · dropped {p.dropped}"
+            f"errors {p.errors} · dropped {p.dropped} · blocked {p.blocked}"
         )
         self._logged, self._last_log_s = p, time.monotonic()
 

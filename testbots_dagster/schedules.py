@@ -3,8 +3,12 @@
 Both fan out over the `all_scenarios` asset job, one run per request (`asset_selection`), so
 each scenario is its own run with its own verdict; the `testbots/fleet` tag on that job makes
 the runs queue behind each other (tag concurrency limit in dagster.yaml), as they share the
-network under test. Both start STOPPED: a load tool starts loading a network only when someone
-turns it on (UI: Automation).
+network under test.
+
+The nightly regression is RUNNING by default: once the Dagster daemon runs, the scenarios
+tagged `nightly` run every night against the target resource (simnet unless set), with no click
+in the UI. The weekly mutation sweep starts STOPPED: it turns simnet's defences off, so someone
+turns it on (UI: Automation) when they want it.
 
 - nightly: every scenario tagged `nightly` at default size; and every scenario's smoke size on
   default simnet with three seeds of the night (`testbots/trigger: false_alarm_probe`): a
@@ -51,7 +55,7 @@ def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.S
         job=fleet_job,
         cron_schedule=NIGHTLY_CRON,
         execution_timezone="UTC",
-        default_status=dg.DefaultScheduleStatus.STOPPED,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Every scenario tagged 'nightly', at default size, one run each; and every "
         "scenario's smoke size on default simnet with three seeds (any FAIL is a false alarm).",
     )

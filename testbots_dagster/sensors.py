@@ -3,6 +3,9 @@
 - `scenario_failure_report` fires on every failed run of this code location (a failed blocking
   check fails its run) and logs, as an error in the sensor's log, which scenario it was, which
   checks failed and why, and the run's error.
+- `stack_reaper` stops what a cancelled run had started (simnet, an embedded coordinator and
+  workers) when no op was left to stop it (a termination between two ops); the failure
+  report does the same for a failed run. Each run records its children in its folder.
 - `false_alarm_report` fires on a failed nightly false-alarm probe (a smoke run on default
   simnet, `testbots/trigger: false_alarm_probe`): a FAIL there is a false alarm, logged as an
   error naming the failed criteria and their evidence, and tagged on the run
@@ -20,15 +23,20 @@ from typing import Any
 
 import dagster as dg
 
-from botruntime.runs import RunReport
+from botruntime.runs import RunReport, stop_stack
 from testbots_dagster.factory import SCENARIO_TAG
-from testbots_dagster.resources import ResultsStoreResource
+from testbots_dagster.resources import ResultsStoreResource, testbots_home
 from testbots_dagster.results_store import RunNotFound
 from testbots_dagster.schedules import FALSE_ALARM_PROBE, TRIGGER_TAG
 
-__all__ = ["FALSE_ALARM_TAG", "build_sensors", "failed_checks", "false_alarm"]
+__all__ = ["FALSE_ALARM_TAG", "build_sensors", "failed_checks", "false_alarm", "reap"]
 
 FALSE_ALARM_TAG = "testbots/false_alarm"
+
+
+def reap(run_id: str) -> bool:
+    """Stop the processes the run `run_id` started, if any still run; True if it had any."""
+    return stop_stack(testbots_home() / "runs" / run_id)
 
 
 def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:
@@ -77,6 +85,18 @@ def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
             f"failed checks: {'; '.join(checks) or 'none'}; "
             f"error: {context.failure_event.message}"
         )
+        reap(run.run_id)
+
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.CANCELED,
+        name="stack_reaper",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Stops the simnet and cluster processes a cancelled scenario run left.",
+    )
+    def stack_reaper(context: dg.RunStatusSensorContext) -> None:
+        run = context.dagster_run
+        if reap(run.run_id):
+            context.log.warning(f"stopped what cancelled run {run.run_id} had started")
 
     @dg.run_failure_sensor(
         name="false_alarm_report",
@@ -123,4 +143,4 @@ def build_sensors(reports_job: Any) -> list[dg.SensorDefinition]:
         context.update_cursor(str(stored))
         return dg.RunRequest(run_key=f"reports-after-{stored}-runs")
 
-    return [scenario_failure_report, false_alarm_report, refresh_reports]
+    return [scenario_failure_report, stack_reaper, false_alarm_report, refresh_reports]

@@ -31,6 +31,7 @@ from botruntime.cluster._errors import (
     RunStateError,
 )
 from botruntime.cluster._health import WORKER_SERVICE
+from botruntime.cluster._loop_stall import LoopStall
 from botruntime.cluster._registry import LivenessConfig
 from botruntime.cluster._scenario_runner import ScenarioRunner
 from botruntime.cluster._server import (
@@ -78,6 +79,7 @@ __all__ = [
     "Liveness",
     "LivenessConfig",
     "LoadGap",
+    "LoopStall",
     "MetricsFollower",
     "NotFound",
     "PlacementError",

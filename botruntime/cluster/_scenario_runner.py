@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from botruntime.cluster._loop_stall import LoopStall
 from botruntime.cluster._parts import PlanCache
 from botruntime.cluster._types import (
     Assignment,
@@ -26,9 +27,10 @@ __all__ = ["ScenarioRunner"]
 class ScenarioRunner:
     """Runs an assignment's bots with the fleet; its counters carry the shadow-ledger outcome."""
 
-    def __init__(self, interval_s: float = 1.0) -> None:
+    def __init__(self, interval_s: float = 1.0, *, loop_stall: LoopStall | None = None) -> None:
         self.interval_s = interval_s
         self.plans = PlanCache()
+        self.loop_stall = loop_stall  # a test hook (`_loop_stall.py`); None in real runs
 
     async def run(
         self,
@@ -54,10 +56,17 @@ class ScenarioRunner:
                 reporting = tg.create_task(
                     _report_gauges(fleet, gauges), name=f"gauges-{assignment.assignment_id}"
                 )
+                stalling = None
+                if self.loop_stall is not None:
+                    stalling = tg.create_task(
+                        self.loop_stall.run(start_ts), name=f"stall-{assignment.assignment_id}"
+                    )
                 try:
                     await fleet.run(start_ts, stop)
                 finally:
                     reporting.cancel()
+                    if stalling is not None:
+                        stalling.cancel()
                     pump.stop()
                     await pumping
             outcome = await fleet.outcome()

@@ -19,7 +19,17 @@ from botruntime.runs.report import ReportError, RunReport
 __all__ = ["compare", "report"]
 
 # figures where a larger value is worse (latencies, errors); for the rest larger is better
-_WORSE_WHEN_HIGHER = ("_ms", "err_rate", "dropped", "errors", "n_lost", "ledger_mismatch")
+_WORSE_WHEN_HIGHER = (
+    "_ms",
+    "err_rate",
+    "dropped",
+    "blocked",
+    "blocked_abandoned",
+    "blocked_ratio",
+    "errors",
+    "n_lost",
+    "ledger_mismatch",
+)
 
 
 def _load(run: str, home: Path | None) -> RunReport:

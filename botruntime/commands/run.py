@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -33,7 +34,7 @@ from botruntime.runs.runner import (
 )
 from botruntime.scenario import ScenarioError
 
-__all__ = ["run"]
+__all__ = ["live_progress", "run"]
 
 _USAGE = 2
 
@@ -48,6 +49,7 @@ def _progress_table(p: Progress) -> Table:
         "p99 submit",
         "errors",
         "dropped",
+        "blocked",
     ):
         table.add_column(name, justify="right")
     table.add_row(
@@ -58,8 +60,31 @@ def _progress_table(p: Progress) -> Table:
         "-" if p.p99_ms is None else f"{p.p99_ms:.1f} ms",
         str(p.errors),
         str(p.dropped),
+        str(p.blocked),
     )
     return table
+
+
+@contextlib.contextmanager
+def live_progress(console: Console) -> Iterator[Callable[[Progress], None]]:
+    """Show each Progress as it comes; when the block ends, whatever prints next starts a line.
+
+    On a terminal rich ends the last frame with a newline itself; anywhere else (a pipe, a CI
+    log, Dagster's captured output) the last frame ends without one, and the verdict would
+    continue the last progress row."""
+    shown = False
+
+    def show(p: Progress) -> None:
+        nonlocal shown
+        live.update(_progress_table(p))
+        shown = True
+
+    try:
+        with Live(console=console, refresh_per_second=2, transient=False) as live:
+            yield show
+    finally:
+        if shown and not console.is_terminal:
+            console.line()
 
 
 async def _run(request: RunRequest, console: Console) -> RunReport:
@@ -79,13 +104,9 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
             f"{prepared.status.alpha_chain_id or '-'} / {prepared.status.delta_chain_id or '-'}"
         )
         handle = await distribute(prepared, request.coordinator)
-        with Live(console=console, refresh_per_second=2, transient=False) as live:
+        with live_progress(console) as on_progress:
             done = await execute(
-                prepared,
-                handle,
-                request.coordinator,
-                on_progress=lambda p: live.update(_progress_table(p)),
-                stop=stop,
+                prepared, handle, request.coordinator, on_progress=on_progress, stop=stop
             )
         if stop.is_set():
             console.print("[yellow]stopped early: the verdict will be INCONCLUSIVE[/]")

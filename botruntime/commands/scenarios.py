@@ -156,7 +156,7 @@ def _print_resolved(loaded: LoadedScenario, size_name: str) -> None:
     judged = Table("id", "kind", "expression", "kills", title="verdict")
     for gate in scenario.verdict.gates:
         judged.add_row(gate.id, "gate", gate.expr, "")
-    for criterion in scenario.verdict.criteria:
+    for criterion in scenario.verdict.all_criteria:
         kind: str = criterion.severity
         if criterion.is_statistical and not size.enforce_statistical:
             kind += " (reported)"

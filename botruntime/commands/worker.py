@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from botruntime.cluster import FleetRunner, WorkerOptions
+    from botruntime.cluster import FleetRunner, LoopStall, WorkerOptions
 
 __all__ = ["worker"]
 
@@ -44,6 +44,13 @@ __all__ = ["worker"]
 @click.option(
     "--health-listen", default=None, help="HOST:PORT for grpc.health.v1 probes (off unless given)"
 )
+@click.option(
+    "--test-block-loop-at-s",
+    "block_loop",
+    envvar="TESTBOTS_TEST_BLOCK_LOOP_AT_S",
+    hidden=True,
+    help="test hook: AT,FOR blocks this worker's event loop at plan offset AT for FOR seconds",
+)
 def worker(
     address: str,
     token: str | None,
@@ -53,6 +60,7 @@ def worker(
     synthetic_service_ms: float,
     tls_ca: Path | None,
     health_listen: str | None,
+    block_loop: str | None,
 ) -> None:
     """Register with the coordinator and run what it assigns until it says drain."""
     from botruntime.cluster import ClusterConfigError, TlsFiles, WorkerOptions, check_token
@@ -67,17 +75,29 @@ def worker(
             tls=TlsFiles(ca=tls_ca) if tls_ca else None,
             health_listen=health_listen,
         )
-        runner = _runner(runner_name, synthetic_service_ms / 1000)
+        runner = _runner(runner_name, synthetic_service_ms / 1000, _stall(block_loop))
         asyncio.run(_work(options, runner))
     except ClusterConfigError as exc:
         raise click.UsageError(str(exc)) from None
 
 
-def _runner(name: str, service_time_s: float) -> FleetRunner:
+def _stall(text: str | None) -> LoopStall | None:
+    """The test hook TESTBOTS_TEST_BLOCK_LOOP_AT_S (see botruntime/cluster/_loop_stall.py)."""
+    if not text:
+        return None
+    from botruntime.cluster import LoopStall
+
+    try:
+        return LoopStall.parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="TESTBOTS_TEST_BLOCK_LOOP_AT_S") from None
+
+
+def _runner(name: str, service_time_s: float, stall: LoopStall | None = None) -> FleetRunner:
     from botruntime.cluster import ClusterConfigError, ScenarioRunner, SyntheticRunner
 
     if name == "scenario":
-        return ScenarioRunner()
+        return ScenarioRunner(loop_stall=stall)
     if name == "synthetic":
         return SyntheticRunner(service_time_s=service_time_s)
     module_name, sep, attribute = name.partition(":")

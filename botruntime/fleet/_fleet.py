@@ -100,13 +100,23 @@ class RoleRun:
     def name(self) -> str:
         return self.part.role.name
 
-    def executor(self, act: Action, recorder: Recorder) -> OpenLoop | ClosedLoop:
+    def executor(
+        self, act: Action, recorder: Recorder, *, max_wait_s: float
+    ) -> OpenLoop | ClosedLoop:
+        """The role's executor; an open-loop arrival blocked behind busy bots waits for one at
+        most `max_wait_s` (the commit timeout: a tx may take that long to free its bot)."""
         load, role = self.part.load, self.part.role
         if isinstance(load, SessionRange):
             return ClosedLoop(load, act, role=role.name, recorder=recorder)
         slots = max(1, len(self.bots) * role.max_in_flight_per_bot)
         return OpenLoop(
-            load, act, role=role.name, slots=slots, recorder=recorder, drain_timeout_s=5.0
+            load,
+            act,
+            role=role.name,
+            slots=slots,
+            recorder=recorder,
+            drain_timeout_s=5.0,
+            max_wait_s=max_wait_s,
         )
 
     def bot_for(self) -> Callable[[int], Bot]:
@@ -282,7 +292,10 @@ class Fleet:
         """Drive every role's plan from `start_ts` (perf_counter; default now) to its end."""
         ctx = self.ctx or await self.setup()
         start = time.perf_counter() if start_ts is None else start_ts
-        self._loops = [run.executor(self._action(ctx, run), self.recorder) for run in self.roles]
+        self._loops = [
+            run.executor(self._action(ctx, run), self.recorder, max_wait_s=ctx.commit_timeout_s)
+            for run in self.roles
+        ]
         for bot in self.bots:
             bot.lifecycle.running()
         health = GeneratorHealth(self.recorder, in_flight=self.in_flight)
@@ -301,7 +314,8 @@ class Fleet:
                 ]
                 for loop, running in zip(self._loops, loops, strict=True):
                     self.reports[loop.role] = await running
-                await self._settle(start + self.plan.duration_s, stop)
+                if self.part.bots != range(self.plan.bots):  # other workers hold bots too
+                    await self._settle(start + self.plan.duration_s, stop)
             finally:
                 for helper in helpers:
                     helper.cancel()

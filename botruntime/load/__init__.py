@@ -33,7 +33,7 @@ from botruntime.load._plans import (
     poisson_stages,
     ramping,
 )
-from botruntime.load._profile import RateProfile, Stage
+from botruntime.load._profile import RateProfile, Span, Stage
 from botruntime.load._tally import Action, LoopReport
 from botruntime.load._trace import TracePlan, trace
 
@@ -54,6 +54,7 @@ __all__ = [
     "SessionRange",
     "SessionShare",
     "Share",
+    "Span",
     "Stage",
     "ThinkTime",
     "TraceError",

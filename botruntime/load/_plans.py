@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from botruntime.load._errors import PlanError
-from botruntime.load._profile import RateProfile, Stage
+from botruntime.load._profile import RateProfile, Span, Stage
 from botruntime.load._shares import SPAN, position, split_range
 
 __all__ = [
@@ -61,6 +61,11 @@ class ArrivalPlan(ABC):
     def offsets(self) -> Iterator[float]:
         """Due times in seconds from the start of the run, ascending."""
 
+    @abstractmethod
+    def hold_windows(self) -> tuple[Span, ...]:
+        """The spans over which the generator must keep up (SCENARIOS §1.4 G1): each hold
+        stage, or the whole sending span of a plan without one (a pure ramp, a trace)."""
+
     def arrivals(self) -> Iterator[tuple[int, float]]:
         return enumerate(self.offsets())
 
@@ -87,6 +92,9 @@ class ProfilePlan(ArrivalPlan):
     def offsets(self) -> Iterator[float]:
         return self.profile.invert(itertools.count(0.0))
 
+    def hold_windows(self) -> tuple[Span, ...]:
+        return self.profile.hold_windows
+
 
 class PoissonPlan(ArrivalPlan):
     """Independent users: exponential gaps (seeded) on the profile's clock."""
@@ -105,6 +113,9 @@ class PoissonPlan(ArrivalPlan):
     def offsets(self) -> Iterator[float]:
         rng = random.Random(self.seed)
         return self.profile.invert(itertools.accumulate(iter(lambda: rng.expovariate(1.0), None)))
+
+    def hold_windows(self) -> tuple[Span, ...]:
+        return self.profile.hold_windows
 
 
 def constant(rate_per_s: float, seconds: float) -> ProfilePlan:
@@ -150,6 +161,11 @@ class Share:
                 return
             if offset >= from_s and (whole or lo <= position(index) < hi):
                 yield index, offset
+
+    def hold_windows(self) -> tuple[Span, ...]:
+        """The plan's hold windows cut to this share's time span (an active window)."""
+        cut = ((max(a, self.from_s), min(b, self.until_s)) for a, b in self.plan.hold_windows())
+        return tuple((a, b) for a, b in cut if a < b)
 
     def split(self, weights: Sequence[int]) -> list[Share]:
         return [

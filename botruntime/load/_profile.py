@@ -15,7 +15,10 @@ from typing import Literal
 
 from botruntime.load._errors import PlanError
 
-__all__ = ["RateProfile", "Stage"]
+__all__ = ["RateProfile", "Span", "Stage"]
+
+Span = tuple[float, float]
+"""[start_s, end_s) from the start of the run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,17 @@ class RateProfile:
             rate = target
         self.stages = tuple(stages)
         self._segments = tuple(segments)
+        spans = [
+            (seg.start_s, seg.start_s + seg.seconds, stage.kind)
+            for seg, stage in zip(segments, stages, strict=True)
+        ]
+        holds = tuple((a, b) for a, b, kind in spans if kind == "hold")
+        sent_until = max((b for _, b, kind in spans if kind != "drain"), default=0.0)
+        # [start_s, end_s) of each hold stage; a profile with none (a pure ramp) is judged
+        # over all it sends (SCENARIOS §1.4 G1)
+        self.hold_windows: tuple[Span, ...] = holds or (
+            ((0.0, sent_until),) if sent_until > 0 else ()
+        )
         self.duration_s = start
         self.total = total  # Λ(duration): the expected number of arrivals
 

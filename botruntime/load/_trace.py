@@ -17,6 +17,7 @@ import orjson
 
 from botruntime.load._errors import TraceError
 from botruntime.load._plans import ArrivalPlan
+from botruntime.load._profile import Span
 
 __all__ = ["TracePlan", "trace"]
 
@@ -39,6 +40,7 @@ class TracePlan(ArrivalPlan):
             count += 1
             latest = offset
         self._count = count
+        self._latest_s = latest
         self._duration_s = latest + drain_s
 
     @property
@@ -47,6 +49,10 @@ class TracePlan(ArrivalPlan):
 
     def expected_count(self) -> float:
         return float(self._count)
+
+    def hold_windows(self) -> tuple[Span, ...]:
+        """A trace has no stages: the generator keeps up with all of it (to its last row)."""
+        return ((0.0, math.nextafter(self._latest_s, math.inf)),) if self._count else ()
 
     def offsets(self) -> Iterator[float]:
         first: float | None = None

@@ -25,6 +25,7 @@ _KNOWN: Final[Mapping[str, Kind]] = {
     **{f"svc.{phase}": "histogram" for phase in PHASES},  # from the actual send
     "gen.schedule_lag": "histogram",  # actual start of an arrival minus its intended_ts
     "gen.loop_lag": "histogram",  # how late the event loop woke a sleeping task
+    "wait.blocked": "histogram",  # how long a blocked arrival waited for a free bot
     "n.intent": "counter",
     "n.attempt": "counter",
     "n.commit": "counter",
@@ -32,8 +33,11 @@ _KNOWN: Final[Mapping[str, Kind]] = {
     "n.reject": "counter",
     "n.failed": "counter",  # in a block with a failure code: fee charged, messages undone
     "n.error": "counter",
-    "dropped": "counter",  # an arrival found no free bot or in-flight slot
-    "gen.offered": "counter",  # an arrival whose time came (started or dropped)
+    "dropped": "counter",  # an arrival the generator reached too late to send (its fault)
+    # an arrival found every bot of its role waiting on the network (the network's doing)
+    "n.blocked": "counter",
+    "n.blocked_abandoned": "counter",  # a blocked arrival never placed
+    "gen.offered": "counter",  # an arrival whose time came (started, blocked or dropped)
     "gen.action_failed": "counter",  # an action raised instead of recording an outcome
     "gen.abandoned": "counter",  # still in flight when the drain deadline passed
     "gen.cpu": "gauge",  # fraction of one core used by the generator process

@@ -15,6 +15,7 @@ from botruntime.runs._mutation import (
     select_pairs,
 )
 from botruntime.runs._request import testbots_home
+from botruntime.runs._stack import stop_stack
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
 from botruntime.runs.report import (
@@ -56,6 +57,7 @@ __all__ = [
     "median_baseline",
     "mutation_pairs",
     "select_pairs",
+    "stop_stack",
     "summary_lines",
     "testbots_home",
 ]

@@ -1,8 +1,9 @@
 """After the drain: reconcile the shadow ledger, read the invariants, compute the scalars.
 
 These are the figures of SCENARIOS.md §1.3 that are not plain counters or histograms —
-err_rate, completeness, ledger.mismatch — and the gates' figures of §1.4 (offered_ratio,
-dropped_ratio, worker.cpu, chain.blocks_ratio, inv.reachable, setup.complete).
+err_rate, completeness, ledger.mismatch — the gates' figures of §1.4 (offered_ratio,
+dropped_ratio, worker.cpu, worker.lost_beyond_policy, inv.reachable, setup.complete) and the
+standard criteria's (chain.blocks_ratio, blocked_ratio).
 `SCALAR_SOURCES` says which counters each is computed from (or, for the ledger, explained
 by): a failed criterion shows their series as its evidence.
 """
@@ -14,9 +15,8 @@ from typing import Final
 
 import httpx
 
-from botruntime.load import SessionPlan
 from botruntime.metrics import RunMetrics
-from botruntime.plan import RunPlan
+from botruntime.runs._hold_stages import Figure, chain_advanced, generator_kept_up
 from botruntime.runs._source import InvariantReading, RunEvidence
 from botruntime.runs._values import Execution, RunSetup
 from botruntime.scenario import Window
@@ -29,6 +29,7 @@ SCALAR_SOURCES: Final[Mapping[str, tuple[tuple[str, Mapping[str, str]], ...]]] =
     "n.lost": (("n.lost", {}),),
     "completeness": (("n.lost", {}),),
     "dropped_ratio": (("dropped", {}),),
+    "blocked_ratio": (("n.blocked", {}),),
     # the shadow ledger keeps an accepted tx spent, so a lost one is also a mismatch
     "ledger.mismatch": (("n.lost", {}),),
 }
@@ -73,19 +74,13 @@ async def status_reachable(http: httpx.AsyncClient, urls: list[str]) -> bool:
     return True
 
 
-def _planned_arrivals(plan: RunPlan) -> dict[str, int]:
-    """Each open-loop role's whole plan, counted (what every worker together should offer)."""
-    return {
-        role.name: sum(1 for _ in role.load.arrivals())
-        for role in plan.roles
-        if not isinstance(role.load, SessionPlan)
-    }
-
-
 def gather_evidence(
     setup: RunSetup, execution: Execution, metrics: RunMetrics
 ) -> tuple[RunEvidence, list[str]]:
-    """The verdict's figures of a finished run, from the values its stages left (no I/O)."""
+    """The verdict's figures of a finished run, from the values its stages left (no I/O).
+
+    A gate's input the run never recorded is left out, with the reason in `absent`: the gate
+    then cannot be judged and the verdict names both (never a pass by a default of 0)."""
     plan, outcome = setup.plan, execution.outcome
     notes: list[str] = list(outcome.details)
     intents = metrics.count("n.intent")
@@ -95,36 +90,39 @@ def gather_evidence(
         + metrics.count("n.error")
         + metrics.count("gen.action_failed")
     )
-    expected = _planned_arrivals(plan)
-    ratios = [
-        metrics.count("gen.offered", {"role": role}) / planned
-        for role, planned in expected.items()
-        if planned
-    ]
-    planned_total = sum(expected.values())
+    offered = metrics.count("gen.offered")
     block_time_s = setup.status.block_time_s or plan.block_time_s
-    blocks = [end - start for start, end in execution.heights.values()]
-    expected_blocks = max(execution.heights_span_s / block_time_s - 1.0, 1.0)
-    cpu = metrics.gauge_max("gen.cpu")
     reachable = execution.reachable and (
         setup.invariants_start is not None or plan.target.control is None
     )
+    offered_ratio, dropped_ratio = generator_kept_up(plan, metrics)
+    figures: dict[str, Figure] = {
+        "offered_ratio": offered_ratio,
+        "dropped_ratio": dropped_ratio,
+        "worker.cpu": Figure(
+            metrics.gauge_max("gen.cpu"), "no worker reported its CPU share (gen.cpu)"
+        ),
+        "chain.blocks_ratio": chain_advanced(plan, metrics, block_time_s, execution.elapsed_s),
+        "blocked_ratio": Figure(
+            metrics.count("n.blocked") / offered if offered else None,
+            "no intent was offered, so none could be blocked",
+        ),
+    }
     scalars: dict[str, float] = {
         "err_rate": unexpected / intents if intents else 0.0,
         "completeness": outcome.committed / outcome.accepted if outcome.accepted else 1.0,
         "n.lost": float(outcome.lost),
         "n.accepted": float(outcome.accepted),
         "ledger.mismatch": float(outcome.mismatched),
-        # a closed loop sets no rate to keep up with (its throughput is an output): with no
-        # open-loop role there is nothing the generator could fall behind on
-        "offered_ratio": min(ratios) if ratios else (0.0 if planned_total else 1.0),
-        "dropped_ratio": metrics.count("dropped") / planned_total if planned_total else 0.0,
-        "worker.cpu": cpu if cpu is not None else 0.0,
-        "chain.blocks_ratio": min(blocks) / expected_blocks if blocks else 0.0,
+        "worker.lost_beyond_policy": float(execution.lost_beyond_policy),
         "inv.reachable": 1.0 if reachable else 0.0,
         "setup.complete": 1.0,  # a run whose setup broke never reaches its report
         "block_time": block_time_s,
     }
+    scalars.update({name: f.value for name, f in figures.items() if f.value is not None})
+    absent = {name: f.missing for name, f in figures.items() if f.value is None}
+    if not metrics.count("gen.loop_lag"):
+        absent["worker.loop_lag"] = "no worker recorded an event-loop lag sample (gen.loop_lag)"
     invariants_end = execution.invariants_end
     if invariants_end is not None:
         broken = [r for r in invariants_end if not r.ok]
@@ -137,5 +135,6 @@ def gather_evidence(
         invariant_readings=invariants_end,
         window=Window(0.0, max(execution.elapsed_s, metrics.interval_s)),
         findings={"ledger.mismatch": tuple(outcome.details)} if outcome.details else {},
+        absent=absent,
     )
     return evidence, notes

@@ -112,6 +112,15 @@ class ClusterRun:
             invalid.append(f"the run was {view.state}: {view.reason}")
         return total, notes, invalid
 
+    def lost_beyond_policy(self) -> int:
+        """Workers lost that the run's `on_worker_loss` does not cover (gate G3): under `fail`
+        every lost worker; `rebalance` and `continue` are the policy covering a loss."""
+        view = self.view
+        assert view is not None, "lost_beyond_policy() comes after follow()"
+        if view.policy != "fail":
+            return 0
+        return len({gap.worker_id for gap in view.gaps})
+
     async def stop_if_running(self) -> None:
         """Never leave a run going on a coordinator: stop it (a no-op once it ended)."""
         if self.view is not None and self.view.terminal:

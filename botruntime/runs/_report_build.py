@@ -63,6 +63,8 @@ def _summary(metrics: RunMetrics, evidence: RunEvidence, elapsed_s: float) -> di
         "committed_rate": metrics.count("n.commit") / seconds,
         "commits": float(metrics.count("n.commit")),
         "dropped": float(metrics.count("dropped")),
+        "blocked": float(metrics.count("n.blocked")),
+        "blocked_abandoned": float(metrics.count("n.blocked_abandoned")),
         "errors": float(metrics.count("n.error")),
         "rejects": float(metrics.count("n.reject")),
     }
@@ -70,7 +72,15 @@ def _summary(metrics: RunMetrics, evidence: RunEvidence, elapsed_s: float) -> di
         qs = metrics.quantiles_s(f"lat.{phase}", {"outcome": "ok"}, (0.5, 0.95, 0.99, 1.0))
         for q, name in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99"), (1.0, "max")):
             out[f"{name}_{phase}_ms"] = _ms(qs.get(q))
-    for name in ("err_rate", "completeness", "ledger.mismatch", "n.lost", "offered_ratio"):
+    for name in (
+        "err_rate",
+        "completeness",
+        "ledger.mismatch",
+        "n.lost",
+        "offered_ratio",
+        "blocked_ratio",
+        "chain.blocks_ratio",
+    ):
         if name in evidence.scalars:
             out[name.replace(".", "_")] = evidence.scalars[name]
     return out

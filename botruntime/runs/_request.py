@@ -44,7 +44,8 @@ class Progress:
     committed_per_s: float
     p99_ms: float | None
     errors: int
-    dropped: int
+    dropped: int  # arrivals the generator reached too late to send (its own fault)
+    blocked: int = 0  # arrivals that found every bot of their role waiting on the network
 
 
 def new_run_id(scenario_id: str) -> str:

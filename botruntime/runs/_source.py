@@ -47,6 +47,8 @@ class RunEvidence:
     baselines: Mapping[str, float] = field(default_factory=dict)
     # scalar -> what was found about it beyond its number (the bots whose ledger differs)
     findings: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # why a scalar or metric the run should have recorded has no value (named in the verdict)
+    absent: Mapping[str, str] = field(default_factory=dict)
 
     def _range(self, window: Window | None) -> range | None:
         span = window or self.window
@@ -97,3 +99,6 @@ class RunEvidence:
 
     def measured_window(self) -> Window | None:
         return self.window
+
+    def missing(self, name: str) -> str | None:
+        return self.absent.get(name)

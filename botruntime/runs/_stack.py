@@ -5,16 +5,21 @@ Dagster op, a failure hook, `testbots run`) can stop them all by PID.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import secrets
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Final
 
 from botruntime.local import ChildHandle, spawn, stop_child, wait_for_line
 from botruntime.runs._executors import CoordinatorAddress
 
-__all__ = ["Stack", "start_cluster"]
+__all__ = ["STACK_FILE", "Stack", "start_cluster", "stop_stack"]
+
+STACK_FILE: Final = "stack.json"  # in the run's folder: what a reaper stops if nothing else did
 
 _START_TIMEOUT_S = 30.0
 
@@ -35,6 +40,34 @@ class Stack:
             return None
         token = Path(self.token_file).read_text(encoding="utf-8").strip()
         return CoordinatorAddress(self.address, token)
+
+    def save(self, run_dir: Path) -> None:
+        """Record the children in the run's folder, so any process can stop them later."""
+        record = {
+            "simnet": _handle_json(self.simnet),
+            "coordinator": _handle_json(self.coordinator),
+            "workers": [_handle_json(w) for w in self.workers],
+            "address": self.address,
+            "token_file": self.token_file,
+        }
+        tmp = run_dir / (STACK_FILE + ".tmp")
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        os.replace(tmp, run_dir / STACK_FILE)
+
+    @classmethod
+    def load(cls, run_dir: Path) -> Stack | None:
+        """The children a run recorded, or None if it recorded none (or the record is bad)."""
+        try:
+            record = json.loads((run_dir / STACK_FILE).read_text(encoding="utf-8"))
+            return cls(
+                simnet=_handle(record["simnet"]),
+                coordinator=_handle(record["coordinator"]),
+                workers=tuple(h for w in record["workers"] if (h := _handle(w)) is not None),
+                address=str(record["address"]),
+                token_file=str(record["token_file"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def stop(self) -> None:
         """Workers first (their bots stop), then the coordinator, then the network."""
@@ -80,3 +113,31 @@ def start_cluster(stack: Stack, run_dir: Path, workers: int) -> Stack:
     except BaseException:
         stack.stop()
         raise
+
+
+def stop_stack(run_dir: Path) -> bool:
+    """Stop whatever the run in `run_dir` recorded starting; True if it recorded anything.
+    Safe to call any number of times, from any process (a stopped child is skipped)."""
+    stack = Stack.load(run_dir)
+    if stack is None:
+        return False
+    stack.stop()
+    return True
+
+
+def _handle_json(handle: ChildHandle | None) -> dict[str, object] | None:
+    return None if handle is None else dataclasses.asdict(handle)
+
+
+def _handle(raw: object) -> ChildHandle | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise TypeError("a child handle is an object")
+    return ChildHandle(
+        name=str(raw["name"]),
+        pid=int(raw["pid"]),
+        create_time=float(raw["create_time"]),
+        log_path=str(raw["log_path"]),
+        out_path=str(raw.get("out_path", "")),
+    )

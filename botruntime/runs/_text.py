@@ -28,7 +28,8 @@ def summary_lines(report: RunReport) -> list[str]:
         f"  commit: p50 {_ms(s.get('p50_commit_ms'))}  p95 {_ms(s.get('p95_commit_ms'))}  "
         f"p99 {_ms(s.get('p99_commit_ms'))}  max {_ms(s.get('max_commit_ms'))}",
         f"  intents {int(s.get('intents', 0))}, commits {int(s.get('commits', 0))}, "
-        f"dropped {int(s.get('dropped', 0))}, lost {int(s.get('n_lost', 0))}, "
+        f"dropped {int(s.get('dropped', 0))}, blocked {int(s.get('blocked', 0))} "
+        f"({int(s.get('blocked_abandoned', 0))} never placed), lost {int(s.get('n_lost', 0))}, "
         f"ledger mismatch {int(s.get('ledger_mismatch', 0))}",
     ]
     if report.errors_by_code:

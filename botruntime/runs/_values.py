@@ -70,9 +70,8 @@ class Execution:
     outcome: FleetOutcome
     notes: tuple[str, ...]
     invalid_reasons: tuple[str, ...]  # the experiment broke: the verdict is INCONCLUSIVE
-    heights: dict[str, tuple[int, int]]  # chain: (height at start, at end)
-    heights_span_s: float  # seconds between the two height readings
     elapsed_s: float  # plan offset 0 to the end of the run
     invariants_end: tuple[InvariantReading, ...] | None
     reachable: bool  # the invariant source (or each chain's /status) answered at the end
     stopped_early: bool
+    lost_beyond_policy: int  # workers lost that on_worker_loss does not cover (gate G3)

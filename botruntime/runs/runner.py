@@ -19,8 +19,9 @@ import httpx
 from botruntime.identity import derive_batch
 from botruntime.local import simnet_args, start_simnet
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
-from botruntime.plan import PlanSource, RunPlan, Target, compile_plan, parse_target
+from botruntime.plan import PlanSource, RunPlan, compile_plan, parse_target
 from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
+from botruntime.runs._chain_heights import follow_heights
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants, status_reachable
 from botruntime.runs._executors import ClusterRun, CoordinatorAddress, InProcess, place
@@ -86,6 +87,7 @@ async def setup(request: RunRequest) -> RunSetup:
             )
             handle, endpoints = await asyncio.to_thread(start_simnet, args, run_dir / "simnet.log")
             stack = dataclasses.replace(stack, simnet=handle)
+            stack.save(run_dir)
             plan = plan.on(
                 plan.target.with_simnet(endpoints.alpha, endpoints.delta, endpoints.control)
             )
@@ -95,6 +97,7 @@ async def setup(request: RunRequest) -> RunSetup:
             invariants_start = await read_invariants(http, plan.target.control)
         if request.workers > 0 and request.coordinator is None:
             stack = await asyncio.to_thread(start_cluster, stack, run_dir, request.workers)
+            stack.save(run_dir)
     except BaseException:
         await asyncio.to_thread(stack.stop)
         raise
@@ -259,13 +262,14 @@ async def _execute(
             start_ts = time.perf_counter() + _IN_PROCESS_START_S
         else:
             start_ts = time.perf_counter() + (handle.start_at_unix_s - time.time())
-        heights = await _heights(plan.target)
-        heights_read_at = time.monotonic()
         pump = IntervalPump(own, own_sink, start_ts=start_ts)
         progress = _ProgressLoop(live, plan.duration_s, start_ts, on_progress)
         async with asyncio.TaskGroup() as tg:
             pumping = tg.create_task(pump.run(), name="runner-pump")
             scripting = tg.create_task(_script(plan, start_ts, own), name="operator-script")
+            following = tg.create_task(
+                follow_heights(plan.target, own, start_ts), name="chain-heights"
+            )
             reporting = tg.create_task(progress.run(), name="progress")
             try:
                 if in_process is not None:
@@ -278,6 +282,7 @@ async def _execute(
                 if on_load_ended is not None:
                     on_load_ended()
                 scripting.cancel()  # a step timed after the plan's end never runs
+                following.cancel()
                 reporting.cancel()
                 pump.stop()
                 await pumping
@@ -286,17 +291,17 @@ async def _execute(
             notes: list[str] = []
             invalid: list[str] = []
             merged: list[IntervalDelta] = []
+            lost_beyond_policy = 0  # one process: no worker to lose
         else:
             assert cluster is not None
             outcome, notes, invalid = cluster.outcome()
+            lost_beyond_policy = cluster.lost_beyond_policy()
             merged = await cluster.merged_intervals()
     finally:
         if in_process is not None:
             await in_process.close()
         if cluster is not None:
             await cluster.stop_if_running()
-    end_heights = await _heights(plan.target)
-    heights_span_s = time.monotonic() - heights_read_at
     async with httpx.AsyncClient(timeout=30.0) as http:
         invariants_end = await read_invariants(http, plan.target.control)
         if plan.target.control is None:
@@ -314,26 +319,12 @@ async def _execute(
         outcome=outcome,
         notes=tuple(notes),
         invalid_reasons=tuple(invalid),
-        heights={c: (h, end_heights.get(c, h)) for c, h in heights.items()},
-        heights_span_s=heights_span_s,
         elapsed_s=max(0.0, ended_ts - start_ts),
         invariants_end=invariants_end,
         reachable=reachable,
         stopped_early=stop.is_set(),
+        lost_beyond_policy=lost_beyond_policy,
     )
-
-
-async def _heights(target: Target) -> dict[str, int]:
-    """Each chain's height now, from its first node's /status (how far the chain got)."""
-    out: dict[str, int] = {}
-    async with httpx.AsyncClient(timeout=10.0) as http:
-        for chain, urls in (("alpha", target.alpha), ("delta", target.delta)):
-            if urls:
-                try:
-                    out[chain] = int((await http.get(f"{urls[0]}/status")).json()["height"])
-                except (httpx.HTTPError, ValueError, KeyError, TypeError):
-                    continue
-    return out
 
 
 async def _script(plan: RunPlan, start_ts: float, recorder: Recorder) -> None:
@@ -385,6 +376,7 @@ def progress_of(metrics: RunMetrics, elapsed_s: float, total_s: float) -> Progre
         p99_ms=None if p99 is None else p99 * 1000,
         errors=errors,
         dropped=metrics.count("dropped"),
+        blocked=metrics.count("n.blocked"),
     )
 
 

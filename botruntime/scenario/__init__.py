@@ -16,7 +16,7 @@ from ._errors import (
     SizeNotDefined,
     UnknownBehaviours,
 )
-from ._expr_ast import Baseline, Expr, render
+from ._expr_ast import Baseline, Expr, Invariants, render, walk
 from ._expr_eval import (
     MetricSource,
     Outcome,
@@ -29,6 +29,7 @@ from ._expr_eval import (
 from ._expr_parser import FUNCTIONS, parse_expression
 from ._expr_refs import Reference, references
 from ._gates import STANDARD_GATES
+from ._invariant_routes import INVARIANT_ROUTES
 from ._load_models import (
     ActiveWindow,
     ClosedLoad,
@@ -53,6 +54,7 @@ from ._loader import (
 from ._scenario import Scenario
 from ._schema import (
     AllowedTargets,
+    ChainStops,
     Criterion,
     Gate,
     Limits,
@@ -63,6 +65,7 @@ from ._schema import (
     Sizes,
     VerdictSpec,
 )
+from ._standard import STANDARD_CRITERIA
 from ._switches import VULN_SWITCHES
 from ._verdict import (
     CriterionResult,
@@ -75,11 +78,14 @@ from ._verdict import (
 
 __all__ = [
     "FUNCTIONS",
+    "INVARIANT_ROUTES",
+    "STANDARD_CRITERIA",
     "STANDARD_GATES",
     "VULN_SWITCHES",
     "ActiveWindow",
     "AllowedTargets",
     "Baseline",
+    "ChainStops",
     "ClosedLoad",
     "ConstantLoad",
     "Criterion",
@@ -88,6 +94,7 @@ __all__ = [
     "Expr",
     "ExpressionError",
     "Gate",
+    "Invariants",
     "Limits",
     "LoadedScenario",
     "MetricSource",
@@ -132,4 +139,5 @@ __all__ = [
     "route_matches",
     "scenario_path",
     "validate_behaviours",
+    "walk",
 ]

@@ -6,6 +6,7 @@ source text so that errors found after parsing can still say where.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,7 @@ __all__ = [
     "Scalar",
     "WindowAgg",
     "render",
+    "walk",
 ]
 
 CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
@@ -164,6 +166,16 @@ Expr = (
     | Not
     | Invariants
 )
+
+
+def walk(tree: Expr) -> Iterator[Expr]:
+    """Every node of `tree`, parents before children, left before right."""
+    yield tree
+    for name in ("metric", "left", "right", "operand", "inner"):
+        child = getattr(tree, name, None)
+        if child is not None:
+            yield from walk(child)
+
 
 _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6}
 

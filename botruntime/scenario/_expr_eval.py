@@ -105,6 +105,11 @@ class MetricSource(Protocol):
         """The span the criteria judge (the execute stage), None before a run."""
         ...
 
+    def missing(self, name: str) -> str | None:
+        """Why metric or scalar `name` has no value (e.g. "no worker reported a CPU gauge"),
+        for the N/A explanation; None when there is nothing more to say than that."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -166,9 +171,10 @@ class _Evaluator:
         if reason not in self._missing:
             self._missing.append(reason)
 
-    def _checked(self, value: float | None, what: str) -> float | None:
+    def _checked(self, value: float | None, what: str, name: str | None = None) -> float | None:
         if value is None:
-            self._absent(f"{what} is not reported")
+            why = None if name is None else self._source.missing(name)
+            self._absent(why or f"{what} is not reported")
             return None
         if not math.isfinite(value):
             self._absent(f"{what} is not a finite number ({value})")
@@ -182,22 +188,24 @@ class _Evaluator:
             case Number(value=value):
                 return value
             case Scalar(name=name):
-                return self._checked(source.value(name), name)
+                return self._checked(source.value(name), name, name)
             case Count(metric=metric):
                 counted = source.count(metric.name, dict(metric.labels), window)
-                return self._checked(counted, render(node))
+                return self._checked(counted, render(node), metric.name)
             case Rate(metric=metric):
                 span = window or source.measured_window()
                 if span is None or span.seconds <= 0:
                     self._absent(f"{render(node)}: the run has no measured window")
                     return None
                 counted = self._checked(
-                    source.count(metric.name, dict(metric.labels), span), render(metric)
+                    source.count(metric.name, dict(metric.labels), span),
+                    render(metric),
+                    metric.name,
                 )
                 return None if counted is None else counted / span.seconds
             case Quantile(metric=metric, q=q):
                 observed = source.quantile(metric.name, dict(metric.labels), q, window)
-                return self._checked(observed, render(node))
+                return self._checked(observed, render(node), metric.name)
             case WindowAgg():
                 return self._window(node)
             case Baseline(inner=inner):
@@ -214,7 +222,7 @@ class _Evaluator:
                 return self._arith(op, left, right, window)
             case Metric():
                 return self._checked(
-                    source.count(node.name, dict(node.labels), window), render(node)
+                    source.count(node.name, dict(node.labels), window), render(node), node.name
                 )
             case _:
                 raise TypeError(f"{render(node)} is a condition, not a number")

@@ -9,22 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ._expr_ast import (
-    Arith,
-    Baseline,
-    BoolOp,
-    Compare,
-    Count,
-    Expr,
-    Invariants,
-    Metric,
-    Neg,
-    Not,
-    Quantile,
-    Rate,
-    Scalar,
-    WindowAgg,
-)
+from ._expr_ast import Baseline, Expr, Invariants, Metric, Quantile, Scalar, walk
 
 __all__ = ["Reference", "references"]
 
@@ -44,34 +29,21 @@ class Reference:
 
 def references(tree: Expr) -> tuple[Reference, ...]:
     """Everything `tree` reads from the run, in reading order, each once."""
+    nodes = list(walk(tree))
+    # a baseline's subtree is another run's; a quantile's metric is read as the quantile
+    skipped = {id(n) for b in nodes if isinstance(b, Baseline) for n in walk(b)}
+    skipped |= {id(q.metric) for q in nodes if isinstance(q, Quantile)}
     found: list[Reference] = []
-    _walk(tree, found)
+    for node in nodes:
+        if id(node) in skipped:
+            continue
+        match node:
+            case Metric(name=name, labels=labels):
+                found.append(Reference("count", name, labels))
+            case Quantile(function=function, q=q, metric=metric):
+                found.append(Reference("quantile", metric.name, metric.labels, function, q))
+            case Scalar(name=name):
+                found.append(Reference("scalar", name))
+            case Invariants(patterns=patterns):
+                found.append(Reference("invariants", patterns=patterns))
     return tuple(dict.fromkeys(found))
-
-
-def _walk(node: Expr, found: list[Reference]) -> None:
-    match node:
-        case Metric(name=name, labels=labels):
-            found.append(Reference("count", name, labels))
-        case Count(metric=metric) | Rate(metric=metric):
-            _walk(metric, found)
-        case Quantile(function=function, q=q, metric=metric):
-            found.append(Reference("quantile", metric.name, metric.labels, function, q))
-        case Scalar(name=name):
-            found.append(Reference("scalar", name))
-        case Invariants(patterns=patterns):
-            found.append(Reference("invariants", patterns=patterns))
-        case WindowAgg(inner=inner):
-            _walk(inner, found)
-        case Baseline():
-            return  # another run's value
-        case Neg(operand=operand) | Not(operand=operand):
-            _walk(operand, found)
-        case Arith(left=left, right=right) | Compare(left=left, right=right):
-            _walk(left, found)
-            _walk(right, found)
-        case BoolOp(left=left, right=right):
-            _walk(left, found)
-            _walk(right, found)
-        case _:  # a number
-            return

@@ -29,14 +29,16 @@ from botruntime.wallet import Denom
 
 from ._errors import FieldProblem
 from ._expr_ast import Baseline as BaselineNode
-from ._expr_ast import Expr, Quantile, Rate, WindowAgg
+from ._expr_ast import Expr, Quantile, Rate, WindowAgg, walk
 from ._expr_parser import parse_expression
 from ._gates import STANDARD_GATES
 from ._load_models import ActiveWindow, RoleLoad
+from ._standard import LIVENESS, STANDARD_CRITERIA
 from ._switches import VULN_SWITCHES
 
 __all__ = [
     "AllowedTargets",
+    "ChainStops",
     "Criterion",
     "Gate",
     "Limits",
@@ -186,10 +188,7 @@ class Sizes(BaseModel):
 
 def uses_node(tree: Expr, kinds: tuple[type, ...]) -> bool:
     """Whether `tree` contains a node of one of `kinds`."""
-    if isinstance(tree, kinds):
-        return True
-    children = [getattr(tree, name, None) for name in ("left", "right", "operand", "inner")]
-    return any(uses_node(child, kinds) for child in children if child is not None)
+    return any(isinstance(node, kinds) for node in walk(tree))
 
 
 class _Judged(BaseModel):
@@ -239,6 +238,35 @@ class Criterion(_Judged):
         return uses_node(self.tree, (Quantile, Rate, WindowAgg, BaselineNode))
 
 
+def _standard_criteria(chain_stops: ChainStops | None) -> tuple[Criterion, ...]:
+    made = []
+    for name, standard in STANDARD_CRITERIA.items():
+        expr, description = standard.expr, standard.description
+        if name == LIVENESS and chain_stops is not None:
+            expr = chain_stops.expect
+            description = (
+                f"liveness, as this scenario stops the chain on purpose: {chain_stops.reason}"
+            )
+        made.append(Criterion(id=name, expr=expr, description=description))
+    return tuple(made)
+
+
+class ChainStops(BaseModel):
+    """A scenario that stops the chain on purpose says why and what it expects instead of S1
+    (SCENARIOS.md §1.4), e.g. `{reason: "the script halts Alpha for 20 s of the 50 s hold",
+    expect: "chain.blocks_ratio >= 50%"}`."""
+
+    model_config = _MODEL
+    reason: Annotated[str, Field(min_length=1)]
+    expect: Annotated[str, Field(min_length=1)]
+
+    @field_validator("expect")
+    @classmethod
+    def _parses(cls, expect: str) -> str:
+        parse_expression(expect)
+        return expect
+
+
 def _default_gates() -> tuple[Gate, ...]:
     return tuple(
         Gate(id=name, expr=gate.expr, description=gate.description)
@@ -247,9 +275,22 @@ def _default_gates() -> tuple[Gate, ...]:
 
 
 class VerdictSpec(BaseModel):
+    """Gates (G1..G5 unless the scenario picks its own), the scenario's own criteria, and the
+    standard criteria S1 and S2 that every scenario gets (`all_criteria`)."""
+
     model_config = _MODEL
     gates: tuple[Gate, ...] = Field(default_factory=_default_gates)
     criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
+    chain_stops: ChainStops | None = None
+    _standard: tuple[Criterion, ...] = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._standard = _standard_criteria(self.chain_stops)
+
+    @property
+    def all_criteria(self) -> tuple[Criterion, ...]:
+        """What a verdict judges: the scenario's criteria, then S1 and S2."""
+        return (*self.criteria, *self._standard)
 
     @field_validator("gates", mode="before")
     @classmethod
@@ -266,6 +307,18 @@ class VerdictSpec(BaseModel):
                 item = {"id": f"gate{index + 1}", "expr": item}
             expanded.append(item)
         return expanded
+
+    @field_validator("criteria")
+    @classmethod
+    def _own_ids(cls, criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+        taken = [c.id for c in criteria if c.id in STANDARD_CRITERIA]
+        if taken:
+            raise FieldProblem(
+                f"{taken[0]!r} is a standard criterion every scenario gets",
+                "give this criterion another id; a scenario that stops the chain on purpose "
+                "sets verdict.chain_stops: {reason: ..., expect: ...} instead of S1",
+            )
+        return criteria
 
     @model_validator(mode="after")
     def _one_hard(self) -> Self:

@@ -2,11 +2,12 @@
 
 Precedence (SCENARIOS.md §1.4, DESIGN §5): a gate that fails or cannot be judged makes the run
 INCONCLUSIVE whatever the criteria say (a broken experiment proves nothing either way); else
-any enforced hard criterion that fails makes it FAIL; else PASS, provided at least one hard
-criterion was actually judged (all N/A is INCONCLUSIVE, not a silent PASS). Soft criteria,
-criteria a size does not enforce (`smoke`) and N/A hard criteria are warnings. A numeric
-criterion more than 20 % worse than its baseline is a regression: a warning, and exit code 4
-when the run otherwise passed.
+any enforced hard criterion that fails makes it FAIL, the standard ones (S1 liveness, S2
+back-pressure) included, so a network that stalls or pushes back FAILs; else PASS, provided at
+least one hard criterion was actually judged (all N/A is INCONCLUSIVE, not a silent PASS).
+Soft criteria, criteria a size does not enforce (`smoke`) and N/A hard criteria are warnings.
+A numeric criterion more than 20 % worse than its baseline is a regression: a warning, and
+exit code 4 when the run otherwise passed.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def compute_verdict(
     gates = tuple(_judge_gate(gate, source) for gate in scenario.verdict.gates)
     criteria = tuple(
         _judge_criterion(criterion, source, enforce_statistical)
-        for criterion in scenario.verdict.criteria
+        for criterion in scenario.verdict.all_criteria
     )
     reasons = list(invalid_reasons)
     for gate in gates:
@@ -196,7 +197,7 @@ def compute_verdict(
         status = Status.PASS
     regressions = [
         found
-        for criterion, result in zip(scenario.verdict.criteria, criteria, strict=True)
+        for criterion, result in zip(scenario.verdict.all_criteria, criteria, strict=True)
         for found in _regressions(criterion, result, source, regression_tolerance)
     ]
     warnings = [

@@ -9,6 +9,7 @@ PACKAGES = [
     "botruntime.bots",
     "botruntime.chain",
     "botruntime.cluster",
+    "botruntime.coverage",
     "botruntime.fleet",
     "botruntime.load",
     "botruntime.metrics",

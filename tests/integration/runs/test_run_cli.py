@@ -68,7 +68,8 @@ def test_transfer_baseline_smoke_passes_with_exact_ledger(tmp_path: Path) -> Non
         .read_text()
         .startswith("transfer_baseline [smoke] on simnet: PASS")
     )
-    assert "PASS" in output
+    # the live progress ended its line: the verdict starts one of its own
+    assert "transfer_baseline [smoke] on simnet: PASS" in output.splitlines(), output
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,8 @@ def test_the_same_run_in_process_or_over_three_workers(tmp_path: Path, workers: 
     )
     assert report is not None, output
     assert (code, report.verdict) == (0, "PASS"), output
-    assert report.summary["intents"] + report.summary["dropped"] == 180  # the smoke plan
+    s = report.summary  # every arrival of the smoke plan: sent, dropped or given up blocked
+    assert s["intents"] + s["dropped"] + s["blocked_abandoned"] == 180
     assert report.summary["ledger_mismatch"] == 0
     logs = sorted(p.name for p in (tmp_path / "runs" / report.run_id).glob("worker-*.log"))
     assert logs == [f"worker-{i}.log" for i in range(int(workers))]

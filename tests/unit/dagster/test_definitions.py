@@ -45,6 +45,7 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
         "run_history",
         "regression_report",
         "detection_power",
+        "coverage",
     }
     for scenario_id in SCENARIO_IDS:
         key = dg.AssetKey(["scenarios", scenario_id])
@@ -62,6 +63,7 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
     }
     assert {s.name for s in definitions.sensors or []} == {
         "scenario_failure_report",
+        "stack_reaper",
         "false_alarm_report",
         "refresh_reports",
     }
@@ -133,6 +135,16 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
     ]
     assert [r.run_key for r in tick(2)][:2] == [r.run_key for r in first]  # same night, same keys
     assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in tick(2)})
+
+
+def test_the_nightly_regression_runs_by_default_and_the_mutation_sweep_is_opt_in(
+    definitions: dg.Definitions,
+) -> None:
+    """Once the daemon runs, nightly regression needs no click; turning defences off does."""
+    nightly = definitions.resolve_schedule_def("nightly_regression")
+    sweep = definitions.resolve_schedule_def("weekly_mutation_sweep")
+    assert nightly.default_status is dg.DefaultScheduleStatus.RUNNING
+    assert sweep.default_status is dg.DefaultScheduleStatus.STOPPED
 
 
 def test_every_night_each_scenario_runs_at_smoke_size_with_three_seeds_on_default_simnet(

@@ -36,6 +36,19 @@ def test_ramp_down_between_holds() -> None:
     assert sum(1 for t in offsets if 2 <= t < 4) == 100
 
 
+def test_hold_windows_are_the_hold_stages_or_all_a_plan_sends() -> None:
+    stages = [Stage("ramp", 5, 50), Stage("hold", 50, 50), Stage("drain", 10)]
+    assert ramping(stages).hold_windows() == ((5.0, 55.0),)
+    stepped = [Stage("hold", 2, 100), Stage("ramp", 2, 0), Stage("hold", 1, 10)]
+    assert poisson_stages(stepped, seed=1).hold_windows() == ((0.0, 2.0), (4.0, 5.0))
+    assert constant(50, 60).hold_windows() == ((0.0, 60.0),)
+    # a pure ramp has no hold stage: the generator must keep up with all it sends
+    assert ramping([Stage("ramp", 10, 100), Stage("drain", 5)]).hold_windows() == ((0.0, 10.0),)
+    # an active window cuts them: the role sends only from 20 s to 40 s
+    assert ramping(stages).whole().after(20.0).before(40.0).hold_windows() == ((20.0, 40.0),)
+    assert ramping(stages).whole().before(3.0).hold_windows() == ()
+
+
 def test_poisson_is_seeded_and_near_its_rate() -> None:
     plan = poisson(200, 20, seed=3)
     first = list(plan.offsets())

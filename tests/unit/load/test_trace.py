@@ -17,6 +17,8 @@ def test_csv_offsets_replay_in_order(tmp_path: Path) -> None:
     assert (plan.expected_count(), plan.duration_s) == (4, 2.0)
     assert list(trace(path, speed=2.0).offsets()) == [0.0, 0.25, 0.25, 1.0]
     assert len(plan.split([1, 1])) == 2
+    (window,) = trace(path, drain_s=3.0).hold_windows()  # no stages: up to the last row
+    assert window[0] == 0.0 and 2.0 < window[1] < 2.0 + 1e-9
 
 
 def test_jsonl_absolute_times_start_at_zero(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ class MemorySource:
     baselines: dict[str, float] = field(default_factory=dict)
     window: Window | None = field(default_factory=lambda: Window(0.0, 60.0))
     asked: list[str] = field(default_factory=list)
+    why_missing: dict[str, str] = field(default_factory=dict)
 
     def _select(self, metric: str, labels: Mapping[str, str], window: Window | None) -> list[float]:
         return [
@@ -72,12 +73,15 @@ class MemorySource:
     def measured_window(self) -> Window | None:
         return self.window
 
+    def missing(self, name: str) -> str | None:
+        return self.why_missing.get(name)
+
 
 GOOD_GATES = {
     "offered_ratio": 0.99,
     "dropped_ratio": 0.0,
     "worker.cpu": 0.4,
-    "chain.blocks_ratio": 1.0,
+    "worker.lost_beyond_policy": 0.0,
     "inv.reachable": 1.0,
     "setup.complete": 1.0,
 }

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from botruntime.scenario import ExpressionError, parse_expression, render
+from botruntime.scenario import ExpressionError, parse_expression, render, walk
 from botruntime.scenario._expr_ast import (
     Arith,
     Baseline,
@@ -16,6 +16,7 @@ from botruntime.scenario._expr_ast import (
     Compare,
     Count,
     Invariants,
+    Metric,
     Not,
     Number,
     Quantile,
@@ -83,6 +84,18 @@ def test_labels_are_sorted_so_spelling_order_does_not_change_the_baseline_key() 
     one = render(parse_expression("p99(lat.commit{chain=alpha, action=send_ax}) < 1s"))
     two = render(parse_expression("p99(lat.commit{action=send_ax,chain=alpha}) < 1s"))
     assert one == two == "p99(lat.commit{action=send_ax, chain=alpha}) < 1s"
+
+
+def test_walk_visits_every_node_parents_first() -> None:
+    tree = parse_expression(
+        "inv[bank/*] ok and p99(lat.commit) <= 1.2 * baseline(p99(lat.commit)) or not n.lost == 0"
+    )
+    kinds = [type(node).__name__ for node in walk(tree)]
+    assert kinds[0] == "BoolOp" and kinds.count("Invariants") == 1
+    assert kinds.count("Metric") == 2  # under both quantiles, the baseline's included
+    assert kinds.count("Baseline") == 1 and kinds.count("Not") == 1
+    metrics = [node for node in walk(tree) if isinstance(node, Metric)]
+    assert [m.name for m in metrics] == ["lat.commit", "lat.commit"]
 
 
 def test_special_forms() -> None:

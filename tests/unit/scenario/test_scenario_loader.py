@@ -296,6 +296,27 @@ _STAGE = ["sizes", "default", "load", "general_user", "stages", 1]
             "no hard criterion",
         ),
         (
+            "transfer_baseline",
+            ["verdict", "criteria", 0, "id"],
+            "S1",
+            "verdict.criteria",
+            "'S1' is a standard criterion every scenario gets",
+        ),
+        (
+            "transfer_baseline",
+            ["verdict", "chain_stops"],
+            {"reason": "halted on purpose", "expect": "chain.blocks_ratio >="},
+            "verdict.chain_stops.expect",
+            "column",
+        ),
+        (
+            "transfer_baseline",
+            ["verdict", "chain_stops"],
+            {"expect": "chain.blocks_ratio >= 50%"},
+            "verdict.chain_stops.reason",
+            "required key is missing",
+        ),
+        (
             "replay_attack",
             ["target", "allow_adversarial"],
             False,

@@ -7,15 +7,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from botruntime.scenario import ExitCode, Scenario, Status, compute_verdict, load_scenario
+from botruntime.scenario import (
+    ExitCode,
+    Scenario,
+    Status,
+    compute_verdict,
+    load_scenario,
+    parse_scenario,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 GATES_OK = {
     "offered_ratio": 0.99,
     "dropped_ratio": 0.0,
     "worker.cpu": 0.4,
-    "chain.blocks_ratio": 1.0,
+    "worker.lost_beyond_policy": 0.0,
     "inv.reachable": 1.0,
     "setup.complete": 1.0,
 }
@@ -40,6 +48,7 @@ def _healthy(make: Make, *, commit_s: float = 1.2, **values: float) -> Any:
     routes = {"bank/total-supply": True, "auth/unique-tx": True, "fees/conservation": True}
     routes |= {"blocks/chain-link": True, "auth/nonce-monotonic": True, "bridge/once": True}
     scalars = {**GATES_OK, "block_time": 1.0, "err_rate": 0.0, "n.lost": 0.0}
+    scalars |= {"chain.blocks_ratio": 0.98, "blocked_ratio": 0.0}
     scalars |= {"ledger.mismatch": 0.0, **values}
     return make(values=scalars, samples=samples, routes=routes)
 
@@ -82,14 +91,91 @@ def test_a_failed_gate_makes_it_inconclusive_even_when_criteria_fail(
     assert verdict.killed_switches == {"mempool_drop"}  # still reported, not a FAIL
 
 
-def test_a_gate_that_cannot_be_judged_is_inconclusive(
+@pytest.mark.parametrize(
+    ("gate", "missing"),
+    [
+        ("G1", "offered_ratio"),
+        ("G1", "dropped_ratio"),
+        ("G2", "worker.cpu"),
+        ("G2", "worker.loop_lag"),
+        ("G3", "worker.lost_beyond_policy"),
+        ("G4", "inv.reachable"),
+        ("G5", "setup.complete"),
+    ],
+)
+def test_a_gate_whose_input_was_never_recorded_is_inconclusive_naming_both(
+    make_source: Make, baseline_scenario: Scenario, gate: str, missing: str
+) -> None:
+    """Never a pass by a default of 0: the gate cannot be judged, and the reason says which
+    gate and which input (with the source's word on why it is missing)."""
+    source = _healthy(make_source)
+    if missing in source.values:
+        del source.values[missing]
+    else:  # a histogram: no sample at all
+        source.samples = [sample for sample in source.samples if sample[0] != missing]
+    source.why_missing[missing] = f"no {missing} was recorded in this run"
+    verdict = compute_verdict(baseline_scenario, "default", source)
+    assert verdict.status is Status.INCONCLUSIVE and verdict.exit_code == 3
+    assert {r.id: r.effect for r in verdict.gates if r.effect != "ok"} == {gate: "INCONCLUSIVE"}
+    (reason,) = verdict.reasons
+    assert reason.startswith(f"gate {gate} could not be judged: "), reason
+    assert f"{missing}" in reason and f"(no {missing} was recorded in this run)" in reason
+
+
+def test_a_missing_input_without_a_word_from_the_source_is_still_named(
     make_source: Make, baseline_scenario: Scenario
 ) -> None:
     source = _healthy(make_source)
-    del source.values["setup.complete"]
+    del source.values["worker.cpu"]
     verdict = compute_verdict(baseline_scenario, "default", source)
-    assert verdict.status is Status.INCONCLUSIVE
-    assert "gate G5 could not be judged" in verdict.reasons[0]
+    assert verdict.reasons == (
+        "gate G2 could not be judged: worker.cpu: N/A (worker.cpu is not reported)",
+    )
+
+
+def test_a_chain_that_stalls_fails_on_liveness_never_inconclusive(
+    make_source: Make, baseline_scenario: Scenario
+) -> None:
+    source = _healthy(make_source, **{"chain.blocks_ratio": 0.6})
+    verdict = compute_verdict(baseline_scenario, "default", source)
+    assert verdict.status is Status.FAIL and [r.effect for r in verdict.gates] == ["ok"] * 5
+    assert [r.id for r in verdict.failed] == ["S1"]
+    assert verdict.reasons == ("S1 failed: chain.blocks_ratio = 0.6, needs ≥ 0.8",)
+
+
+def test_intents_blocked_by_the_network_fail_on_back_pressure(
+    make_source: Make, baseline_scenario: Scenario
+) -> None:
+    source = _healthy(make_source, blocked_ratio=0.04)
+    verdict = compute_verdict(baseline_scenario, "default", source)
+    assert verdict.status is Status.FAIL and [r.id for r in verdict.failed] == ["S2"]
+    assert verdict.reasons == ("S2 failed: blocked_ratio = 0.04, needs ≤ 0.01",)
+
+
+def test_the_standard_criteria_hold_at_smoke_size_too(
+    make_source: Make, baseline_scenario: Scenario
+) -> None:
+    """Liveness and back-pressure are counts, not statistics: a smoke run enforces them."""
+    source = _healthy(make_source, blocked_ratio=0.04)
+    assert compute_verdict(baseline_scenario, "smoke", source).status is Status.FAIL
+
+
+def test_a_scenario_that_stops_the_chain_on_purpose_gives_its_own_liveness(
+    make_source: Make,
+) -> None:
+    document = yaml.safe_load((SCENARIOS / "transfer_baseline.yaml").read_text("utf-8"))
+    document["verdict"]["chain_stops"] = {
+        "reason": "the script pauses the block clock for 20 s of the 50 s hold",
+        "expect": "chain.blocks_ratio >= 50%",
+    }
+    scenario, _ = parse_scenario(yaml.safe_dump(document), "halting.yaml")
+    s1 = next(c for c in scenario.verdict.all_criteria if c.id == "S1")
+    assert s1.expr == "chain.blocks_ratio >= 50%" and "pauses the block clock" in s1.description
+    assert [c.id for c in scenario.verdict.all_criteria][-2:] == ["S1", "S2"]
+    source = _healthy(make_source, **{"chain.blocks_ratio": 0.6})
+    assert compute_verdict(scenario, "default", source).status is Status.PASS
+    source = _healthy(make_source, **{"chain.blocks_ratio": 0.3})
+    assert [r.id for r in compute_verdict(scenario, "default", source).failed] == ["S1"]
 
 
 def test_runner_reasons_make_it_inconclusive(
