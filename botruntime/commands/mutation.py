@@ -15,6 +15,7 @@ import click
 
 from botruntime.behaviors import check_behaviours
 from botruntime.chain.errors import ChainError
+from botruntime.commands._options import HOME, SCENARIOS_DIR, WORKERS
 from botruntime.local import LocalStackError
 from botruntime.runs import (
     DetectionPower,
@@ -93,25 +94,9 @@ def _run_pair(
     metavar="NAME",
     help="Only the pairs of this simnet switch (repeatable).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Worker processes behind a local coordinator; 0 runs the bots in this process.",
-)
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="State directory (default: $TESTBOTS_HOME or ./.testbots).",
-)
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Where scenario ids are looked up (default: ./scenarios or $TESTBOTS_SCENARIOS).",
-)
+@WORKERS
+@HOME
+@SCENARIOS_DIR
 def mutation(
     size: str,
     scenario_ids: tuple[str, ...],

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from botruntime.commands._options import HOME
 from botruntime.runs import summary_lines, testbots_home
 from botruntime.runs.html import write_html
 from botruntime.runs.report import ReportError, RunReport
@@ -47,18 +48,10 @@ def _load(run: str, home: Path | None) -> RunReport:
         raise click.UsageError(str(exc)) from None
 
 
-_HOME = click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="State directory (default: $TESTBOTS_HOME or ./.testbots).",
-)
-
-
 @click.command()
 @click.argument("run")
 @click.option("--html", "as_html", is_flag=True, help="Also write the self-contained HTML report.")
-@_HOME
+@HOME
 def report(run: str, as_html: bool, home: Path | None) -> None:
     """Print the verdict and figures of RUN (exit code: the run's own)."""
     loaded = _load(run, home)
@@ -78,7 +71,7 @@ def _ratio(a: float, b: float) -> str:
 @click.command()
 @click.argument("run_a")
 @click.argument("run_b")
-@_HOME
+@HOME
 def compare(run_a: str, run_b: str, home: Path | None) -> None:
     """Put two runs side by side: verdicts, criteria, and every figure with B/A."""
     a, b = _load(run_a, home), _load(run_b, home)

@@ -19,6 +19,7 @@ from rich.live import Live
 from rich.table import Table
 
 from botruntime.chain.errors import ChainError
+from botruntime.commands._options import HOME, SCENARIOS_DIR, WORKERS
 from botruntime.local import LocalStackError
 from botruntime.runs import CoordinatorAddress, RunConfigError, RunError, summary_lines
 from botruntime.runs.report import RunReport
@@ -166,13 +167,7 @@ def _coordinator(address: str | None, token_file: Path | None) -> CoordinatorAdd
     metavar="NAME",
     help="Switch a simnet defence off for this run (repeatable); simnet only.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Worker processes behind a local coordinator; 0 runs the bots in this process.",
-)
+@WORKERS
 @click.option(
     "--coordinator",
     "coordinator",
@@ -188,18 +183,8 @@ def _coordinator(address: str | None, token_file: Path | None) -> CoordinatorAdd
     help="File holding the cluster token for --coordinator (default: $TESTBOTS_TOKEN).",
 )
 @click.option("--run-id", default=None, help="Name the run (default: <scenario>-<time>-<hex>).")
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="State directory (default: $TESTBOTS_HOME or ./.testbots).",
-)
-@click.option(
-    "--scenarios-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Where scenario ids are looked up (default: ./scenarios or $TESTBOTS_SCENARIOS).",
-)
+@HOME
+@SCENARIOS_DIR
 def run(
     scenario: str,
     size: str,
