@@ -3,7 +3,6 @@ the ops can share only values (the plan, the run handle, the execution) and the 
 run started; then `report` alone is re-executed from the finished run."""
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +20,6 @@ CONFIG = {
     "ops": {NODE: {"config": {"size": "smoke"}}},
     "execution": {"config": {"multiprocess": {}}},
 }
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TESTBOTS_HOME", str(tmp_path / "testbots"))
-    monkeypatch.delenv("TESTBOTS_RESULTS_URL", raising=False)
-    return tmp_path / "testbots"
-
-
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as inst:
-        yield inst
 
 
 def _job() -> Any:  # Dagster's ReconstructableJob (not exported)

@@ -29,20 +29,6 @@ KEY = dg.AssetKey(["scenarios", "transfer_baseline"])
 SMOKE = {"ops": {"scenarios__transfer_baseline": {"config": {"size": "smoke"}}}}
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TESTBOTS_HOME", str(tmp_path / "testbots"))
-    monkeypatch.delenv("TESTBOTS_RESULTS_URL", raising=False)
-    return tmp_path / "testbots"
-
-
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as inst:
-        yield inst
-
-
 def test_two_smoke_runs_materialize_store_and_compare(
     home: Path, instance: dg.DagsterInstance
 ) -> None:
