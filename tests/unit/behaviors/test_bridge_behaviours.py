@@ -20,8 +20,9 @@ from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.testing import MockTransport, Request, answer, error_answer
 from botruntime.chain.transport import Answer
-from botruntime.chain.tx import JsonValue, decode_tx
-from botruntime.fleet import Chains, ChainSide, FleetContext, Intent, Peers
+from botruntime.chain.tx import decode_tx
+from botruntime.fleet import Chains, ChainSide, FleetContext, Intent, Peers, RecentTxs
+from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher, TxObserver
 from botruntime.metrics import Recorder
 from botruntime.wallet import AX, BAX, DX
@@ -39,13 +40,13 @@ class FakeChain:
     its own block, and serves the bridge reads it is given."""
 
     name: ChainName
-    blocks: list[list[dict[str, JsonValue]]] = field(default_factory=lambda: [[]])
+    blocks: list[list[dict[str, Any]]] = field(default_factory=lambda: [[]])
     reject: dict[str, str] = field(default_factory=dict)  # msg type -> code at admission
     sent: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sender -> transfers
 
     @property
     def msgs(self) -> list[dict[str, Any]]:
-        return [e["tx"]["body"]["msgs"][0] for block in self.blocks for e in block]  # type: ignore[index, call-overload]
+        return [e["tx"]["body"]["msgs"][0] for block in self.blocks for e in block]
 
     def handle(self, request: Request) -> Answer:
         path = request.path
@@ -104,18 +105,28 @@ class Net:
 @pytest.fixture
 async def net() -> AsyncIterator[Net]:
     fakes = {"alpha": FakeChain("alpha"), "delta": FakeChain("delta")}
+    recorder = Recorder()
+    owners: dict[str, Bot] = {}
+    book = BridgeBook(recorder, owners)
+    recent = RecentTxs()
     sides: dict[ChainName, ChainSide] = {}
     for name, cls in (("alpha", HttpAlphaClient), ("delta", HttpDeltaClient)):
         client = cls(transport=MockTransport(fakes[name].handle), chain_id=CHAIN_IDS[name])
-        watcher = CommitWatcher(client, poll_s=0.005)
+        on_tx = _receipts(name, book, recent)
+        watcher = CommitWatcher(client, poll_s=0.005, on_tx=on_tx)
         native = AX if name == "alpha" else DX
-        sides[name] = ChainSide(name, [client], watcher, fee=FEE, native=native)  # type: ignore[arg-type]
+        sides[name] = ChainSide(name, [client], watcher, fee=FEE, native=native)
+        await watcher.start()
     ctx = FleetContext(
-        run_id="run-1", recorder=Recorder(), sides=sides, peers=Peers(SEED, 4), commit_timeout_s=5
+        run_id="run-1",
+        recorder=recorder,
+        sides=sides,
+        peers=Peers(SEED, 4),
+        commit_timeout_s=5,
+        owners=owners,
+        recent=recent,
     )
-    for name, side in sides.items():
-        side.watcher._on_tx = _receipts(ctx, name)
-        await side.watcher.start()
+    ctx.bridge = book
     # owned here, cancelled and awaited at teardown (no task group across a yield)
     tasks = [asyncio.create_task(s.watcher.run(), name=f"watch-{n}") for n, s in sides.items()]
     try:
@@ -126,14 +137,14 @@ async def net() -> AsyncIterator[Net]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _receipts(ctx: FleetContext, chain: ChainName) -> TxObserver:
+def _receipts(chain: ChainName, book: BridgeBook, recent: RecentTxs) -> TxObserver:
     """What the fleet's receipts do with a committed claim (end to end: the scenario runs)."""
 
-    def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
-        ctx.recent.note_committed(chain, tx_hash, wire)
-        msg = wire["body"]["msgs"][0]  # type: ignore[call-overload, index]
+    def on_tx(tx_hash: str, wire: dict[str, Any], code: str) -> None:
+        recent.note_committed(chain, tx_hash, wire)
+        msg = wire["body"]["msgs"][0]
         if code == "ok" and msg["type"] == "bridge.claim":
-            ctx.bridge.claimed(chain, msg)
+            book.claimed(chain, msg)
 
     return on_tx
 
