@@ -82,10 +82,12 @@ if TYPE_CHECKING:
     )
     from botruntime.chain.models import (
         Account,
+        AddressTx,
         Block,
         BlockTx,
         FaucetResult,
         Health,
+        MempoolPage,
         MempoolStats,
         Params,
         PendingTx,
@@ -93,9 +95,11 @@ if TYPE_CHECKING:
         Status,
         SubmitResult,
         SubmitStatus,
+        TxPage,
         TxState,
         TxStatus,
         balances_from_wire,
+        supply_from_wire,
     )
     from botruntime.chain.retry import (
         DEFAULT_RETRYABLE,
@@ -118,6 +122,7 @@ if TYPE_CHECKING:
 
 _HOMES: dict[str, str] = {
     "Account": "models",
+    "AddressTx": "models",
     "AlphaClient": "alpha",
     "Answer": "transport",
     "Attempt": "retry",
@@ -154,6 +159,7 @@ _HOMES: dict[str, str] = {
     "InvalidTx": "errors",
     "Malformed": "errors",
     "MempoolFull": "errors",
+    "MempoolPage": "models",
     "MempoolStats": "models",
     "Method": "transport",
     "NO_RETRY": "retry",
@@ -183,6 +189,7 @@ _HOMES: dict[str, str] = {
     "Transport": "transport",
     "TransportConfig": "transport",
     "TxArgs": "alpha",
+    "TxPage": "models",
     "TxEvent": "events",
     "TxState": "models",
     "TxStatus": "models",
@@ -201,12 +208,14 @@ _HOMES: dict[str, str] = {
     "fast_transport": "transport",
     "parse_retry_after": "transport",
     "retry": "retry",
+    "supply_from_wire": "models",
 }
 
 __all__ = [
     "DEFAULT_RETRYABLE",
     "NO_RETRY",
     "Account",
+    "AddressTx",
     "AlphaClient",
     "Answer",
     "Attempt",
@@ -242,6 +251,7 @@ __all__ = [
     "InvalidTx",
     "Malformed",
     "MempoolFull",
+    "MempoolPage",
     "MempoolStats",
     "Method",
     "NotCommitted",
@@ -271,6 +281,7 @@ __all__ = [
     "TransportConfig",
     "TxArgs",
     "TxEvent",
+    "TxPage",
     "TxState",
     "TxStatus",
     "TxTooLarge",
@@ -288,6 +299,7 @@ __all__ = [
     "fast_transport",
     "parse_retry_after",
     "retry",
+    "supply_from_wire",
 ]
 
 
