@@ -18,6 +18,7 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
@@ -118,6 +119,8 @@ class FleetContext:
     owners: dict[str, Bot] = field(default_factory=dict)
     # bounded rings of recently committed and submitted txs (what replayers copy)
     recent: RecentTxs = field(default_factory=RecentTxs)
+    # what readers saw before (blocks, heights per node), to check the next read against
+    reads: ReadMemory = field(default_factory=ReadMemory)
     # txs accepted by a node whose commit was never seen by the end of the drain
     lost: int = 0
     accepted: int = 0
@@ -160,3 +163,7 @@ class Chains:
     @property
     def recent(self) -> RecentTxs:
         return self._ctx.recent
+
+    @property
+    def reads(self) -> ReadMemory:
+        return self._ctx.reads
