@@ -18,6 +18,7 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._failover import NodeLiveness
 from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
@@ -121,6 +122,9 @@ class FleetContext:
     recent: RecentTxs = field(default_factory=RecentTxs)
     # what readers saw before (blocks, heights per node), to check the next read against
     reads: ReadMemory = field(default_factory=ReadMemory)
+    # when each node last answered quickly: did a node holding a tx live long enough to pass
+    # it on (senders that fail over between nodes, `_failover.py`)
+    liveness: NodeLiveness = field(default_factory=NodeLiveness)
     # txs accepted by a node whose commit was never seen by the end of the drain
     lost: int = 0
     accepted: int = 0

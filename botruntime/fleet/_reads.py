@@ -27,7 +27,7 @@ class ReadMemory:
     """Blocks as first read, each reader's last height per node, each chain's tip, and the
     addresses seen sending."""
 
-    __slots__ = ("_addresses", "_blocks", "_blocks_kept", "_tips", "_views")
+    __slots__ = ("_addresses", "_behind", "_blocks", "_blocks_kept", "_tips", "_views")
 
     def __init__(self, *, blocks_kept: int = _BLOCKS_KEPT) -> None:
         self._blocks: OrderedDict[tuple[ChainName, int], Block] = OrderedDict()
@@ -35,6 +35,7 @@ class ReadMemory:
         self._tips: dict[ChainName, int] = {}
         self._views: dict[tuple[int, ChainName, int], int] = {}
         self._addresses: dict[ChainName, deque[str]] = {}
+        self._behind: dict[tuple[ChainName, int], float] = {}
 
     def tip(self, chain: ChainName) -> int:
         """The highest height any read of `chain` showed (0 before the first)."""
@@ -95,3 +96,18 @@ class ReadMemory:
     def pick_address(self, chain: ChainName, rng: Random) -> str | None:
         kept = self._addresses.get(chain)
         return rng.choice(kept) if kept else None
+
+    def overdue(
+        self, chain: ChainName, node: int, behind: bool, now_s: float, limit_s: float
+    ) -> float | None:
+        """Note whether `node` is behind now; how long it has been behind without a caught-up
+        reading between, the first time that exceeds `limit_s` (else None)."""
+        key = (chain, node)
+        if not behind:
+            self._behind.pop(key, None)
+            return None
+        since = self._behind.setdefault(key, now_s)
+        if since == float("inf") or now_s - since < limit_s:
+            return None
+        self._behind[key] = float("inf")  # said once per episode
+        return now_s - since

@@ -45,6 +45,7 @@ __all__ = [
     "read_history",
     "read_latest_block",
     "read_mempool",
+    "read_nodes_status",
     "read_supply",
     "read_tx",
     "read_validators",
@@ -62,6 +63,9 @@ _PAGE_PAUSE_S: Final = (0.2, 0.5)
 _MAX_PAGES: Final = 25
 _FULL_PAGE: Final = 100
 _EVIDENCE_CHARS: Final = 128  # what a metric example may hold
+# a node back from a restart is within this many blocks of the tip within CATCH_UP_S
+_CAUGHT_UP_BLOCKS: Final = 2
+_CATCH_UP_S: Final = 15.0
 # a node behind the asked height is not waited for: the reader's next read goes elsewhere
 _READ_RETRY: Final = RetryPolicy(
     retry_on=tuple(e for e in DEFAULT_RETRYABLE if e is not HeightNotReached)
@@ -313,12 +317,49 @@ async def _judge_history(
 
 @behavior("read_validators", group="legitimate")
 async def read_validators(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Alpha's validator set (Delta has none of its own)."""
+    """Alpha's validator set (Delta has none of its own): none of it jailed."""
     side = chains.side("alpha")
     rec.chain = "alpha"
-    client = cast(AlphaClient, side.client_for(bot, node=rng.randrange(len(side.clients))))
-    client = client.with_retry(_READ_RETRY)
-    await rec.query("validators", client.validators())
+    node = rng.randrange(len(side.clients))
+    client = cast(AlphaClient, side.client_for(bot, node=node)).with_retry(_READ_RETRY)
+    validators = await rec.query("validators", client.validators())
+    for validator in validators or ():
+        if validator.jailed:
+            _violation(
+                rec,
+                "chain.validators_jailed",
+                f"{_where(side, node)}: validator {validator.moniker} jailed "
+                f"({validator.missed_blocks} blocks missed)",
+            )
+
+
+@behavior("read_nodes_status", group="legitimate")
+async def read_nodes_status(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Every node's /status, as an operator's dashboard shows it: a node that answers is
+    within 2 blocks of the tip and not catching up, or gets there within 15 s."""
+    side = rng.choice(_sides(chains))
+    rec.chain = side.name
+    clients = [
+        side.client_for(bot, node=n).with_retry(_READ_RETRY) for n in range(len(side.clients))
+    ]
+    answers = await asyncio.gather(*(rec.query("status", c.status()) for c in clients))
+    heights = [status.height for status in answers if status is not None]
+    if not heights:
+        return
+    tip, now_s = max(heights), time.perf_counter()
+    for node, status in enumerate(answers):
+        if status is None:
+            continue  # down, stopped or paused: judged once it answers again
+        rec.count("chain.status_checked")
+        behind = status.catching_up or status.height < tip - _CAUGHT_UP_BLOCKS
+        slow = chains.reads.overdue(side.name, node, behind, now_s, _CATCH_UP_S)
+        if slow is not None:
+            _violation(
+                rec,
+                "chain.catchup_slow",
+                f"{_where(side, node)}: at {status.height} (tip {tip}, catching_up="
+                f"{status.catching_up}) for {slow:.0f} s",
+            )
 
 
 @behavior("read_mempool", group="legitimate")
