@@ -62,6 +62,9 @@ class Node:
             return self._page(parse_qs(path.query), served)
         if path.path.startswith("/accounts/"):
             return answer({"AX": "1"}, height=served)
+        if path.path == "/status":
+            status = {"chain_id": "alpha-simnet-1", "height": served, "time": "t"}
+            return answer({**status, "catching_up": self.lag > 0}, height=served)
         raise AssertionError(f"unexpected {request.method} {request.path}")
 
     def _page(self, query: dict[str, list[str]], served: int) -> Answer:
@@ -240,3 +243,21 @@ async def test_a_cursor_that_skips_is_caught_against_the_full_listing() -> None:
     ctx, recorder = fleet(node)
     await act(ctx, explorer.read_wallet)
     assert counted(recorder, "chain.history_gaps", "read_wallet")[0] > 0
+
+
+async def test_a_node_that_stays_behind_for_15_s_is_caught_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tip, behind = Node(latest=20), Node(latest=20)
+    behind.lag = 5
+    ctx, recorder = fleet(tip, behind)
+    clock = [100.0]
+    monkeypatch.setattr(explorer.time, "perf_counter", lambda: clock[0])
+    for now in (100.0, 110.0, 116.0, 130.0):
+        clock[0] = now
+        await act(ctx, explorer.read_nodes_status)
+    assert counted(recorder, "chain.status_checked", "read_nodes_status")[0] == 8
+    assert counted(recorder, "chain.catchup_slow", "read_nodes_status") == (
+        1,
+        ["alpha v2: at 15 (tip 20, catching_up=True) for 16 s"],
+    )
