@@ -171,3 +171,7 @@ class Chains:
     @property
     def reads(self) -> ReadMemory:
         return self._ctx.reads
+
+    @property
+    def liveness(self) -> NodeLiveness:
+        return self._ctx.liveness

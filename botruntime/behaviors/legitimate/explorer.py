@@ -32,7 +32,7 @@ from botruntime.behaviors._table import behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.errors import HeightNotReached, ProtocolViolation
-from botruntime.chain.models import AddressTx, Block, BlockTx
+from botruntime.chain.models import AddressTx, Block, BlockTx, Status
 from botruntime.chain.retry import DEFAULT_RETRYABLE, RetryPolicy
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: its types are for annotations only
@@ -333,16 +333,28 @@ async def read_validators(bot: Bot, chains: Chains, rng: Random, rec: Intent) ->
             )
 
 
+async def _status(
+    bot: Bot, chains: Chains, side: ChainSide, node: int, rec: Intent
+) -> Status | None:
+    """One node's /status; a quick answer is also evidence that the node is live now
+    (`chains.liveness`, which judges whether a lost tx's node had time to pass it on)."""
+    client = side.client_for(bot, node=node).with_retry(_READ_RETRY)
+    sent = time.perf_counter()
+    status = await rec.query("status", client.status())
+    if status is not None:
+        chains.liveness.answered(side.name, node, sent, time.perf_counter())
+    return status
+
+
 @behavior("read_nodes_status", group="legitimate")
 async def read_nodes_status(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """Every node's /status, as an operator's dashboard shows it: a node that answers is
     within 2 blocks of the tip and not catching up, or gets there within 15 s."""
     side = rng.choice(_sides(chains))
     rec.chain = side.name
-    clients = [
-        side.client_for(bot, node=n).with_retry(_READ_RETRY) for n in range(len(side.clients))
-    ]
-    answers = await asyncio.gather(*(rec.query("status", c.status()) for c in clients))
+    answers = await asyncio.gather(
+        *(_status(bot, chains, side, node, rec) for node in range(len(side.clients)))
+    )
     heights = [status.height for status in answers if status is not None]
     if not heights:
         return
