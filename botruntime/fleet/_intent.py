@@ -10,6 +10,10 @@ keeps an accepted tx as spent even if it never commits, so a lost tx shows up bo
 charged, so the shadow ledger settles the fee only, and it counts as `n.reject{code}` and
 `n.failed{code}`, not as a commit. A counter about one tx keeps its hash as an example, the
 evidence a failing criterion names.
+
+`fire` is `transact` for spam: it does not wait for the block. An attacker's tx is no promise
+to anyone (a flood is shed by design), so it is settled only if the commit watcher sees it land,
+and one that never does leaves the shadow ledger as it was, exactly as the chain does.
 """
 
 from __future__ import annotations
