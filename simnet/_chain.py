@@ -33,6 +33,10 @@ _FAILED_KEPT: Final = 100_000
 _DROP_EVERY: Final = 100  # mempool_drop: 1 % of admitted txs
 
 
+def _itself(address: str) -> str:
+    return address
+
+
 class Chain:
     def __init__(
         self,
@@ -68,6 +72,10 @@ class Chain:
         self.gossip: deque[tuple[float, Entry, int]] = deque()
         self.faucet_queue: list[tuple[str, str, str, int]] = []  # (hash, address, denom, amount)
         self.faucet_drawn: dict[tuple[str, str], int] = {}
+        # (funding source, denom) -> drawn by all its addresses; the source of an address is
+        # whoever funded it first, up the funding graph (Alpha's campaign installs the rule)
+        self.faucet_source_drawn: dict[tuple[str, str], int] = {}
+        self.faucet_source: Callable[[str], str] = _itself
         self.arrivals = 0
         self.rejects: Counter[str] = Counter()
         self.evictions: Counter[str] = Counter()

@@ -64,6 +64,13 @@ class ChainSide:
     native: Denom
     # who each bot is to the network; the FleetContext this side joins sets it when None
     client_ids: ClientIds | None = None
+    # the chain's fee schedule (GET /params): minimum fee = base + per_byte x canonical size
+    min_fee_base: int = 0
+    min_fee_per_byte: int = 0
+
+    def min_fee(self, size_bytes: int) -> int:
+        """The least fee the chain takes for a tx of `size_bytes` canonical bytes."""
+        return self.min_fee_base + self.min_fee_per_byte * size_bytes
 
     def client_for(self, bot: Bot, *, node: int | None = None) -> ChainClient:
         """The client of `bot`'s node (or of `node`) whose requests carry the bot's own

@@ -21,7 +21,7 @@ from botruntime.behaviors import BEHAVIORS, Behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
-from botruntime.chain.errors import ChainError
+from botruntime.chain.errors import ChainError, Rejected
 from botruntime.chain.tx import JsonValue, parse_memo
 from botruntime.fleet._commits import CommitWatcher, TxObserver
 from botruntime.fleet._context import (
@@ -37,7 +37,7 @@ from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionRange
 from botruntime.metrics import GeneratorHealth, Recorder
 from botruntime.plan import PlanPart, RolePart
-from botruntime.wallet import AX, DX, Denom
+from botruntime.wallet import AX, DX, SAX, Denom
 
 __all__ = ["Fleet", "FleetOutcome", "RoleRun"]
 
@@ -246,15 +246,22 @@ class Fleet:
         for client in (*clients, watch_client):
             await client.resolve_chain_id()
         params = await clients[0].params()
-        fee = 2 * (
-            params.integer("min_fee_base") + params.integer("min_fee_per_byte") * _TYPICAL_TX_BYTES
-        )
+        base, per_byte = params.integer("min_fee_base"), params.integer("min_fee_per_byte")
+        fee = 2 * (base + per_byte * _TYPICAL_TX_BYTES)
         chain_id = await watch_client.resolve_chain_id()
         watcher = CommitWatcher(
             watch_client, on_tx=self._receipts(chain, chain_id), fallbacks=watch_clients[1:]
         )
         await watcher.start()
-        return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
+        return ChainSide(
+            chain,
+            clients,
+            watcher,
+            fee,
+            _NATIVE[chain],
+            min_fee_base=base,
+            min_fee_per_byte=per_byte,
+        )
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
         """Credit bots of this fleet paid by this run's txs whose messages took effect (the
@@ -265,6 +272,10 @@ class Fleet:
 
         def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
             body = wire.get("body")
+            faucet = wire.get("faucet")
+            if isinstance(faucet, dict) and self.ctx is not None and code == "ok":
+                self._credit({"to": faucet.get("address"), **faucet})  # a faucet credit
+                return
             if not isinstance(body, dict) or self.ctx is None:
                 return
             self.ctx.recent.note_committed(chain, tx_hash, wire)
@@ -283,6 +294,8 @@ class Fleet:
             for msg in msgs:
                 if not isinstance(msg, dict):
                     continue
+                if msg.get("type") == "staking.delegate":  # mints as much sAX to the delegator
+                    self._credit({"to": body.get("sender"), "denom": SAX.value, **msg})
                 outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
                 for out in outputs if isinstance(outputs, list) else ():
                     if isinstance(out, dict):
@@ -372,14 +385,37 @@ class Fleet:
 
     # ---- after the run --------------------------------------------------------------------------
 
+    async def _credit_campaign_payouts(self) -> list[str]:
+        """Credit the reward campaign's payouts (simnet's Alpha, SCENARIOS.md A8) to this
+        fleet's bots: paid at an epoch's end, outside any tx, so the chain's list of payouts
+        since the run began is what the shadow ledgers learn them from."""
+        assert self.ctx is not None
+        side = self.ctx.sides.get("alpha")
+        if side is None or side.watcher.start_height is None or not self.bots:
+            return []
+        client = side.client_for(self.bots[0])
+        if not isinstance(client, HttpAlphaClient):
+            return []
+        try:
+            payouts = await client.payouts()
+        except ChainError as exc:  # a network without a campaign: nothing was paid
+            return [] if isinstance(exc, Rejected) else [f"campaign payouts unreadable ({exc})"]
+        for payout in payouts:
+            if payout.height > side.watcher.start_height:
+                self._credit(
+                    {"to": payout.address, "denom": AX.value, "amount": str(payout.amount)}
+                )
+        return []
+
     async def reconcile(self) -> tuple[int, list[str]]:
         """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
 
-        A bridge transfer may end (refund at end-block, a late claim) while its bot is read:
-        its transfers are settled before the accounts are read and once more after, and a bot
+        The campaign's payouts are credited first: nothing of this fleet is in flight. A bridge
+        transfer may end (refund at end-block, a late claim) while its bot is read: its
+        transfers are settled before the accounts are read and once more after, and a bot
         credited in between is read again."""
         assert self.ctx is not None
-        mismatched, details = 0, list[str]()
+        mismatched, details = 0, await self._credit_campaign_payouts()
         for bot in self.bots:
             await self._settle_bridge(bot)
             found = await self._compare(bot)

@@ -10,6 +10,10 @@ keeps an accepted tx as spent even if it never commits, so a lost tx shows up bo
 charged, so the shadow ledger settles the fee only, and it counts as `n.reject{code}` and
 `n.failed{code}`, not as a commit. A counter about one tx keeps its hash as an example, the
 evidence a failing criterion names.
+
+`fire` is `transact` for spam: it does not wait for the block. An attacker's tx is no promise
+to anyone (a flood is shed by design), so it is settled only if the commit watcher sees it land,
+and one that never does leaves the shadow ledger as it was, exactly as the chain does.
 """
 
 from __future__ import annotations
@@ -112,10 +116,10 @@ class Intent:
         result = await self._measured("query", endpoint, call)
         return None if isinstance(result, Rejected) else result
 
-    def count(self, name: str, *, tx: str | None = None, **labels: str) -> None:
-        """Bump a scenario counter (`adv.*`, `mkt.*`) for this intent's action; `tx` is the
-        hash of the tx it is about, kept as an example."""
-        self._ctx.recorder.counter(name, action=self.action, **labels).add(example=tx)
+    def count(self, name: str, *, tx: str | None = None, by: int = 1, **labels: str) -> None:
+        """Add `by` (default 1) to a scenario counter (`adv.*`, `mkt.*`) for this intent's
+        action; `tx` is the hash of the tx it is about, kept as an example."""
+        self._ctx.recorder.counter(name, action=self.action, **labels).add(by, example=tx)
 
     async def submit(
         self, call: Awaitable[SubmitResult], *, tx: str | None = None
@@ -145,6 +149,76 @@ class Intent:
         nonce = bot.next_nonce(self.chain)
         tx = client.sign(bot.identity, msgs, nonce=nonce, fee=side.fee, memo=self.memo(bot))
         return await self._send(bot, tx, hold, failover)
+
+    async def fire(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        *,
+        spend: Denom,
+        amount: int,
+        fee: int | None = None,
+        memo: str | None = None,
+    ) -> SubmitResult | Rejected | None:
+        """Sign and send one tx without waiting for its block (a flood: the next arrival does
+        not wait on this one); the node's answer, its reject, or None (no answer, recorded).
+
+        The shadow ledger holds `amount` + `fee` (default: the side's fee) until the commit
+        watcher sees the tx in a block, and settles it then (`n.commit`, `lat.commit`); a tx
+        the chain never took into a block (refused, evicted, expired) costs nothing, so its
+        hold simply ends with the run. The bot's nonce moves on at once: the role must not
+        run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
+        its nonce back. `memo` defaults to the intent's memo."""
+        ctx = self._ctx
+        side = ctx.sides[self.chain]
+        fee = side.fee if fee is None else fee
+        try:
+            hold = bot.wallet.reserve(spend, amount, fee)
+        except BalanceUnderflow:
+            ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
+            return None
+        client = side.client_for(bot)
+        nonce = bot.next_nonce(self.chain)
+        tx = client.sign(
+            bot.identity, msgs, nonce=nonce, fee=fee, memo=self.memo(bot) if memo is None else memo
+        )
+        bot.nonce_used(self.chain, nonce)
+        landing = side.watcher.expect(tx.hash)
+        landing.add_done_callback(self._settle_when_landed(bot, nonce, hold, time.perf_counter()))
+        answer = await self.submit(client.broadcast(tx, "sync"), tx=tx.hash)
+        if isinstance(answer, SubmitResult):
+            return answer
+        if isinstance(answer, Rejected):
+            side.watcher.forget(tx.hash)  # cancels the landing: the hold ends
+        # refused, or no answer (then a copy that did arrive still settles when it lands)
+        bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
+        return answer
+
+    def _settle_when_landed(
+        self, bot: Bot, nonce: int, hold: Reservation, sent: float
+    ) -> Callable[[asyncio.Future[Landed]], None]:
+        """What settles a fired tx: run by its landing future, on the loop, once."""
+        ctx = self._ctx
+        chain, action, intended_ts = self.chain, self.action, self.intended_ts
+
+        def settle(landing: asyncio.Future[Landed]) -> None:
+            if landing.cancelled():
+                bot.wallet.release(hold)
+                return
+            landed = landing.result()
+            ctx.accepted += 1
+            bot.note_accepted(chain, nonce)
+            if not landed.ok:
+                bot.wallet.settle_fee_only(hold)
+                self.reject(landed.code)
+                ctx.recorder.counter("n.failed", action=action, code=landed.code).add()
+                return
+            ctx.committed += 1
+            bot.wallet.settle(hold)
+            ctx.recorder.counter("n.commit", action=action).add()
+            ctx.recorder.observe("commit", chain, action, "ok", intended_ts, sent, landed.seen_ts)
+
+        return settle
 
     async def _send(
         self, bot: Bot, tx: SignedTx, hold: Reservation, failover: bool = False
