@@ -21,7 +21,6 @@ from typing import TypeVar
 
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.errors import BadNonce, ChainError, ProtocolViolation, Rejected, Unreachable
-from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import Msg, SignedTx, format_memo
 from botruntime.fleet._commits import Landed
 from botruntime.fleet._context import FleetContext
@@ -116,12 +115,10 @@ class Intent:
         hash of the tx it is about, kept as an example."""
         self._ctx.recorder.counter(name, action=self.action, **labels).add(example=tx)
 
-    async def submit(
-        self, call: Awaitable[SubmitResult], *, tx: str | None = None
-    ) -> SubmitResult | Rejected | None:
+    async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
-        hash it is known by) and record it as `lat.submit{action}`: the node's answer, the
-        reject, or None (no answer)."""
+        hash or case id it is known by) and record it as `lat.submit{action}`: the node's
+        answer, the reject, or None (no answer)."""
         return await self._measured("submit", self.action, call, tx)
 
     async def transact(
