@@ -68,6 +68,8 @@ def setup(
         scenario=str(scenario_file),
         size=config.size,
         target=config.target or target.target,
+        # the flag belongs to the resource's network: a run config pointing elsewhere loses it
+        allow_adversarial=target.allow_adversarial and config.target in ("", target.target),
         seed=config.seed,
         switches=tuple(config.switches),
         run_id=run_id,

@@ -47,6 +47,12 @@ class TargetResource(dg.ConfigurableResource):
         "or a real network as alpha=URL,…,delta=URL,… (its chain ids must match the "
         "scenario's target; simnet switches are refused there)",
     )
+    allow_adversarial: bool = Field(
+        default=False,
+        description="the real network above accepts adversarial scenarios (attacks, fuzzing): "
+        "set it only for a network you own (DESIGN §8); simnet needs no flag. It flags this "
+        "resource's target only, never a target a run's config names instead",
+    )
 
 
 class CoordinatorResource(dg.ConfigurableResource):

@@ -159,6 +159,12 @@ def _coordinator(address: str | None, token_file: Path | None) -> CoordinatorAdd
     show_default=True,
     help="'simnet' (started for the run) or alpha=URL,…,delta=URL,… of a real network.",
 )
+@click.option(
+    "--allow-adversarial",
+    is_flag=True,
+    help="Flag the --target network for adversarial scenarios (attacks, fuzzing): give it only "
+    "for a network you own and accept to attack. simnet needs no flag.",
+)
 @click.option("--seed", default=None, help="Run seed (default: the scenario's seed).")
 @click.option(
     "--simnet-vuln",
@@ -189,6 +195,7 @@ def run(
     scenario: str,
     size: str,
     target: str,
+    allow_adversarial: bool,
     seed: str | None,
     switches: tuple[str, ...],
     workers: int,
@@ -204,6 +211,7 @@ def run(
         scenario=scenario,
         size=size,
         target=target,
+        allow_adversarial=allow_adversarial,
         seed=seed,
         switches=switches,
         workers=workers,
