@@ -21,7 +21,13 @@ from rich.table import Table
 from botruntime.chain.errors import ChainError
 from botruntime.commands._options import HOME, SCENARIOS_DIR, WORKERS
 from botruntime.local import LocalStackError
-from botruntime.runs import CoordinatorAddress, RunConfigError, RunError, summary_lines
+from botruntime.runs import (
+    CoordinatorAddress,
+    RunConfigError,
+    RunError,
+    TargetRefused,
+    summary_lines,
+)
 from botruntime.runs.report import RunReport
 from botruntime.runs.runner import (
     Progress,
@@ -222,7 +228,7 @@ def run(
     )
     try:
         report = asyncio.run(_run(request, console))
-    except (ScenarioError, RunConfigError) as exc:
+    except (ScenarioError, RunConfigError, TargetRefused) as exc:  # the user changes something
         click.echo(f"testbots run: {exc}", err=True)
         raise SystemExit(_USAGE) from None
     except (RunError, LocalStackError, ChainError) as exc:
