@@ -1,5 +1,6 @@
 """detection_power over a real store, in process."""
 
+import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,15 @@ from testbots_dagster.results_store import ResultsStore
 
 MakeReport = Callable[..., RunReport]
 REPO_SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+
+
+def _pinned(tmp_path: Path) -> Path:
+    """The two scenario files this test's tables were written for (others join the repo)."""
+    folder = tmp_path / "pinned"
+    folder.mkdir()
+    for name in ("replay_attack.yaml", "transfer_baseline.yaml"):
+        shutil.copy(REPO_SCENARIOS / name, folder / name)
+    return folder
 
 
 def _failed(report: RunReport, *ids: str) -> RunReport:
@@ -34,7 +44,7 @@ def test_detection_power_scores_each_pair_by_its_latest_mutant_run(
         store.append(make_report(switches=("fee_leak",)))  # C6_invariants held: survived
         store.append(_failed(make_report(switches=("fee_leak", "mempool_drop")), "C6_invariants"))
         store.append(_failed(make_report(), "C4_complete"))  # no switch: not a mutant
-    built = [build_scenario(source) for source in load_sources(REPO_SCENARIOS)]
+    built = [build_scenario(source) for source in load_sources(_pinned(tmp_path))]
     result = dg.materialize(
         [build_detection_power(built)],
         resources={"results": ResultsStoreResource(home=str(tmp_path))},
