@@ -54,6 +54,14 @@ class TargetResource(dg.ConfigurableResource):
         "resource's target only, never a target a run's config names instead",
     )
 
+    def for_run(self, override: str = "") -> tuple[str, bool]:
+        """The target a run goes to (a run config's `override`, else this resource's) and
+        whether it is flagged for adversarial load: the flag is this resource's network's, so
+        a run config naming another network runs unflagged (and an adversarial scenario is
+        refused there)."""
+        target = override or self.target
+        return target, self.allow_adversarial and target == self.target
+
 
 class CoordinatorResource(dg.ConfigurableResource):
     """The coordinator a scenario run is handed to."""
