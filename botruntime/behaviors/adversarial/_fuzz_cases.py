@@ -8,7 +8,8 @@ case named in a report (`FuzzCase.id`, e.g. `numeric/negative@3f2a9c0d11e4b7a2`)
 by its seed. Seeds come from the fleet's seeded rng.
 
 Every transaction case is signed by the fuzzer's own key over the body it sends (unless the
-signature is what is broken): the decoder, not the signature check, must refuse it. Families
+signature is what is broken): the decoder, not the signature check, must refuse it. A tx case
+goes to `POST /txs`, or one in five to `POST /txs/simulate`. Families
 and their weights follow SCENARIOS.md A4; the inputs that test size limits (memo, tx and body
 size, nesting depth) form their own `size` family so that criterion C4 reads them apart:
 
@@ -16,7 +17,7 @@ size, nesting depth) form their own `size` family so that criterion C4 reads the
   over the other chain's sign-doc;
 - `encoding` 15: truncated JSON, duplicate keys, unknown fields (body, message, envelope),
   invalid UTF-8, a raw NUL byte, a JSON number where a string goes;
-- `numeric` 15: amounts -1, 0, 2^256, "1.5", "1e9", "+5", " 5", "05", "NaN", empty; fee -1
+- `numeric` 15: amounts -1, 0, 2^256, "1.5", "1e6", "+5", " 5", "05", "NaN", empty; fee -1
   and 2^256; nonce -1, 2^64 and "0";
 - `address` 10: the other chain's prefix, bad checksum, mixed case, empty, 1 KB long, a
   sender that is not the signer's;
@@ -38,15 +39,13 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import quote
 
-import orjson
-
+from botruntime.behaviors.adversarial._reencode import exponent_form, request_bytes
 from botruntime.chain.tx import MSG_SCHEMAS, JsonValue, canonical_json
 from botruntime.identity import Identity, address_from_pubkey, parse_address
 
@@ -76,6 +75,9 @@ FAMILIES: Final[Mapping[Family, int]] = {
 }
 """Family -> weight (SCENARIOS.md A4; `size` is taken out of encoding 20 and semantic 15)."""
 
+# where a tx case goes: mostly POST /txs, one in five to POST /txs/simulate (the same checks,
+# nothing admitted: a 2xx there says the node would have taken it)
+_TX_PATHS: Final = ("/txs", "/txs", "/txs", "/txs", "/txs/simulate")
 _PAYMENT: Final = 1_000_000  # 1 whole token: above the dust limit, far below any funding
 _DEEP: Final = 10_000
 _BIG_BODY: Final = 2 * 1024 * 1024
@@ -213,11 +215,7 @@ class _Build:
         }
 
     def request(self, tx: JsonValue | None = None) -> bytes:
-        wire: JsonValue = {"tx": self.tx() if tx is None else tx, "mode": "sync"}
-        try:
-            return orjson.dumps(wire)
-        except orjson.JSONEncodeError:  # integers beyond 64 bits (nonce 2^64)
-            return json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
+        return request_bytes(self.tx() if tx is None else tx)
 
 
 def _b64(raw: bytes) -> str:
@@ -330,7 +328,7 @@ _BAD_AMOUNTS: Final[Mapping[str, str]] = {
     "zero": "0",
     "2^256": str(2**256),
     "fraction": "1000000.5",
-    "exponent": "1e9",
+    "exponent": exponent_form(str(_PAYMENT)),  # the same integer: "1e6"
     "plus": "+1000000",
     "space": " 1000000",
     "leading_zero": "01000000",
@@ -615,5 +613,6 @@ def derive_case(seed: int, schema: Schema, signer: Identity, nonce: int) -> Fuzz
         return _query_case(rng, schema, seed)
     table = _TX_VARIANTS[family]
     name = rng.choice(sorted(table))
+    path = rng.choice(_TX_PATHS)
     body = table[name](_Build(rng, schema, signer, nonce))
-    return FuzzCase(family, name, seed, "POST", "/txs", body)
+    return FuzzCase(family, name, seed, "POST", path, body)
