@@ -1,6 +1,5 @@
 """detection_power over a real store, in process."""
 
-import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,15 +14,6 @@ from testbots_dagster.results_store import ResultsStore
 
 MakeReport = Callable[..., RunReport]
 REPO_SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
-
-
-def _pinned(tmp_path: Path) -> Path:
-    """The two scenario files this test's tables were written for (others join the repo)."""
-    folder = tmp_path / "pinned"
-    folder.mkdir()
-    for name in ("replay_attack.yaml", "transfer_baseline.yaml"):
-        shutil.copy(REPO_SCENARIOS / name, folder / name)
-    return folder
 
 
 def _failed(report: RunReport, *ids: str) -> RunReport:
@@ -44,7 +34,7 @@ def test_detection_power_scores_each_pair_by_its_latest_mutant_run(
         store.append(make_report(switches=("fee_leak",)))  # C6_invariants held: survived
         store.append(_failed(make_report(switches=("fee_leak", "mempool_drop")), "C6_invariants"))
         store.append(_failed(make_report(), "C4_complete"))  # no switch: not a mutant
-    built = [build_scenario(source) for source in load_sources(_pinned(tmp_path))]
+    built = [build_scenario(source) for source in load_sources(REPO_SCENARIOS)]
     result = dg.materialize(
         [build_detection_power(built)],
         resources={"results": ResultsStoreResource(home=str(tmp_path))},
@@ -53,9 +43,11 @@ def test_detection_power_scores_each_pair_by_its_latest_mutant_run(
     assert result.success
     (event,) = result.get_asset_materialization_events()
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
-    assert (metadata["pairs_killed"], metadata["pairs_named"]) == (1, 5)
-    assert metadata["pair_score"] == 0.2 and metadata["pairs_survived"] == 1
-    assert metadata["pairs_not_shown"] == 4  # 1 survived, 3 replay_attack pairs not run
+    # every (scenario, switch) its criteria name; transfer_baseline's two are the ones run
+    named = sum(len(b.pairs) for b in built)
+    assert (metadata["pairs_killed"], metadata["pairs_named"]) == (1, named)
+    assert metadata["pair_score"] == round(1 / named, 4) and metadata["pairs_survived"] == 1
+    assert metadata["pairs_not_shown"] == named - 1  # 1 survived, the others not run
     assert (metadata["switches_killed"], metadata["switches_in_simnet"]) == (1, 34)
     assert isinstance(metadata["switch_score"], float)  # numbers: the UI plots their history
     table = str(metadata["pairs"])
@@ -64,4 +56,4 @@ def test_detection_power_scores_each_pair_by_its_latest_mutant_run(
     )
     assert "| transfer_baseline | fee_leak | C6_invariants | **survived** | PASS |" in table
     assert "| replay_attack | noncanonical_hash | C3_canonical_identity | **not run** |" in table
-    assert "1/5 pairs killed (20%)" in str(metadata["score"])
+    assert f"1/{named} pairs killed ({100 / named:.0f}%)" in str(metadata["score"])
