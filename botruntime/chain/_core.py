@@ -34,6 +34,7 @@ from botruntime.chain.models import (
     supply_from_wire,
 )
 from botruntime.chain.retry import NO_RETRY, Attempt
+from botruntime.chain.transport import Method
 from botruntime.chain.tx import JsonValue, Msg, SignedTx, TxBody, bank_multisend, bank_send
 from botruntime.chain.tx import sign_tx as _sign_tx
 from botruntime.identity import Identity, parse_address
@@ -138,6 +139,16 @@ class HttpChainClient(HttpEdge):
             )
         return txs
 
+    async def openapi(self) -> dict[str, JsonValue]:
+        """This node's OpenAPI document (`GET /openapi.json`): every endpoint's parameters and
+        shapes, what a structure-aware fuzzer derives its requests from."""
+        wire = await self._exchange("GET", "/openapi.json", operation="openapi")
+        if not isinstance(wire, dict) or not isinstance(wire.get("paths"), dict):
+            raise ProtocolViolation(
+                f"GET /openapi.json: expected an OpenAPI document with paths, got {wire!r:.200}"
+            )
+        return wire
+
     async def mempool_stats(self) -> MempoolStats:
         wire = await self._exchange("GET", "/mempool/stats", operation="mempool_stats")
         return MempoolStats.from_wire(wire, "GET /mempool/stats")
@@ -217,6 +228,20 @@ class HttpChainClient(HttpEdge):
         """POST exactly these bytes to /txs (a re-encoded or deliberately broken request)."""
         wire = await self._exchange("POST", "/txs", operation="broadcast", content=body)
         return SubmitResult.from_wire(wire, "POST /txs")
+
+    async def send_raw(
+        self, method: Method, path: str, *, content: bytes | None = None
+    ) -> JsonValue:
+        """Send one request exactly as given (a path with any query, a body of any bytes) and
+        return the answer decoded; an error answer raises its typed error like every call.
+        For requests the protocol does not allow (fuzzing): never retried, so each request
+        is one case. `path` is ASCII (percent-encode the rest)."""
+        if not path.startswith("/") or not path.isascii():
+            raise ValueError(f"path is ASCII and starts with '/', got {path!r:.200}")
+        result: JsonValue = await self._exchange(
+            method, path, operation="send_raw", content=content, policy=NO_RETRY
+        )
+        return result
 
     async def simulate(self, tx: SignedTx) -> Simulation:
         wire = await self._exchange(

@@ -121,12 +121,10 @@ class Intent:
         action; `tx` is the hash of the tx it is about, kept as an example."""
         self._ctx.recorder.counter(name, action=self.action, **labels).add(by, example=tx)
 
-    async def submit(
-        self, call: Awaitable[SubmitResult], *, tx: str | None = None
-    ) -> SubmitResult | Rejected | None:
+    async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
-        hash it is known by) and record it as `lat.submit{action}`: the node's answer, the
-        reject, or None (no answer)."""
+        hash or case id it is known by) and record it as `lat.submit{action}`: the node's
+        answer, the reject, or None (no answer)."""
         return await self._measured("submit", self.action, call, tx)
 
     async def transact(
