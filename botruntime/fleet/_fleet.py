@@ -31,6 +31,7 @@ from botruntime.fleet._context import (
     ClientIds,
     FleetContext,
     Peers,
+    alpha_client,
 )
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._recent import CommitAudit
@@ -255,7 +256,7 @@ class Fleet:
         run_id = self.plan.run_id
         audit = CommitAudit(self.recorder, run_id)
 
-        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
+        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, height: int) -> None:
             body = wire.get("body")
             if not isinstance(body, dict) or self.ctx is None:
                 return
@@ -266,9 +267,12 @@ class Fleet:
             if parsed is None or parsed.run_id != run_id or code != "ok":
                 return
             msgs = body.get("msgs")
+            sender = self.ctx.owners.get(str(body.get("sender"))) if chain == "alpha" else None
             for msg in msgs if isinstance(msgs, list) else ():
                 if not isinstance(msg, dict):
                     continue
+                if sender is not None:
+                    self.ctx.alpha_book.committed(sender, msg, height)
                 outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
                 for out in outputs if isinstance(outputs, list) else ():
                     if isinstance(out, dict):
@@ -359,9 +363,23 @@ class Fleet:
     # ---- after the run --------------------------------------------------------------------------
 
     async def reconcile(self) -> tuple[int, list[str]]:
-        """Compare every bot's shadow ledger with the chain: (mismatched bots, first details)."""
+        """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
+
+        What Alpha's modules owe the bots (matured unbondings, rewards, refunded deposits) is
+        credited first: nothing of this fleet is in flight any more."""
         assert self.ctx is not None
-        mismatched, details = 0, []
+        details: list[str] = []
+        alpha = self.ctx.sides.get("alpha")
+        if alpha is not None:
+            try:
+                details = await self.ctx.alpha_book.settle(
+                    lambda bot: alpha_client(alpha, bot),
+                    block_time_s=self.plan.block_time_s,
+                    wait_s=self.ctx.commit_timeout_s + 30 * self.plan.block_time_s,
+                )
+            except ChainError as exc:
+                details.append(f"crediting Alpha's staking and governance effects failed ({exc})")
+        mismatched = 0
         for bot in self.bots:
             for chain, side in self.ctx.sides.items():
                 client = side.client_for(bot)

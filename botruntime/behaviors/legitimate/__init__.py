@@ -1,5 +1,5 @@
 """Legitimate users: what the network is for."""
 
-from botruntime.behaviors.legitimate import reads, transfers
+from botruntime.behaviors.legitimate import governance, reads, staking, transfers
 
-__all__ = ["reads", "transfers"]
+__all__ = ["governance", "reads", "staking", "transfers"]
