@@ -14,7 +14,10 @@ ways a reservation cannot say, and the book keeps them:
   delegator's total of rewards paid (`GET /delegators/{a}/rewards`, `withdrawn`), and the
   book credits what that total gained since it last looked;
 - a proposal's deposits come back when it closes passed or rejected and burn when it is
-  vetoed or expires.
+  vetoed or expires;
+- simnet's reward campaign (A8) pays an address active in two modules for long enough a
+  reward each epoch, listed in `GET /campaign/payouts` (a network without the campaign has
+  nothing to credit).
 
 Delegations and deposits are learnt from the committed txs of this run (the observer that
 credits bank receipts); what fell due is credited in `settle`, when the run reconciles and
@@ -27,11 +30,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from botruntime.bots.bot import Bot
 from botruntime.chain.alpha import AlphaClient
+from botruntime.chain.errors import Rejected
 from botruntime.chain.tx import JsonValue
 from botruntime.wallet import AX, SAX
 
@@ -67,6 +71,7 @@ class AlphaBook:
     rewards_credited: dict[int, int] = field(default_factory=dict)  # bot index -> withdrawn seen
     claimable: dict[int, int] = field(default_factory=dict)  # bot index -> last claimable read
     stakers: dict[int, Bot] = field(default_factory=dict)  # bots that ever moved stake
+    payouts_credited: set[tuple[int, str]] = field(default_factory=set)  # (epoch, address)
 
     # ---- learnt from committed txs -------------------------------------------------------------
 
@@ -97,15 +102,20 @@ class AlphaBook:
     # ---- credited when the run reconciles ------------------------------------------------------
 
     async def settle(
-        self, client_for: Callable[[Bot], AlphaClient], *, block_time_s: float, wait_s: float
+        self,
+        client_for: Callable[[Bot], AlphaClient],
+        owners: Mapping[str, Bot],
+        *,
+        block_time_s: float,
+        wait_s: float,
     ) -> list[str]:
-        """Credit everything that fell due; the problems met (a read that failed, a maturity
-        the chain did not reach within `wait_s`), for the reconciliation's details."""
-        if not (self.unbondings or self.deposits or self.stakers):
+        """Credit everything that fell due to the bots (`owners`: address -> bot); the
+        problems met (a maturity the chain did not reach within `wait_s`, a deposit into a
+        proposal still open), for the reconciliation's details."""
+        if not owners:
             return []
         problems: list[str] = []
-        any_bot = next(iter([*self.stakers.values(), *(d.bot for d in self.deposits)]))
-        client = client_for(any_bot)
+        client = client_for(next(iter(owners.values())))
         if self.unbondings:
             unbonding_blocks = (await client.staking_params()).integer("unbonding_blocks")
             due = max(height for _, _, height in self.unbondings) + unbonding_blocks
@@ -127,7 +137,20 @@ class AlphaBook:
             if gained > 0:
                 bot.wallet.credit(AX, gained)
                 self.rewards_credited[bot.index] = withdrawn
+        await self._campaign_payouts(client, owners)
         return problems
+
+    async def _campaign_payouts(self, client: AlphaClient, owners: Mapping[str, Bot]) -> None:
+        try:
+            payouts = await client.payouts()
+        except Rejected:  # no reward campaign on this network (it is simnet's, A8)
+            return
+        for payout in payouts:
+            bot = owners.get(payout.address)
+            key = (payout.epoch, payout.address)
+            if bot is not None and key not in self.payouts_credited:
+                bot.wallet.credit(AX, payout.amount)
+                self.payouts_credited.add(key)
 
     async def _refunds(self, client: AlphaClient) -> list[str]:
         proposals = await client.proposals()

@@ -374,6 +374,7 @@ class Fleet:
             try:
                 details = await self.ctx.alpha_book.settle(
                     lambda bot: alpha_client(alpha, bot),
+                    self.ctx.owners,
                     block_time_s=self.plan.block_time_s,
                     wait_s=self.ctx.commit_timeout_s + 30 * self.plan.block_time_s,
                 )

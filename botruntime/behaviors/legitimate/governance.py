@@ -70,14 +70,15 @@ def run_tally(votes: dict[str, dict[str, int]], power: dict[str, int]) -> dict[s
 
 @behavior("submit_proposal", group="legitimate", chain="alpha", sends_tx=True)
 async def submit_proposal(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Open a proposal: bots of even index propose raising the minimum fee 10 % with the full
-    deposit (voting opens at once), the others a text proposal with the least initial deposit,
-    which the voters' deposits must top up within the deposit period."""
+    """Open a proposal. The run's proposals alternate, first a 10 % raise of the minimum fee
+    with the full deposit (voting opens at once), then a text proposal with the least initial
+    deposit, which the voters' deposits must top up within the deposit period."""
     gov = await rec.query("gov_params", chains.alpha.gov_params())
-    if gov is None:
+    ours = await _ours(chains, rec)
+    if gov is None or ours is None:
         return
     title = f"{_title_prefix(rec)}{bot.index}:{int(rec.intended_ts * 1000)}"
-    if bot.index % 2 == 0:
+    if len(ours) % 2 == 0:
         params = await rec.query("params", chains.alpha.params())
         if params is None:
             return
@@ -136,8 +137,8 @@ async def vote(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
 
 @behavior("change_vote", group="legitimate", chain="alpha", sends_tx=True)
 async def change_vote(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Change the bot's vote on a proposal of this run still in voting to another option (or
-    cast a first one): only the last vote may count."""
+    """Change the bot's vote on a proposal of this run still in voting to another option,
+    drawn with the same weights as a vote (or cast a first one): only the last vote counts."""
     if not await _voter_ready(bot, chains, rng, rec):
         return
     ours = await _ours(chains, rec)
@@ -149,7 +150,8 @@ async def change_vote(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> Non
     if votes is None:
         return
     mine = next((v.options for v in votes if v.voter == bot.alpha_address), {})
-    option = rng.choice([o for o in OPTIONS if o not in mine])
+    others = [(o, w) for o, w in zip(OPTIONS, _OPTION_WEIGHTS, strict=True) if o not in mine]
+    option = rng.choices([o for o, _ in others], [w for _, w in others])[0]
     await rec.transact(bot, [msgs.gov_vote(proposal.id, option)], spend=AX, amount=0)
 
 

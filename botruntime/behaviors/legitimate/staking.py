@@ -99,7 +99,11 @@ async def redelegate(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None
     validators = await rec.query("validators", chains.alpha.validators())
     if cooling is None or not validators:
         return
-    in_cooldown = {r.dst_validator for r in cooling}
+    # validator -> the height from which the bot may redelegate away from it
+    in_cooldown: dict[str, int] = {}
+    for red in cooling:
+        until = max(in_cooldown.get(red.dst_validator, 0), red.completion_height)
+        in_cooldown[red.dst_validator] = until
     transitive = rng.randrange(_TRANSITIVE_ONE_IN) == 0
     sources = [d for d in held if (d.validator in in_cooldown) == transitive]
     if not sources:
@@ -111,7 +115,7 @@ async def redelegate(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None
     amount = min(src.tokens, rng.randint(1, _MAX_WHOLE) * AX.unit)
     msg = msgs.redelegate(src.validator, rng.choice(others), amount)
     landed = await rec.transact(bot, [msg], spend=AX, amount=0)
-    if landed is not None and landed.ok and src.validator in in_cooldown:
+    if landed is not None and landed.ok and landed.height < in_cooldown.get(src.validator, 0):
         rec.count("chain.cooldown_redelegations")
 
 
