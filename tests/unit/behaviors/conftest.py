@@ -1,0 +1,182 @@
+"""A scripted Alpha node for the staking and governance behaviours, over `MockTransport`.
+
+`AlphaNode` answers the reads those behaviours make from plain state the test sets, and puts
+every broadcast tx in a block of its own at the next height, so a behaviour runs through a
+real `Intent` (reserve, sign, broadcast, commit) and the fleet's commit watcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from random import Random
+from typing import Any
+
+import orjson
+import pytest
+
+from botruntime.behaviors import BehaviorFn
+from botruntime.bots.bot import Bot
+from botruntime.chain.alpha import HttpAlphaClient
+from botruntime.chain.testing import MockTransport, Request, answer, error_answer
+from botruntime.chain.transport import Answer
+from botruntime.chain.tx import JsonValue, Msg, decode_tx
+from botruntime.fleet import Chains, ChainSide, FleetContext, Intent, Peers
+from botruntime.fleet._commits import CommitWatcher
+from botruntime.identity import Identity
+from botruntime.metrics import Recorder
+from botruntime.wallet import AX
+
+FEE = 2_000
+VALIDATORS = [Identity.derive("validators", i).alpha_address for i in range(3)]
+
+
+@dataclass
+class AlphaNode:
+    """Alpha as the behaviours see it. `rejects` maps a message type to the code the node
+    answers a broadcast of it with (the tx is then not in any block)."""
+
+    height: int = 10
+    blocks: dict[int, list[JsonValue]] = field(default_factory=dict)
+    delegations: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    redelegations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rewards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+    votes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    validator_delegations: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    tallies: dict[int, dict[str, Any]] = field(default_factory=dict)
+    params: dict[str, JsonValue] = field(
+        default_factory=lambda: {"min_fee_base": 500, "min_fee_per_byte": 1}
+    )
+    rejects: dict[str, str] = field(default_factory=dict)
+    sent: list[Msg] = field(default_factory=list)
+
+    def __call__(self, request: Request) -> Answer:
+        path = request.path.split("?")[0]
+        parts = path.strip("/").split("/")
+        if request.method == "POST" and path == "/txs":
+            return self._broadcast(request)
+        if path == "/blocks/latest":
+            return answer(_block(self.height))
+        if parts[0] == "blocks" and parts[-1] == "txs":
+            height = int(parts[1])
+            return answer({"height": height, "txs": self.blocks.get(height, [])})
+        if path == "/validators":
+            return answer({"validators": [_validator(v) for v in VALIDATORS]})
+        if parts[0] == "validators" and parts[-1] == "delegations":
+            return answer({"delegations": self.validator_delegations.get(parts[1], [])})
+        if parts[0] == "delegators":
+            address, what = parts[1], parts[2]
+            if what == "delegations":
+                return answer({"delegations": self.delegations.get(address, [])})
+            if what == "redelegations":
+                return answer({"redelegations": self.redelegations.get(address, [])})
+            if what == "unbonding":
+                return answer({"unbonding": []})
+            found = self.rewards.get(address, {"rewards": [], "total": "0", "withdrawn": "0"})
+            return answer({"delegator": address, **found})
+        if path == "/gov/proposals":
+            return answer({"proposals": self.proposals})
+        if parts[:2] == ["gov", "proposals"] and parts[-1] == "votes":
+            return answer({"votes": self.votes.get(int(parts[2]), [])})
+        if parts[:2] == ["gov", "proposals"] and parts[-1] == "tally":
+            return answer(self.tallies[int(parts[2])])
+        if path == "/gov/params":
+            return answer({"min_deposit": "10000000", "min_initial_deposit": "2000000"})
+        if path == "/params":
+            return answer(self.params)
+        if path == "/staking/params":
+            return answer({"unbonding_blocks": 5})
+        if path == "/campaign/payouts":
+            return error_answer(404, "not_found")
+        raise AssertionError(f"the fake node has no answer for {request.method} {path}")
+
+    def _broadcast(self, request: Request) -> Answer:
+        assert request.body is not None
+        wire = orjson.loads(request.body)["tx"]
+        tx = decode_tx(wire)
+        (msg,) = tx.body.msgs
+        self.sent.append(msg)
+        code = self.rejects.get(str(msg["type"]))
+        if code is not None:
+            return error_answer(400, code)
+        self.height += 1
+        self.blocks[self.height] = [{"hash": tx.hash, "index": 0, "tx": wire, "code": "ok"}]
+        return answer({"hash": tx.hash, "code": "ok", "status": "pending"}, height=self.height)
+
+
+def _block(height: int) -> dict[str, JsonValue]:
+    return {
+        "height": height,
+        "time": "2026-01-01T00:00:00.000000Z",
+        "hash": f"H{height}",
+        "prev_hash": f"H{height - 1}",
+        "txs": [],
+    }
+
+
+def _validator(operator: str) -> dict[str, JsonValue]:
+    return {
+        "operator": operator,
+        "moniker": operator[-4:],
+        "tokens": "100000000000",
+        "shares": "100000000000",
+        "power": 100000,
+        "commission_ppm": 50000,
+        "jailed": False,
+        "status": "bonded",
+        "missed_blocks": 0,
+        "commission_accrued": "0",
+    }
+
+
+@dataclass
+class Fleetlet:
+    """One bot of run `run-1`, its fleet context on `node`, and a way to run its behaviours."""
+
+    node: AlphaNode
+    transport: MockTransport  # every request the behaviours made
+    ctx: FleetContext
+    bot: Bot
+
+    async def act(self, behaviour: BehaviorFn, seed: int = 1) -> None:
+        intent = Intent(self.ctx, "act", "alpha", 0.0)
+        await behaviour(self.bot, Chains(self.ctx, self.bot), Random(seed), intent)
+
+    def count(self, name: str, **labels: str) -> int:
+        """A counter the behaviours bumped (they label it with the intent's action, `act`)."""
+        return self.ctx.recorder.counter(name, action="act", **labels).value
+
+
+@pytest.fixture
+async def fleetlet() -> AsyncIterator[Fleetlet]:
+    """A bot holding 10,000 AX on a fresh `AlphaNode`, with a commit watcher following the
+    node's blocks for the length of the test. Like the fleet's own observer, the watcher
+    hands the bot's committed messages to the context's `AlphaBook`."""
+    node = AlphaNode()
+    transport = MockTransport(node)
+    client = HttpAlphaClient(transport=transport, chain_id="alpha-simnet-1")
+    bot = Bot("seed", 0, "staker")
+    bot.wallet.credit(AX, 10_000 * AX.unit)
+
+    def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, height: int) -> None:
+        body = wire["body"]
+        assert isinstance(body, dict) and isinstance(body["msgs"], list)
+        for msg in body["msgs"]:
+            assert isinstance(msg, dict)
+            if code == "ok" and body["sender"] == bot.alpha_address:
+                ctx.alpha_book.committed(bot, msg, height)
+
+    watcher = CommitWatcher(client, poll_s=0.001, on_tx=on_tx)
+    side = ChainSide("alpha", [client], watcher, fee=FEE, native=AX)
+    ctx = FleetContext(
+        run_id="run-1", recorder=Recorder(), sides={"alpha": side}, peers=Peers("seed", 4)
+    )
+    ctx.owners[bot.alpha_address] = bot
+    await watcher.start()
+    task = asyncio.create_task(watcher.run(), name="test-commit-watcher")
+    try:
+        yield Fleetlet(node, transport, ctx, bot)
+    finally:
+        task.cancel()
