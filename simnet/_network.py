@@ -78,7 +78,7 @@ class Network:
         for chain in self.chains.values():
             chain.ledger.begin_block(0)
             for i in range(self.params.nodes):
-                validator = Identity.derive(f"simnet/{seed}/validators", i)
+                validator = Identity.simnet_validator(seed, i)
                 chain.ledger.mint(
                     validator.address(chain.spec.hrp), chain.spec.native, VALIDATOR_FUNDS
                 )

@@ -50,7 +50,7 @@ def install_alpha(
     params = AlphaParams.with_overrides(overrides or {})
     staking = Staking(alpha, params)
     for node in alpha.nodes:
-        operator = Identity.derive(f"simnet/{seed}/validators", node.index)
+        operator = Identity.simnet_validator(seed, node.index)
         staking.add_genesis_validator(operator.alpha_address, node.node_id)
     distribution = Distribution(alpha, params, staking)
     store = ParamStore(alpha, params)

@@ -1,4 +1,4 @@
-"""Delegators on Alpha (L3 staking_cycle, the voters of L4): the delegation lifecycle.
+"""Delegators and validator operators on Alpha (L3 staking_cycle, the voters of L4).
 
 Delegate AX (sAX is minted), move stake to another validator, claim rewards, undelegate (sAX
 burns, the AX comes back at maturity), pass sAX on, and read it all back. Every amount is
@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from botruntime.behaviors._table import behavior
 from botruntime.bots.bot import Bot
 from botruntime.chain import tx as msgs
-from botruntime.chain.alpha_models import Delegation, Rewards
+from botruntime.chain.alpha_models import Delegation, Rewards, Validator
+from botruntime.chain.tx import Msg
+from botruntime.identity import Identity
 from botruntime.wallet import AX, SAX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
@@ -23,10 +25,13 @@ if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only rec
 
 __all__ = [
     "delegate",
+    "edit_commission",
     "read_staking",
+    "read_validator",
     "redelegate",
     "transfer_sax",
     "undelegate",
+    "withdraw_commission",
     "withdraw_rewards",
 ]
 
@@ -159,3 +164,60 @@ async def _read_rewards(bot: Bot, chains: Chains, rec: Intent) -> Rewards | None
     if rewards is not None and not chains.alpha_book.rewards_read(bot, rewards.total):
         rec.count("chain.rewards_decreased")
     return rewards
+
+
+# ---- validator operators -------------------------------------------------------------------
+
+
+async def _operated(bot: Bot, chains: Chains, rec: Intent) -> tuple[Identity, Validator] | None:
+    """The validator this bot operates: simnet's genesis validator `bot.index % count`, whose
+    key simnet derives from the run's seed; None on a network that has no such validator."""
+    validators = await rec.query("validators", chains.alpha.validators())
+    if not validators:
+        return None
+    identity = Identity.simnet_validator(chains.peers.run_seed, bot.index % len(validators))
+    found = next((v for v in validators if v.operator == identity.alpha_address), None)
+    return None if found is None else (identity, found)
+
+
+async def _as_operator(bot: Bot, chains: Chains, rec: Intent, signer: Identity, msg: Msg) -> None:
+    """Sign `msg` with the operator's key at the operator account's nonce and send it. The
+    operator account is no bot's (no shadow ledger), so the tx is sent, not followed: one
+    session per operator with seconds of think time lets each land before the next."""
+    client = chains.alpha
+    account = await rec.query("account", client.account(signer.alpha_address))
+    if account is None:
+        return
+    fee = chains.side("alpha").fee
+    await rec.submit(client.submit(signer, [msg], nonce=account.nonce, fee=fee, memo=rec.memo(bot)))
+
+
+@behavior("edit_commission", group="legitimate", chain="alpha")
+async def edit_commission(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Move the operated validator's commission by at most the allowed change per edit,
+    within the allowed maximum (`GET /staking/params`)."""
+    operated = await _operated(bot, chains, rec)
+    params = await rec.query("staking_params", chains.alpha.staking_params())
+    if operated is None or params is None:
+        return
+    signer, validator = operated
+    step = params.integer("max_commission_change_ppm")
+    rate = validator.commission_ppm + rng.randint(-step, step)
+    rate = min(max(rate, 0), params.integer("max_commission_ppm"))
+    await _as_operator(bot, chains, rec, signer, msgs.validator_edit(rate))
+
+
+@behavior("withdraw_commission", group="legitimate", chain="alpha")
+async def withdraw_commission(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Withdraw the operated validator's accrued commission (after reading it)."""
+    operated = await _operated(bot, chains, rec)
+    if operated is not None and operated[1].commission_accrued > 0:
+        await _as_operator(bot, chains, rec, operated[0], msgs.withdraw_commission())
+
+
+@behavior("read_validator", group="legitimate", chain="alpha")
+async def read_validator(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Read the operated validator (its power, commission and what it has accrued)."""
+    operated = await _operated(bot, chains, rec)
+    if operated is not None:
+        await rec.query("validator", chains.alpha.validator(operated[1].operator))

@@ -21,7 +21,7 @@ from botruntime.bots.bot import Bot
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.testing import MockTransport, Request, answer, error_answer
 from botruntime.chain.transport import Answer
-from botruntime.chain.tx import JsonValue, Msg, decode_tx
+from botruntime.chain.tx import JsonValue, Msg, SignedTx, decode_tx
 from botruntime.fleet import Chains, ChainSide, FleetContext, Intent, Peers
 from botruntime.fleet._commits import CommitWatcher
 from botruntime.identity import Identity
@@ -29,7 +29,10 @@ from botruntime.metrics import Recorder
 from botruntime.wallet import AX
 
 FEE = 2_000
-VALIDATORS = [Identity.derive("validators", i).alpha_address for i in range(3)]
+RUN_SEED = "seed"
+# simnet's genesis validators of a network started with the run's seed (their operators' keys)
+OPERATORS = [Identity.simnet_validator(RUN_SEED, i) for i in range(3)]
+VALIDATORS = [operator.alpha_address for operator in OPERATORS]
 
 
 @dataclass
@@ -51,6 +54,8 @@ class AlphaNode:
     )
     rejects: dict[str, str] = field(default_factory=dict)
     sent: list[Msg] = field(default_factory=list)
+    signed: list[SignedTx] = field(default_factory=list)
+    commission_accrued: str = "0"
 
     def __call__(self, request: Request) -> Answer:
         path = request.path.split("?")[0]
@@ -63,7 +68,12 @@ class AlphaNode:
             height = int(parts[1])
             return answer({"height": height, "txs": self.blocks.get(height, [])})
         if path == "/validators":
-            return answer({"validators": [_validator(v) for v in VALIDATORS]})
+            accrued = self.commission_accrued
+            return answer({"validators": [_validator(v, accrued) for v in VALIDATORS]})
+        if parts[0] == "validators" and len(parts) == 2:
+            return answer(_validator(parts[1], self.commission_accrued))
+        if parts[0] == "accounts":
+            return answer({"address": parts[1], "nonce": 3, "pubkey": None, "balances": {}})
         if parts[0] == "validators" and parts[-1] == "delegations":
             return answer({"delegations": self.validator_delegations.get(parts[1], [])})
         if parts[0] == "delegators":
@@ -87,7 +97,13 @@ class AlphaNode:
         if path == "/params":
             return answer(self.params)
         if path == "/staking/params":
-            return answer({"unbonding_blocks": 5})
+            return answer(
+                {
+                    "unbonding_blocks": 5,
+                    "max_commission_ppm": 200_000,
+                    "max_commission_change_ppm": 50_000,
+                }
+            )
         if path == "/campaign/payouts":
             return error_answer(404, "not_found")
         raise AssertionError(f"the fake node has no answer for {request.method} {path}")
@@ -98,6 +114,7 @@ class AlphaNode:
         tx = decode_tx(wire)
         (msg,) = tx.body.msgs
         self.sent.append(msg)
+        self.signed.append(tx)
         code = self.rejects.get(str(msg["type"]))
         if code is not None:
             return error_answer(400, code)
@@ -116,7 +133,7 @@ def _block(height: int) -> dict[str, JsonValue]:
     }
 
 
-def _validator(operator: str) -> dict[str, JsonValue]:
+def _validator(operator: str, accrued: str) -> dict[str, JsonValue]:
     return {
         "operator": operator,
         "moniker": operator[-4:],
@@ -127,7 +144,7 @@ def _validator(operator: str) -> dict[str, JsonValue]:
         "jailed": False,
         "status": "bonded",
         "missed_blocks": 0,
-        "commission_accrued": "0",
+        "commission_accrued": accrued,
     }
 
 
@@ -157,7 +174,7 @@ async def fleetlet() -> AsyncIterator[Fleetlet]:
     node = AlphaNode()
     transport = MockTransport(node)
     client = HttpAlphaClient(transport=transport, chain_id="alpha-simnet-1")
-    bot = Bot("seed", 0, "staker")
+    bot = Bot(RUN_SEED, 0, "staker")
     bot.wallet.credit(AX, 10_000 * AX.unit)
 
     def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, height: int) -> None:
@@ -171,7 +188,7 @@ async def fleetlet() -> AsyncIterator[Fleetlet]:
     watcher = CommitWatcher(client, poll_s=0.001, on_tx=on_tx)
     side = ChainSide("alpha", [client], watcher, fee=FEE, native=AX)
     ctx = FleetContext(
-        run_id="run-1", recorder=Recorder(), sides={"alpha": side}, peers=Peers("seed", 4)
+        run_id="run-1", recorder=Recorder(), sides={"alpha": side}, peers=Peers(RUN_SEED, 4)
     )
     ctx.owners[bot.alpha_address] = bot
     await watcher.start()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from random import Random
 
 import pytest
-from conftest import FEE, VALIDATORS, Fleetlet
+from conftest import FEE, OPERATORS, VALIDATORS, Fleetlet
 
 from botruntime.behaviors.legitimate import staking
 from botruntime.wallet import AX, SAX
@@ -136,3 +136,27 @@ async def test_transfer_sax_passes_a_tenth_at_most_to_another_bot(fleetlet: Flee
     assert msg["to"] != fleetlet.bot.alpha_address
     assert 0 < int(str(msg["amount"])) <= 2 * WHOLE
     assert fleetlet.bot.wallet.balance(SAX) == 20 * WHOLE - int(str(msg["amount"]))
+
+
+async def test_an_operator_edits_its_validators_commission_with_the_operator_key(
+    fleetlet: Fleetlet,
+) -> None:
+    for seed in range(10):
+        await fleetlet.act(staking.edit_commission, seed=seed)
+    for tx in fleetlet.node.signed:
+        (msg,) = tx.body.msgs
+        assert msg["type"] == "validator.edit"
+        assert 0 <= int(str(msg["commission_ppm"])) <= 100_000  # 50,000 at most from 50,000
+        # bot 0 runs validator 0: its key, at its account's nonce; the bot's own nonce is unused
+        assert (tx.body.sender, tx.body.nonce) == (OPERATORS[0].alpha_address, 3)
+    assert len(fleetlet.node.signed) == 10 and fleetlet.bot.next_nonce("alpha") == 0
+
+
+async def test_an_operator_withdraws_commission_only_once_some_accrued(fleetlet: Fleetlet) -> None:
+    await fleetlet.act(staking.withdraw_commission)
+    await fleetlet.act(staking.read_validator)
+    assert fleetlet.node.sent == []
+    fleetlet.node.commission_accrued = "12"
+    await fleetlet.act(staking.withdraw_commission)
+    assert fleetlet.node.sent == [{"type": "distribution.withdraw_commission"}]
+    assert fleetlet.node.signed[0].body.sender == OPERATORS[0].alpha_address
