@@ -28,6 +28,7 @@ __all__ = [
     "change_vote",
     "check_params",
     "deposit",
+    "propose_underfunded",
     "run_tally",
     "submit_proposal",
     "vote",
@@ -91,6 +92,22 @@ async def submit_proposal(bot: Bot, chains: Chains, rng: Random, rec: Intent) ->
     if amount > bot.wallet.spendable(AX) - chains.side("alpha").fee:
         return
     await rec.transact(bot, [msg], spend=AX, amount=amount)
+
+
+@behavior("propose_underfunded", group="legitimate", chain="alpha", sends_tx=True)
+async def propose_underfunded(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Open a text proposal with one base unit less than the minimum initial deposit: the
+    chain must refuse it (anti-spam); `chain.underfunded_proposals_accepted` counts it if not."""
+    gov = await rec.query("gov_params", chains.alpha.gov_params())
+    if gov is None:
+        return
+    amount = gov.integer("min_initial_deposit") - 1
+    if not 0 < amount <= bot.wallet.spendable(AX) - chains.side("alpha").fee:
+        return
+    title = f"{_title_prefix(rec)}{bot.index}:{int(rec.intended_ts * 1000)} underfunded"
+    landed = await rec.transact(bot, [msgs.submit_proposal(title, amount)], spend=AX, amount=amount)
+    if landed is not None and landed.ok:
+        rec.count("chain.underfunded_proposals_accepted")
 
 
 @behavior("deposit", group="legitimate", chain="alpha", sends_tx=True)

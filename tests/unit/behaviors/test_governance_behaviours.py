@@ -159,3 +159,14 @@ async def test_check_params_reads_the_latest_passed_change_from_its_height(
     assert asked.min_height == 40
     assert fleetlet.count("chain.param_changes_seen") == seen
     assert fleetlet.count("chain.param_changes_missing", proposal="2") == missing
+
+
+async def test_an_underfunded_proposal_the_chain_takes_is_counted(fleetlet: Fleetlet) -> None:
+    fleetlet.node.rejects["gov.submit_proposal"] = "invalid_amount"
+    await fleetlet.act(governance.propose_underfunded)
+    assert fleetlet.node.sent[-1]["deposit"] == "1999999"  # the minimum initial less one unit
+    assert fleetlet.count("chain.underfunded_proposals_accepted") == 0
+    assert fleetlet.bot.wallet.balance(AX) == 10_000 * WHOLE  # refused: nothing spent
+    del fleetlet.node.rejects["gov.submit_proposal"]
+    await fleetlet.act(governance.propose_underfunded)
+    assert fleetlet.count("chain.underfunded_proposals_accepted") == 1
