@@ -18,6 +18,7 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import AlphaClient, HttpAlphaClient
 from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._alpha_book import AlphaBook
+from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher
 from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
@@ -133,10 +134,13 @@ class FleetContext:
     committed: int = 0
     # who each bot is to the network: every bot its own client unless given (`ClientIds.of`)
     client_ids: ClientIds | None = None
+    # bridge transfers owed to this fleet's bots, each credited once
+    bridge: BridgeBook = field(init=False)
     # what Alpha's staking and governance owe the bots beyond their txs' reservations
     alpha_book: AlphaBook = field(default_factory=AlphaBook)
 
     def __post_init__(self) -> None:
+        self.bridge = BridgeBook(self.recorder, self.owners)
         if self.client_ids is None:
             self.client_ids = ClientIds(self.run_id)
         for side in self.sides.values():
@@ -172,6 +176,10 @@ class Chains:
     @property
     def recent(self) -> RecentTxs:
         return self._ctx.recent
+
+    @property
+    def bridge(self) -> BridgeBook:
+        return self._ctx.bridge
 
     @property
     def alpha_book(self) -> AlphaBook:

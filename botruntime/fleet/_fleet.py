@@ -222,6 +222,8 @@ class Fleet:
         for bot in self.bots:
             balances: dict[Denom, int] = {}
             for chain, side in ctx.sides.items():
+                with contextlib.suppress(ChainError):  # a chain without a bridge has none
+                    ctx.bridge.known(await side.client_for(bot).bridge_sent(bot.address(chain)))
                 account = await side.client_for(bot).account(bot.address(chain))
                 bot.resync_nonce(chain, account.nonce)
                 bot.set_accepted(chain, account.nonce)
@@ -252,7 +254,8 @@ class Fleet:
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
         """Credit bots of this fleet paid by this run's txs whose messages took effect (the
-        recipient's shadow ledger); keep every tx for replayers and audit it (`CommitAudit`)."""
+        recipient's shadow ledger), and by bridge claims whoever signed them (`BridgeBook`);
+        keep every tx for replayers and audit it (`CommitAudit`)."""
         run_id = self.plan.run_id
         audit = CommitAudit(self.recorder, run_id)
 
@@ -262,13 +265,19 @@ class Fleet:
                 return
             self.ctx.recent.note_committed(chain, tx_hash, wire)
             audit.check(chain, chain_id, tx_hash, wire)
-            memo = body.get("memo")
-            parsed = parse_memo(memo) if isinstance(memo, str) else None
-            if parsed is None or parsed.run_id != run_id or code != "ok":
+            if code != "ok":
                 return
             msgs = body.get("msgs")
+            msgs = msgs if isinstance(msgs, list) else []
+            for msg in msgs:  # a claim pays its recipient whoever signed it (a relayer)
+                if isinstance(msg, dict) and msg.get("type") == "bridge.claim":
+                    self.ctx.bridge.claimed(chain, msg)
+            memo = body.get("memo")
+            parsed = parse_memo(memo) if isinstance(memo, str) else None
+            if parsed is None or parsed.run_id != run_id:
+                return
             sender = self.ctx.owners.get(str(body.get("sender"))) if chain == "alpha" else None
-            for msg in msgs if isinstance(msgs, list) else ():
+            for msg in msgs:
                 if not isinstance(msg, dict):
                     continue
                 if sender is not None:
@@ -366,45 +375,75 @@ class Fleet:
         """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
 
         What Alpha's modules owe the bots (matured unbondings, rewards, refunded deposits) is
-        credited first: nothing of this fleet is in flight any more."""
+        credited first: nothing of this fleet is in flight any more. A bridge transfer may end
+        (refund at end-block, a late claim) while its bot is read: its transfers are settled
+        before the accounts are read and once more after, and a bot credited in between is
+        read again."""
         assert self.ctx is not None
-        details: list[str] = []
-        alpha = self.ctx.sides.get("alpha")
-        if alpha is not None:
-            try:
-                details = await self.ctx.alpha_book.settle(
-                    lambda bot: alpha_client(alpha, bot),
-                    self.ctx.owners,
-                    block_time_s=self.plan.block_time_s,
-                    wait_s=self.ctx.commit_timeout_s + 30 * self.plan.block_time_s,
-                )
-            except ChainError as exc:
-                details.append(f"crediting Alpha's staking and governance effects failed ({exc})")
-        mismatched = 0
+        mismatched, details = 0, await self._settle_alpha()
         for bot in self.bots:
-            for chain, side in self.ctx.sides.items():
-                client = side.client_for(bot)
-                try:
-                    account = await client.account(bot.address(chain))
-                except ChainError as exc:
-                    mismatched += 1
-                    details.append(f"bot {bot.index}: {chain} account unreadable ({exc})")
+            await self._settle_bridge(bot)
+            found = await self._compare(bot)
+            for _ in range(3):
+                if not await self._settle_bridge(bot):
                     break
-                want = {
-                    d.value: v
-                    for d, v in bot.wallet.balances().items()
-                    if d.fee_denom == side.native
-                }
-                have = {d: v for d, v in account.balances.items() if v}
-                if want != have or account.nonce != bot.accepted(chain):
-                    mismatched += 1
-                    if len(details) < 10:
-                        details.append(
-                            f"bot {bot.index} on {chain}: expected {want} nonce "
-                            f"{bot.accepted(chain)}, chain has {have} nonce {account.nonce}"
-                        )
-                    break
+                found = await self._compare(bot)
+            if found is not None:
+                mismatched += 1
+                if len(details) < 10:
+                    details.append(found)
         return mismatched, details
+
+    async def _settle_alpha(self) -> list[str]:
+        """Credit what Alpha's modules owe this fleet's bots; the problems met, as details."""
+        assert self.ctx is not None
+        alpha = self.ctx.sides.get("alpha")
+        if alpha is None:
+            return []
+        try:
+            return await self.ctx.alpha_book.settle(
+                lambda bot: alpha_client(alpha, bot),
+                self.ctx.owners,
+                block_time_s=self.plan.block_time_s,
+                wait_s=self.ctx.commit_timeout_s + 30 * self.plan.block_time_s,
+            )
+        except ChainError as exc:
+            return [f"crediting Alpha's staking and governance effects failed ({exc})"]
+
+    async def _compare(self, bot: Bot) -> str | None:
+        """Why `bot`'s shadow ledger differs from the chain, or None when it does not."""
+        assert self.ctx is not None
+        for chain, side in self.ctx.sides.items():
+            client = side.client_for(bot)
+            try:
+                account = await client.account(bot.address(chain))
+            except ChainError as exc:
+                return f"bot {bot.index}: {chain} account unreadable ({exc})"
+            want = {
+                d.value: v for d, v in bot.wallet.balances().items() if d.fee_denom == side.native
+            }
+            have = {d: v for d, v in account.balances.items() if v}
+            if want != have or account.nonce != bot.accepted(chain):
+                return (
+                    f"bot {bot.index} on {chain}: expected {want} nonce "
+                    f"{bot.accepted(chain)}, chain has {have} nonce {account.nonce}"
+                )
+        return None
+
+    async def _settle_bridge(self, bot: Bot) -> int:
+        """Credit `bot`'s bridge transfers that ended unseen (refunds, claims after the
+        watchers stopped); 0 at once on a run whose bots never used the bridge."""
+        assert self.ctx is not None
+        if not self.ctx.bridge.used:
+            return 0
+        credited = 0
+        for chain, side in self.ctx.sides.items():
+            try:
+                sent = await side.client_for(bot).bridge_sent(bot.address(chain))
+            except ChainError:
+                continue  # the account read that follows reports the chain unreadable
+            credited += self.ctx.bridge.settle(sent, completed=True)
+        return credited
 
     async def outcome(self) -> FleetOutcome:
         """Reconcile every bot with the chain and sum up this fleet's promises."""

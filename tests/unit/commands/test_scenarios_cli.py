@@ -25,7 +25,7 @@ def bad_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_list_shows_both_scenarios() -> None:
+def test_list_shows_every_scenario() -> None:
     result = CliRunner().invoke(main, ["scenarios", "list", "--dir", str(SCENARIOS)])
     assert result.exit_code == 0, result.output
     assert "transfer_baseline" in result.output and "replay_attack" in result.output
