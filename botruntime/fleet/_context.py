@@ -20,6 +20,8 @@ from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._alpha_book import AlphaBook
 from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._failover import NodeLiveness
+from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
@@ -128,6 +130,11 @@ class FleetContext:
     owners: dict[str, Bot] = field(default_factory=dict)
     # bounded rings of recently committed and submitted txs (what replayers copy)
     recent: RecentTxs = field(default_factory=RecentTxs)
+    # what readers saw before (blocks, heights per node), to check the next read against
+    reads: ReadMemory = field(default_factory=ReadMemory)
+    # when each node last answered quickly: did a node holding a tx live long enough to pass
+    # it on (senders that fail over between nodes, `_failover.py`)
+    liveness: NodeLiveness = field(default_factory=NodeLiveness)
     # txs accepted by a node whose commit was never seen by the end of the drain
     lost: int = 0
     accepted: int = 0
@@ -180,6 +187,14 @@ class Chains:
     @property
     def bridge(self) -> BridgeBook:
         return self._ctx.bridge
+
+    @property
+    def reads(self) -> ReadMemory:
+        return self._ctx.reads
+
+    @property
+    def liveness(self) -> NodeLiveness:
+        return self._ctx.liveness
 
     @property
     def alpha_book(self) -> AlphaBook:

@@ -239,8 +239,11 @@ class Fleet:
             cls(url, client_id=self._client_id, pool_size=pool, on_attempt=self._attempt)
             for url in urls
         ]
-        watch_client = cls(urls[0], client_id=f"{self._client_id}-watch", pool_size=2)
-        self._clients.extend([*clients, watch_client])
+        watch_clients: list[ChainClient] = [
+            cls(url, client_id=f"{self._client_id}-watch", pool_size=2) for url in urls
+        ]
+        watch_client = watch_clients[0]
+        self._clients.extend([*clients, *watch_clients])
         for client in (*clients, watch_client):
             await client.resolve_chain_id()
         params = await clients[0].params()
@@ -248,7 +251,9 @@ class Fleet:
             params.integer("min_fee_base") + params.integer("min_fee_per_byte") * _TYPICAL_TX_BYTES
         )
         chain_id = await watch_client.resolve_chain_id()
-        watcher = CommitWatcher(watch_client, on_tx=self._receipts(chain, chain_id))
+        watcher = CommitWatcher(
+            watch_client, on_tx=self._receipts(chain, chain_id), fallbacks=watch_clients[1:]
+        )
         await watcher.start()
         return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
 

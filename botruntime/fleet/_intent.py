@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from botruntime.bots.bot import Bot, ChainName
@@ -25,6 +25,7 @@ from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import Msg, SignedTx, format_memo
 from botruntime.fleet._commits import Landed
 from botruntime.fleet._context import FleetContext
+from botruntime.fleet._failover import PROBE_AFTER_S, broadcast_failover, probe_everywhere
 from botruntime.wallet import BalanceUnderflow, Denom, Reservation
 
 __all__ = ["Intent"]
@@ -125,11 +126,13 @@ class Intent:
         return await self._measured("submit", self.action, call, tx)
 
     async def transact(
-        self, bot: Bot, msgs: Sequence[Msg], *, spend: Denom, amount: int
+        self, bot: Bot, msgs: Sequence[Msg], *, spend: Denom, amount: int, failover: bool = False
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
-        A tx can land and fail: `Landed.ok` is False and `Landed.code` says why."""
+        A tx can land and fail: `Landed.ok` is False and `Landed.code` says why. With
+        `failover`, a node that does not answer is left for the next one, and a tx no node
+        knows of any more is sent again, always as the same signed bytes (`_failover.py`)."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         try:
@@ -141,16 +144,24 @@ class Intent:
         client = side.client_for(bot)
         nonce = bot.next_nonce(self.chain)
         tx = client.sign(bot.identity, msgs, nonce=nonce, fee=side.fee, memo=self.memo(bot))
-        return await self._send(bot, tx, hold)
+        return await self._send(bot, tx, hold, failover)
 
-    async def _send(self, bot: Bot, tx: SignedTx, hold: Reservation) -> Landed | None:
+    async def _send(
+        self, bot: Bot, tx: SignedTx, hold: Reservation, failover: bool = False
+    ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
         rec = ctx.recorder
         landing = side.watcher.expect(tx.hash)
         sent = time.perf_counter()
+        holder = bot.index % len(side.clients)
         try:
-            await side.client_for(bot).broadcast(tx, "sync")
+            if failover:
+                holder, _ = await broadcast_failover(
+                    side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
+                )
+            else:
+                await side.client_for(bot).broadcast(tx, "sync")
         except Rejected as exc:
             rec.observe("submit", self.chain, self.action, exc.code, self.intended_ts, sent, _now())
             side.watcher.forget(tx.hash)
@@ -168,11 +179,64 @@ class Intent:
             self.error(exc, tx.hash)
             return await self._follow(bot, tx, hold, landing, sent, promised=False)
         rec.observe("submit", self.chain, self.action, "ok", self.intended_ts, sent, _now())
-        ctx.recent.note_submitted(self.chain, tx, bot.index % len(side.clients))
+        ctx.recent.note_submitted(self.chain, tx, holder)
         ctx.accepted += 1
         bot.note_accepted(self.chain, tx.body.nonce)
         bot.last_tx = tx.hash
-        return await self._follow(bot, tx, hold, landing, sent, promised=True)
+        return await self._follow(
+            bot, tx, hold, landing, sent, promised=True, holder=holder if failover else None
+        )
+
+    def _failed_over(self, tx: SignedTx) -> Callable[[int], None]:
+        def note(node: int) -> None:
+            self.count("chain.failovers", tx=tx.hash, node=f"v{node + 1}")
+
+        return note
+
+    async def _landing(
+        self, bot: Bot, tx: SignedTx, landing: asyncio.Future[Landed], holder: int | None
+    ) -> Landed:
+        """The block `tx` lands in, within the commit timeout (TimeoutError after it). With a
+        `holder` (the node that accepted it), a tx still out after `PROBE_AFTER_S` is looked
+        up on every node; when none knows of it, it is counted lost and sent again."""
+        ctx = self._ctx
+        if holder is None:
+            async with asyncio.timeout(ctx.commit_timeout_s):
+                return await asyncio.shield(landing)
+        accepted_ts = time.perf_counter()
+        deadline = accepted_ts + ctx.commit_timeout_s
+        while True:
+            wait_s = min(PROBE_AFTER_S, deadline - time.perf_counter())
+            if wait_s <= 0:
+                raise TimeoutError
+            try:
+                async with asyncio.timeout(wait_s):
+                    return await asyncio.shield(landing)
+            except TimeoutError:
+                if time.perf_counter() >= deadline:
+                    raise
+            holder, accepted_ts = await self._rescue(bot, tx, holder, accepted_ts)
+
+    async def _rescue(
+        self, bot: Bot, tx: SignedTx, holder: int, accepted_ts: float
+    ) -> tuple[int, float]:
+        """Look `tx` up on every node; when none knows of it, count the loss and send the same
+        bytes to another node. The node holding it now, and since when."""
+        side = self._ctx.sides[self.chain]
+        liveness = self._ctx.liveness
+        if await probe_everywhere(side, bot, tx.hash, liveness) != "unknown":
+            return holder, accepted_ts
+        spread = liveness.spread(self.chain, holder, accepted_ts)
+        name = "chain.silent_loss" if spread else "chain.lost_in_crash"
+        self.count(name, tx=tx.hash, node=f"v{holder + 1}")
+        try:
+            node, _ = await broadcast_failover(
+                side, bot, tx, liveness, first=holder + 1, skip=holder
+            )
+        except ChainError:
+            return holder, accepted_ts  # looked up again after the next wait
+        self.count("chain.resubmitted", tx=tx.hash)
+        return node, time.perf_counter()
 
     async def _follow(
         self,
@@ -183,12 +247,12 @@ class Intent:
         sent: float,
         *,
         promised: bool,
+        holder: int | None = None,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
         try:
-            async with asyncio.timeout(ctx.commit_timeout_s):
-                landed = await asyncio.shield(landing)
+            landed = await self._landing(bot, tx, landing, holder)
         except TimeoutError:
             side.watcher.forget(tx.hash)
             self._not_landed(bot, tx, hold, promised)

@@ -1,5 +1,12 @@
 """Legitimate users: what the network is for."""
 
-from botruntime.behaviors.legitimate import bridge, governance, reads, staking, transfers
+from botruntime.behaviors.legitimate import (
+    bridge,
+    explorer,
+    governance,
+    reads,
+    staking,
+    transfers,
+)
 
-__all__ = ["bridge", "governance", "reads", "staking", "transfers"]
+__all__ = ["bridge", "explorer", "governance", "reads", "staking", "transfers"]

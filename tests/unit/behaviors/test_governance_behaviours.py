@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import FEE, VALIDATORS, Fleetlet
+from alpha_node import FEE, VALIDATORS, Fleetlet
 
 from botruntime.behaviors.legitimate import governance
 from botruntime.wallet import AX, SAX

@@ -6,7 +6,7 @@ from __future__ import annotations
 from random import Random
 
 import pytest
-from conftest import FEE, OPERATORS, VALIDATORS, Fleetlet
+from alpha_node import FEE, OPERATORS, VALIDATORS, Fleetlet
 
 from botruntime.behaviors.legitimate import staking
 from botruntime.wallet import AX, SAX
