@@ -189,6 +189,13 @@ class Identity:
         return cls.from_seed(derive_seed(run_seed, bot_index), bot_index)
 
     @classmethod
+    def simnet_validator(cls, network_seed: str, index: int) -> Identity:
+        """The operator key of simnet's genesis validator `index` on a network started with
+        `--seed network_seed`: simnet's convention, so that a run can play its operators
+        (a real network's operators bring their own keys)."""
+        return cls.derive(f"simnet/{network_seed}/validators", index)
+
+    @classmethod
     def view_only(cls, public_key: bytes, index: int = -1) -> Identity:
         return cls(public_key, None, index)
 

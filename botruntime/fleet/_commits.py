@@ -28,8 +28,9 @@ __all__ = ["CommitWatcher", "Landed"]
 
 _log = logging.getLogger("botruntime.fleet")
 
-TxObserver = Callable[[str, dict[str, JsonValue], str], None]
-"""(tx hash, wire tx, code: "ok" or why its messages failed) for every tx of every block seen."""
+TxObserver = Callable[[str, dict[str, JsonValue], str, int], None]
+"""(tx hash, wire tx, code: "ok" or why its messages failed, block height) for every tx of
+every block seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,4 +124,4 @@ class CommitWatcher:
             if future is not None and not future.done():
                 future.set_result(ok if entry.ok else Landed(height, seen_ts, entry.code))
             if self._on_tx is not None:
-                self._on_tx(tx_hash, wire, entry.code)
+                self._on_tx(tx_hash, wire, entry.code, height)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from random import Random
 
 from botruntime.bots.bot import Bot, ChainName
-from botruntime.chain.alpha import AlphaClient
+from botruntime.chain.alpha import AlphaClient, HttpAlphaClient
 from botruntime.chain.delta import DeltaClient
+from botruntime.fleet._alpha_book import AlphaBook
 from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher
 from botruntime.fleet._failover import NodeLiveness
@@ -27,7 +28,7 @@ from botruntime.metrics import Recorder
 from botruntime.plan import RolePlan
 from botruntime.wallet import Denom
 
-__all__ = ["ChainSide", "Chains", "ClientIds", "FleetContext", "Peers"]
+__all__ = ["ChainSide", "Chains", "ClientIds", "FleetContext", "Peers", "alpha_client"]
 
 ChainClient = AlphaClient | DeltaClient
 
@@ -79,6 +80,14 @@ class ChainSide:
             raise RuntimeError("this ChainSide is not part of a FleetContext yet")
         client = self.clients[bot.index % len(self.clients) if node is None else node]
         return client.for_client(self.client_ids(bot))
+
+
+def alpha_client(side: ChainSide, bot: Bot) -> AlphaClient:
+    """`side.client_for(bot)` on an Alpha side, typed as the Alpha client it is."""
+    client = side.client_for(bot)
+    if not isinstance(client, HttpAlphaClient):
+        raise TypeError(f"the {side.name} side serves no Alpha client")
+    return client
 
 
 class Peers:
@@ -141,6 +150,8 @@ class FleetContext:
     client_ids: ClientIds | None = None
     # bridge transfers owed to this fleet's bots, each credited once
     bridge: BridgeBook = field(init=False)
+    # what Alpha's staking and governance owe the bots beyond their txs' reservations
+    alpha_book: AlphaBook = field(default_factory=AlphaBook)
 
     def __post_init__(self) -> None:
         self.bridge = BridgeBook(self.recorder, self.owners)
@@ -161,8 +172,9 @@ class Chains:
         self._bot = bot
 
     @property
-    def alpha(self) -> ChainClient:
-        return self._ctx.sides["alpha"].client_for(self._bot)
+    def alpha(self) -> AlphaClient:
+        """The bot's Alpha node, with Alpha's modules (staking, governance, bridge)."""
+        return alpha_client(self._ctx.sides["alpha"], self._bot)
 
     @property
     def delta(self) -> ChainClient:
@@ -190,3 +202,7 @@ class Chains:
     @property
     def liveness(self) -> NodeLiveness:
         return self._ctx.liveness
+
+    @property
+    def alpha_book(self) -> AlphaBook:
+        return self._ctx.alpha_book

@@ -21,7 +21,7 @@ from botruntime.behaviors import BEHAVIORS, Behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
-from botruntime.chain.errors import ChainError, Rejected
+from botruntime.chain.errors import ChainError
 from botruntime.chain.tx import JsonValue, parse_memo
 from botruntime.fleet._commits import CommitWatcher, TxObserver
 from botruntime.fleet._context import (
@@ -31,13 +31,14 @@ from botruntime.fleet._context import (
     ClientIds,
     FleetContext,
     Peers,
+    alpha_client,
 )
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionRange
 from botruntime.metrics import GeneratorHealth, Recorder
 from botruntime.plan import PlanPart, RolePart
-from botruntime.wallet import AX, DX, SAX, Denom
+from botruntime.wallet import AX, DX, Denom
 
 __all__ = ["Fleet", "FleetOutcome", "RoleRun"]
 
@@ -270,7 +271,7 @@ class Fleet:
         run_id = self.plan.run_id
         audit = CommitAudit(self.recorder, run_id)
 
-        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
+        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, height: int) -> None:
             body = wire.get("body")
             faucet = wire.get("faucet")
             if isinstance(faucet, dict) and self.ctx is not None and code == "ok":
@@ -291,11 +292,12 @@ class Fleet:
             parsed = parse_memo(memo) if isinstance(memo, str) else None
             if parsed is None or parsed.run_id != run_id:
                 return
+            sender = self.ctx.owners.get(str(body.get("sender"))) if chain == "alpha" else None
             for msg in msgs:
                 if not isinstance(msg, dict):
                     continue
-                if msg.get("type") == "staking.delegate":  # mints as much sAX to the delegator
-                    self._credit({"to": body.get("sender"), "denom": SAX.value, **msg})
+                if sender is not None:
+                    self.ctx.alpha_book.committed(sender, msg, height)
                 outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
                 for out in outputs if isinstance(outputs, list) else ():
                     if isinstance(out, dict):
@@ -385,37 +387,16 @@ class Fleet:
 
     # ---- after the run --------------------------------------------------------------------------
 
-    async def _credit_campaign_payouts(self) -> list[str]:
-        """Credit the reward campaign's payouts (simnet's Alpha, SCENARIOS.md A8) to this
-        fleet's bots: paid at an epoch's end, outside any tx, so the chain's list of payouts
-        since the run began is what the shadow ledgers learn them from."""
-        assert self.ctx is not None
-        side = self.ctx.sides.get("alpha")
-        if side is None or side.watcher.start_height is None or not self.bots:
-            return []
-        client = side.client_for(self.bots[0])
-        if not isinstance(client, HttpAlphaClient):
-            return []
-        try:
-            payouts = await client.payouts()
-        except ChainError as exc:  # a network without a campaign: nothing was paid
-            return [] if isinstance(exc, Rejected) else [f"campaign payouts unreadable ({exc})"]
-        for payout in payouts:
-            if payout.height > side.watcher.start_height:
-                self._credit(
-                    {"to": payout.address, "denom": AX.value, "amount": str(payout.amount)}
-                )
-        return []
-
     async def reconcile(self) -> tuple[int, list[str]]:
         """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
 
-        The campaign's payouts are credited first: nothing of this fleet is in flight. A bridge
-        transfer may end (refund at end-block, a late claim) while its bot is read: its
-        transfers are settled before the accounts are read and once more after, and a bot
-        credited in between is read again."""
+        What Alpha's modules owe the bots (matured unbondings, rewards, refunded deposits) is
+        credited first: nothing of this fleet is in flight any more. A bridge transfer may end
+        (refund at end-block, a late claim) while its bot is read: its transfers are settled
+        before the accounts are read and once more after, and a bot credited in between is
+        read again."""
         assert self.ctx is not None
-        mismatched, details = 0, await self._credit_campaign_payouts()
+        mismatched, details = 0, await self._settle_alpha()
         for bot in self.bots:
             await self._settle_bridge(bot)
             found = await self._compare(bot)
@@ -428,6 +409,23 @@ class Fleet:
                 if len(details) < 10:
                     details.append(found)
         return mismatched, details
+
+    async def _settle_alpha(self) -> list[str]:
+        """Credit what Alpha's modules owe this fleet's bots; the problems met, as details."""
+        assert self.ctx is not None
+        alpha = self.ctx.sides.get("alpha")
+        if alpha is None:
+            return []
+        try:
+            return await self.ctx.alpha_book.settle(
+                lambda bot: alpha_client(alpha, bot),
+                self.ctx.owners,
+                block_time_s=self.plan.block_time_s,
+                wait_s=self.ctx.commit_timeout_s + 30 * self.plan.block_time_s,
+                since_height=alpha.watcher.start_height,
+            )
+        except ChainError as exc:
+            return [f"crediting Alpha's staking and governance effects failed ({exc})"]
 
     async def _compare(self, bot: Bot) -> str | None:
         """Why `bot`'s shadow ledger differs from the chain, or None when it does not."""

@@ -1,5 +1,13 @@
 """Legitimate users: what the network is for."""
 
-from botruntime.behaviors.legitimate import bridge, campaign, explorer, reads, transfers
+from botruntime.behaviors.legitimate import (
+    bridge,
+    campaign,
+    explorer,
+    governance,
+    reads,
+    staking,
+    transfers,
+)
 
-__all__ = ["bridge", "campaign", "explorer", "reads", "transfers"]
+__all__ = ["bridge", "campaign", "explorer", "governance", "reads", "staking", "transfers"]
