@@ -1,0 +1,78 @@
+"""Reference price paths the oracle feeders follow: pure functions of (run seed, block).
+
+A path is indexed by blocks since the run started (the fleet's first block), so every feeder
+of a run computes the same price for the same block without talking to the others, and a
+criterion (or a later scenario such as A6) can recompute the reference from the seed alone.
+`None` means the feeders stay silent in that block (an oracle outage). Prices are integers in
+DX base units per whole bAX (`PRICE_ONE` is 1.0, simnet's genesis price).
+"""
+
+from __future__ import annotations
+
+from random import Random
+from typing import Final
+
+__all__ = ["CRASH", "PRICE_ONE", "crash_path", "feeder_noise", "reference_walk"]
+
+PRICE_ONE: Final = 1_000_000
+_PPM: Final = 1_000_000
+
+# L7: a calm walk of about ±2 %/min (0.25 % per 1 s block: 0.25 % x √60 ≈ 1.9 %), broken every
+# `_PERIOD` blocks by a volatile leg of `_LEG` steps of 4.5 % (under the oracle's 5 % per-block
+# guard, so the market stays open), alternating down and up: the catalogue's full size
+# "alternating calm and volatile regimes", kept at every size so that leveraged accounts fall
+# below maintenance together and liquidations are exercised in a short run.
+_CALM_PPM: Final = 2_500
+_PERIOD: Final = 30
+_LEG_START: Final = 8
+_LEG: Final = 4
+_LEG_STEP_PPM: Final = 45_000
+
+
+def reference_walk(seed: str, block: int) -> int:
+    """The L7 reference price at `block` (>= 0) of a run seeded `seed`."""
+    rng = Random(f"{seed}/reference-walk")
+    price = PRICE_ONE
+    for b in range(1, max(block, 0) + 1):
+        step = int(rng.gauss(0.0, _CALM_PPM))
+        phase, period = b % _PERIOD, b // _PERIOD
+        if _LEG_START <= phase < _LEG_START + _LEG:
+            step = -_LEG_STEP_PPM if period % 2 == 0 else _LEG_STEP_PPM
+        price = max(1, price * (_PPM + step) // _PPM)
+    return price
+
+
+# A7: (first block, price in ppm of PRICE_ONE) from that block on; None = feeders silent.
+# Build-up at 1.0; a crash of -25 % over 6 blocks with one -8 % gap (the guard halts opens in
+# that block); an outage of 7 blocks while the mark (a 10-block TWAP) is still falling, so the
+# price goes stale and the protocol's liquidations wait (keepers that check freshness wait
+# too): accounts run into negative equity, and the insurance fund then auto-deleveraging must
+# cover the deficits once the feeders return with a +10 % rebound. Compressed from the
+# catalogue's 20 s build-up and 10-block crash so that the smoke size sees the whole cascade.
+CRASH: Final[tuple[tuple[int, int | None], ...]] = (
+    (0, 1_000_000),
+    (7, 970_000),
+    (8, 940_000),
+    (9, 865_000),  # the -8 % single-block gap
+    (10, 820_000),
+    (11, 785_000),
+    (12, 750_000),  # -25 %
+    (13, None),  # outage: stale after max_age_blocks, the mark keeps converging
+    (20, 790_000),
+    (21, 825_000),  # +10 % off the low
+)
+
+
+def crash_path(block: int) -> int | None:
+    """The A7 scripted price at `block`, or None while the feeders are silent."""
+    price: int | None = None
+    for start, ppm in CRASH:
+        if block < start:
+            break
+        price = None if ppm is None else PRICE_ONE * ppm // _PPM
+    return price
+
+
+def feeder_noise(rng: Random, price: int) -> int:
+    """A feeder's own reading of `price`: within ±0.05 %, so the median is the reference."""
+    return max(1, price + price * rng.randint(-500, 500) // _PPM)
