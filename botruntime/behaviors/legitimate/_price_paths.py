@@ -24,8 +24,8 @@ _PPM: Final = 1_000_000
 # below maintenance together and liquidations are exercised in a short run.
 _CALM_PPM: Final = 2_500
 _PERIOD: Final = 30
-_LEG_START: Final = 8
-_LEG: Final = 4
+_LEG_START: Final = 7
+_LEG: Final = 6
 _LEG_STEP_PPM: Final = 45_000
 
 
@@ -43,23 +43,28 @@ def reference_walk(seed: str, block: int) -> int:
 
 
 # A7: (first block, price in ppm of PRICE_ONE) from that block on; None = feeders silent.
-# Build-up at 1.0; a crash of -25 % over 6 blocks with one -8 % gap (the guard halts opens in
-# that block); an outage of 7 blocks while the mark (a 10-block TWAP) is still falling, so the
-# price goes stale and the protocol's liquidations wait (keepers that check freshness wait
-# too): accounts run into negative equity, and the insurance fund then auto-deleveraging must
-# cover the deficits once the feeders return with a +10 % rebound. Compressed from the
-# catalogue's 20 s build-up and 10-block crash so that the smoke size sees the whole cascade.
+# Build-up at 1.0 until block 12 (the catalogue's 20 s build-up, shortened so that the smoke
+# size sees the whole cascade); the catalogue's crash, -25 % over 10 blocks with one -8 %
+# single-block gap, then +10 %; and at block 18 a one-block stop-hunt wick to 0.35. simnet's
+# perps fill at the oracle's mark against the house, so a whale's market sells cannot move
+# the price: the wick is the whale's stop-hunt as the oracle sees it. It moves the mark (the
+# 10-block TWAP of the median) by ~7 % in one block, more than the 5 % maintenance buffer, so
+# accounts near maintenance fall to negative equity before anyone can liquidate them: the
+# deficits the insurance fund, then auto-deleveraging, must cover (C3).
 CRASH: Final[tuple[tuple[int, int | None], ...]] = (
     (0, 1_000_000),
-    (7, 970_000),
-    (8, 940_000),
-    (9, 865_000),  # the -8 % single-block gap
-    (10, 820_000),
-    (11, 785_000),
-    (12, 750_000),  # -25 %
-    (13, None),  # outage: stale after max_age_blocks, the mark keeps converging
-    (20, 790_000),
-    (21, 825_000),  # +10 % off the low
+    (12, 970_000),
+    (13, 940_000),
+    (14, 865_000),  # the -8 % single-block gap
+    (15, 840_000),
+    (16, 820_000),
+    (17, 800_000),
+    (18, 350_000),  # the stop-hunt wick, one block
+    (19, 780_000),
+    (20, 765_000),
+    (21, 750_000),  # -25 %
+    (25, 790_000),
+    (26, 825_000),  # +10 % off the low
 )
 
 

@@ -24,11 +24,15 @@ from botruntime.behaviors._table import behavior
 from botruntime.behaviors.legitimate._price_paths import crash_path, feeder_noise, reference_walk
 from botruntime.behaviors.legitimate.perps import delta_of
 from botruntime.bots.bot import Bot
-from botruntime.chain.tx import bank_multisend
+from botruntime.chain.errors import BadNonce
+from botruntime.chain.perps import oracle_submit_price
+from botruntime.chain.tx import Msg, bank_multisend
 from botruntime.identity import Identity, simnet_feeder
 from botruntime.wallet import DX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
+    from botruntime.chain.delta import DeltaClient
+    from botruntime.chain.models import SubmitResult
     from botruntime.fleet import Chains, Intent
 
 __all__ = [
@@ -78,9 +82,8 @@ async def submit_reference_price(
         for key, account in zip(keys, accounts, strict=True)
         if account.balances.get(DX.value, 0) < 2 * side.fee
     ]
-    if short:  # the keys' fees first; prices from the next action on
-        await _stock_fees(bot, chains, rec, short)
-        return
+    if short and not await _stock_fees(bot, chains, rec, short):
+        return  # the keys' fees first: prices once they have committed
     watcher = side.watcher
     price = path(bot.run_seed, watcher.height + 1 - (watcher.start_height or 0))
     if price is None:  # the path's outage: the feeders stay silent in this block
@@ -89,33 +92,43 @@ async def submit_reference_price(
         pending = await rec.query("mempool", client.pending(key.delta_address))
         if pending is None:
             continue
-        call = client.submit_price(
-            key,
-            pair=pair,
-            price=feeder_noise(rng, price),
-            nonce=account.nonce + len(pending),
-            fee=side.fee,
-            memo=rec.memo(bot),
-        )
-        await rec.submit(call)
+        price_msg = oracle_submit_price(pair, feeder_noise(rng, price))
+        nonce = account.nonce + len(pending)
+        await rec.submit(_send_price(client, key, price_msg, nonce, side.fee, rec.memo(bot)))
 
 
-async def _stock_fees(bot: Bot, chains: Chains, rec: Intent, short: list[tuple[str, bool]]) -> None:
-    """Pay each (key address, is new) a stock of fees in one multisend; the sender also pays
-    the chain's account-creation fee for each key that does not exist yet (GET /params)."""
+async def _send_price(
+    client: DeltaClient, key: Identity, msg: Msg, nonce: int, fee: int, memo: str
+) -> SubmitResult:
+    """Sign and send one price; a nonce guess that a block overtook between the reads is
+    corrected once from the chain's answer (`bad_nonce` names the expected nonce)."""
+    try:
+        return await client.submit(key, [msg], nonce=nonce, fee=fee, memo=memo)
+    except BadNonce as exc:
+        if exc.expected <= nonce:
+            raise
+        return await client.submit(key, [msg], nonce=exc.expected, fee=fee, memo=memo)
+
+
+async def _stock_fees(bot: Bot, chains: Chains, rec: Intent, short: list[tuple[str, bool]]) -> bool:
+    """Pay each (key address, is new) a stock of fees in one multisend, and say whether it
+    committed; the sender also pays the chain's account-creation fee for each key that does
+    not exist yet (GET /params)."""
     side = chains.side("delta")
     new = sum(1 for _, is_new in short if is_new)
     creation = 0
     if new:
         params = await rec.query("params", delta_of(chains).params())
         if params is None:
-            return
+            return False
         creation = new * params.integer("account_creation_fee")
     budget = bot.wallet.spendable(DX) - side.fee - creation
     each = min(_KEY_FEES * side.fee, budget // (2 * len(short)))
-    if each > side.fee:
-        msg = bank_multisend([(address, DX.value, each) for address, _ in short])
-        await rec.transact(bot, [msg], spend=DX, amount=each * len(short) + creation)
+    if each <= side.fee:
+        return False
+    msg = bank_multisend([(address, DX.value, each) for address, _ in short])
+    landed = await rec.transact(bot, [msg], spend=DX, amount=each * len(short) + creation)
+    return landed is not None and landed.ok
 
 
 def _reference(seed: str, block: int) -> int | None:

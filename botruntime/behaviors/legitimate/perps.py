@@ -69,10 +69,15 @@ def _size(notional: int, mark: int) -> int:
     return notional * _WHOLE // max(mark, 1)
 
 
-async def _deposit(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """50-200 DX, never more than a tenth of what is spendable after the fee."""
+def _deposit_amount(bot: Bot, chains: Chains, rng: Random, low: int, high: int) -> int:
+    """`low`-`high` whole DX, never more than a tenth of what is spendable after the fee: a
+    reject is then a finding, not an overdraft."""
     fee = chains.side("delta").fee
-    amount = min(rng.randint(50, 200) * _WHOLE, max(0, bot.wallet.spendable(DX) - fee) // 10)
+    return min(rng.randint(low, high) * _WHOLE, max(0, bot.wallet.spendable(DX) - fee) // 10)
+
+
+async def _deposit(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    amount = _deposit_amount(bot, chains, rng, 50, 200)
     if amount:
         await rec.transact(bot, [m.perps_deposit(amount)], spend=DX, amount=amount)
 
@@ -85,22 +90,29 @@ async def perps_deposit(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> N
 
 @behavior("perps_open", group="legitimate", chain="delta", sends_tx=True)
 async def perps_open(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Open or add to a position at 1-10x (mode 3x) with part of the free margin; deposit
-    first when there is none. A market that is not open (stale or halted) is only read."""
+    """Open or add to a position at 1-10x (mode 3x) with 80-98 % of the free margin, long or
+    short at even odds; with no free margin, deposit 50-200 DX first (a tx of its own: a
+    module message travels alone) and open once it has committed. A market that is not open
+    (stale or halted) is only read."""
     market = await _market(chains, rec)
     account = await _account(bot, chains, rec)
     if market is None or account is None or market.status != "open":
         return
-    leverage = _leverage(rng)
     free = account.equity - account.initial_margin
-    notional = free * leverage * rng.randint(30, 90) // 100
-    size = _size(notional, market.mark)
-    if size <= 0:
-        await _deposit(bot, chains, rng, rec)
-        return
-    side: m.Side = "long" if rng.random() < 0.5 else "short"
-    msg = m.perps_open(MARKET, side, size, leverage, limit_price=0, reduce_only=False)
-    await rec.transact(bot, [msg], spend=DX, amount=0)
+    if free <= 10 * _WHOLE:
+        deposit = _deposit_amount(bot, chains, rng, 50, 200)
+        landed = None
+        if deposit:
+            landed = await rec.transact(bot, [m.perps_deposit(deposit)], spend=DX, amount=deposit)
+        if landed is None or not landed.ok:
+            return
+        free += deposit
+    leverage = _leverage(rng)
+    size = _size(free * leverage * rng.randint(80, 98) // 100, market.mark)
+    if size > 0:
+        side: m.Side = "long" if rng.random() < 0.5 else "short"
+        msg = m.perps_open(MARKET, side, size, leverage, limit_price=0, reduce_only=False)
+        await rec.transact(bot, [msg], spend=DX, amount=0)
 
 
 @behavior("perps_close", group="legitimate", chain="delta", sends_tx=True)
@@ -120,8 +132,7 @@ async def perps_add_margin(bot: Bot, chains: Chains, rng: Random, rec: Intent) -
     if not account.positions:
         await _deposit(bot, chains, rng, rec)
         return
-    fee = chains.side("delta").fee
-    amount = min(rng.randint(10, 50) * _WHOLE, max(0, bot.wallet.spendable(DX) - fee) // 10)
+    amount = _deposit_amount(bot, chains, rng, 10, 50)
     if amount:
         msg = m.perps_add_margin(MARKET, amount)
         await rec.transact(bot, [msg], spend=DX, amount=amount)
@@ -169,7 +180,7 @@ _ENTRY_DX: Final = 100 * _WHOLE
 
 @behavior("perps_enter", group="legitimate", chain="delta", sends_tx=True)
 async def perps_enter(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Deposit 100 DX and open one position with it in one tx: 70 % long at 8-10x, the rest
+    """Deposit 100 DX, then open one position with it: 70 % long at 8-10x, the rest
     short at 5-10x, so the longs' liquidation prices cluster 5-8 % under the entry (A7). A bot
     that already holds a position, or finds the market not open, only reads."""
     account = await _account(bot, chains, rec)
@@ -187,9 +198,11 @@ async def perps_enter(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> Non
     size = _size((account.collateral + deposit) * leverage * 98 // 100, market.mark)
     if size <= 0:
         return
-    side: m.Side = "long" if long else "short"
-    msgs = [m.perps_deposit(deposit), m.perps_open(MARKET, side, size, leverage, 0, False)]
-    await rec.transact(bot, msgs, spend=DX, amount=deposit)
+    landed = await rec.transact(bot, [m.perps_deposit(deposit)], spend=DX, amount=deposit)
+    if landed is not None and landed.ok:
+        side: m.Side = "long" if long else "short"
+        msg = m.perps_open(MARKET, side, size, leverage, 0, False)
+        await rec.transact(bot, [msg], spend=DX, amount=0)
 
 
 # ---- keepers --------------------------------------------------------------------------------
