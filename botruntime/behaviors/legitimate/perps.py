@@ -202,7 +202,9 @@ async def perps_enter(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> Non
     if landed is not None and landed.ok:
         side: m.Side = "long" if long else "short"
         msg = m.perps_open(MARKET, side, size, leverage, 0, False)
-        await rec.transact(bot, [msg], spend=DX, amount=0)
+        opened = await rec.transact(bot, [msg], spend=DX, amount=0)
+        if opened is not None and opened.ok:
+            rec.count("mkt.positions_opened", tx=bot.last_tx)
 
 
 # ---- keepers --------------------------------------------------------------------------------
