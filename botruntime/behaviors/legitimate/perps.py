@@ -151,18 +151,23 @@ async def perps_withdraw(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> 
 
 @behavior("perps_withdraw_all", group="legitimate", chain="delta", sends_tx=True)
 async def perps_withdraw_all(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Ask for all the collateral back while a position is open: the chain must refuse it
-    (`margin_insufficient`), since the position needs its initial margin. One that commits is
+    """Ask for what is free plus the initial margin an open position needs (at most 99 % of
+    the collateral): the chain must refuse it (`margin_insufficient`). One that commits is
     `mkt.withdraw_beyond_margin` (L7 C4).
 
-    Nothing between the read and the tx can make it legitimate: a liquidation closes the
-    position only by taking a loss and a fee from the collateral, which then no longer covers
-    the amount; funding received leaves the position, and so its initial margin, in place."""
+    Only an account whose initial margin is over 2 % of its collateral asks, so the ask is
+    above what is withdrawable by at least half that margin, 1 % of the collateral: more than
+    anything between the read and the block can free (funding moves at most 0.05 % of the
+    notional; a liquidation frees the margin only by taking a loss and a fee from the
+    collateral). The 1 % left keeps the ask within the collateral under the same moves, so a
+    chain without the check lets it through."""
     account = await _account(bot, chains, rec)
     if account is None or not account.positions or account.collateral <= 0:
         return
-    msg = m.perps_withdraw(account.collateral)
-    landed = await rec.transact(bot, [msg], spend=DX, amount=0)
+    if account.initial_margin * 50 <= account.collateral:
+        return
+    amount = min(account.collateral * 99 // 100, account.withdrawable + account.initial_margin)
+    landed = await rec.transact(bot, [m.perps_withdraw(amount)], spend=DX, amount=0)
     if landed is not None and landed.ok:
         rec.count("mkt.withdraw_beyond_margin", tx=bot.last_tx)
 

@@ -229,7 +229,12 @@ async def test_withdrawing_all_under_a_position_counts_only_when_the_chain_lets_
 ) -> None:
     bot = harness.bot()
     harness.node.accounts[bot.delta_address] = perps_account(
-        bot.delta_address, collateral="100000000", equity="100000000", positions=[POSITION]
+        bot.delta_address,
+        collateral="100000000",
+        equity="100000000",
+        initial_margin="80000000",
+        withdrawable="20000000",
+        positions=[POSITION],
     )
     harness.node.outcome["perps.withdraw"] = "margin_insufficient"
     await harness.act(perps.perps_withdraw_all, bot, "perps_withdraw_all")
@@ -238,7 +243,11 @@ async def test_withdrawing_all_under_a_position_counts_only_when_the_chain_lets_
     harness.node.outcome.clear()
     await harness.act(perps.perps_withdraw_all, bot, "perps_withdraw_all")
     assert harness.count("mkt.withdraw_beyond_margin", action="perps_withdraw_all") == 1
-    assert [tx["body"]["msgs"][0]["amount"] for tx in harness.node.sent] == ["100000000"] * 2
+    # free plus the position's initial margin, kept 1 % under the collateral
+    assert [tx["body"]["msgs"][0]["amount"] for tx in harness.node.sent] == ["99000000"] * 2
+    harness.node.accounts[bot.delta_address]["initial_margin"] = "1000000"  # 1 %: no ask
+    await harness.act(perps.perps_withdraw_all, bot, "perps_withdraw_all")
+    assert len(harness.node.sent) == 2
 
 
 async def test_an_entry_deposits_and_opens_one_leveraged_position(harness: Harness) -> None:
