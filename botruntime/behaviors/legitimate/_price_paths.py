@@ -3,8 +3,10 @@
 A path is indexed by blocks since the run started (the fleet's first block), so every feeder
 of a run computes the same price for the same block without talking to the others, and a
 criterion (or a later scenario such as A6) can recompute the reference from the seed alone.
-`None` means the feeders stay silent in that block (an oracle outage). Prices are integers in
-DX base units per whole bAX (`PRICE_ONE` is 1.0, simnet's genesis price).
+`None` means the feeders stay silent in that block (an oracle outage). The run's first block
+is the one each fleet saw when it started: feeders spread over several workers may count from
+blocks a little apart, and the published median then lies between their prices. Prices are
+integers in DX base units per whole bAX (`PRICE_ONE` is 1.0, simnet's genesis price).
 """
 
 from __future__ import annotations
