@@ -152,6 +152,8 @@ class FleetContext:
     bridge: BridgeBook = field(init=False)
     # what Alpha's staking and governance owe the bots beyond their txs' reservations
     alpha_book: AlphaBook = field(default_factory=AlphaBook)
+    # the run's bot indices per role (the plan's allocation), for bots that split a duty
+    role_bots: Mapping[str, range] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.bridge = BridgeBook(self.recorder, self.owners)
@@ -186,6 +188,13 @@ class Chains:
     @property
     def peers(self) -> Peers:
         return self._ctx.peers
+
+    @property
+    def role_bots(self) -> range:
+        """The run's bots of this bot's role (this bot alone when the plan is not known), so
+        that bots sharing a duty can split it, e.g. oracle feeders their feeder keys."""
+        found = self._ctx.role_bots.get(self._bot.role)
+        return found if found is not None else range(self._bot.index, self._bot.index + 1)
 
     @property
     def recent(self) -> RecentTxs:

@@ -130,6 +130,21 @@ class RoleRun:
         return lambda slot: bots[(slot // per_bot) % len(bots)]
 
 
+def _received(body: dict[str, JsonValue], msg: dict[str, JsonValue]) -> list[dict[str, JsonValue]]:
+    """What a committed message pays into bank balances, as `{to, denom, amount}` outputs.
+
+    Transfers pay their recipients; a margin withdrawal pays its sender the amount it names in
+    the perps collateral denom (DX), since the chain either pays exactly that or fails the tx.
+    """
+    kind = msg.get("type")
+    if kind == "bank.send":
+        return [msg]
+    if kind == "perps.withdraw":
+        return [{"to": body.get("sender"), "denom": DX.value, "amount": msg.get("amount")}]
+    outputs = msg.get("outputs", [])
+    return [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+
+
 def _chains_of(roles: Sequence[RoleRun]) -> set[ChainName]:
     return {b.chain for run in roles for b in run.behaviours}
 
@@ -190,6 +205,7 @@ class Fleet:
             expected_codes=self.expected_codes,
             commit_timeout_s=max(10.0, 10 * plan.block_time_s),
             client_ids=ClientIds.of(plan.run_id, plan.roles),
+            role_bots={role.name: role.bots for role in plan.roles},
         )
         for bot in self.bots:
             for chain in sides:
@@ -298,10 +314,8 @@ class Fleet:
                     continue
                 if sender is not None:
                     self.ctx.alpha_book.committed(sender, msg, height)
-                outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
-                for out in outputs if isinstance(outputs, list) else ():
-                    if isinstance(out, dict):
-                        self._credit(out)
+                for out in _received(body, msg):
+                    self._credit(out)
 
         return on_tx
 

@@ -5,9 +5,21 @@ from botruntime.behaviors.legitimate import (
     campaign,
     explorer,
     governance,
+    oracle,
+    perps,
     reads,
     staking,
     transfers,
 )
 
-__all__ = ["bridge", "campaign", "explorer", "governance", "reads", "staking", "transfers"]
+__all__ = [
+    "bridge",
+    "campaign",
+    "explorer",
+    "governance",
+    "oracle",
+    "perps",
+    "reads",
+    "staking",
+    "transfers",
+]
