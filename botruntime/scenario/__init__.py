@@ -38,6 +38,7 @@ from ._load_models import (
     RampingLoad,
     RoleLoad,
     Stage,
+    SteppedLoad,
     ThinkTime,
     TraceLoad,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "Sizes",
     "Stage",
     "Status",
+    "SteppedLoad",
     "ThinkTime",
     "TraceLoad",
     "UnknownBehaviours",
