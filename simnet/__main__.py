@@ -41,12 +41,18 @@ def _parser() -> argparse.ArgumentParser:
         "--chain-suffix", type=int, default=1, help="alpha-simnet-N, delta-simnet-N"
     )
     parser.add_argument("--max-block-txs", type=int, default=500, help="txs per block at most")
+    parser.add_argument(
+        "--mempool-max-txs", type=int, default=5_000, help="txs each node's mempool holds at most"
+    )
     return parser
 
 
 async def _serve(args: argparse.Namespace) -> None:
     params = Params(
-        nodes=args.nodes, block_time_s=args.block_time, max_block_txs=args.max_block_txs
+        nodes=args.nodes,
+        block_time_s=args.block_time,
+        max_block_txs=args.max_block_txs,
+        mempool_max_txs=args.mempool_max_txs,
     )
     network = Network(params, args.seed, args.vuln, args.chain_suffix)
     runtime = Runtime(network, args.port_base)
