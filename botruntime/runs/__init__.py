@@ -1,6 +1,13 @@
 """A run of one scenario, from request to report."""
 
 from botruntime.runs._baseline import BASELINE_WINDOW, Baseline, eligible, median_baseline
+from botruntime.runs._capacity_store import (
+    CAPACITY_SCENARIO,
+    Capacity,
+    capacity_of,
+    find_capacity,
+    latest_capacities,
+)
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._executors import CoordinatorAddress
 from botruntime.runs._mutation import (
@@ -30,8 +37,10 @@ from botruntime.runs.report import (
 
 __all__ = [
     "BASELINE_WINDOW",
+    "CAPACITY_SCENARIO",
     "REPORT_VERSION",
     "Baseline",
+    "Capacity",
     "CoordinatorAddress",
     "CriterionOutcome",
     "DetectionPower",
@@ -50,10 +59,13 @@ __all__ = [
     "TargetRefused",
     "TargetStatus",
     "VerdictName",
+    "capacity_of",
     "eligible",
     "failed_to_run",
+    "find_capacity",
     "judge_pair",
     "judge_switch",
+    "latest_capacities",
     "median_baseline",
     "mutation_pairs",
     "select_pairs",
