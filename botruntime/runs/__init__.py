@@ -7,6 +7,7 @@ from botruntime.runs._capacity_store import (
     capacity_of,
     find_capacity,
     latest_capacities,
+    stored_capacities,
 )
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._executors import CoordinatorAddress
@@ -70,6 +71,7 @@ __all__ = [
     "mutation_pairs",
     "select_pairs",
     "stop_stack",
+    "stored_capacities",
     "summary_lines",
     "testbots_home",
 ]

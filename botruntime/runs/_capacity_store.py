@@ -30,6 +30,7 @@ __all__ = [
     "latest_capacities",
     "network_version",
     "resolve_capacity",
+    "stored_capacities",
 ]
 
 CAPACITY_SCENARIO: Final = "capacity_ramp"
@@ -89,10 +90,15 @@ def _reports(runs_dir: Path) -> Iterable[RunReport]:
             continue
 
 
+def stored_capacities(runs_dir: Path) -> dict[tuple[str, str], Capacity]:
+    """The newest C_tx of every (target, version), from the reports under `runs_dir` (what
+    `testbots run` and every Dagster run write): what runs are sized from."""
+    return latest_capacities(_reports(runs_dir))
+
+
 def find_capacity(runs_dir: Path, target: str, version: str) -> Capacity | None:
-    """The newest C_tx measured on `target` at `version`, from the reports under `runs_dir`
-    (what `testbots run` and every Dagster run write)."""
-    return latest_capacities(_reports(runs_dir)).get((target, version))
+    """The newest C_tx measured on `target` at `version` under `runs_dir`."""
+    return stored_capacities(runs_dir).get((target, version))
 
 
 async def network_version(target: Target) -> str:
