@@ -125,7 +125,8 @@ async def resolve_capacity(target: Target, runs_dir: Path, unknown: CapacityUnkn
     found = find_capacity(runs_dir, target.describe(), version)
     if found is None:
         raise CapacityUnknown(
-            f"the size gives rates as fractions of C_tx and no capacity_ramp result is stored "
+            f"{unknown.file}: {unknown.path}: this size gives rates as fractions of C_tx and "
+            f"no capacity_ramp result is stored "
             f"for target {target.describe()!r} at version {version or '(none given)'!r} "
             f"under {runs_dir}",
             file=unknown.file,

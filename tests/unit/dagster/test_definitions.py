@@ -37,7 +37,7 @@ def test_the_lazy_defs_load_the_repo_scenarios() -> None:
 
 
 def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definitions) -> None:
-    assert SCENARIO_IDS == ["replay_attack", "transfer_baseline"]
+    assert SCENARIO_IDS == ["capacity_ramp", "replay_attack", "transfer_baseline"]
     graph = definitions.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
@@ -46,6 +46,7 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
         "regression_report",
         "detection_power",
         "coverage",
+        "capacity",
     }
     for scenario_id in SCENARIO_IDS:
         key = dg.AssetKey(["scenarios", scenario_id])
@@ -126,14 +127,16 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
 
     first = [r for r in tick(2) if r.tags["testbots/trigger"] == "nightly"]
     assert sorted(r.run_key or "" for r in first) == [
+        "nightly-2026-01-02-capacity_ramp",
         "nightly-2026-01-02-replay_attack",
         "nightly-2026-01-02-transfer_baseline",
     ]
     assert sorted(tuple(r.asset_selection or ()) for r in first) == [
+        (dg.AssetKey(["scenarios", "capacity_ramp"]),),
         (dg.AssetKey(["scenarios", "replay_attack"]),),
         (dg.AssetKey(["scenarios", "transfer_baseline"]),),
     ]
-    assert [r.run_key for r in tick(2)][:2] == [r.run_key for r in first]  # same night, same keys
+    assert [r.run_key for r in tick(2)][:3] == [r.run_key for r in first]  # same night, same keys
     assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in tick(2)})
 
 
@@ -189,13 +192,14 @@ def test_weekly_mutation_sweep_runs_every_named_pair_once_a_week(
         assert config["switches"] == [r.tags["testbots/switch"]]
         pairs.append(f"{scenario_id}/{config['switches'][0]}")
     assert pairs == [
+        "capacity_ramp/mempool_unbounded_fifo",
         "replay_attack/nonce_not_enforced",
         "replay_attack/chain_id_unsigned",
         "replay_attack/noncanonical_hash",
         "transfer_baseline/mempool_drop",
         "transfer_baseline/fee_leak",
     ]
-    assert requests[0].run_key == "mutation-2026-W01-replay_attack-nonce_not_enforced"
+    assert requests[0].run_key == "mutation-2026-W01-capacity_ramp-mempool_unbounded_fifo"
     assert [r.run_key for r in tick(3)] == [r.run_key for r in requests]  # one run per week
     assert {r.run_key for r in tick(10)}.isdisjoint({r.run_key for r in requests})
 

@@ -3,8 +3,8 @@
 Each size of each file in scenarios/ whose rates are given compiles to a plan whose summary
 (bots, behaviours, load, arrival counts and first/last offsets, duration, funding) must equal
 `golden/<scenario>.<size>.json`. A size given as a fraction of C_tx must be refused without a
-C_tx, naming the field and capacity_ramp, and compile with one. After a deliberate change to a scenario or to the plan rules, rewrite
-the golden files and review their diff:
+C_tx, naming the field and capacity_ramp, and compile with one. After a deliberate change to a
+scenario or to the plan rules, rewrite the golden files and review their diff:
 
     TESTBOTS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/plan/test_compile.py
 """
