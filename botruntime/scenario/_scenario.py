@@ -12,6 +12,7 @@ from ._load_models import ActiveWindow, ClosedLoad, RoleLoad
 from ._schema import (
     SIZE_NAMES,
     AllowedTargets,
+    Figure,
     Identifier,
     Limits,
     Role,
@@ -38,6 +39,8 @@ class Scenario(BaseModel):
     on_worker_loss: Literal["fail", "rebalance", "continue"] = "fail"
     limits: Limits
     simnet: SimnetProfile = Field(default_factory=SimnetProfile)
+    # the scenario's own key figures, by name, in the order written (report and asset metadata)
+    figures: dict[Identifier, Figure] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
