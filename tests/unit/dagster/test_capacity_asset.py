@@ -71,3 +71,20 @@ def test_capacity_materializes_the_latest_c_tx_of_each_target_and_version(
 def test_no_capacity_measured_yet_is_an_empty_table() -> None:
     metadata = capacity_metadata({})
     assert metadata["targets"] == 0
+
+
+def test_a_run_sized_by_c_tx_fails_its_setup_saying_to_run_capacity_ramp_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TESTBOTS_HOME", str(tmp_path / "home"))
+    definitions = build_definitions(REPO_SCENARIOS)
+    job = definitions.resolve_job_def("scenario_transfer_baseline")
+    config = {"ops": {"scenarios__transfer_baseline": {"config": {"size": "full"}}}}
+    with dg.DagsterInstance.ephemeral(tempdir=str(tmp_path)) as instance:
+        result = job.execute_in_process(instance=instance, run_config=config, raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.error.message  # type: ignore[union-attr]
+    assert "run capacity_ramp on this target first" in message
+    assert "sizes.full.load.general_user.stages[0]" in message
+    assert not list((tmp_path / "home").glob("runs/*/simnet.out"))  # nothing was started
