@@ -104,7 +104,8 @@ def test_json_is_the_same_matrix_for_machines() -> None:
     ]
     assert document["roles"]["replay_attack"]["adversarial"] == ["replayer"]
     assert document["routes"]["fees/conservation"]["checked_by"] == {
-        "transfer_baseline": ["C6_invariants"]
+        "capacity_ramp": ["C5_complete"],
+        "transfer_baseline": ["C6_invariants"],
     }
 
 
