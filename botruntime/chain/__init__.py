@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from botruntime.chain._bridge import claim_msg, outbound_msg
     from botruntime.chain.alpha import (
         AlphaClient,
         BroadcastMode,
@@ -82,10 +83,12 @@ if TYPE_CHECKING:
     )
     from botruntime.chain.models import (
         Account,
+        AddressTx,
         Block,
         BlockTx,
         FaucetResult,
         Health,
+        MempoolPage,
         MempoolStats,
         Params,
         PendingTx,
@@ -93,9 +96,11 @@ if TYPE_CHECKING:
         Status,
         SubmitResult,
         SubmitStatus,
+        TxPage,
         TxState,
         TxStatus,
         balances_from_wire,
+        supply_from_wire,
     )
     from botruntime.chain.retry import (
         DEFAULT_RETRYABLE,
@@ -118,6 +123,7 @@ if TYPE_CHECKING:
 
 _HOMES: dict[str, str] = {
     "Account": "models",
+    "AddressTx": "models",
     "AlphaClient": "alpha",
     "Answer": "transport",
     "Attempt": "retry",
@@ -154,6 +160,7 @@ _HOMES: dict[str, str] = {
     "InvalidTx": "errors",
     "Malformed": "errors",
     "MempoolFull": "errors",
+    "MempoolPage": "models",
     "MempoolStats": "models",
     "Method": "transport",
     "NO_RETRY": "retry",
@@ -183,6 +190,7 @@ _HOMES: dict[str, str] = {
     "Transport": "transport",
     "TransportConfig": "transport",
     "TxArgs": "alpha",
+    "TxPage": "models",
     "TxEvent": "events",
     "TxState": "models",
     "TxStatus": "models",
@@ -196,17 +204,21 @@ _HOMES: dict[str, str] = {
     "WrongChain": "errors",
     "balances_from_wire": "models",
     "check_client_id": "transport",
+    "claim_msg": "_bridge",
     "control_transport": "transport",
     "error_from_answer": "errors",
     "fast_transport": "transport",
+    "outbound_msg": "_bridge",
     "parse_retry_after": "transport",
     "retry": "retry",
+    "supply_from_wire": "models",
 }
 
 __all__ = [
     "DEFAULT_RETRYABLE",
     "NO_RETRY",
     "Account",
+    "AddressTx",
     "AlphaClient",
     "Answer",
     "Attempt",
@@ -242,6 +254,7 @@ __all__ = [
     "InvalidTx",
     "Malformed",
     "MempoolFull",
+    "MempoolPage",
     "MempoolStats",
     "Method",
     "NotCommitted",
@@ -271,6 +284,7 @@ __all__ = [
     "TransportConfig",
     "TxArgs",
     "TxEvent",
+    "TxPage",
     "TxState",
     "TxStatus",
     "TxTooLarge",
@@ -283,11 +297,14 @@ __all__ = [
     "WrongChain",
     "balances_from_wire",
     "check_client_id",
+    "claim_msg",
     "control_transport",
     "error_from_answer",
     "fast_transport",
+    "outbound_msg",
     "parse_retry_after",
     "retry",
+    "supply_from_wire",
 ]
 
 

@@ -4,6 +4,7 @@ from botruntime.fleet._commits import CommitWatcher, Landed
 from botruntime.fleet._context import ChainClient, Chains, ChainSide, ClientIds, FleetContext, Peers
 from botruntime.fleet._fleet import Fleet, FleetOutcome, RoleRun
 from botruntime.fleet._intent import Intent
+from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import CommitAudit, RecentTx, RecentTxs
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Intent",
     "Landed",
     "Peers",
+    "ReadMemory",
     "RecentTx",
     "RecentTxs",
     "RoleRun",

@@ -21,7 +21,7 @@ from botruntime.behaviors import BEHAVIORS, Behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
-from botruntime.chain.errors import ChainError
+from botruntime.chain.errors import ChainError, Rejected
 from botruntime.chain.tx import JsonValue, parse_memo
 from botruntime.fleet._commits import CommitWatcher, TxObserver
 from botruntime.fleet._context import (
@@ -37,7 +37,7 @@ from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionRange
 from botruntime.metrics import GeneratorHealth, Recorder
 from botruntime.plan import PlanPart, RolePart
-from botruntime.wallet import AX, DX, Denom
+from botruntime.wallet import AX, DX, SAX, Denom
 
 __all__ = ["Fleet", "FleetOutcome", "RoleRun"]
 
@@ -221,6 +221,8 @@ class Fleet:
         for bot in self.bots:
             balances: dict[Denom, int] = {}
             for chain, side in ctx.sides.items():
+                with contextlib.suppress(ChainError):  # a chain without a bridge has none
+                    ctx.bridge.known(await side.client_for(bot).bridge_sent(bot.address(chain)))
                 account = await side.client_for(bot).account(bot.address(chain))
                 bot.resync_nonce(chain, account.nonce)
                 bot.set_accepted(chain, account.nonce)
@@ -236,39 +238,64 @@ class Fleet:
             cls(url, client_id=self._client_id, pool_size=pool, on_attempt=self._attempt)
             for url in urls
         ]
-        watch_client = cls(urls[0], client_id=f"{self._client_id}-watch", pool_size=2)
-        self._clients.extend([*clients, watch_client])
+        watch_clients: list[ChainClient] = [
+            cls(url, client_id=f"{self._client_id}-watch", pool_size=2) for url in urls
+        ]
+        watch_client = watch_clients[0]
+        self._clients.extend([*clients, *watch_clients])
         for client in (*clients, watch_client):
             await client.resolve_chain_id()
         params = await clients[0].params()
-        fee = 2 * (
-            params.integer("min_fee_base") + params.integer("min_fee_per_byte") * _TYPICAL_TX_BYTES
-        )
+        base, per_byte = params.integer("min_fee_base"), params.integer("min_fee_per_byte")
+        fee = 2 * (base + per_byte * _TYPICAL_TX_BYTES)
         chain_id = await watch_client.resolve_chain_id()
-        watcher = CommitWatcher(watch_client, on_tx=self._receipts(chain, chain_id))
+        watcher = CommitWatcher(
+            watch_client, on_tx=self._receipts(chain, chain_id), fallbacks=watch_clients[1:]
+        )
         await watcher.start()
-        return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
+        return ChainSide(
+            chain,
+            clients,
+            watcher,
+            fee,
+            _NATIVE[chain],
+            min_fee_base=base,
+            min_fee_per_byte=per_byte,
+        )
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
         """Credit bots of this fleet paid by this run's txs whose messages took effect (the
-        recipient's shadow ledger); keep every tx for replayers and audit it (`CommitAudit`)."""
+        recipient's shadow ledger), and by bridge claims whoever signed them (`BridgeBook`);
+        keep every tx for replayers and audit it (`CommitAudit`)."""
         run_id = self.plan.run_id
         audit = CommitAudit(self.recorder, run_id)
 
         def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
             body = wire.get("body")
+            faucet = wire.get("faucet")
+            if isinstance(faucet, dict) and self.ctx is not None and code == "ok":
+                self._credit({"to": faucet.get("address"), **faucet})  # a faucet credit
+                return
             if not isinstance(body, dict) or self.ctx is None:
                 return
             self.ctx.recent.note_committed(chain, tx_hash, wire)
             audit.check(chain, chain_id, tx_hash, wire)
-            memo = body.get("memo")
-            parsed = parse_memo(memo) if isinstance(memo, str) else None
-            if parsed is None or parsed.run_id != run_id or code != "ok":
+            if code != "ok":
                 return
             msgs = body.get("msgs")
-            for msg in msgs if isinstance(msgs, list) else ():
+            msgs = msgs if isinstance(msgs, list) else []
+            for msg in msgs:  # a claim pays its recipient whoever signed it (a relayer)
+                if isinstance(msg, dict) and msg.get("type") == "bridge.claim":
+                    self.ctx.bridge.claimed(chain, msg)
+            memo = body.get("memo")
+            parsed = parse_memo(memo) if isinstance(memo, str) else None
+            if parsed is None or parsed.run_id != run_id:
+                return
+            for msg in msgs:
                 if not isinstance(msg, dict):
                     continue
+                if msg.get("type") == "staking.delegate":  # mints as much sAX to the delegator
+                    self._credit({"to": body.get("sender"), "denom": SAX.value, **msg})
                 outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
                 for out in outputs if isinstance(outputs, list) else ():
                     if isinstance(out, dict):
@@ -358,34 +385,84 @@ class Fleet:
 
     # ---- after the run --------------------------------------------------------------------------
 
-    async def reconcile(self) -> tuple[int, list[str]]:
-        """Compare every bot's shadow ledger with the chain: (mismatched bots, first details)."""
+    async def _credit_campaign_payouts(self) -> list[str]:
+        """Credit the reward campaign's payouts (simnet's Alpha, SCENARIOS.md A8) to this
+        fleet's bots: paid at an epoch's end, outside any tx, so the chain's list of payouts
+        since the run began is what the shadow ledgers learn them from."""
         assert self.ctx is not None
-        mismatched, details = 0, []
+        side = self.ctx.sides.get("alpha")
+        if side is None or side.watcher.start_height is None or not self.bots:
+            return []
+        client = side.client_for(self.bots[0])
+        if not isinstance(client, HttpAlphaClient):
+            return []
+        try:
+            payouts = await client.payouts()
+        except ChainError as exc:  # a network without a campaign: nothing was paid
+            return [] if isinstance(exc, Rejected) else [f"campaign payouts unreadable ({exc})"]
+        for payout in payouts:
+            if payout.height > side.watcher.start_height:
+                self._credit(
+                    {"to": payout.address, "denom": AX.value, "amount": str(payout.amount)}
+                )
+        return []
+
+    async def reconcile(self) -> tuple[int, list[str]]:
+        """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
+
+        The campaign's payouts are credited first: nothing of this fleet is in flight. A bridge
+        transfer may end (refund at end-block, a late claim) while its bot is read: its
+        transfers are settled before the accounts are read and once more after, and a bot
+        credited in between is read again."""
+        assert self.ctx is not None
+        mismatched, details = 0, await self._credit_campaign_payouts()
         for bot in self.bots:
-            for chain, side in self.ctx.sides.items():
-                client = side.client_for(bot)
-                try:
-                    account = await client.account(bot.address(chain))
-                except ChainError as exc:
-                    mismatched += 1
-                    details.append(f"bot {bot.index}: {chain} account unreadable ({exc})")
+            await self._settle_bridge(bot)
+            found = await self._compare(bot)
+            for _ in range(3):
+                if not await self._settle_bridge(bot):
                     break
-                want = {
-                    d.value: v
-                    for d, v in bot.wallet.balances().items()
-                    if d.fee_denom == side.native
-                }
-                have = {d: v for d, v in account.balances.items() if v}
-                if want != have or account.nonce != bot.accepted(chain):
-                    mismatched += 1
-                    if len(details) < 10:
-                        details.append(
-                            f"bot {bot.index} on {chain}: expected {want} nonce "
-                            f"{bot.accepted(chain)}, chain has {have} nonce {account.nonce}"
-                        )
-                    break
+                found = await self._compare(bot)
+            if found is not None:
+                mismatched += 1
+                if len(details) < 10:
+                    details.append(found)
         return mismatched, details
+
+    async def _compare(self, bot: Bot) -> str | None:
+        """Why `bot`'s shadow ledger differs from the chain, or None when it does not."""
+        assert self.ctx is not None
+        for chain, side in self.ctx.sides.items():
+            client = side.client_for(bot)
+            try:
+                account = await client.account(bot.address(chain))
+            except ChainError as exc:
+                return f"bot {bot.index}: {chain} account unreadable ({exc})"
+            want = {
+                d.value: v for d, v in bot.wallet.balances().items() if d.fee_denom == side.native
+            }
+            have = {d: v for d, v in account.balances.items() if v}
+            if want != have or account.nonce != bot.accepted(chain):
+                return (
+                    f"bot {bot.index} on {chain}: expected {want} nonce "
+                    f"{bot.accepted(chain)}, chain has {have} nonce {account.nonce}"
+                )
+        return None
+
+    async def _settle_bridge(self, bot: Bot) -> int:
+        """Credit `bot`'s bridge transfers that ended unseen (refunds, claims after the
+        watchers stopped); 0 at once on a run whose bots never used the bridge."""
+        assert self.ctx is not None
+        if not self.ctx.bridge.used:
+            return 0
+        credited = 0
+        for chain, side in self.ctx.sides.items():
+            try:
+                sent = await side.client_for(bot).bridge_sent(bot.address(chain))
+            except ChainError:
+                continue  # the account read that follows reports the chain unreadable
+            credited += self.ctx.bridge.settle(sent, completed=True)
+        return credited
 
     async def outcome(self) -> FleetOutcome:
         """Reconcile every bot with the chain and sum up this fleet's promises."""

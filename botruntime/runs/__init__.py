@@ -9,7 +9,14 @@ from botruntime.runs._capacity_store import (
     latest_capacities,
     stored_capacities,
 )
-from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
+from botruntime.runs._errors import (
+    AdversarialRefused,
+    CapExceeded,
+    ChainIdRefused,
+    RunConfigError,
+    RunError,
+    TargetRefused,
+)
 from botruntime.runs._executors import CoordinatorAddress
 from botruntime.runs._mutation import (
     DetectionPower,
@@ -40,8 +47,11 @@ __all__ = [
     "BASELINE_WINDOW",
     "CAPACITY_SCENARIO",
     "REPORT_VERSION",
+    "AdversarialRefused",
     "Baseline",
+    "CapExceeded",
     "Capacity",
+    "ChainIdRefused",
     "CoordinatorAddress",
     "CriterionOutcome",
     "DetectionPower",

@@ -8,11 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from botruntime.chain.tx import Denom
+from botruntime.chain.tx import Denom, JsonValue
+from botruntime.identity import AddressError, parse_address
 from simnet._errors import Rejected
 from simnet._http import json_response
 from simnet.alpha._api import HasChains
-from simnet.bridge._bridge import Bridge, BridgeModule
+from simnet.bridge._bridge import Bridge, BridgeModule, Transfer
 
 __all__ = ["BridgeApi"]
 
@@ -31,6 +32,7 @@ class BridgeApi:
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/bridge/transfers/{id}", self.transfer),
+            Route("/bridge/senders/{a}/transfers", self.sender_transfers),
             Route("/bridge/escrow", self.escrow),
             Route("/bridge/params", self.params),
         ]
@@ -41,14 +43,33 @@ class BridgeApi:
         transfer = bridge.transfers.get(tid)
         if transfer is None:
             raise Rejected("not_found", f"no bridge transfer {tid!r}; ids look like 'ax-1'")
-        return json_response(
-            {
-                **transfer.to_wire(),
-                "source_chain": bridge.source(transfer).spec.chain_id,
-                "destination_chain": bridge.destination(transfer).spec.chain_id,
-                "attestation": bridge.attestation(transfer),
-            }
-        )
+        return json_response(self._transfer_wire(bridge, transfer))
+
+    async def sender_transfers(self, request: Request) -> Response:
+        """Every transfer an address opened (locks from its ax address, burns from its dx
+        address), in lock order: how a user learns the ids of its own transfers."""
+        bridge = self.bridge
+        address = str(request.path_params["a"])
+        hrps = {chain.spec.hrp for chain in self.network.chains.values()}
+        try:  # a sender is an address of either chain; anything else names no one
+            parsed = parse_address(address)
+        except AddressError as exc:
+            raise Rejected("invalid_address", f"{address!r} is not an address: {exc}") from None
+        if parsed.hrp not in hrps:
+            raise Rejected(
+                "invalid_address", f"{address!r} is not an address of {sorted(hrps)} chains"
+            )
+        mine = bridge.by_sender.get(address, [])
+        return json_response({"transfers": [self._transfer_wire(bridge, t) for t in mine]})
+
+    @staticmethod
+    def _transfer_wire(bridge: Bridge, transfer: Transfer) -> dict[str, JsonValue]:
+        return {
+            **transfer.to_wire(),
+            "source_chain": bridge.source(transfer).spec.chain_id,
+            "destination_chain": bridge.destination(transfer).spec.chain_id,
+            "attestation": bridge.attestation(transfer),
+        }
 
     async def escrow(self, request: Request) -> Response:
         bridge = self.bridge

@@ -1,5 +1,5 @@
 """What a wallet app reads: the user's balance, the state of the user's last payment, the
-chain's head."""
+chain's head, and whether its node is healthy."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from botruntime.bots.bot import Bot
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.fleet import Chains, Intent
 
-__all__ = ["get_balance", "get_status", "get_tx"]
+__all__ = ["get_balance", "get_health", "get_status", "get_tx"]
 
 
 @behavior("get_balance", group="legitimate", chain="alpha")
@@ -34,3 +34,9 @@ async def get_tx(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
 async def get_status(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """Read Alpha's `/status` from the bot's node, as a wallet polls the chain's head."""
     await rec.query("status", chains.alpha.status())
+
+
+@behavior("get_health", group="legitimate", chain="alpha")
+async def get_health(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Ask the bot's Alpha node whether it is healthy (a monitor's probe)."""
+    await rec.query("health", chains.alpha.health())

@@ -73,18 +73,17 @@ def test_the_repo_scenarios_print_four_tables_and_name_every_switch_without_kill
     assert result.exit_code == 0, result.output
     assert all(title in result.output for title in TABLES)
     killed = _killed(SCENARIOS)
-    # what transfer_baseline, replay_attack and capacity_ramp kill today
+    # what transfer_baseline and replay_attack kill today
     assert {
         "mempool_drop",
         "fee_leak",
         "nonce_not_enforced",
         "chain_id_unsigned",
         "noncanonical_hash",
-        "mempool_unbounded_fifo",
     } <= killed
     unkilled = _named(result.output, "switches no criterion kills")
     assert unkilled == [name for name in VULN_SWITCHES if name not in killed]
-    assert "mempool_unbounded_fifo" not in unkilled and "mempool_drop" not in unkilled
+    assert "mempool_drop" not in unkilled
     unused = _named(result.output, "registered behaviours no scenario uses")
     assert set(unused) == set(BEHAVIORS) - _used(SCENARIOS)
     assert "fails the tests once all 24 scenario files exist" in result.output
@@ -103,10 +102,9 @@ def test_json_is_the_same_matrix_for_machines() -> None:
         "C5_ledger_exact",
     ]
     assert document["roles"]["replay_attack"]["adversarial"] == ["replayer"]
-    assert document["routes"]["fees/conservation"]["checked_by"] == {
-        "capacity_ramp": ["C5_complete"],
-        "transfer_baseline": ["C6_invariants"],
-    }
+    assert document["routes"]["fees/conservation"]["checked_by"]["transfer_baseline"] == [
+        "C6_invariants"
+    ]
 
 
 def test_a_dropped_kill_and_a_misspelt_route_show_as_gaps(copied: Path) -> None:
