@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -40,6 +41,7 @@ __all__ = [
     "SimnetStartFailed",
     "SimnetStartupLine",
     "simnet_args",
+    "simnet_version",
     "spawn",
     "start_simnet",
     "stop_child",
@@ -196,6 +198,15 @@ class SimnetEndpoints:
         if not (alpha and delta and isinstance(control, str)):
             raise SimnetStartupLine(f"start-up line names no nodes: {line!r}")
         return cls(tuple(map(str, alpha)), tuple(map(str, delta)), control)
+
+
+def simnet_version() -> str:
+    """The version of the simnet `start_simnet` starts: the testbots distribution it ships in,
+    which is what that simnet reports as `version` in `/status`."""
+    try:
+        return version("testbots")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def simnet_args(

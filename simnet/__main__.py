@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-block-txs", type=int, default=500, help="txs per block at most")
     parser.add_argument(
+        "--mempool-max-txs", type=int, default=5_000, help="txs each node's mempool holds at most"
+    )
+    parser.add_argument(
         "--alpha-param",
         action="append",
         default=[],
@@ -64,7 +67,10 @@ def _alpha_param(text: str) -> tuple[str, int]:
 
 async def _serve(args: argparse.Namespace) -> None:
     params = Params(
-        nodes=args.nodes, block_time_s=args.block_time, max_block_txs=args.max_block_txs
+        nodes=args.nodes,
+        block_time_s=args.block_time,
+        max_block_txs=args.max_block_txs,
+        mempool_max_txs=args.mempool_max_txs,
     )
     network = Network(
         params, args.seed, args.vuln, args.chain_suffix, alpha_params=dict(args.alpha_param)

@@ -21,6 +21,7 @@ from simnet._errors import Rejected, SimnetError
 from simnet._http import json_body, json_object, json_response, path_int
 from simnet._network import Network
 from simnet._node import Node
+from simnet._params import simnet_version
 from simnet._waiters import CommitWaiters
 
 __all__ = ["NodeApi"]
@@ -75,6 +76,7 @@ class NodeApi:
                 "time": rfc3339(block.time_us),
                 "catching_up": served < chain.height,
                 "block_time_ms": round(self.network.block_time_s * 1000),
+                "version": simnet_version(),
             }
         )
 

@@ -37,8 +37,11 @@ class Entry:
         return self._costs
 
     @property
-    def fee_per_byte(self) -> float:
-        return self.fee / self.size
+    def fee_per_byte(self) -> int:
+        """The fee price in whole base units per byte, as a gas price is quoted: txs paying
+        the same price are served in arrival order, so equal fees on txs a few bytes apart
+        do not starve the larger ones."""
+        return self.fee // self.size
 
     def cost(self, native: str, creation_fees: int = 0) -> dict[str, int]:
         """What the sender pays per denom: fee and creation fees in native, plus every amount."""

@@ -192,12 +192,17 @@ class Mempool:
             or self.bytes + entry.size > params.mempool_max_bytes
         ):
             victim = self._lowest()
-            if victim is None or victim.fee_per_byte >= entry.fee_per_byte:
+            # a tx evicts only for a fee per byte higher by the replacement bump: equal fees
+            # on txs a few bytes apart must not churn the pool (each eviction drops a tx its
+            # sender was told is pending), so a full pool refuses them instead
+            bump = 1 + params.replace_fee_bump_pct / 100
+            if victim is None or entry.fee_per_byte < victim.fee_per_byte * bump:
                 raise Throttled(
                     "mempool_full",
                     f"the mempool is full ({len(self.entries)} txs, {self.bytes} bytes) and "
-                    f"this tx pays no more per byte than the cheapest pending one",
-                    {"min_fee_per_byte": victim.fee_per_byte if victim else 0.0},
+                    f"this tx pays less per byte than the cheapest pending one plus "
+                    f"{params.replace_fee_bump_pct} %",
+                    {"min_fee_per_byte": victim.fee_per_byte * bump if victim else 0.0},
                     retry_after_s=params.block_time_s,
                 )
             evicted += self.remove(victim.hash, with_successors=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import Final
 
 from botruntime.chain.tx import Denom
 from botruntime.identity import ALPHA_HRP, DELTA_HRP
 
-__all__ = ["ALPHA", "DELTA", "ChainSpec", "Params", "chain_specs"]
+__all__ = ["ALPHA", "DELTA", "ChainSpec", "Params", "chain_specs", "simnet_version"]
 
 MIB: Final = 1024 * 1024
 
@@ -105,3 +107,13 @@ class Params:
 
     def to_wire(self) -> dict[str, int | float]:
         return asdict(self)
+
+
+@cache
+def simnet_version() -> str:
+    """What `/status` reports as `version`: the testbots distribution simnet ships in (a
+    capacity measured on one version of simnet says nothing about another)."""
+    try:
+        return version("testbots")
+    except PackageNotFoundError:
+        return "unknown"

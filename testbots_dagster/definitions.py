@@ -21,7 +21,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from botruntime.runs import CAPACITY_SCENARIO
 from botruntime.scenario import find_scenarios_dir
+from testbots_dagster.capacity import build_capacity
 from testbots_dagster.coverage import build_coverage
 from testbots_dagster.detection import build_detection_power
 from testbots_dagster.factory import FLEET_TAG, GROUP, build_scenario, load_sources
@@ -51,6 +53,7 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
         tags={FLEET_TAG: "exclusive"},
     )
     reports = [*build_reports([b.key for b in built]), build_detection_power(built)]
+    reports += [build_capacity(b.key) for b in built if b.scenario_id == CAPACITY_SCENARIO]
     reports_job = dg.define_asset_job(
         "refresh_reports", selection=dg.AssetSelection.assets(*reports)
     )

@@ -2,7 +2,7 @@
 
 Both read the results store (which also holds runs made with `testbots run`, outside Dagster)
 and depend on every scenario asset, so the lineage graph shows where they come from.
-`capacity` (C_tx from `capacity_ramp`) joins them once that scenario exists.
+`capacity` (C_tx from `capacity_ramp`, in `capacity.py`) is refreshed with them.
 """
 
 # No `from __future__ import annotations`: Dagster resolves the asset functions' annotations.

@@ -56,6 +56,7 @@ class Status(WireModel):
     time: Time
     catching_up: Flag
     block_time_ms: Count | None = None
+    version: Text | None = None  # the node software's version, where the network says it
 
 
 class Health(WireModel):

@@ -216,6 +216,7 @@ class ControlClient:
             targets=list(source.target.wire()),
             switches=list(source.switches),
             scenario_name=source.scenario_name,
+            capacity_tx_per_s=source.capacity_tx_per_s,
             min_workers=request.min_workers,
             start_delay_s=request.start_delay_s,
             finish_grace_s=request.finish_grace_s,

@@ -25,6 +25,7 @@ from botruntime.cluster._run import AssignmentRecord, Run, RunSpec
 from botruntime.cluster._session import serve_session
 from botruntime.cluster._types import RunState
 from botruntime.cluster._wire import (
+    capacity_from_pb,
     gap_to_pb,
     health_to_pb,
     outcome_to_pb,
@@ -119,6 +120,7 @@ class Servicer(pb_grpc.BotOrchestrationServicer):
                 run_id=request.run_id or self._c.new_run_id(),
                 switches=tuple(request.switches),
                 scenario_name=request.scenario_name or "scenario.yaml",
+                capacity_tx_per_s=capacity_from_pb(request, "DistributeScenarioRequest"),
             )
             try:
                 plan = compile_plan(source)  # the run is validated here, once

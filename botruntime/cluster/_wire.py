@@ -31,6 +31,7 @@ __all__ = [
     "CommandDecoder",
     "assignment_from_pb",
     "assignment_to_pb",
+    "capacity_from_pb",
     "command_to_pb",
     "gap_to_pb",
     "health_from_pb",
@@ -112,6 +113,18 @@ def target_from_pb(items: Sequence[str]) -> Target:
         raise ProtocolViolation(str(exc)) from None
 
 
+def capacity_from_pb(
+    message: pb.AssignBots | pb.DistributeScenarioRequest, what: str
+) -> float | None:
+    """The C_tx a run's source carries, or None when the field is unset."""
+    if not message.HasField("capacity_tx_per_s"):
+        return None
+    value = _finite(message.capacity_tx_per_s, "capacity_tx_per_s")
+    if value <= 0:
+        raise ProtocolViolation(f"{what}.capacity_tx_per_s is {value}: C_tx is positive")
+    return value
+
+
 def share_to_pb(share: Sequence[ShareLevel]) -> list[pb.ShareLevel]:
     return [pb.ShareLevel(index=s.index, weights=list(s.weights)) for s in share]
 
@@ -127,6 +140,7 @@ def assignment_to_pb(a: Assignment) -> tuple[pb.AssignBots, pb.StartPlan]:
         switches=list(a.source.switches),
         scenario_name=a.source.scenario_name,
         plan_fingerprint=a.plan_fingerprint,
+        capacity_tx_per_s=a.source.capacity_tx_per_s,
         bot_first=a.bot_first,
         bot_count=a.bot_count,
         share=share_to_pb(a.share),
@@ -161,6 +175,7 @@ def assignment_from_pb(assign: pb.AssignBots, start: pb.StartPlan) -> Assignment
             run_id=assign.run_id,
             switches=tuple(assign.switches),
             scenario_name=assign.scenario_name or "scenario.yaml",
+            capacity_tx_per_s=capacity_from_pb(assign, "AssignBots"),
         ),
         plan_fingerprint=assign.plan_fingerprint,
         bot_first=assign.bot_first,

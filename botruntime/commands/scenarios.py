@@ -22,6 +22,7 @@ from botruntime.scenario import (
     RoleLoad,
     Scenario,
     ScenarioError,
+    SteppedLoad,
     TraceLoad,
     find_scenarios_dir,
     list_scenarios,
@@ -205,6 +206,14 @@ def _describe(load: RoleLoad) -> str:
                 for stage in load.stages
             )
             return f"{load.kind}: {stages}"
+        case SteppedLoad():
+            steps = (
+                [f"{rate:g}/s" for rate in load.rates_per_s]
+                if load.rates_per_s
+                else [f"{fraction:g}·C_tx" for fraction in load.capacity_fractions or ()]
+            )
+            drain = f", drain {load.drain_s:g} s" if load.drain_s else ""
+            return f"stepped: {load.step_s:g} s at each of {', '.join(steps)}{drain}"
         case TraceLoad():
             return f"trace {load.file} at {load.speed:g}x"
         case ClosedLoad():

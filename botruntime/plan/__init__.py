@@ -5,7 +5,7 @@ plan = compile_plan(source)            # validates once; ScenarioError names fil
 part = plan.part(range(0, 40), [ShareLevel(0, (40, 60))])   # a worker's bots and share
 """
 
-from botruntime.plan._compile import PlanInvalid, compile_plan, hash_seed
+from botruntime.plan._compile import CapacityUnknown, PlanInvalid, compile_plan, hash_seed
 from botruntime.plan._plan import (
     PlanPart,
     PlanSource,
@@ -19,6 +19,7 @@ from botruntime.plan._plan import (
 from botruntime.plan._target import Target, TargetInvalid, parse_target
 
 __all__ = [
+    "CapacityUnknown",
     "PlanInvalid",
     "PlanPart",
     "PlanSource",

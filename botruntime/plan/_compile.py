@@ -6,6 +6,11 @@ role's arrival plan or closed-loop sessions. Every error is a `ScenarioError` th
 document, the field and the fix.
 
 PlanInvalid            the inputs do not make a runnable plan (.file, .path, .fix)
+└── CapacityUnknown    a load gives rates as fractions of C_tx and the source carries none
+
+A rate given as a fraction of C_tx is that fraction of `source.capacity_tx_per_s`: the run's
+setup looks C_tx up (capacity_ramp's latest result for the target and version) and puts it
+in the source, so the compiler stays pure and a worker recompiles the same plan.
 """
 
 from __future__ import annotations
@@ -40,17 +45,22 @@ from botruntime.scenario import (
     RoleLoad,
     Scenario,
     ScenarioError,
+    SteppedLoad,
     TraceLoad,
     parse_scenario,
 )
 from botruntime.scenario import ThinkTime as ThinkTimeSpec
 from botruntime.wallet import Denom
 
-__all__ = ["PlanInvalid", "compile_plan", "hash_seed"]
+__all__ = ["CapacityUnknown", "PlanInvalid", "compile_plan", "hash_seed"]
 
 
 class PlanInvalid(ScenarioError):
     """The scenario is valid but these inputs do not make a plan that can run."""
+
+
+class CapacityUnknown(PlanInvalid):
+    """This size's rates are fractions of C_tx, and the run has no C_tx to size them with."""
 
 
 def compile_plan(source: PlanSource) -> RunPlan:
@@ -132,6 +142,7 @@ def _role_plan(
             where=where,
             base_dir=source.base_dir,
             files=files,
+            capacity=source.capacity_tx_per_s,
         ),
         max_in_flight_per_bot=role.max_in_flight_per_bot,
         expected_rejects=frozenset(role.expected_rejects),
@@ -150,6 +161,7 @@ def _load(
     where: str,
     base_dir: str,
     files: hashlib._Hash,
+    capacity: float | None,
 ) -> ArrivalPlan | Share | SessionPlan:
     window = load.active if load.active is not None else role_window
     if isinstance(load, ClosedLoad):
@@ -164,21 +176,53 @@ def _load(
         return SessionPlan(
             load.sessions, _think(load.think_time), load.seconds, seed=seed, drain_s=load.drain_s
         )
+
+    def rate(rate_per_s: float | None, fraction: float | None, path: str) -> float:
+        """An absolute rate, or a fraction of C_tx (the one place fractions are resolved)."""
+        if fraction is None:
+            assert rate_per_s is not None  # the load model asks for one of the two
+            return rate_per_s
+        if capacity is None:
+            raise CapacityUnknown(
+                "this size gives rates as a fraction of C_tx, and no C_tx is known for the "
+                "target and its version",
+                file=name,
+                path=path,
+                fix="run capacity_ramp on this target first (testbots run capacity_ramp "
+                "--target …), or pick a size with rate_per_s",
+            )
+        return fraction * capacity
+
     if isinstance(load, ConstantLoad):
-        if load.capacity_fraction is not None or load.rate_per_s is None:
-            raise _needs_capacity(name, where)
-        stages = [Stage("hold", load.seconds, load.rate_per_s)]
+        stages = [Stage("hold", load.seconds, rate(load.rate_per_s, load.capacity_fraction, where))]
         if load.drain_s:
             stages.append(Stage("drain", load.drain_s))
         return _window(ramping(stages), window)
     if isinstance(load, RampingLoad | PoissonLoad):
-        staged = []
-        for i, stage in enumerate(load.stages):
-            if stage.capacity_fraction is not None:
-                raise _needs_capacity(name, f"{where}.stages[{i}]")
-            staged.append(Stage(stage.kind, stage.seconds, stage.rate_per_s))
+        staged = [
+            Stage(stage.kind, stage.seconds)
+            if stage.kind == "drain"
+            else Stage(
+                stage.kind,
+                stage.seconds,
+                rate(stage.rate_per_s, stage.capacity_fraction, f"{where}.stages[{i}]"),
+            )
+            for i, stage in enumerate(load.stages)
+        ]
         plan = ramping(staged) if isinstance(load, RampingLoad) else poisson_stages(staged, seed)
         return _window(plan, window)
+    if isinstance(load, SteppedLoad):
+        if load.rates_per_s is not None:
+            rates = list(load.rates_per_s)
+        else:
+            fractions = load.capacity_fractions or ()
+            rates = [
+                rate(None, f, f"{where}.capacity_fractions[{i}]") for i, f in enumerate(fractions)
+            ]
+        steps = [Stage("hold", load.step_s, r) for r in rates]
+        if load.drain_s:
+            steps.append(Stage("drain", load.drain_s))
+        return _window(ramping(steps), window)
     assert isinstance(load, TraceLoad)
     path = Path(base_dir) / load.file
     try:
@@ -200,15 +244,6 @@ def _think(spec: ThinkTimeSpec) -> ThinkTime:
         return ThinkTime((spec.min_s + spec.max_s) / 2, "uniform", low_s=spec.min_s)
     assert spec.mean_s is not None
     return ThinkTime(spec.mean_s, spec.distribution)
-
-
-def _needs_capacity(name: str, where: str) -> PlanInvalid:
-    return PlanInvalid(
-        "this size gives rates as a fraction of C_tx, which is not measured for this target",
-        file=name,
-        path=where,
-        fix="run capacity_ramp on this target first, or pick a size with rate_per_s",
-    )
 
 
 def _window(plan: ArrivalPlan, active: ActiveWindow | None) -> ArrivalPlan | Share:

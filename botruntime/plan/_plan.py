@@ -66,11 +66,15 @@ class PlanSource:
     switches: tuple[str, ...] = ()
     scenario_name: str = "scenario.yaml"  # what errors call the document (its file name)
     base_dir: str = "."  # where a trace load's file is read from (the scenario's folder)
+    # C_tx of the target and version, in tx/s, when a load gives rates as fractions of it:
+    # looked up by the run's setup (capacity_ramp's latest result), never by the compiler
+    capacity_tx_per_s: float | None = None
 
     def fingerprint(self, files_digest: str = "") -> str:
         """sha256 over every input, with `files_digest` over the files the plan read (trace
-        loads): equal fingerprints compile to equal plans. `scenario_name` and `base_dir`
-        only say where things came from, so they are not in it."""
+        loads): equal fingerprints compile to equal plans (C_tx included: it sets rates).
+        `scenario_name` and `base_dir` only say where things came from, so they are not in
+        it."""
         digest = hashlib.sha256()
         for part in (
             files_digest,
@@ -80,6 +84,7 @@ class PlanSource:
             *self.target.wire(),
             self.run_id,
             *self.switches,
+            "" if self.capacity_tx_per_s is None else repr(self.capacity_tx_per_s),
         ):
             digest.update(part.encode("utf-8"))
             digest.update(b"\x00")

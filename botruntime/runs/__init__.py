@@ -1,6 +1,14 @@
 """A run of one scenario, from request to report."""
 
 from botruntime.runs._baseline import BASELINE_WINDOW, Baseline, eligible, median_baseline
+from botruntime.runs._capacity_store import (
+    CAPACITY_SCENARIO,
+    Capacity,
+    capacity_of,
+    find_capacity,
+    latest_capacities,
+    stored_capacities,
+)
 from botruntime.runs._errors import (
     AdversarialRefused,
     CapExceeded,
@@ -37,10 +45,12 @@ from botruntime.runs.report import (
 
 __all__ = [
     "BASELINE_WINDOW",
+    "CAPACITY_SCENARIO",
     "REPORT_VERSION",
     "AdversarialRefused",
     "Baseline",
     "CapExceeded",
+    "Capacity",
     "ChainIdRefused",
     "CoordinatorAddress",
     "CriterionOutcome",
@@ -60,14 +70,18 @@ __all__ = [
     "TargetRefused",
     "TargetStatus",
     "VerdictName",
+    "capacity_of",
     "eligible",
     "failed_to_run",
+    "find_capacity",
     "judge_pair",
     "judge_switch",
+    "latest_capacities",
     "median_baseline",
     "mutation_pairs",
     "select_pairs",
     "stop_stack",
+    "stored_capacities",
     "summary_lines",
     "testbots_home",
 ]

@@ -3,7 +3,8 @@
 These are the figures of SCENARIOS.md §1.3 that are not plain counters or histograms —
 err_rate, completeness, ledger.mismatch — the gates' figures of §1.4 (offered_ratio,
 dropped_ratio, worker.cpu, worker.lost_beyond_policy, inv.reachable, setup.complete) and the
-standard criteria's (chain.blocks_ratio, blocked_ratio).
+standard criteria's (chain.blocks_ratio, blocked_ratio), how full the mempools got
+(mempool.fill_max) and, for a stepped load, the capacity figures (`_capacity.py`).
 `SCALAR_SOURCES` says which counters each is computed from (or, for the ledger, explained
 by): a failed criterion shows their series as its evidence.
 """
@@ -16,7 +17,9 @@ from typing import Final
 import httpx
 
 from botruntime.metrics import RunMetrics
+from botruntime.runs._capacity import capacity_figures
 from botruntime.runs._hold_stages import Figure, chain_advanced, generator_kept_up
+from botruntime.runs._mempool_samples import fill_max
 from botruntime.runs._source import InvariantReading, RunEvidence
 from botruntime.runs._values import Execution, RunSetup
 from botruntime.scenario import Window
@@ -107,6 +110,7 @@ def gather_evidence(
             metrics.count("n.blocked") / offered if offered else None,
             "no intent was offered, so none could be blocked",
         ),
+        "mempool.fill_max": fill_max(metrics),
     }
     scalars: dict[str, float] = {
         "err_rate": unexpected / intents if intents else 0.0,
@@ -121,6 +125,9 @@ def gather_evidence(
     }
     scalars.update({name: f.value for name, f in figures.items() if f.value is not None})
     absent = {name: f.missing for name, f in figures.items() if f.value is None}
+    capacity, capacity_absent = capacity_figures(plan, metrics, block_time_s, execution.elapsed_s)
+    scalars.update(capacity)
+    absent.update(capacity_absent)
     if not metrics.count("gen.loop_lag"):
         absent["worker.loop_lag"] = "no worker recorded an event-loop lag sample (gen.loop_lag)"
     invariants_end = execution.invariants_end

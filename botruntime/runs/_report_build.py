@@ -80,6 +80,8 @@ def _summary(metrics: RunMetrics, evidence: RunEvidence, elapsed_s: float) -> di
         "offered_ratio",
         "blocked_ratio",
         "chain.blocks_ratio",
+        "mempool.fill_max",
+        "capacity.c_tx",
     ):
         if name in evidence.scalars:
             out[name.replace(".", "_")] = evidence.scalars[name]
@@ -181,6 +183,7 @@ def build_report(
         size=plan.size_name,
         target=plan.target.describe(),
         seed=plan.seed,
+        network_version=setup.status.version,
         switches=plan.switches,
         git_sha=git_sha(),
         started_at_s=setup.started_at_s,

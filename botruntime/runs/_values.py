@@ -27,6 +27,7 @@ class TargetStatus:
     alpha_chain_id: str | None = None
     delta_chain_id: str | None = None
     block_time_s: float | None = None
+    version: str | None = None  # the node software's version, where /status gives it
 
 
 @dataclass(frozen=True, slots=True)

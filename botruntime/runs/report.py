@@ -3,8 +3,9 @@
 A `RunReport` is what every consumer of a run reads: `testbots run` prints it and writes it as
 JSON under `TESTBOTS_HOME`, the results store keeps it, and Dagster turns it into asset metadata
 and checks. It is plain data (JSON round trip exact) so a report written by one version of the
-runtime can be read by the next: version 2 added each failed criterion's `evidence`, and a
-version 1 report (none) still reads.
+runtime can be read by the next: version 2 added each failed criterion's `evidence`, version 3
+the network's version (`network_version`, what a capacity is looked up by); older reports still
+read.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ __all__ = [
     "VerdictName",
 ]
 
-REPORT_VERSION: Final = 2
-_READABLE_VERSIONS: Final = frozenset({1, REPORT_VERSION})
+REPORT_VERSION: Final = 3
+_READABLE_VERSIONS: Final = frozenset({1, 2, REPORT_VERSION})
 VerdictName = Literal["PASS", "FAIL", "INCONCLUSIVE", "WARN"]
 CriterionKind = Literal["gate", "hard", "soft"]
 CriterionStatus = Literal["pass", "fail", "n/a"]
@@ -109,6 +110,7 @@ class RunReport:
     baseline_run_id: str | None = None
     # the scenario's own key figures (its `figures:`), by name; None: the run had no data
     figures: dict[str, float | None] = field(default_factory=dict)
+    network_version: str | None = None  # what the target's /status said it runs, if it said
     version: int = REPORT_VERSION
 
     @property

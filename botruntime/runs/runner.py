@@ -13,14 +13,16 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from botruntime.identity import derive_batch
 from botruntime.local import simnet_args, start_simnet
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
-from botruntime.plan import PlanSource, RunPlan, compile_plan, parse_target
+from botruntime.plan import CapacityUnknown, PlanSource, RunPlan, compile_plan, parse_target
 from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
+from botruntime.runs._capacity_store import resolve_capacity
 from botruntime.runs._chain_heights import follow_heights
 from botruntime.runs._errors import (
     AdversarialRefused,
@@ -34,6 +36,7 @@ from botruntime.runs._evidence import gather_evidence, read_invariants, status_r
 from botruntime.runs._executors import ClusterRun, CoordinatorAddress, InProcess, place
 from botruntime.runs._funding import fund_from_funder, fund_on_simnet, funder_from_env
 from botruntime.runs._guard import check_target
+from botruntime.runs._mempool_samples import follow_mempools
 from botruntime.runs._metrics_file import read_metrics, write_metrics
 from botruntime.runs._report_build import build_report
 from botruntime.runs._request import Progress, RunRequest, new_run_id, testbots_home
@@ -42,7 +45,7 @@ from botruntime.runs._stack import Stack, start_cluster
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
 from botruntime.runs.report import RunReport
-from botruntime.scenario import ScenarioNotFound, scenario_path
+from botruntime.scenario import ScenarioNotFound, SimnetProfile, scenario_path
 
 __all__ = [
     "AdversarialRefused",
@@ -82,8 +85,8 @@ async def setup(request: RunRequest) -> RunSetup:
             "--workers 0 runs the bots in this process, which --coordinator cannot: "
             "drop one of them"
         )
-    plan = _compile(request)
     home = testbots_home(request.home).resolve()
+    plan = await _compile(request, home)
     run_dir = home / "runs" / plan.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack()
@@ -95,11 +98,7 @@ async def setup(request: RunRequest) -> RunSetup:
                 nodes=profile.nodes or 4,
                 block_time_s=plan.block_time_s,
                 switches=plan.switches,
-                extra_args=[
-                    arg
-                    for name, value in profile.alpha_params().items()
-                    for arg in ("--alpha-param", f"{name}={value}")
-                ],
+                extra_args=_profile_args(profile),
             )
             handle, endpoints = await asyncio.to_thread(start_simnet, args, run_dir / "simnet.log")
             stack = dataclasses.replace(stack, simnet=handle)
@@ -129,8 +128,23 @@ async def setup(request: RunRequest) -> RunSetup:
     )
 
 
-def _compile(request: RunRequest) -> RunPlan:
-    """The run's plan from the scenario file as it is now (on simnet, before its URLs)."""
+def _profile_args(profile: SimnetProfile) -> list[str]:
+    """The scenario's simnet profile as simnet's flags (the ones simnet takes so far)."""
+    flags = (
+        ("--max-block-txs", profile.max_txs_per_block),
+        ("--mempool-max-txs", profile.mempool_max_txs),
+    )
+    alpha = [
+        arg
+        for name, value in profile.alpha_params().items()
+        for arg in ("--alpha-param", f"{name}={value}")
+    ]
+    return [arg for flag, value in flags if value is not None for arg in (flag, str(value))] + alpha
+
+
+async def _compile(request: RunRequest, home: Path) -> RunPlan:
+    """The run's plan from the scenario file as it is now (on simnet, before its URLs); a
+    size whose rates are fractions of C_tx gets the latest C_tx measured on the target."""
     path = scenario_path(request.scenario, request.scenarios_dir)
     try:
         text = path.read_text(encoding="utf-8")
@@ -150,13 +164,18 @@ def _compile(request: RunRequest) -> RunPlan:
         scenario_name=path.name,
         base_dir=str(path.parent),
     )
-    return compile_plan(source)
+    try:
+        return compile_plan(source)
+    except CapacityUnknown as unknown:
+        capacity = await resolve_capacity(source.target, home / "runs", unknown)
+        return compile_plan(dataclasses.replace(source, capacity_tx_per_s=capacity.c_tx_per_s))
 
 
 async def _guard(plan: RunPlan) -> TargetStatus:
     """Read each chain's `/status`, then let `check_target` refuse what DESIGN §8 refuses."""
     ids: dict[str, str] = {}
     block_time_s: float | None = None
+    version: str | None = None
     async with httpx.AsyncClient(timeout=10.0) as http:
         for chain, urls in (("alpha", plan.target.alpha), ("delta", plan.target.delta)):
             if not urls:
@@ -165,8 +184,10 @@ async def _guard(plan: RunPlan) -> TargetStatus:
             ids[chain] = str(status.get("chain_id"))
             if isinstance(status.get("block_time_ms"), int) and status["block_time_ms"] > 0:
                 block_time_s = status["block_time_ms"] / 1000
+            if isinstance(status.get("version"), str) and version is None:
+                version = status["version"]
     check_target(plan, ids)
-    return TargetStatus(ids.get("alpha"), ids.get("delta"), block_time_s)
+    return TargetStatus(ids.get("alpha"), ids.get("delta"), block_time_s, version)
 
 
 async def _fund(plan: RunPlan) -> None:
@@ -276,6 +297,9 @@ async def _execute(
             following = tg.create_task(
                 follow_heights(plan.target, own, start_ts), name="chain-heights"
             )
+            sampling = tg.create_task(
+                follow_mempools(plan.target, own, start_ts), name="mempool-samples"
+            )
             reporting = tg.create_task(progress.run(), name="progress")
             try:
                 if in_process is not None:
@@ -289,6 +313,7 @@ async def _execute(
                     on_load_ended()
                 scripting.cancel()  # a step timed after the plan's end never runs
                 following.cancel()
+                sampling.cancel()
                 reporting.cancel()
                 pump.stop()
                 await pumping
@@ -405,6 +430,11 @@ def report(setup: RunSetup, execution: Execution) -> RunReport:
     newest = next((b.run_ids[0] for b in baselines.values()), None)
     for key, b in baselines.items():
         notes.append(f"baseline of {key}: median {b.median:g} of {len(b.run_ids)} PASS runs")
+    if setup.plan.source.capacity_tx_per_s is not None:
+        notes.append(
+            f"rates are fractions of C_tx = {setup.plan.source.capacity_tx_per_s:g} tx/s, "
+            "capacity_ramp's latest result on this target and version"
+        )
     invalid = list(execution.invalid_reasons)
     if execution.stopped_early:
         invalid.append("the run was stopped before its plan ended")

@@ -38,6 +38,7 @@ from ._load_models import (
     RampingLoad,
     RoleLoad,
     Stage,
+    SteppedLoad,
     ThinkTime,
     TraceLoad,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "Sizes",
     "Stage",
     "Status",
+    "SteppedLoad",
     "ThinkTime",
     "TraceLoad",
     "UnknownBehaviours",

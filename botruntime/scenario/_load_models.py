@@ -2,13 +2,16 @@
 
 Open loop (arrivals do not wait for answers): `constant`, `ramping` and `poisson` follow
 stages (`ramp` to a rate, `hold` at it, `drain`: no new intents, wait for in-flight ones),
-`trace` replays a recorded timeline. Closed loop: `closed` sessions, each doing its next action
-after the previous one and a think time. A rate is either absolute (`rate_per_s`) or a
-fraction of the network's measured capacity C_tx (`capacity_fraction`, for `full` sizes).
+`stepped` holds each of a rising list of rates for the same time (a stepped ramp: each step is
+a hold stage, judged on its own), `trace` replays a recorded timeline. Closed loop: `closed`
+sessions, each doing its next action after the previous one and a think time. A rate is either
+absolute (`rate_per_s`) or a fraction of the network's measured capacity C_tx
+(`capacity_fraction`, for `full` sizes).
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -30,6 +33,7 @@ __all__ = [
     "RampingLoad",
     "RoleLoad",
     "Stage",
+    "SteppedLoad",
     "ThinkTime",
     "TraceLoad",
 ]
@@ -203,7 +207,43 @@ class ClosedLoad(BaseModel):
         return None  # throughput is an output of a closed loop
 
 
+class SteppedLoad(BaseModel):
+    """Evenly spaced arrivals held at each rate in turn for `step_s`, then `drain_s`.
+
+    The rates rise: a stepped ramp looks for the highest rate the network sustains
+    (capacity_ramp), so each step is a hold stage of its own and the report judges each."""
+
+    model_config = _MODEL
+    kind: Literal["stepped"]
+    step_s: PositiveFloat
+    rates_per_s: Annotated[tuple[PositiveFloat, ...], Field(min_length=1)] | None = None
+    capacity_fractions: Annotated[tuple[PositiveFloat, ...], Field(min_length=1)] | None = None
+    drain_s: NonNegativeFloat = 0.0
+    active: ActiveWindow | None = None
+
+    @model_validator(mode="after")
+    def _rising_rates(self) -> Self:
+        if (self.rates_per_s is None) == (self.capacity_fractions is None):
+            raise FieldProblem(
+                "a stepped load needs exactly one list of rates",
+                "give 'rates_per_s' (e.g. rates_per_s: [25, 50, 100]) or, for a full size, "
+                "'capacity_fractions' (e.g. capacity_fractions: [0.25, 0.5, 1.0])",
+            )
+        steps = self.rates_per_s or self.capacity_fractions or ()
+        if any(b <= a for a, b in pairwise(steps)):
+            raise FieldProblem(
+                f"the steps {list(steps)} do not rise", "list each step higher than the one before"
+            )
+        return self
+
+    def duration_s(self) -> float:
+        return self.step_s * len(self.rates_per_s or self.capacity_fractions or ()) + self.drain_s
+
+    def peak_rate_per_s(self) -> float | None:
+        return max(self.rates_per_s) if self.rates_per_s else None
+
+
 RoleLoad = Annotated[
-    ConstantLoad | RampingLoad | PoissonLoad | TraceLoad | ClosedLoad,
+    ConstantLoad | RampingLoad | PoissonLoad | SteppedLoad | TraceLoad | ClosedLoad,
     Field(discriminator="kind"),
 ]

@@ -1,5 +1,5 @@
-"""What a wallet app reads: the user's balance, the state of the user's last payment, and
-whether its node is healthy."""
+"""What a wallet app reads: the user's balance, the state of the user's last payment, the
+chain's head, and whether its node is healthy."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from botruntime.bots.bot import Bot
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.fleet import Chains, Intent
 
-__all__ = ["get_balance", "get_health", "get_tx"]
+__all__ = ["get_balance", "get_health", "get_status", "get_tx"]
 
 
 @behavior("get_balance", group="legitimate", chain="alpha")
@@ -28,6 +28,12 @@ async def get_tx(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
         await rec.query("account", chains.alpha.account(bot.alpha_address))
     else:
         await rec.query("get_tx", chains.alpha.get_tx(bot.last_tx))
+
+
+@behavior("get_status", group="legitimate", chain="alpha")
+async def get_status(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Read Alpha's `/status` from the bot's node, as a wallet polls the chain's head."""
+    await rec.query("status", chains.alpha.status())
 
 
 @behavior("get_health", group="legitimate", chain="alpha")

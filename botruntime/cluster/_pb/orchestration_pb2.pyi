@@ -159,7 +159,7 @@ class ShareLevel(_message.Message):
     def __init__(self, index: _Optional[int] = ..., weights: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class AssignBots(_message.Message):
-    __slots__ = ("run_id", "assignment_id", "scenario_yaml", "size", "seed", "targets", "switches", "bot_first", "bot_count", "share", "plan_from_s", "resync_nonces", "scenario_name", "plan_fingerprint")
+    __slots__ = ("run_id", "assignment_id", "scenario_yaml", "size", "seed", "targets", "switches", "bot_first", "bot_count", "share", "plan_from_s", "resync_nonces", "scenario_name", "plan_fingerprint", "capacity_tx_per_s")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_YAML_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +174,7 @@ class AssignBots(_message.Message):
     RESYNC_NONCES_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_NAME_FIELD_NUMBER: _ClassVar[int]
     PLAN_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_TX_PER_S_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     assignment_id: str
     scenario_yaml: str
@@ -188,7 +189,8 @@ class AssignBots(_message.Message):
     resync_nonces: bool
     scenario_name: str
     plan_fingerprint: str
-    def __init__(self, run_id: _Optional[str] = ..., assignment_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., bot_first: _Optional[int] = ..., bot_count: _Optional[int] = ..., share: _Optional[_Iterable[_Union[ShareLevel, _Mapping]]] = ..., plan_from_s: _Optional[float] = ..., resync_nonces: _Optional[bool] = ..., scenario_name: _Optional[str] = ..., plan_fingerprint: _Optional[str] = ...) -> None: ...
+    capacity_tx_per_s: float
+    def __init__(self, run_id: _Optional[str] = ..., assignment_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., bot_first: _Optional[int] = ..., bot_count: _Optional[int] = ..., share: _Optional[_Iterable[_Union[ShareLevel, _Mapping]]] = ..., plan_from_s: _Optional[float] = ..., resync_nonces: _Optional[bool] = ..., scenario_name: _Optional[str] = ..., plan_fingerprint: _Optional[str] = ..., capacity_tx_per_s: _Optional[float] = ...) -> None: ...
 
 class StartPlan(_message.Message):
     __slots__ = ("run_id", "assignment_id", "start_at_unix_us")
@@ -225,7 +227,7 @@ class Abort(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class DistributeScenarioRequest(_message.Message):
-    __slots__ = ("run_id", "scenario_yaml", "size", "seed", "targets", "switches", "scenario_name", "min_workers", "start_delay_s", "finish_grace_s")
+    __slots__ = ("run_id", "scenario_yaml", "size", "seed", "targets", "switches", "scenario_name", "min_workers", "start_delay_s", "finish_grace_s", "capacity_tx_per_s")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_YAML_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -236,6 +238,7 @@ class DistributeScenarioRequest(_message.Message):
     MIN_WORKERS_FIELD_NUMBER: _ClassVar[int]
     START_DELAY_S_FIELD_NUMBER: _ClassVar[int]
     FINISH_GRACE_S_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_TX_PER_S_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     scenario_yaml: str
     size: str
@@ -246,7 +249,8 @@ class DistributeScenarioRequest(_message.Message):
     min_workers: int
     start_delay_s: float
     finish_grace_s: float
-    def __init__(self, run_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., scenario_name: _Optional[str] = ..., min_workers: _Optional[int] = ..., start_delay_s: _Optional[float] = ..., finish_grace_s: _Optional[float] = ...) -> None: ...
+    capacity_tx_per_s: float
+    def __init__(self, run_id: _Optional[str] = ..., scenario_yaml: _Optional[str] = ..., size: _Optional[str] = ..., seed: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., switches: _Optional[_Iterable[str]] = ..., scenario_name: _Optional[str] = ..., min_workers: _Optional[int] = ..., start_delay_s: _Optional[float] = ..., finish_grace_s: _Optional[float] = ..., capacity_tx_per_s: _Optional[float] = ...) -> None: ...
 
 class DistributeScenarioReply(_message.Message):
     __slots__ = ("run_id", "start_at_unix_us", "placements")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -10,7 +11,13 @@ from botruntime.cluster import Assignment, HealthSample, ShareLevel
 from botruntime.cluster._errors import ProtocolViolation
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._types import AssignCommand, DrainCommand, StopCommand
-from botruntime.cluster._wire import CommandDecoder, command_to_pb, health_from_pb, health_to_pb
+from botruntime.cluster._wire import (
+    CommandDecoder,
+    capacity_from_pb,
+    command_to_pb,
+    health_from_pb,
+    health_to_pb,
+)
 from botruntime.plan import PlanSource, Target
 
 SOURCE = PlanSource(
@@ -39,6 +46,20 @@ def test_an_assignment_survives_the_wire_whole() -> None:
     messages = command_to_pb(AssignCommand(ASSIGNMENT))
     assert [m.WhichOneof("kind") for m in messages] == ["assign", "start"]
     assert _decode(messages) == [AssignCommand(ASSIGNMENT)]
+
+
+def test_c_tx_travels_with_the_assignment_and_an_unset_one_stays_unset() -> None:
+    sized = replace(ASSIGNMENT, source=replace(SOURCE, capacity_tx_per_s=140.0))
+    assert _decode(command_to_pb(AssignCommand(sized))) == [AssignCommand(sized)]
+    (assign, _) = command_to_pb(AssignCommand(ASSIGNMENT))
+    assert not assign.assign.HasField("capacity_tx_per_s")
+    assert capacity_from_pb(assign.assign, "AssignBots") is None
+
+
+def test_a_c_tx_that_is_not_positive_is_a_violation() -> None:
+    request = pb.DistributeScenarioRequest(capacity_tx_per_s=0.0)
+    with pytest.raises(ProtocolViolation, match="capacity_tx_per_s"):
+        capacity_from_pb(request, "DistributeScenarioRequest")
 
 
 def test_other_commands_round_trip() -> None:

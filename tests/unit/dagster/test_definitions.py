@@ -52,6 +52,7 @@ def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definit
         "regression_report",
         "detection_power",
         "coverage",
+        "capacity",
     }
     for scenario_id in SCENARIO_IDS:
         key = dg.AssetKey(["scenarios", scenario_id])

@@ -2,9 +2,9 @@
 
 Each size of each file in scenarios/ whose rates are given compiles to a plan whose summary
 (bots, behaviours, load, arrival counts and first/last offsets, duration, funding) must equal
-`golden/<scenario>.<size>.json`. A size given as a fraction of C_tx must be refused, naming the
-field and capacity_ramp. After a deliberate change to a scenario or to the plan rules, rewrite
-the golden files and review their diff:
+`golden/<scenario>.<size>.json`. A size given as a fraction of C_tx must be refused without a
+C_tx, naming the field and capacity_ramp, and compile with one. After a deliberate change to a
+scenario or to the plan rules, rewrite the golden files and review their diff:
 
     TESTBOTS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/plan/test_compile.py
 """
@@ -22,7 +22,15 @@ import pytest
 import yaml
 
 from botruntime.load import ArrivalPlan, SessionPlan, Share
-from botruntime.plan import PlanInvalid, PlanSource, RolePlan, RunPlan, compile_plan, parse_target
+from botruntime.plan import (
+    CapacityUnknown,
+    PlanInvalid,
+    PlanSource,
+    RolePlan,
+    RunPlan,
+    compile_plan,
+    parse_target,
+)
 from botruntime.scenario import ScenarioError, UnknownBehaviours
 
 REPO = Path(__file__).parents[3]
@@ -42,6 +50,8 @@ def _capacity_field(doc: dict[str, Any], size: str) -> str | None:
         where = f"sizes.{size}.load.{role['name']}"
         if "capacity_fraction" in load:
             return where
+        if "capacity_fractions" in load:
+            return f"{where}.capacity_fractions[0]"
         for i, stage in enumerate(load.get("stages", ())):
             if "capacity_fraction" in stage:
                 return f"{where}.stages[{i}]"
@@ -163,10 +173,20 @@ def test_every_golden_file_belongs_to_a_compiled_size() -> None:
 def test_a_size_in_fractions_of_capacity_is_refused_naming_field_and_fix(
     name: str, size: str, field: str
 ) -> None:
-    with pytest.raises(PlanInvalid) as refused:
+    with pytest.raises(CapacityUnknown) as refused:
         _compile(name, size)
     assert (refused.value.file, refused.value.path) == (name, field)
     assert "capacity_ramp" in refused.value.fix and "capacity_ramp" in str(refused.value)
+
+
+@pytest.mark.parametrize(("name", "size", "field"), REFUSED)
+def test_a_size_in_fractions_of_capacity_compiles_once_c_tx_is_given(
+    name: str, size: str, field: str
+) -> None:
+    text = (SCENARIOS / name).read_text()
+    source = PlanSource(text, size, SEED, SIMNET, RUN_ID, (), name, base_dir=str(SCENARIOS))
+    plan = compile_plan(replace(source, capacity_tx_per_s=400.0))
+    assert plan.duration_s > 0 and plan.source.capacity_tx_per_s == 400.0
 
 
 def test_the_catalogue_has_both_kinds_of_size() -> None:

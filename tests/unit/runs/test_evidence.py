@@ -72,6 +72,8 @@ def _metrics(
         height = None if heights is None else heights(i)
         if height is not None:
             runner.gauge("chain.height", chain="alpha").set(height)
+            runner.gauge("mempool.size", chain="alpha", node="0").set(10.0)
+            runner.gauge("mempool.cap", chain="alpha", node="0").set(5000.0)
         if tweak is not None:
             tweak(i, fleet)
         metrics.ingest(fleet.flush(i))

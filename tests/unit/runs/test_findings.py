@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Any
 
 from botruntime.metrics import Recorder, RunMetrics
-from botruntime.runs import CriterionOutcome, Evidence, RunReport, summary_lines
+from botruntime.runs import REPORT_VERSION, CriterionOutcome, Evidence, RunReport, summary_lines
 from botruntime.runs._findings import MAX_SERIES, criterion_evidence
 from botruntime.runs._source import InvariantReading, RunEvidence
 from botruntime.runs.html import render_html
@@ -143,6 +143,11 @@ def test_the_summary_the_report_file_and_the_html_show_the_evidence() -> None:
 
 def test_a_version_1_report_without_evidence_still_reads() -> None:
     report = _report(())
-    old = report.to_json().replace('"version": 2', '"version": 1').replace('"evidence": [],', "")
-    assert '"evidence"' not in old
+    old = (
+        report.to_json()
+        .replace(f'"version": {REPORT_VERSION}', '"version": 1')
+        .replace('"evidence": [],', "")
+        .replace('"network_version": null,', "")
+    )
+    assert '"evidence"' not in old and '"network_version"' not in old
     assert RunReport.from_json(old) == replace(report, version=1)
