@@ -23,7 +23,7 @@ from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ChainError
 from botruntime.chain.tx import JsonValue, parse_memo
-from botruntime.fleet._commits import CommitWatcher, TxObserver
+from botruntime.fleet._commits import CommitWatcher, Events, TxObserver
 from botruntime.fleet._context import (
     ChainClient,
     Chains,
@@ -37,7 +37,7 @@ from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionRange
 from botruntime.metrics import GeneratorHealth, Recorder
 from botruntime.plan import PlanPart, RolePart
-from botruntime.wallet import AX, DX, Denom
+from botruntime.wallet import AX, DX, Denom, WalletError
 
 __all__ = ["Fleet", "FleetOutcome", "RoleRun"]
 
@@ -255,7 +255,7 @@ class Fleet:
         run_id = self.plan.run_id
         audit = CommitAudit(self.recorder, run_id)
 
-        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str) -> None:
+        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, events: Events) -> None:
             body = wire.get("body")
             if not isinstance(body, dict) or self.ctx is None:
                 return
@@ -273,15 +273,32 @@ class Fleet:
                 for out in outputs if isinstance(outputs, list) else ():
                     if isinstance(out, dict):
                         self._credit(out)
+            for event in events:  # amounts a module message moved, decided at execution
+                if event.get("type") == "coin_received":
+                    self._credit(event, to="address")
+                elif event.get("type") == "coin_spent":
+                    self._spent(event)
 
         return on_tx
 
-    def _credit(self, out: dict[str, JsonValue]) -> None:
+    def _credit(self, out: dict[str, JsonValue], *, to: str = "to") -> None:
         assert self.ctx is not None
-        bot = self.ctx.owners.get(str(out.get("to")))
+        bot = self.ctx.owners.get(str(out.get(to)))
         amount, denom = out.get("amount"), out.get("denom")
         if bot is not None and isinstance(amount, str) and isinstance(denom, str):
             bot.wallet.credit(Denom(denom), int(amount))
+
+    def _spent(self, event: dict[str, JsonValue]) -> None:
+        """What a module message took from one of our bots (its intent settles the fee only):
+        a shadow ledger that cannot cover it is a mismatch the reconciliation will show."""
+        assert self.ctx is not None
+        bot = self.ctx.owners.get(str(event.get("address")))
+        amount, denom = event.get("amount"), event.get("denom")
+        if bot is not None and isinstance(amount, str) and isinstance(denom, str):
+            try:
+                bot.wallet.spent(Denom(denom), int(amount))
+            except WalletError as exc:
+                _log.warning("bot %d: %s", bot.index, exc)
 
     # ---- run ------------------------------------------------------------------------------------
 

@@ -125,11 +125,20 @@ class Intent:
         return await self._measured("submit", self.action, call, tx)
 
     async def transact(
-        self, bot: Bot, msgs: Sequence[Msg], *, spend: Denom, amount: int
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        *,
+        spend: Denom,
+        amount: int,
+        amounts_on_chain: bool = False,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
-        A tx can land and fail: `Landed.ok` is False and `Landed.code` says why."""
+        A tx can land and fail: `Landed.ok` is False and `Landed.code` says why.
+        `amounts_on_chain`: the chain decides what the messages move (a swap's output, what an
+        add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
+        is settled, and the amounts come from the tx's events (`Fleet`'s receipts)."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         try:
@@ -141,9 +150,11 @@ class Intent:
         client = side.client_for(bot)
         nonce = bot.next_nonce(self.chain)
         tx = client.sign(bot.identity, msgs, nonce=nonce, fee=side.fee, memo=self.memo(bot))
-        return await self._send(bot, tx, hold)
+        return await self._send(bot, tx, hold, amounts_on_chain)
 
-    async def _send(self, bot: Bot, tx: SignedTx, hold: Reservation) -> Landed | None:
+    async def _send(
+        self, bot: Bot, tx: SignedTx, hold: Reservation, amounts_on_chain: bool = False
+    ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
         rec = ctx.recorder
@@ -166,13 +177,17 @@ class Intent:
                 "submit", self.chain, self.action, error_kind(exc), self.intended_ts, sent, _now()
             )
             self.error(exc, tx.hash)
-            return await self._follow(bot, tx, hold, landing, sent, promised=False)
+            return await self._follow(
+                bot, tx, hold, landing, sent, promised=False, on_chain=amounts_on_chain
+            )
         rec.observe("submit", self.chain, self.action, "ok", self.intended_ts, sent, _now())
         ctx.recent.note_submitted(self.chain, tx, bot.index % len(side.clients))
         ctx.accepted += 1
         bot.note_accepted(self.chain, tx.body.nonce)
         bot.last_tx = tx.hash
-        return await self._follow(bot, tx, hold, landing, sent, promised=True)
+        return await self._follow(
+            bot, tx, hold, landing, sent, promised=True, on_chain=amounts_on_chain
+        )
 
     async def _follow(
         self,
@@ -183,6 +198,7 @@ class Intent:
         sent: float,
         *,
         promised: bool,
+        on_chain: bool = False,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -209,7 +225,10 @@ class Intent:
             )
             return landed
         ctx.committed += 1
-        bot.wallet.settle(hold)
+        if on_chain:  # the tx's events moved the amounts (Fleet's receipts, already applied)
+            bot.wallet.settle_fee_only(hold)
+        else:
+            bot.wallet.settle(hold)
         ctx.recorder.counter("n.commit", action=self.action).add()
         ctx.recorder.observe(
             "commit", self.chain, self.action, "ok", self.intended_ts, sent, landed.seen_ts

@@ -14,6 +14,7 @@ from ._schema import (
     AllowedTargets,
     Identifier,
     Limits,
+    Markets,
     Role,
     SimnetProfile,
     Size,
@@ -38,6 +39,7 @@ class Scenario(BaseModel):
     on_worker_loss: Literal["fail", "rebalance", "continue"] = "fail"
     limits: Limits
     simnet: SimnetProfile = Field(default_factory=SimnetProfile)
+    markets: Markets = Field(default_factory=Markets)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
