@@ -24,6 +24,7 @@ __all__ = [
     "InsuranceFund",
     "LiquidatableAccount",
     "Liquidation",
+    "LpShares",
     "MarginAccount",
     "Market",
     "MarketStatus",
@@ -54,6 +55,16 @@ class Pool(WireModel):
         if denom in (self.denom_a, self.denom_b):
             return self.reserve_a if denom == self.denom_a else self.reserve_b
         raise ValueError(f"pool {self.id} trades {self.denom_a} and {self.denom_b}, not {denom}")
+
+
+class LpShares(WireModel):
+    """An address's LP shares of one pool, and the pool's total (locked minimum included)."""
+
+    pool: Count
+    address: Text
+    shares: Amount
+    total_shares: Amount
+    height: Count
 
 
 class Quote(WireModel):

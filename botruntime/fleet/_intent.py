@@ -111,10 +111,10 @@ class Intent:
         result = await self._measured("query", endpoint, call)
         return None if isinstance(result, Rejected) else result
 
-    def count(self, name: str, *, tx: str | None = None, **labels: str) -> None:
-        """Bump a scenario counter (`adv.*`, `mkt.*`) for this intent's action; `tx` is the
-        hash of the tx it is about, kept as an example."""
-        self._ctx.recorder.counter(name, action=self.action, **labels).add(example=tx)
+    def count(self, name: str, *, tx: str | None = None, n: int = 1, **labels: str) -> None:
+        """Add `n` to a scenario counter (`adv.*`, `mkt.*`) for this intent's action; `tx` is
+        the hash of the tx it is about, kept as an example."""
+        self._ctx.recorder.counter(name, action=self.action, **labels).add(n, example=tx)
 
     async def submit(
         self, call: Awaitable[SubmitResult], *, tx: str | None = None
