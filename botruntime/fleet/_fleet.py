@@ -22,7 +22,7 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ChainError
-from botruntime.chain.tx import JsonValue, parse_memo
+from botruntime.chain.tx import JsonValue
 from botruntime.fleet._commits import CommitWatcher, Events, TxObserver
 from botruntime.fleet._context import (
     ChainClient,
@@ -33,11 +33,12 @@ from botruntime.fleet._context import (
     Peers,
 )
 from botruntime.fleet._intent import Intent
+from botruntime.fleet._receipts import Receipts
 from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionRange
 from botruntime.metrics import GeneratorHealth, Recorder
 from botruntime.plan import PlanPart, RolePart
-from botruntime.wallet import AX, DX, Denom, WalletError
+from botruntime.wallet import AX, DX, Denom
 
 __all__ = ["Fleet", "FleetOutcome", "RoleRun"]
 
@@ -250,55 +251,19 @@ class Fleet:
         return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
-        """Credit bots of this fleet paid by this run's txs whose messages took effect (the
-        recipient's shadow ledger); keep every tx for replayers and audit it (`CommitAudit`)."""
-        run_id = self.plan.run_id
-        audit = CommitAudit(self.recorder, run_id)
+        """Every tx of every block: kept for replayers, audited (`CommitAudit`), and what it
+        paid or took from this fleet's bots applied to their shadow ledgers (`Receipts`)."""
+        audit = CommitAudit(self.recorder, self.plan.run_id)
+        receipts = Receipts(self.plan.run_id)
 
         def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, events: Events) -> None:
-            body = wire.get("body")
-            if not isinstance(body, dict) or self.ctx is None:
+            if self.ctx is None or not isinstance(wire.get("body"), dict):
                 return
             self.ctx.recent.note_committed(chain, tx_hash, wire)
             audit.check(chain, chain_id, tx_hash, wire)
-            memo = body.get("memo")
-            parsed = parse_memo(memo) if isinstance(memo, str) else None
-            if parsed is None or parsed.run_id != run_id or code != "ok":
-                return
-            msgs = body.get("msgs")
-            for msg in msgs if isinstance(msgs, list) else ():
-                if not isinstance(msg, dict):
-                    continue
-                outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
-                for out in outputs if isinstance(outputs, list) else ():
-                    if isinstance(out, dict):
-                        self._credit(out)
-            for event in events:  # amounts a module message moved, decided at execution
-                if event.get("type") == "coin_received":
-                    self._credit(event, to="address")
-                elif event.get("type") == "coin_spent":
-                    self._spent(event)
+            receipts.apply(self.ctx.owners, wire, code, events)
 
         return on_tx
-
-    def _credit(self, out: dict[str, JsonValue], *, to: str = "to") -> None:
-        assert self.ctx is not None
-        bot = self.ctx.owners.get(str(out.get(to)))
-        amount, denom = out.get("amount"), out.get("denom")
-        if bot is not None and isinstance(amount, str) and isinstance(denom, str):
-            bot.wallet.credit(Denom(denom), int(amount))
-
-    def _spent(self, event: dict[str, JsonValue]) -> None:
-        """What a module message took from one of our bots (its intent settles the fee only):
-        a shadow ledger that cannot cover it is a mismatch the reconciliation will show."""
-        assert self.ctx is not None
-        bot = self.ctx.owners.get(str(event.get("address")))
-        amount, denom = event.get("amount"), event.get("denom")
-        if bot is not None and isinstance(amount, str) and isinstance(denom, str):
-            try:
-                bot.wallet.spent(Denom(denom), int(amount))
-            except WalletError as exc:
-                _log.warning("bot %d: %s", bot.index, exc)
 
     # ---- run ------------------------------------------------------------------------------------
 
