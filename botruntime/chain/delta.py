@@ -28,6 +28,7 @@ from botruntime.chain._delta_models import (
     LpShares,
     MarginAccount,
     Market,
+    MempoolView,
     OraclePrice,
     PerpsPosition,
     Pool,
@@ -131,6 +132,7 @@ class DeltaClient(BridgeApi, Protocol):
     async def quote(self, pool_id: int, *, denom_in: str, amount_in: int) -> Quote: ...
     async def twap(self, pool_id: int, *, window: int = 10) -> Twap: ...
     async def lp_shares(self, pool_id: int, address: str) -> LpShares: ...
+    async def mempool(self, *, limit: int = 100) -> MempoolView: ...
     async def markets(self) -> list[Market]: ...
     async def market(self, market: str) -> Market: ...
     async def funding(self, market: str) -> list[FundingEvent]: ...
@@ -283,6 +285,11 @@ class HttpDeltaClient(HttpBridgeClient):
         return LpShares.from_wire(
             await self._get(path, "dex_shares"), "GET /dex/pools/{id}/shares/{a}"
         )
+
+    async def mempool(self, *, limit: int = 100) -> MempoolView:
+        """This node's pending txs, oldest first (bodies only under a full view)."""
+        wire = await self._get(f"/mempool?limit={limit}", "mempool")
+        return MempoolView.from_wire(wire, "GET /mempool")
 
     async def markets(self) -> list[Market]:
         wire = await self._get("/perps/markets", "perps_markets")

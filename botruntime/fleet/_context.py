@@ -1,7 +1,8 @@
 """What a fleet's behaviours share: chain clients per node, fees, commit watchers, peers.
 
-Behaviours see it through two small views: `Chains` (the clients a bot talks to, and the
-other bots of the run as payees) and `Intent` (one measured action, in `_intent.py`).
+Behaviours see it through two small views: `Chains` (the clients a bot talks to, the other
+bots of the run as payees, and the bot's crew: `_crews.py`) and `Intent` (one measured action,
+in `_intent.py`).
 
 Each bot is its own client to the network (`X-Client-Id` per bot, DESIGN §5) over one pool
 per node: `ChainSide.client_for(bot)` is the node's client seen as that bot (`ClientIds`).
@@ -18,6 +19,7 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._crews import Crews, CrewView
 from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
@@ -124,6 +126,8 @@ class FleetContext:
     committed: int = 0
     # who each bot is to the network: every bot its own client unless given (`ClientIds.of`)
     client_ids: ClientIds | None = None
+    # the crews among this fleet's bots and their in-process bus (`_crews.py`)
+    crews: Crews | None = None
 
     def __post_init__(self) -> None:
         if self.client_ids is None:
@@ -160,3 +164,9 @@ class Chains:
     @property
     def recent(self) -> RecentTxs:
         return self._ctx.recent
+
+    @property
+    def crew(self) -> CrewView | None:
+        """This bot's crew (its mates and their bus), or None outside crews."""
+        crews = self._ctx.crews
+        return None if crews is None else crews.view(self._bot)

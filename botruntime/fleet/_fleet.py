@@ -32,6 +32,7 @@ from botruntime.fleet._context import (
     FleetContext,
     Peers,
 )
+from botruntime.fleet._crews import Crews
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._receipts import Receipts
 from botruntime.fleet._recent import CommitAudit
@@ -124,8 +125,8 @@ class RoleRun:
         """Slot (open loop) or session (closed loop) -> the bot that acts for it."""
         bots, load, role = self.bots, self.part.load, self.part.role
         if isinstance(load, SessionRange):
-            first = self.part.bots.start  # session i plays on its own bot, which is here
-            return lambda session: bots[role.session_bot(session) - first]
+            held = self.part.bots  # session i plays on its own bot, which is here
+            return lambda session: bots[held.index(role.session_bot(session))]
         per_bot = self.part.role.max_in_flight_per_bot
         return lambda slot: bots[(slot // per_bot) % len(bots)]
 
@@ -190,6 +191,7 @@ class Fleet:
             expected_codes=self.expected_codes,
             commit_timeout_s=max(10.0, 10 * plan.block_time_s),
             client_ids=ClientIds.of(plan.run_id, plan.roles),
+            crews=Crews(plan, self.bots) if plan.crews else None,
         )
         for bot in self.bots:
             for chain in sides:
@@ -381,6 +383,8 @@ class Fleet:
         return f"testbots-{self.plan.run_id}-{self.part.bots.start}"
 
     async def close(self) -> None:
+        if self.ctx is not None and self.ctx.crews is not None:
+            self.ctx.crews.close()
         for client in self._clients:
             try:
                 await client.close()

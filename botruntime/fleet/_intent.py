@@ -132,24 +132,28 @@ class Intent:
         spend: Denom,
         amount: int,
         amounts_on_chain: bool = False,
+        fee: int | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
         A tx can land and fail: `Landed.ok` is False and `Landed.code` says why.
         `amounts_on_chain`: the chain decides what the messages move (a swap's output, what an
         add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
-        is settled, and the amounts come from the tx's events (`Fleet`'s receipts)."""
+        is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
+        `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
+        block, as a front-runner does)."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
+        fee = side.fee if fee is None else fee
         try:
-            hold = bot.wallet.reserve(spend, amount, side.fee)
+            hold = bot.wallet.reserve(spend, amount, fee)
         except BalanceUnderflow:
             # the behaviour should have sized the amount from spendable(): a generator bug
             ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
             return None
         client = side.client_for(bot)
         nonce = bot.next_nonce(self.chain)
-        tx = client.sign(bot.identity, msgs, nonce=nonce, fee=side.fee, memo=self.memo(bot))
+        tx = client.sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=self.memo(bot))
         return await self._send(bot, tx, hold, amounts_on_chain)
 
     async def _send(

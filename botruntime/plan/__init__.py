@@ -7,18 +7,21 @@ part = plan.part(range(0, 40), [ShareLevel(0, (40, 60))])   # a worker's bots an
 
 from botruntime.plan._compile import PlanInvalid, compile_plan, hash_seed
 from botruntime.plan._plan import (
+    CrewPlan,
     PlanPart,
     PlanSource,
     RolePart,
     RolePlan,
     RoleShare,
     RunPlan,
+    Segment,
     ShareLevel,
     WorkerLossPolicy,
 )
 from botruntime.plan._target import Target, TargetInvalid, parse_target
 
 __all__ = [
+    "CrewPlan",
     "PlanInvalid",
     "PlanPart",
     "PlanSource",
@@ -26,6 +29,7 @@ __all__ = [
     "RolePlan",
     "RoleShare",
     "RunPlan",
+    "Segment",
     "ShareLevel",
     "Target",
     "TargetInvalid",

@@ -22,6 +22,7 @@ from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
 from botruntime.plan import PlanSource, RunPlan, compile_plan, parse_target
 from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
 from botruntime.runs._chain_heights import follow_heights
+from botruntime.runs._crew_value import crew_profit_dx
 from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
 from botruntime.runs._evidence import gather_evidence, read_invariants, status_reachable
 from botruntime.runs._executors import ClusterRun, CoordinatorAddress, InProcess, place
@@ -319,6 +320,7 @@ async def _execute(
             reachable = await status_reachable(http, urls)
         else:
             reachable = invariants_end is not None
+    crew_profit = await crew_profit_dx(plan)
     metrics_file = write_metrics(
         setup.run_dir / "metrics.bin", merged=merged, deltas=[*fleet_deltas, *own_deltas]
     )
@@ -332,6 +334,7 @@ async def _execute(
         reachable=reachable,
         stopped_early=stop.is_set(),
         lost_beyond_policy=lost_beyond_policy,
+        crew_profit_dx=crew_profit,
     )
 
 

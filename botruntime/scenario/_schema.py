@@ -140,6 +140,15 @@ class Role(BaseModel):
     # reject codes that are the defence working when this role meets them (SCENARIOS.md
     # §1.3): counted as n.reject{expected=yes}, outside err_rate
     expected_rejects: tuple[RejectCode, ...] = ()
+    crew: Identifier | None = Field(
+        default=None,
+        description=(
+            "Roles that coordinate (a sandwich watcher and its front- and back-runner, a "
+            "manipulator and its feeder) name the same crew. A crew has one bot of each of its "
+            "roles, so they share one share; the bots of a crew always run on one worker, "
+            "whose in-process bus connects them (botruntime.plan, botruntime.fleet)."
+        ),
+    )
     client_id: Literal["per_bot", "shared"] = Field(
         default="per_bot",
         description=(

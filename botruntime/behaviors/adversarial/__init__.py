@@ -1,5 +1,5 @@
 """Attackers: each one tries to make the network do what it must not."""
 
-from botruntime.behaviors.adversarial import replay
+from botruntime.behaviors.adversarial import replay, sandwich
 
-__all__ = ["replay"]
+__all__ = ["replay", "sandwich"]
