@@ -19,7 +19,7 @@ from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.testing import MockTransport, Request, answer
 from botruntime.chain.transport import Answer
 from botruntime.chain.tx import JsonValue, decode_amount, tx_hash
-from botruntime.fleet import ChainSide, CommitWatcher, FleetContext, Peers
+from botruntime.fleet import ChainSide, CommitWatcher, Crews, FleetContext, Peers
 from botruntime.fleet._commits import Events
 from botruntime.fleet._receipts import Receipts
 from botruntime.metrics import Recorder
@@ -72,7 +72,10 @@ class DexNode:
         self.blocks: dict[int, list[dict[str, JsonValue]]] = {}
         self.pending: list[dict[str, JsonValue]] = []
         self.sent: list[dict[str, Any]] = []  # the messages of every accepted tx
+        self.fees: list[int] = []  # the fee of every accepted tx
         self.pay_less = False
+        self.mempool: list[dict[str, JsonValue]] = []  # what GET /mempool lists
+        self.view = "redacted"
 
     def __call__(self, request: Request) -> Answer:
         path = request.path.split("?")[0]
@@ -88,6 +91,12 @@ class DexNode:
         if path.startswith("/blocks/") and path.endswith("/txs"):
             height = int(path.split("/")[2])
             return answer({"height": height, "txs": self.blocks.get(height, [])})
+        if path == "/mempool":
+            shown = [
+                item if self.view == "full" else {k: v for k, v in item.items() if k != "tx"}
+                for item in self.mempool
+            ]
+            return answer({"view": self.view, "txs": shown, "next_cursor": None})
         if path == "/dex/pools":
             return answer({"pools": [p.wire() for p in self.pools.values()]})
         if path.startswith("/oracle/prices/"):
@@ -141,6 +150,7 @@ class DexNode:
         assert isinstance(wire, dict)
         msg = wire["body"]["msgs"][0]  # type: ignore[call-overload,index]
         self.sent.append(msg)
+        self.fees.append(int(str(wire["body"]["fee"])))  # type: ignore[call-overload,index]
         sender = str(wire["body"]["sender"])  # type: ignore[call-overload,index]
         events = self._execute(sender, msg)
         digest = tx_hash(wire)
@@ -184,7 +194,9 @@ def _coin(kind: str, address: str, denom: str, amount: int) -> dict[str, JsonVal
     return {"type": kind, "address": address, "denom": denom, "amount": str(amount)}
 
 
-async def fleet_on(node: DexNode, bots: list[Bot], recorder: Recorder) -> FleetContext:
+async def fleet_on(
+    node: DexNode, bots: list[Bot], recorder: Recorder, crews: Crews | None = None
+) -> FleetContext:
     """A one-node fleet context whose commit watcher applies receipts to `bots`."""
     client = HttpDeltaClient(transport=MockTransport(node), chain_id=CHAIN_ID)
     receipts = Receipts("run1")
@@ -196,7 +208,8 @@ async def fleet_on(node: DexNode, bots: list[Bot], recorder: Recorder) -> FleetC
     watcher = CommitWatcher(client, poll_s=0.001, on_tx=on_tx)
     await watcher.start()
     side = ChainSide("delta", [client], watcher, FEE, DX)
-    return FleetContext("run1", recorder, {"delta": side}, Peers("seed", 10), owners=owners)
+    peers = Peers("seed", 100)
+    return FleetContext("run1", recorder, {"delta": side}, peers, owners=owners, crews=crews)
 
 
 def decoded(payload: bytes) -> Any:

@@ -5,6 +5,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -30,6 +31,11 @@ def scenarios_dir(tmp_path: Path) -> Iterator[Path]:
     yield folder
 
 
+def _yaml(scenario_id: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO_SCENARIOS / f"{scenario_id}.yaml").read_text())
+    return loaded
+
+
 def test_the_lazy_defs_load_the_repo_scenarios() -> None:
     loaded = defs()
     dg.Definitions.validate_loadable(loaded)
@@ -37,7 +43,7 @@ def test_the_lazy_defs_load_the_repo_scenarios() -> None:
 
 
 def test_one_asset_job_and_four_checks_per_scenario_file(definitions: dg.Definitions) -> None:
-    assert SCENARIO_IDS == ["replay_attack", "transfer_baseline"]
+    assert SCENARIO_IDS == sorted(path.stem for path in REPO_SCENARIOS.glob("*.yaml"))
     graph = definitions.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
@@ -125,15 +131,15 @@ def test_nightly_schedule_requests_one_run_per_nightly_scenario_keyed_by_date(
         return list(schedule.evaluate_tick(context).run_requests or [])
 
     first = [r for r in tick(2) if r.tags["testbots/trigger"] == "nightly"]
-    assert sorted(r.run_key or "" for r in first) == [
-        "nightly-2026-01-02-replay_attack",
-        "nightly-2026-01-02-transfer_baseline",
-    ]
+    nightly = [i for i in SCENARIO_IDS if "nightly" in _yaml(i).get("tags", [])]
+    assert {"replay_attack", "transfer_baseline"} <= set(nightly)
+    assert sorted(r.run_key or "" for r in first) == [f"nightly-2026-01-02-{i}" for i in nightly]
     assert sorted(tuple(r.asset_selection or ()) for r in first) == [
-        (dg.AssetKey(["scenarios", "replay_attack"]),),
-        (dg.AssetKey(["scenarios", "transfer_baseline"]),),
+        (dg.AssetKey(["scenarios", i]),) for i in nightly
     ]
-    assert [r.run_key for r in tick(2)][:2] == [r.run_key for r in first]  # same night, same keys
+    assert [r.run_key for r in tick(2)][: len(first)] == [
+        r.run_key for r in first
+    ]  # same night, same keys
     assert {r.run_key for r in tick(3)}.isdisjoint({r.run_key for r in tick(2)})
 
 
@@ -188,14 +194,23 @@ def test_weekly_mutation_sweep_runs_every_named_pair_once_a_week(
         assert (config["size"], config["target"]) == ("default", "simnet")
         assert config["switches"] == [r.tags["testbots/switch"]]
         pairs.append(f"{scenario_id}/{config['switches'][0]}")
-    assert pairs == [
+    named = [
+        f"{i}/{switch}"
+        for i in SCENARIO_IDS
+        for switch in dict.fromkeys(
+            k for c in _yaml(i)["verdict"]["criteria"] for k in c.get("kills", [])
+        )
+    ]
+    assert pairs == named
+    assert {
         "replay_attack/nonce_not_enforced",
         "replay_attack/chain_id_unsigned",
         "replay_attack/noncanonical_hash",
         "transfer_baseline/mempool_drop",
         "transfer_baseline/fee_leak",
-    ]
-    assert requests[0].run_key == "mutation-2026-W01-replay_attack-nonce_not_enforced"
+    } <= set(pairs)
+    first_id, first_switch = pairs[0].split("/")
+    assert requests[0].run_key == f"mutation-2026-W01-{first_id}-{first_switch}"
     assert [r.run_key for r in tick(3)] == [r.run_key for r in requests]  # one run per week
     assert {r.run_key for r in tick(10)}.isdisjoint({r.run_key for r in requests})
 
