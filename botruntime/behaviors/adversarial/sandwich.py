@@ -16,7 +16,8 @@ a run split the victims by hash, so two crews never bracket the same swap.
 What the attack earned is never taken from this bookkeeping: the runner reads the crew bots'
 balances from the chain at the end (`adv.crew_profit_dx`, botruntime.runs). The counters here
 say what the crew tried: `adv.sandwich_candidates`, `adv.sandwich_unprofitable`,
-`adv.front_runs` / `adv.back_runs` (sent), `adv.runner_idle` (nothing to do).
+`adv.front_runs` / `adv.back_runs` (sent), `adv.runner_idle` (nothing to do); the first three
+are labelled with the crew's number (`crew=0`..), so a run shows which crews acted.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ async def watch_mempool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> N
             continue
         if not crew.first_sight(entry.hash):
             continue
-        rec.count("adv.sandwich_candidates", tx=entry.hash)
+        rec.count("adv.sandwich_candidates", tx=entry.hash, crew=str(crew.number))
         await _plan(chains, rec, crew, entry, swap)
 
 
@@ -191,7 +192,8 @@ async def _run_leg(bot: Bot, chains: Chains, rec: Intent, counter: str) -> None:
         return
     min_out = int(str(note["min_out"])) * amount // max(1, int(str(note["amount"])))
     msg = dex_swap(int(str(note["pool"])), denom_in, amount, min_out, int(str(note["deadline"])))
-    rec.count(counter, tx=str(note["victim"]))
+    assert crew is not None  # a message came from its bus
+    rec.count(counter, tx=str(note["victim"]), crew=str(crew.number))
     await rec.transact(
         bot, [msg], spend=Denom(denom_in), amount=amount, amounts_on_chain=True, fee=fee
     )
