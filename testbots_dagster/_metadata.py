@@ -15,7 +15,7 @@ import dagster as dg
 from botruntime.runs import RunReport
 from testbots_dagster._headline import HEADLINE, headline
 
-__all__ = ["evidence_markdown", "report_metadata", "summary_markdown"]
+__all__ = ["evidence_markdown", "figure_metadata", "report_metadata", "summary_markdown"]
 
 
 def report_metadata(report: RunReport, html_report: Path) -> dict[str, dg.RawMetadataValue]:
@@ -30,11 +30,17 @@ def report_metadata(report: RunReport, html_report: Path) -> dict[str, dg.RawMet
         "scenario_hash": report.scenario_hash,
         "duration_s": round(report.ended_at_s - report.started_at_s, 3),
         **headline(report.summary),
+        **figure_metadata(report),
         "failed_criteria": len(report.failed_criteria),
         "summary": dg.MetadataValue.md(summary_markdown(report)),
         "evidence": dg.MetadataValue.md(evidence_markdown(report)),
         "html_report": dg.MetadataValue.path(str(html_report)),
     }
+
+
+def figure_metadata(report: RunReport) -> dict[str, float]:
+    """`figure.<name>`: the scenario's own key figures, as numbers the UI plots over runs."""
+    return {f"figure.{name}": float(v) for name, v in report.figures.items() if v is not None}
 
 
 def summary_markdown(report: RunReport) -> str:
@@ -49,6 +55,9 @@ def summary_markdown(report: RunReport) -> str:
     ]
     values = headline(report.summary)
     lines += [f"| {m.label} | {values[m.label]:g} |" for m in HEADLINE if m.label in values]
+    lines += [
+        f"| {name} | {'no data' if v is None else f'{v:g}'} |" for name, v in report.figures.items()
+    ]
     lines += ["", "| criterion | kind | status | evidence |", "|---|---|---|---|"]
     lines += [
         f"| {c.id} | {c.kind} | {c.status} | {_cell(c.explanation)} |" for c in report.criteria

@@ -158,7 +158,7 @@ def _print_resolved(loaded: LoadedScenario, size_name: str) -> None:
         judged.add_row(gate.id, "gate", gate.expr, "")
     for criterion in scenario.verdict.all_criteria:
         kind: str = criterion.severity
-        if criterion.is_statistical and not size.enforce_statistical:
+        if not criterion.enforced_at(size):
             kind += " (reported)"
         judged.add_row(criterion.id, kind, criterion.expr, ", ".join(criterion.kills))
     console.print(judged)

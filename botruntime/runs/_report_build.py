@@ -17,7 +17,7 @@ from botruntime.runs.report import (
     RunReport,
     VerdictName,
 )
-from botruntime.scenario import CriterionResult, Expr, compute_verdict
+from botruntime.scenario import CriterionResult, Expr, Scenario, compute_verdict, evaluate_number
 
 __all__ = ["build_report", "git_sha"]
 
@@ -119,6 +119,11 @@ def _errors_by_code(metrics: RunMetrics) -> dict[str, int]:
     return out
 
 
+def _figures(scenario: Scenario, evidence: RunEvidence) -> dict[str, float | None]:
+    """The scenario's own key figures by name; None where the run has no data."""
+    return {name: evaluate_number(f.tree, evidence) for name, f in scenario.figures.items()}
+
+
 def build_report(
     setup: RunSetup,
     execution: Execution,
@@ -188,4 +193,5 @@ def build_report(
         series=_series(metrics),
         histograms=histograms,
         notes=(*verdict.reasons, *verdict.warnings, *notes),
+        figures=_figures(plan.scenario, evidence),
     )

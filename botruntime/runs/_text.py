@@ -14,6 +14,10 @@ def _ms(value: float | None) -> str:
     return "-" if value is None or math.isnan(value) else f"{value:.1f} ms"
 
 
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
 def summary_lines(report: RunReport) -> list[str]:
     s = report.summary
     switches = f" switches={','.join(report.switches)}" if report.switches else ""
@@ -32,6 +36,9 @@ def summary_lines(report: RunReport) -> list[str]:
         f"({int(s.get('blocked_abandoned', 0))} never placed), lost {int(s.get('n_lost', 0))}, "
         f"ledger mismatch {int(s.get('ledger_mismatch', 0))}",
     ]
+    if report.figures:
+        shown = ", ".join(f"{name} {_figure(v)}" for name, v in report.figures.items())
+        lines.append(f"  figures: {shown}")
     if report.errors_by_code:
         codes = ", ".join(f"{code} {n}" for code, n in sorted(report.errors_by_code.items()))
         lines.append(f"  rejects and errors: {codes}")

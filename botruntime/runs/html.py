@@ -84,6 +84,11 @@ def render_html(report: RunReport) -> str:
         ),
         "<h2>Criteria</h2>",
         _criteria_table(report),
+        *(
+            ["<h2>Key figures</h2>", _key_value_table(_measured(report.figures))]
+            if report.figures
+            else []
+        ),
         "<h2>Summary</h2>",
         _key_value_table(sorted(report.summary.items())),
     ]
@@ -232,6 +237,10 @@ def _evidence(c: CriterionOutcome) -> str:
         return ""
     items = "".join(f"<li><code>{escape(e.text())}</code></li>" for e in c.evidence)
     return f'<ul class="evidence">{items}</ul>'
+
+
+def _measured(figures: dict[str, float | None]) -> list[tuple[str, float]]:
+    return [(name, value) for name, value in figures.items() if value is not None]
 
 
 def _key_value_table(items: Sequence[tuple[str, float] | tuple[str, int]]) -> str:

@@ -107,6 +107,8 @@ class RunReport:
     # baseline); and the run that served as this run's baseline, if any
     measures: dict[str, float] = field(default_factory=dict)
     baseline_run_id: str | None = None
+    # the scenario's own key figures (its `figures:`), by name; None: the run had no data
+    figures: dict[str, float | None] = field(default_factory=dict)
     version: int = REPORT_VERSION
 
     @property

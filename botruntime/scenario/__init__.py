@@ -26,7 +26,7 @@ from ._expr_eval import (
     evaluate_number,
     route_matches,
 )
-from ._expr_parser import FUNCTIONS, parse_expression
+from ._expr_parser import FUNCTIONS, parse_expression, parse_number
 from ._expr_refs import Reference, references
 from ._gates import STANDARD_GATES
 from ._invariant_routes import INVARIANT_ROUTES
@@ -56,6 +56,7 @@ from ._schema import (
     AllowedTargets,
     ChainStops,
     Criterion,
+    Figure,
     Gate,
     Limits,
     Markets,
@@ -95,6 +96,7 @@ __all__ = [
     "ExitCode",
     "Expr",
     "ExpressionError",
+    "Figure",
     "Gate",
     "Invariants",
     "Limits",
@@ -137,6 +139,7 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "parse_expression",
+    "parse_number",
     "parse_scenario",
     "references",
     "render",

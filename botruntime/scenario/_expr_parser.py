@@ -54,7 +54,7 @@ from ._expr_ast import (
 from ._expr_check import Checker
 from ._expr_lexer import Token, tokenize
 
-__all__ = ["FUNCTIONS", "parse_expression"]
+__all__ = ["FUNCTIONS", "parse_expression", "parse_number"]
 
 QUANTILES = {
     "p50": 0.5,
@@ -82,6 +82,21 @@ def parse_expression(expr: str) -> Expr:
             expr=expr,
             column=1,
             fix="compare it with a threshold, e.g. err_rate <= 0.1%",
+        )
+    return tree
+
+
+def parse_number(expr: str) -> Expr:
+    """Parse a figure: a number or a duration, never a condition. Raises ExpressionError."""
+    parser = _Parser(expr, tokenize(expr))
+    tree = parser.condition()
+    parser.expect_end()
+    if Checker(expr).kind(tree) == "condition":
+        raise ExpressionError(
+            "this is a condition, not a number",
+            expr=expr,
+            column=1,
+            fix="give the value itself, e.g. n.commit{action=delegate} (criteria compare it)",
         )
     return tree
 

@@ -13,6 +13,7 @@ from ._load_models import ActiveWindow, ClosedLoad, RoleLoad
 from ._schema import (
     SIZE_NAMES,
     AllowedTargets,
+    Figure,
     Identifier,
     Limits,
     Markets,
@@ -41,6 +42,8 @@ class Scenario(BaseModel):
     limits: Limits
     simnet: SimnetProfile = Field(default_factory=SimnetProfile)
     markets: Markets = Field(default_factory=Markets)
+    # the scenario's own key figures, by name, in the order written (report and asset metadata)
+    figures: dict[Identifier, Figure] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -30,7 +30,8 @@ from botruntime.wallet import Denom
 from ._errors import FieldProblem
 from ._expr_ast import Baseline as BaselineNode
 from ._expr_ast import Expr, Quantile, Rate, WindowAgg, walk
-from ._expr_parser import parse_expression
+from ._expr_check import value_kind
+from ._expr_parser import parse_expression, parse_number
 from ._gates import STANDARD_GATES
 from ._load_models import ActiveWindow, RoleLoad
 from ._standard import LIVENESS, STANDARD_CRITERIA
@@ -40,6 +41,7 @@ __all__ = [
     "AllowedTargets",
     "ChainStops",
     "Criterion",
+    "Figure",
     "Gate",
     "Limits",
     "Markets",
@@ -223,6 +225,34 @@ class _Judged(BaseModel):
         return self._tree
 
 
+class Figure(BaseModel):
+    """One of the scenario's own key figures: a number or duration over the run's metrics,
+    shown in the report and as asset metadata (the UI plots it over runs). Judged by no one:
+    a criterion that needs the same number writes the same expression."""
+
+    model_config = _MODEL
+    expr: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    _tree: Expr = PrivateAttr()
+
+    @field_validator("expr")
+    @classmethod
+    def _parses(cls, expr: str) -> str:
+        parse_number(expr)  # ExpressionError is a ValueError: pydantic reports it here
+        return expr
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._tree = parse_number(self.expr)
+
+    @property
+    def tree(self) -> Expr:
+        return self._tree
+
+    @property
+    def is_duration(self) -> bool:
+        return value_kind(self._tree) == "duration"
+
+
 class Gate(_Judged):
     """A validity condition: when it does not hold, the run proves nothing (INCONCLUSIVE)."""
 
@@ -240,6 +270,10 @@ class Criterion(_Judged):
         if len(set(kills)) != len(kills):
             raise FieldProblem("a switch is listed twice", "list each switch once")
         return kills
+
+    def enforced_at(self, size: Size) -> bool:
+        """Whether a run of `size` judges this criterion, or only reports it."""
+        return size.enforce_statistical or not self.is_statistical
 
     @property
     def is_statistical(self) -> bool:

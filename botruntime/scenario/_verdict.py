@@ -21,7 +21,7 @@ from ._expr_ast import Baseline, BoolOp, Compare, Expr, render
 from ._expr_check import value_kind
 from ._expr_eval import MetricSource, Outcome, evaluate, evaluate_number, format_value
 from ._scenario import Scenario
-from ._schema import Criterion, Gate, uses_node
+from ._schema import Criterion, Gate, Size, uses_node
 
 __all__ = ["CriterionResult", "ExitCode", "Regression", "Status", "Verdict", "compute_verdict"]
 
@@ -170,10 +170,10 @@ def compute_verdict(
     `invalid_reasons` lets the runner declare the experiment broken for reasons outside the
     metrics (a worker lost under `on_worker_loss: fail`, an aborted run): INCONCLUSIVE.
     """
-    enforce_statistical = scenario.size(size).enforce_statistical
+    judged_size = scenario.size(size)
     gates = tuple(_judge_gate(gate, source) for gate in scenario.verdict.gates)
     criteria = tuple(
-        _judge_criterion(criterion, source, enforce_statistical)
+        _judge_criterion(criterion, source, judged_size)
         for criterion in scenario.verdict.all_criteria
     )
     reasons = list(invalid_reasons)
@@ -226,16 +226,14 @@ def _judge_gate(gate: Gate, source: MetricSource) -> CriterionResult:
     )
 
 
-def _judge_criterion(
-    criterion: Criterion, source: MetricSource, enforce_statistical: bool
-) -> CriterionResult:
+def _judge_criterion(criterion: Criterion, source: MetricSource, size: Size) -> CriterionResult:
     return CriterionResult(
         criterion.id,
         criterion.severity,
         criterion.expr,
         criterion.description,
         evaluate(criterion.tree, source),
-        enforced=enforce_statistical or not criterion.is_statistical,
+        enforced=criterion.enforced_at(size),
         kills=criterion.kills,
     )
 

@@ -136,6 +136,17 @@ def test_metadata_has_plottable_numbers_a_summary_and_the_html_path(
     assert "| C4_complete | hard | pass | 0 lost |" in md and "a \\| b" in md
 
 
+def test_the_scenario_figures_are_plottable_metadata_and_rows_of_the_summary(
+    make_report: MakeReport, tmp_path: Path
+) -> None:
+    report = make_report(figures={"unbondings_paid": 12.0, "claims_replayed": None})
+    metadata = report_metadata(report, tmp_path / "report.html")
+    assert metadata["figure.unbondings_paid"] == 12.0
+    assert "figure.claims_replayed" not in metadata  # no data is not a zero on a chart
+    md = summary_markdown(report)
+    assert "| unbondings_paid | 12 |" in md and "| claims_replayed | no data |" in md
+
+
 def test_metadata_names_the_evidence_of_each_failed_criterion(
     make_report: MakeReport, tmp_path: Path
 ) -> None:

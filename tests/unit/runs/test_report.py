@@ -30,6 +30,7 @@ def _report() -> RunReport:
         errors_by_code={"bad_nonce": 2},
         series=(IntervalPoint(0.0, 50.0, 50.0, 30.0, 0, 0, 2.0, 8.0, None),),
         notes=("C4 failed",),
+        figures={"payments": 41.0, "unmeasured": None},
     )
 
 

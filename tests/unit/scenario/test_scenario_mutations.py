@@ -1,4 +1,4 @@
-"""Random mutations of the shipped scenario files: a clear ScenarioError or a valid scenario,
+"""Random mutations of every shipped scenario file: a clear ScenarioError or a valid scenario,
 never another exception (so `testbots` never shows a traceback for a bad file)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from botruntime.scenario import ScenarioError, ScenarioInvalid, ScenarioSyntaxError, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
-IDS = ("transfer_baseline", "replay_attack")
+IDS = tuple(sorted(path.stem for path in SCENARIOS.glob("*.yaml")))  # every shipped file
 DOCUMENTS = {
     scenario_id: yaml.safe_load((SCENARIOS / f"{scenario_id}.yaml").read_text(encoding="utf-8"))
     for scenario_id in IDS
