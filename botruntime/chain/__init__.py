@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from botruntime.chain._bridge import claim_msg, outbound_msg
     from botruntime.chain.alpha import (
         AlphaClient,
         BroadcastMode,
@@ -196,9 +197,11 @@ _HOMES: dict[str, str] = {
     "WrongChain": "errors",
     "balances_from_wire": "models",
     "check_client_id": "transport",
+    "claim_msg": "_bridge",
     "control_transport": "transport",
     "error_from_answer": "errors",
     "fast_transport": "transport",
+    "outbound_msg": "_bridge",
     "parse_retry_after": "transport",
     "retry": "retry",
 }
@@ -283,9 +286,11 @@ __all__ = [
     "WrongChain",
     "balances_from_wire",
     "check_client_id",
+    "claim_msg",
     "control_transport",
     "error_from_answer",
     "fast_transport",
+    "outbound_msg",
     "parse_retry_after",
     "retry",
 ]

@@ -18,6 +18,7 @@ from random import Random
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import AlphaClient
 from botruntime.chain.delta import DeltaClient
+from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher
 from botruntime.fleet._crews import Crews, CrewView
 from botruntime.fleet._recent import RecentTxs
@@ -128,8 +129,11 @@ class FleetContext:
     client_ids: ClientIds | None = None
     # the crews among this fleet's bots and their in-process bus (`_crews.py`)
     crews: Crews | None = None
+    # bridge transfers owed to this fleet's bots, each credited once
+    bridge: BridgeBook = field(init=False)
 
     def __post_init__(self) -> None:
+        self.bridge = BridgeBook(self.recorder, self.owners)
         if self.client_ids is None:
             self.client_ids = ClientIds(self.run_id)
         for side in self.sides.values():
@@ -170,3 +174,7 @@ class Chains:
         """This bot's crew (its mates and their bus), or None outside crews."""
         crews = self._ctx.crews
         return None if crews is None else crews.view(self._bot)
+
+    @property
+    def bridge(self) -> BridgeBook:
+        return self._ctx.bridge

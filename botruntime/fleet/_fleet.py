@@ -224,6 +224,8 @@ class Fleet:
         for bot in self.bots:
             balances: dict[Denom, int] = {}
             for chain, side in ctx.sides.items():
+                with contextlib.suppress(ChainError):  # a chain without a bridge has none
+                    ctx.bridge.known(await side.client_for(bot).bridge_sent(bot.address(chain)))
                 account = await side.client_for(bot).account(bot.address(chain))
                 bot.resync_nonce(chain, account.nonce)
                 bot.set_accepted(chain, account.nonce)
@@ -253,16 +255,23 @@ class Fleet:
         return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
-        """Every tx of every block: kept for replayers, audited (`CommitAudit`), and what it
-        paid or took from this fleet's bots applied to their shadow ledgers (`Receipts`)."""
+        """Every tx of every block: kept for replayers, audited (`CommitAudit`); a bridge claim
+        credits its recipient whoever signed it (`BridgeBook`), and what this run's txs paid or
+        took from this fleet's bots goes to their shadow ledgers (`Receipts`)."""
         audit = CommitAudit(self.recorder, self.plan.run_id)
         receipts = Receipts(self.plan.run_id)
 
         def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, events: Events) -> None:
-            if self.ctx is None or not isinstance(wire.get("body"), dict):
+            body = wire.get("body")
+            if self.ctx is None or not isinstance(body, dict):
                 return
             self.ctx.recent.note_committed(chain, tx_hash, wire)
             audit.check(chain, chain_id, tx_hash, wire)
+            msgs = body.get("msgs") if code == "ok" else None
+            for msg in msgs if isinstance(msgs, list) else ():
+                # a claim pays its recipient whoever signed it (a relayer)
+                if isinstance(msg, dict) and msg.get("type") == "bridge.claim":
+                    self.ctx.bridge.claimed(chain, msg)
             receipts.apply(self.ctx.owners, wire, code, events)
 
         return on_tx
@@ -343,33 +352,60 @@ class Fleet:
     # ---- after the run --------------------------------------------------------------------------
 
     async def reconcile(self) -> tuple[int, list[str]]:
-        """Compare every bot's shadow ledger with the chain: (mismatched bots, first details)."""
+        """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
+
+        A bridge transfer may end (refund at end-block, a late claim) while its bot is read:
+        its transfers are settled before the accounts are read and once more after, and a bot
+        credited in between is read again."""
         assert self.ctx is not None
-        mismatched, details = 0, []
+        mismatched, details = 0, list[str]()
         for bot in self.bots:
-            for chain, side in self.ctx.sides.items():
-                client = side.client_for(bot)
-                try:
-                    account = await client.account(bot.address(chain))
-                except ChainError as exc:
-                    mismatched += 1
-                    details.append(f"bot {bot.index}: {chain} account unreadable ({exc})")
+            await self._settle_bridge(bot)
+            found = await self._compare(bot)
+            for _ in range(3):
+                if not await self._settle_bridge(bot):
                     break
-                want = {
-                    d.value: v
-                    for d, v in bot.wallet.balances().items()
-                    if d.fee_denom == side.native
-                }
-                have = {d: v for d, v in account.balances.items() if v}
-                if want != have or account.nonce != bot.accepted(chain):
-                    mismatched += 1
-                    if len(details) < 10:
-                        details.append(
-                            f"bot {bot.index} on {chain}: expected {want} nonce "
-                            f"{bot.accepted(chain)}, chain has {have} nonce {account.nonce}"
-                        )
-                    break
+                found = await self._compare(bot)
+            if found is not None:
+                mismatched += 1
+                if len(details) < 10:
+                    details.append(found)
         return mismatched, details
+
+    async def _compare(self, bot: Bot) -> str | None:
+        """Why `bot`'s shadow ledger differs from the chain, or None when it does not."""
+        assert self.ctx is not None
+        for chain, side in self.ctx.sides.items():
+            client = side.client_for(bot)
+            try:
+                account = await client.account(bot.address(chain))
+            except ChainError as exc:
+                return f"bot {bot.index}: {chain} account unreadable ({exc})"
+            want = {
+                d.value: v for d, v in bot.wallet.balances().items() if d.fee_denom == side.native
+            }
+            have = {d: v for d, v in account.balances.items() if v}
+            if want != have or account.nonce != bot.accepted(chain):
+                return (
+                    f"bot {bot.index} on {chain}: expected {want} nonce "
+                    f"{bot.accepted(chain)}, chain has {have} nonce {account.nonce}"
+                )
+        return None
+
+    async def _settle_bridge(self, bot: Bot) -> int:
+        """Credit `bot`'s bridge transfers that ended unseen (refunds, claims after the
+        watchers stopped); 0 at once on a run whose bots never used the bridge."""
+        assert self.ctx is not None
+        if not self.ctx.bridge.used:
+            return 0
+        credited = 0
+        for chain, side in self.ctx.sides.items():
+            try:
+                sent = await side.client_for(bot).bridge_sent(bot.address(chain))
+            except ChainError:
+                continue  # the account read that follows reports the chain unreadable
+            credited += self.ctx.bridge.settle(sent, completed=True)
+        return credited
 
     async def outcome(self) -> FleetOutcome:
         """Reconcile every bot with the chain and sum up this fleet's promises."""

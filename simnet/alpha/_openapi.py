@@ -30,6 +30,7 @@ _READS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "/campaign/eligibility/{a}": ("whether an address qualifies this epoch", ("a",)),
     "/campaign/payouts": ("every campaign payout", ()),
     "/bridge/transfers/{id}": ("a bridge transfer and its attestation", ("id",)),
+    "/bridge/senders/{a}/transfers": ("every transfer an address opened, in lock order", ("a",)),
     "/bridge/escrow": ("escrow, bAX supply, in flight, outflow window", ()),
     "/bridge/params": ("bridge parameters and key set", ()),
 }

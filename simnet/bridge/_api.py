@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from botruntime.chain.tx import Denom
+from botruntime.chain.tx import Denom, JsonValue
 from simnet._errors import Rejected
 from simnet._http import json_response
 from simnet.alpha._api import HasChains
-from simnet.bridge._bridge import Bridge, BridgeModule
+from simnet.bridge._bridge import Bridge, BridgeModule, Transfer
 
 __all__ = ["BridgeApi"]
 
@@ -31,6 +31,7 @@ class BridgeApi:
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/bridge/transfers/{id}", self.transfer),
+            Route("/bridge/senders/{a}/transfers", self.sender_transfers),
             Route("/bridge/escrow", self.escrow),
             Route("/bridge/params", self.params),
         ]
@@ -41,14 +42,23 @@ class BridgeApi:
         transfer = bridge.transfers.get(tid)
         if transfer is None:
             raise Rejected("not_found", f"no bridge transfer {tid!r}; ids look like 'ax-1'")
-        return json_response(
-            {
-                **transfer.to_wire(),
-                "source_chain": bridge.source(transfer).spec.chain_id,
-                "destination_chain": bridge.destination(transfer).spec.chain_id,
-                "attestation": bridge.attestation(transfer),
-            }
-        )
+        return json_response(self._transfer_wire(bridge, transfer))
+
+    async def sender_transfers(self, request: Request) -> Response:
+        """Every transfer an address opened (locks from its ax address, burns from its dx
+        address), in lock order: how a user learns the ids of its own transfers."""
+        bridge = self.bridge
+        mine = bridge.by_sender.get(str(request.path_params["a"]), [])
+        return json_response({"transfers": [self._transfer_wire(bridge, t) for t in mine]})
+
+    @staticmethod
+    def _transfer_wire(bridge: Bridge, transfer: Transfer) -> dict[str, JsonValue]:
+        return {
+            **transfer.to_wire(),
+            "source_chain": bridge.source(transfer).spec.chain_id,
+            "destination_chain": bridge.destination(transfer).spec.chain_id,
+            "attestation": bridge.attestation(transfer),
+        }
 
     async def escrow(self, request: Request) -> Response:
         bridge = self.bridge

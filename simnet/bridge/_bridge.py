@@ -94,6 +94,7 @@ class Bridge:
         self.params = params
         self.keys = KeySet(seed)
         self.transfers: dict[str, Transfer] = {}
+        self.by_sender: dict[str, list[Transfer]] = {}  # in lock order: a user's own transfers
         self.window = -1
         self.window_quota = 0
         self.window_out: dict[str, int] = {"a2d": 0, "d2a": 0}
@@ -166,6 +167,7 @@ class Bridge:
             hold,
         )
         self.transfers[transfer.id] = transfer
+        self.by_sender.setdefault(sender, []).append(transfer)
         self._spend_quota(direction, amount)
         return transfer
 
@@ -208,6 +210,9 @@ class Bridge:
             )
         transfers = [Transfer.from_wire(w) for w in data["transfers"]]
         self.transfers = {t.id: t for t in transfers}
+        self.by_sender = {}
+        for transfer in transfers:
+            self.by_sender.setdefault(transfer.sender, []).append(transfer)
         self._serial, self.window = int(data["serial"]), int(data["window"])
         self.window_quota = int(str(data["window_quota"]))
         self.window_out = {d: int(str(data["window_out"][d])) for d in ("a2d", "d2a")}

@@ -8,8 +8,11 @@ acceptance included, is counted as `adv.replays_unexpected{code}`. Whether an ac
 took effect is judged from the blocks (`CommitAudit`, `adv.replays_effective`).
 
 Variants (SCENARIOS.md A1): (a) `replay_same_chain`, (b) `replay_pending_other_node`,
-(c) `replay_cross_chain`, (d) `replay_reencoded`, (f) `replay_after_restart`. (e), the
-bridge-claim replay, joins with simnet's bridge.
+(c) `replay_cross_chain`, (d) `replay_reencoded`, (e) `replay_bridge_claim`,
+(f) `replay_after_restart`. (e) is the one variant a replayer signs itself: a claim is valid
+from any signer (a relayer's job), so the attack is the same attestation in the replayer's
+own tx; whether a claim took effect twice is judged from the blocks too
+(`chain.bridge_claims{credit=again}`, counted by the fleet's `BridgeBook`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from botruntime.behaviors._table import behavior
 from botruntime.behaviors.adversarial._reencode import ENCODINGS, cross_chain, request_bytes
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.errors import Rejected
+from botruntime.chain.tx import Msg
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: its types are for annotations only
     from botruntime.fleet import ChainClient, Chains, ChainSide, Intent, RecentTx
 
 __all__ = [
     "replay_after_restart",
+    "replay_bridge_claim",
     "replay_cross_chain",
     "replay_pending_other_node",
     "replay_reencoded",
@@ -191,3 +196,55 @@ async def replay_after_restart(bot: Bot, chains: Chains, rng: Random, rec: Inten
         return _nothing(rec, "no_commit")
     client = side.client_for(bot, node=min(_RESTARTED_NODE, len(side.clients) - 1))
     await _replay(rec, side, client, request_bytes(seen.wire), seen)
+
+
+def _committed_claim(chains: Chains, rng: Random) -> tuple[ChainName, RecentTx, Msg] | None:
+    """A committed `bridge.claim` (the relayer's or a user's), from a random chain first."""
+    names = list(_CHAINS)
+    rng.shuffle(names)
+    for name in names:
+        claims = [
+            (seen, msgs[0])
+            for seen in chains.recent.committed(name)
+            if isinstance(msgs := seen.body.get("msgs"), list)
+            and msgs
+            and isinstance(msgs[0], dict)
+            and msgs[0].get("type") == "bridge.claim"
+        ]
+        if claims:
+            seen, msg = rng.choice(claims)
+            return name, seen, msg
+    return None
+
+
+@behavior("replay_bridge_claim", group="adversarial", chain="delta")
+async def replay_bridge_claim(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """(e) A committed claim's attestation in the replayer's own signed claim, to the chain it
+    was claimed on (2 in 3: `already_claimed`) or to the other one (`not_found`: the transfer
+    does not go there, and its attestation binds the destination chain id). Accepted, the
+    copy costs the replayer its fee and nonce, which its shadow ledger keeps."""
+    found = _committed_claim(chains, rng)
+    if found is None:
+        return _nothing(rec, "no_claim")
+    claimed_on, copied, msg = found
+    other: ChainName = "alpha" if claimed_on == "delta" else "delta"
+    name = claimed_on if rng.randrange(3) else other
+    try:
+        side = chains.side(name)
+    except KeyError:
+        return _nothing(rec, "one_chain")
+    client = side.client_for(bot, node=rng.randrange(len(side.clients)))
+    await client.resolve_chain_id()
+    nonce = bot.next_nonce(side.name)
+    tx = client.sign(bot.identity, [dict(msg)], nonce=nonce, fee=side.fee, memo=rec.memo(bot))
+    rec.chain = side.name
+    answer = await rec.submit(client.broadcast(tx), tx=copied.hash)
+    if answer is None or isinstance(answer, Rejected):
+        if isinstance(answer, Rejected) and answer.code not in rec.expected_codes:
+            rec.count("adv.replays_unexpected", code=answer.code, tx=copied.hash)
+        return
+    # the claim went in a second time: the chain will spend the replayer's nonce and fee
+    bot.note_accepted(side.name, nonce)
+    bot.wallet.debit(side.native, side.fee)
+    rec.count("adv.replays_accepted", chain=side.name, tx=answer.hash)
+    rec.count("adv.replays_unexpected", code="accepted", tx=answer.hash)

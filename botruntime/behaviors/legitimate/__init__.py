@@ -1,5 +1,5 @@
 """Legitimate users: what the network is for."""
 
-from botruntime.behaviors.legitimate import dex, reads, transfers
+from botruntime.behaviors.legitimate import bridge, dex, reads, transfers
 
-__all__ = ["dex", "reads", "transfers"]
+__all__ = ["bridge", "dex", "reads", "transfers"]

@@ -145,6 +145,9 @@ async def test_bridge_lock_claim_burn_and_release(simnet: RunningSimnet) -> None
         back = await until(alpha, "dx-2", lambda t: t.status == "completed")  # the relayer's
         escrow = await alpha.bridge_escrow()
         params = await alpha.bridge_params()
+        # each user lists what it opened, from either chain: its lock, its burn
+        locks = await delta.bridge_sent(alice.alpha_address)
+        burns = await alpha.bridge_sent(alice.delta_address)
         ax = (await alpha.account(alice.alpha_address)).balance(AX)
     assert locked.status == "committed"
     assert (transfer.direction, transfer.recipient, transfer.amount) == (
@@ -158,5 +161,7 @@ async def test_bridge_lock_claim_burn_and_release(simnet: RunningSimnet) -> None
     assert escrow.escrow == escrow.bax_supply == 0 and escrow.locked_not_minted == 0
     assert back.timeout_height - back.source_height == params.integer("timeout_blocks")
     assert ax > 0
+    assert [(t.id, t.status) for t in locks] == [("ax-1", "completed")]
+    assert [(t.id, t.status) for t in burns] == [("dx-2", "completed")]
     verdicts = simnet.control("GET", "/simnet/invariants?full=1")
     assert [v for v in verdicts if not v["ok"]] == []

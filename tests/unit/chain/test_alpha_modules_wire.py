@@ -220,3 +220,16 @@ async def test_an_answer_breaking_the_protocol_names_the_endpoint_and_field() ->
         await client.proposal(1)
     assert "GET /gov/proposals/{id}" in str(caught.value)
     assert "total_deposit" in str(caught.value)
+
+
+async def test_a_user_reads_the_transfers_it_opened() -> None:
+    transport = MockTransport(replies(answer({"transfers": [transfer_wire("0:c2ln")]})))
+    delta = HttpDeltaClient(transport=transport, chain_id="delta-simnet-1")
+    (mine,) = await delta.bridge_sent(ALICE.alpha_address)
+    assert (mine.id, mine.claimable, mine.withhold) == ("ax-4", True, True)
+    assert transport.requests[0].path == f"/bridge/senders/{ALICE.alpha_address}/transfers"
+    with pytest.raises(ProtocolViolation, match="transfers"):
+        await HttpDeltaClient(
+            transport=MockTransport(replies(answer({"transfers": [{"id": "ax-4"}]}))),
+            chain_id="delta-simnet-1",
+        ).bridge_sent(ALICE.alpha_address)

@@ -102,9 +102,9 @@ def test_json_is_the_same_matrix_for_machines() -> None:
         "C5_ledger_exact",
     ]
     assert document["roles"]["replay_attack"]["adversarial"] == ["replayer"]
-    assert document["routes"]["fees/conservation"]["checked_by"] == {
-        "transfer_baseline": ["C6_invariants"]
-    }
+    assert document["routes"]["fees/conservation"]["checked_by"]["transfer_baseline"] == [
+        "C6_invariants"
+    ]
 
 
 def test_a_dropped_kill_and_a_misspelt_route_show_as_gaps(copied: Path) -> None:

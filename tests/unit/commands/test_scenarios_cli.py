@@ -35,8 +35,8 @@ def test_list_shows_every_scenario() -> None:
 def test_validate_all_passes_and_prints_hashes() -> None:
     result = CliRunner().invoke(main, ["scenarios", "validate", "--dir", str(SCENARIOS)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("ok  ") == len(list(SCENARIOS.glob("*.yaml")))
-    assert "sha256" in result.output
+    files = len(list(SCENARIOS.glob("*.yaml")))
+    assert result.output.count("ok  ") == files and "sha256" in result.output
 
 
 def test_validate_bad_file_exits_2_with_file_path_and_fix(bad_dir: Path) -> None:

@@ -36,6 +36,8 @@ def _matrix() -> CoverageMatrix:
             "auth/nonce-monotonic",
             "fees/conservation",
             "dex/min-out",
+            "bridge/once",
+            "bridge/escrow-backing",
         ),
     )
 
@@ -89,7 +91,7 @@ def test_the_gaps_are_the_unmarked_rows() -> None:
 def test_role_groups_per_scenario() -> None:
     roles = _matrix().roles
     assert dict(roles["replay_attack"]) == {
-        "legitimate": ("general_user",),
+        "legitimate": ("general_user", "bridge_user"),
         "adversarial": ("replayer",),
         "anti-pattern": (),
     }
@@ -106,8 +108,8 @@ def test_counts_and_json_carry_the_same_matrix() -> None:
         "kill_pairs": 3,
         "behaviours_total": 4,
         "behaviours_used": 3,
-        "routes_total": 5,
-        "routes_checked": 4,
+        "routes_total": 7,
+        "routes_checked": 6,
         "unmatched_patterns": 1,
     }
     assert not matrix.complete_catalogue

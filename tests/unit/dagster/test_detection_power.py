@@ -43,10 +43,11 @@ def test_detection_power_scores_each_pair_by_its_latest_mutant_run(
     assert result.success
     (event,) = result.get_asset_materialization_events()
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
-    named = sum(len(b.pairs) for b in built)  # transfer_baseline 2, replay_attack 3, ...
+    # every (scenario, switch) its criteria name; transfer_baseline's two are the ones run
+    named = sum(len(b.pairs) for b in built)
     assert (metadata["pairs_killed"], metadata["pairs_named"]) == (1, named)
     assert metadata["pair_score"] == round(1 / named, 4) and metadata["pairs_survived"] == 1
-    assert metadata["pairs_not_shown"] == named - 1  # 1 survived, the other pairs not run
+    assert metadata["pairs_not_shown"] == named - 1  # 1 survived, the others not run
     assert (metadata["switches_killed"], metadata["switches_in_simnet"]) == (1, 34)
     assert isinstance(metadata["switch_score"], float)  # numbers: the UI plots their history
     table = str(metadata["pairs"])

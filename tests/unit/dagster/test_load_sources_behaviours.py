@@ -20,5 +20,5 @@ def test_an_unknown_behaviour_fails_the_load_naming_file_and_role(tmp_path: Path
         load_sources(folder)
     message = str(caught.value)
     assert caught.value.file == str(path) and message.startswith(f"{path}: ")
-    assert "roles[1].behaviours.replay_crosschain" in message
+    assert "roles[2].behaviours.replay_crosschain" in message
     assert "did you mean 'replay_cross_chain'?" in message and "known: " in message

@@ -55,12 +55,15 @@ def test_every_switch_a_criterion_names_is_a_pair_once_per_scenario() -> None:
     assert [p.name for p in pairs] == [
         "replay_attack/nonce_not_enforced",
         "replay_attack/chain_id_unsigned",
+        "replay_attack/bridge_no_once",
         "replay_attack/noncanonical_hash",
         "transfer_baseline/mempool_drop",
         "transfer_baseline/fee_leak",
     ]
     # mempool_drop is named by two criteria: one pair, both criteria can kill it
-    assert pairs[3].criteria == ("C4_completeness", "C5_ledger_exact")
+    assert pairs[4].criteria == ("C4_completeness", "C5_ledger_exact")
+    # bridge_no_once is named by C1 and C5: one pair
+    assert pairs[2].criteria == ("C1_no_effective_replay", "C5_invariants")
     assert [p.name for p in select_pairs(scenarios, ("fee_leak",))] == [
         "transfer_baseline/fee_leak"
     ]

@@ -72,21 +72,23 @@ def test_replay_attack_is_the_catalogue_a1() -> None:
     scenario = load_scenario("replay_attack", SCENARIOS).scenario
     assert scenario.target.allow_adversarial
     ranges = scenario.bot_ranges("default")
-    assert ranges == {"general_user": range(0, 50), "replayer": range(50, 54)}
+    # 50 victims (transfers 38, bridge use 12) to 4 replayers
+    victims_ranges = {"general_user": range(0, 38), "bridge_user": range(38, 50)}
+    assert ranges == {**victims_ranges, "replayer": range(50, 54)}
     replayer = scenario.role("replayer")
-    # the catalogue's 100 less (e), the bridge-claim replay (15), which joins with the bridge
-    assert replayer.group == "adversarial" and sum(replayer.behaviours.values()) == 85
-    victims = scenario.load("default", "general_user")
+    assert replayer.group == "adversarial" and sum(replayer.behaviours.values()) == 100
+    payers = scenario.load("default", "general_user")
+    bridgers = scenario.load("default", "bridge_user")
     replays = scenario.load("default", "replayer")
-    assert isinstance(victims, ConstantLoad) and victims.rate_per_s == 20
+    assert isinstance(payers, ConstantLoad) and isinstance(bridgers, ConstantLoad)
+    assert payers.rate_per_s + bridgers.rate_per_s == 20
     assert isinstance(replays, ConstantLoad) and replays.rate_per_s == 60
     window = scenario.active_window("default", "replayer")
     assert window is not None and (window.from_s, window.until_s) == (10, 55)
     assert replays.rate_per_s * (window.until_s - window.from_s) == 2700  # "about 2,700"
     assert [step.adnet for step in scenario.size("default").script] == [("node", "restart", "v1")]
     c1 = next(c for c in scenario.verdict.criteria if c.id.startswith("C1"))
-    # bridge_no_once joins with the bridge (simnet part 2): no bridge claim to replay yet
-    assert set(c1.kills) == {"nonce_not_enforced", "chain_id_unsigned"}
+    assert set(c1.kills) == {"nonce_not_enforced", "chain_id_unsigned", "bridge_no_once"}
     c3 = next(c for c in scenario.verdict.criteria if c.id.startswith("C3"))
     assert c3.kills == ("noncanonical_hash",)
     assert all(k in VULN_SWITCHES for c in scenario.verdict.criteria for k in c.kills)
@@ -102,9 +104,9 @@ def test_content_hash_ignores_comments_and_layout(tmp_path: Path) -> None:
 
 
 def test_list_and_directory_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    on_disk = sorted(path.stem for path in SCENARIOS.glob("*.yaml"))
-    assert list(list_scenarios(SCENARIOS)) == on_disk
-    assert {"replay_attack", "transfer_baseline"} <= set(on_disk)
+    listed = list(list_scenarios(SCENARIOS))
+    assert listed == sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+    assert {"replay_attack", "transfer_baseline"} <= set(listed)
     monkeypatch.setenv("TESTBOTS_SCENARIOS", str(tmp_path))
     assert find_scenarios_dir() == tmp_path  # read at call time
     assert find_scenarios_dir(SCENARIOS) == SCENARIOS
@@ -394,11 +396,12 @@ def test_closed_load_and_think_time_validation(tmp_path: Path) -> None:
 
 def test_validate_behaviours_reports_every_unknown_name_with_a_fix() -> None:
     scenario = load_scenario("replay_attack", SCENARIOS).scenario
-    known = {"send_ax", "send_dx", "bridge_lock", "bridge_claim", "replay_same_chain"}
+    known = {"send_ax", "send_dx", "bridge_lock", "bridge_lock_withheld", "bridge_claim"}
+    known |= {"replay_same_chain", "replay_bridge_claim"}
     with pytest.raises(UnknownBehaviours) as caught:
         validate_behaviours(scenario, known)
     assert "replay_cross_chain" in caught.value.unknown and len(caught.value.unknown) == 4
-    assert "replay_attack.yaml: roles[1].behaviours.replay_cross_chain" in str(caught.value)
+    assert "replay_attack.yaml: roles[2].behaviours.replay_cross_chain" in str(caught.value)
     assert "did you mean 'replay_same_chain'" in str(caught.value)
     assert isinstance(caught.value, ScenarioError) and caught.value.fix
     everything = {b for role in scenario.roles for b in role.behaviours}

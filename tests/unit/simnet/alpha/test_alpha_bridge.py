@@ -103,3 +103,16 @@ def test_locks_beyond_the_window_quota_are_refused(alpha: Alpha) -> None:
     assert alpha.refusal(me, lock(me.delta_address, AMOUNT + 1)) == "quota_exceeded"
     alpha.run(me, lock(me.delta_address, AMOUNT))
     assert alpha.broken() == {}
+
+
+def test_a_sender_finds_its_own_transfers_in_lock_order_after_an_import_too(alpha: Alpha) -> None:
+    me, other = alpha.ids[0], alpha.ids[1]
+    alpha.run(me, lock(me.delta_address))
+    alpha.run(other, lock(other.delta_address))
+    alpha.run(me, lock(me.delta_address, withhold=True))
+    mine = [t.id for t in alpha.bridge.by_sender[me.alpha_address]]
+    assert mine == ["ax-1", "ax-3"]
+    fresh = make_alpha()
+    fresh.bridge.load_wire(alpha.bridge.to_wire())
+    assert [t.id for t in fresh.bridge.by_sender[me.alpha_address]] == mine
+    assert fresh.bridge.by_sender[me.alpha_address][1] is fresh.bridge.transfers["ax-3"]
