@@ -42,9 +42,10 @@ _MAX_OF_DEPTH: Final = 0.10  # a front-run takes at most 10 % of the pool
 # leave the victim 30 % of its room above min_out (other swaps of the block move it too)
 _ROOM_LEFT: Final = 0.3
 # each leg bounds its own output, as a searcher's bundle reverts when its simulation fails:
-# a front-run that comes after the victim, or a back-run with no victim before it, fails
-# and costs only its fee
-_FRONT_SLACK_BPS: Final = 20
+# a front-run that comes after the victim (a whale moves its pool by percents), or a back-run
+# with no victim before it, fails and costs only its fee. 1 % of slack lets a front-run land
+# behind another crew's in the same block.
+_FRONT_SLACK_BPS: Final = 100
 _MIN_PROFIT_DX: Final = 1_000_000  # 1 DX: below it the bracket is not worth its fees
 
 
