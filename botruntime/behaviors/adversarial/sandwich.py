@@ -11,7 +11,8 @@ twice the victim's fee (ahead of it in the block), the back-runner sells what th
 buys at three quarters of it (right after it). Each leg bounds its output by the simulation
 (a front-run that lands after its victim, or a sale with no victim before it, fails and costs
 only its fee), as a searcher's bundle reverts when its simulation does not hold. The crews of
-a run split the victims by hash, so two crews never bracket the same swap.
+a run split the victims by pool, then by hash, so two crews never bracket in the same pool
+(unless there are more crews than pools) and never the same swap.
 
 What the attack earned is never taken from this bookkeeping: the runner reads the crew bots'
 balances from the chain at the end (`adv.crew_profit_dx`, botruntime.runs). The counters here
@@ -39,8 +40,8 @@ __all__ = ["back_run", "front_run", "watch_mempool"]
 
 _BPS: Final = 10_000
 _MAX_OF_DEPTH: Final = 0.10  # a front-run takes at most 10 % of the pool
-# leave the victim 30 % of its room above min_out (other swaps of the block move it too)
-_ROOM_LEFT: Final = 0.3
+# leave the victim 40 % of its room above min_out (other swaps of the block move it too)
+_ROOM_LEFT: Final = 0.4
 # each leg bounds its own output, as a searcher's bundle reverts when its simulation fails:
 # a front-run that comes after the victim (a whale moves its pool by percents), or a back-run
 # with no victim before it, fails and costs only its fee. 1 % of slack lets a front-run land
@@ -102,9 +103,14 @@ def _ours(chains: Chains, crew: CrewView) -> set[str]:
     return {chains.peers.address(i, "delta") for i in block}
 
 
-def _mine(crew: CrewView, tx_hash: str) -> bool:
-    """Crews split the victims by hash: this one takes those whose hash maps to its number."""
-    return int(tx_hash[:8], 16) % max(1, len(crew.crew.bots) // crew.crew.size) == crew.number
+def _mine(crew: CrewView, pool_id: int, pools: int, tx_hash: str) -> bool:
+    """Crews split the victims by pool first (two brackets in one pool and block spoil each
+    other: the second front-run pushes the first victim past its min_out), then by hash when
+    there are more crews than pools."""
+    crews = max(1, crew.crew.bots.stop - crew.crew.bots.start) // crew.crew.size
+    per_pool = max(1, crews // max(1, pools))
+    slot = (pool_id - 1) + pools * (int(tx_hash[:8], 16) % per_pool)
+    return slot % crews == crew.number
 
 
 @behavior("watch_mempool", group="adversarial", chain="delta")
@@ -125,11 +131,8 @@ async def watch_mempool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> N
             rec.count("adv.pending_opaque")
             continue
         swap = _swap_of(entry)
-        if swap is None or entry.sender in ours or not _mine(crew, entry.hash):
+        if swap is None or entry.sender in ours or not crew.first_sight(entry.hash):
             continue
-        if not crew.first_sight(entry.hash):
-            continue
-        rec.count("adv.sandwich_candidates", tx=entry.hash, crew=str(crew.number))
         await _plan(chains, rec, crew, entry, swap)
 
 
@@ -139,11 +142,15 @@ async def _plan(
     delta = delta_of(chains)
     pool_id, denom_in = int(str(swap["pool"])), str(swap["denom_in"])
     victim_in, min_out = int(str(swap["amount_in"])), int(str(swap["min_out"]))
-    pool = await rec.query("dex_pool", delta.pool(pool_id))
+    pools = await rec.query("dex_pools", delta.pools())
+    pool = next((p for p in pools or () if p.id == pool_id), None)
+    if pools is None or pool is None or not _mine(crew, pool_id, len(pools), entry.hash):
+        return
+    rec.count("adv.sandwich_candidates", tx=entry.hash, crew=str(crew.number))
     quote = await rec.query(
         "dex_quote", delta.quote(pool_id, denom_in=denom_in, amount_in=victim_in)
     )
-    if pool is None or quote is None:
+    if quote is None:
         return
     fee_bps = quote.fee_bps
     reserve_in, reserve_out = pool.reserve(denom_in), pool.reserve(quote.denom_out)
