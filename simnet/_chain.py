@@ -33,6 +33,10 @@ _FAILED_KEPT: Final = 100_000
 _DROP_EVERY: Final = 100  # mempool_drop: 1 % of admitted txs
 
 
+def _itself(address: str) -> str:
+    return address
+
+
 class Chain:
     def __init__(
         self,
@@ -68,6 +72,10 @@ class Chain:
         self.gossip: deque[tuple[float, Entry, int]] = deque()
         self.faucet_queue: list[tuple[str, str, str, int]] = []  # (hash, address, denom, amount)
         self.faucet_drawn: dict[tuple[str, str], int] = {}
+        # (funding source, denom) -> drawn by all its addresses; the source of an address is
+        # whoever funded it first, up the funding graph (Alpha's campaign installs the rule)
+        self.faucet_source_drawn: dict[tuple[str, str], int] = {}
+        self.faucet_source: Callable[[str], str] = _itself
         self.arrivals = 0
         self.rejects: Counter[str] = Counter()
         self.evictions: Counter[str] = Counter()
@@ -140,25 +148,7 @@ class Chain:
                 {"hash": tx_hash, "height": record.height},
             )
         height = self.height
-        if entry.client_tx_id is not None:
-            key = (entry.sender, entry.client_tx_id)
-            used = self.client_ids.get(key)
-            window = self.params.client_tx_id_window_blocks
-            if used is not None and used[0] != tx_hash and height - used[1] <= window:
-                raise Rejected(
-                    "duplicate_client_id",
-                    f"client_tx_id {entry.client_tx_id!r} was used by tx {used[0]} "
-                    f"at height {used[1]} (window {window} blocks)",
-                    {"hash": used[0], "height": used[1]},
-                )
-        if entry.timeout_height and entry.timeout_height <= height:
-            raise Rejected(
-                "deadline_exceeded",
-                f"body.timeout_height {entry.timeout_height} is not above the height {height}",
-                {"height": height},
-            )
-        if entry.msgs:
-            self.modules.check(entry, height, self.spec.chain_id)
+        self._check_window(entry)
         ledger = self.ledger
         mempool = node.mempool
         placement, replaced = mempool.place(entry, ledger.nonce(entry.sender))
@@ -270,14 +260,37 @@ class Chain:
             return "pending", {}
         return "unknown", {}
 
+    def _check_window(self, entry: Entry) -> None:
+        """The checks against the current height that admission and simulation share: the
+        client_tx_id window, the timeout height, and the modules' own message checks."""
+        height = self.height
+        if entry.client_tx_id is not None:
+            key = (entry.sender, entry.client_tx_id)
+            used = self.client_ids.get(key)
+            window = self.params.client_tx_id_window_blocks
+            if used is not None and used[0] != entry.hash and height - used[1] <= window:
+                raise Rejected(
+                    "duplicate_client_id",
+                    f"client_tx_id {entry.client_tx_id!r} was used by tx {used[0]} "
+                    f"at height {used[1]} (window {window} blocks)",
+                    {"hash": used[0], "height": used[1]},
+                )
+        if entry.timeout_height and entry.timeout_height <= height:
+            raise Rejected(
+                "deadline_exceeded",
+                f"body.timeout_height {entry.timeout_height} is not above the height {height}",
+                {"height": height},
+            )
+        if entry.msgs:
+            self.modules.check(entry, height, self.spec.chain_id)
+
     def simulate(self, node: Node, entry: Entry) -> TxStatus:
         """What `admit` would answer, without admitting: the stateful checks only."""
         if entry.hash in node.mempool or entry.hash in self.index:
             raise Rejected(
                 "duplicate_tx", f"tx {entry.hash} is already known", {"hash": entry.hash}
             )
-        if entry.msgs:
-            self.modules.check(entry, self.height, self.spec.chain_id)
+        self._check_window(entry)
         placement, replaced = node.mempool.place(entry, self.ledger.nonce(entry.sender))
         if placement == "ready":
             self._check_funds(node.mempool, entry, replaced)

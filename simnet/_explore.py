@@ -121,6 +121,10 @@ class NodeExplorer:
         limit = query_int(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
         sender = request.query_params.get("sender")
         if sender is not None:
+            try:  # like ?address= of GET /txs: a filter that names no account is refused
+                parse_address(sender, self.chain.spec.hrp)
+            except AddressError as exc:
+                raise Rejected("invalid_address", f"?sender=: {exc}") from None
             queue = mempool.senders.get(sender)
             entries = [] if queue is None else [*queue.ready.values(), *queue.future.values()]
         else:

@@ -198,7 +198,25 @@ class Network:
                 {"remaining": str(quota - drawn), "quota": str(quota)},
                 retry_after_s=3600.0,
             )
+        source = (chain.faucet_source(address), denom)
+        from_source = chain.faucet_source_drawn.get(source, 0)
+        source_quota = self.params.faucet_source_quota
+        per_address_only = self.vulns.on("sybil_per_address_only")
+        if from_source + value > source_quota and not per_address_only:
+            raise Throttled(
+                "quota_exceeded",
+                f"{address} is funded by {source[0]}, whose addresses may draw "
+                f"{source_quota - from_source} more {denom} from the faucet together "
+                f"(quota per funding source {source_quota})",
+                {
+                    "remaining": str(source_quota - from_source),
+                    "quota": str(source_quota),
+                    "source": source[0],
+                },
+                retry_after_s=3600.0,
+            )
         chain.faucet_drawn[key] = drawn + value
+        chain.faucet_source_drawn[source] = from_source + value
         serial = len(chain.faucet_queue) + len(chain.index)
         tx_hash = faucet_hash(chain.spec.chain_id, address, denom, value, serial)
         chain.faucet_queue.append((tx_hash, address, denom, value))
@@ -224,6 +242,9 @@ class Network:
                     "ledger": chain.ledger.to_wire(),  # type: ignore[dict-item]
                     "blocks": [b.export() for b in chain.blocks],
                     "faucet_drawn": [[a, d, str(v)] for (a, d), v in chain.faucet_drawn.items()],
+                    "faucet_source_drawn": [
+                        [a, d, str(v)] for (a, d), v in chain.faucet_source_drawn.items()
+                    ],
                     "modules": chain.modules.to_wire(),
                 }
                 for name, chain in self.chains.items()
@@ -251,6 +272,9 @@ class Network:
                     state["ledger"], chain.height, self.params.history_blocks
                 )
                 chain.faucet_drawn = {(a, d): int(v) for a, d, v in state["faucet_drawn"]}
+                chain.faucet_source_drawn = {
+                    (a, d): int(v) for a, d, v in state.get("faucet_source_drawn", [])
+                }
                 chain.modules.load_wire(state.get("modules", {}))
                 _reindex(chain)
         except (KeyError, TypeError, ValueError, AssertionError) as exc:

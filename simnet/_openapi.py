@@ -252,7 +252,7 @@ def document(chain: str = "alpha") -> dict[str, Any]:
         "/blocks/{height}/txs": {"get": _op("a block's txs", _OBJECT, parameters=[_HEIGHT])},
         "/faucet": {
             "post": _op(
-                "draw from the faucet (quota per address)",
+                "draw from the faucet (quota per address and per funding source)",
                 _OBJECT,
                 requestBody=_body(
                     {

@@ -78,8 +78,10 @@ class Params:
     dust_limit: int = 1_000
     account_creation_fee: int = 10_000
     client_tx_id_window_blocks: int = 100
-    # faucet: what one address may draw in total, per denom
+    # faucet: what one address may draw in total, per denom, and what all the addresses of one
+    # funding source (their common funder, SCENARIOS.md A8) may draw together
     faucet_quota: int = 100_000_000
+    faucet_source_quota: int = 200_000_000
     # API limits, keyed by X-Client-Id
     reads_per_s: float = 50.0
     reads_burst: int = 100

@@ -46,7 +46,7 @@ SWITCHES: Final[Mapping[str, str]] = {
     "sax_unbacked_mint": "sAX minted on redelegate",
     "gov_revote_double_count": "a changed vote is added to the tally instead of replacing",
     "bridge_no_once": "bridge claims are not marked processed; a replayed claim mints again",
-    "sybil_per_address_only": "campaign quotas per address, no clustering by funding",
+    "sybil_per_address_only": "campaign and faucet quotas per address, no clustering by funding",
 }
 
 

@@ -64,10 +64,12 @@ def setup(
     run_id = context.run.run_id
     home = testbots_home()
     scenario_file = _scenario_as_run(config, home / "runs" / run_id)
+    where, allow_adversarial = target.for_run(config.target)
     request = runner.RunRequest(
         scenario=str(scenario_file),
         size=config.size,
-        target=config.target or target.target,
+        target=where,
+        allow_adversarial=allow_adversarial,
         seed=config.seed,
         switches=tuple(config.switches),
         run_id=run_id,

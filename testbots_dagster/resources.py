@@ -47,6 +47,20 @@ class TargetResource(dg.ConfigurableResource):
         "or a real network as alpha=URL,…,delta=URL,… (its chain ids must match the "
         "scenario's target; simnet switches are refused there)",
     )
+    allow_adversarial: bool = Field(
+        default=False,
+        description="the real network above accepts adversarial scenarios (attacks, fuzzing): "
+        "set it only for a network you own (DESIGN §8); simnet needs no flag. It flags this "
+        "resource's target only, never a target a run's config names instead",
+    )
+
+    def for_run(self, override: str = "") -> tuple[str, bool]:
+        """The target a run goes to (a run config's `override`, else this resource's) and
+        whether it is flagged for adversarial load: the flag is this resource's network's, so
+        a run config naming another network runs unflagged (and an adversarial scenario is
+        refused there)."""
+        target = override or self.target
+        return target, self.allow_adversarial and target == self.target
 
 
 class CoordinatorResource(dg.ConfigurableResource):

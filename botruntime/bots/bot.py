@@ -33,6 +33,7 @@ class Bot:
         "lifecycle",
         "role",
         "run_seed",
+        "state",
         "wallet",
     )
 
@@ -46,6 +47,9 @@ class Bot:
         self._nonces: list[int] | None = None
         self.last_tx: str | None = None  # hash of the latest tx this bot had accepted
         self._accepted: list[int] | None = None  # per chain: txs a node answered "ok" to
+        # what the bot's behaviours remember between its actions (the identities a sybil farmer
+        # controls, a campaign user's progress); None until a behaviour keeps something
+        self.state: object | None = None
 
     @property
     def identity(self) -> Identity:

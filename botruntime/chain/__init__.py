@@ -83,10 +83,12 @@ if TYPE_CHECKING:
     )
     from botruntime.chain.models import (
         Account,
+        AddressTx,
         Block,
         BlockTx,
         FaucetResult,
         Health,
+        MempoolPage,
         MempoolStats,
         Params,
         PendingTx,
@@ -94,9 +96,11 @@ if TYPE_CHECKING:
         Status,
         SubmitResult,
         SubmitStatus,
+        TxPage,
         TxState,
         TxStatus,
         balances_from_wire,
+        supply_from_wire,
     )
     from botruntime.chain.retry import (
         DEFAULT_RETRYABLE,
@@ -119,6 +123,7 @@ if TYPE_CHECKING:
 
 _HOMES: dict[str, str] = {
     "Account": "models",
+    "AddressTx": "models",
     "AlphaClient": "alpha",
     "Answer": "transport",
     "Attempt": "retry",
@@ -155,6 +160,7 @@ _HOMES: dict[str, str] = {
     "InvalidTx": "errors",
     "Malformed": "errors",
     "MempoolFull": "errors",
+    "MempoolPage": "models",
     "MempoolStats": "models",
     "Method": "transport",
     "NO_RETRY": "retry",
@@ -184,6 +190,7 @@ _HOMES: dict[str, str] = {
     "Transport": "transport",
     "TransportConfig": "transport",
     "TxArgs": "alpha",
+    "TxPage": "models",
     "TxEvent": "events",
     "TxState": "models",
     "TxStatus": "models",
@@ -204,12 +211,14 @@ _HOMES: dict[str, str] = {
     "outbound_msg": "_bridge",
     "parse_retry_after": "transport",
     "retry": "retry",
+    "supply_from_wire": "models",
 }
 
 __all__ = [
     "DEFAULT_RETRYABLE",
     "NO_RETRY",
     "Account",
+    "AddressTx",
     "AlphaClient",
     "Answer",
     "Attempt",
@@ -245,6 +254,7 @@ __all__ = [
     "InvalidTx",
     "Malformed",
     "MempoolFull",
+    "MempoolPage",
     "MempoolStats",
     "Method",
     "NotCommitted",
@@ -274,6 +284,7 @@ __all__ = [
     "TransportConfig",
     "TxArgs",
     "TxEvent",
+    "TxPage",
     "TxState",
     "TxStatus",
     "TxTooLarge",
@@ -293,6 +304,7 @@ __all__ = [
     "outbound_msg",
     "parse_retry_after",
     "retry",
+    "supply_from_wire",
 ]
 
 

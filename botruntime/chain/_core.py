@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from typing import ClassVar
+from urllib.parse import urlencode
 
 from botruntime.chain._api import BroadcastMode
 from botruntime.chain._edge import HttpEdge
@@ -20,16 +21,20 @@ from botruntime.chain.models import (
     Block,
     FaucetResult,
     Health,
+    MempoolPage,
     MempoolStats,
     Params,
     PendingTx,
     Simulation,
     Status,
     SubmitResult,
+    TxPage,
     TxStatus,
     balances_from_wire,
+    supply_from_wire,
 )
 from botruntime.chain.retry import NO_RETRY, Attempt
+from botruntime.chain.transport import Method
 from botruntime.chain.tx import JsonValue, Msg, SignedTx, TxBody, bank_multisend, bank_send
 from botruntime.chain.tx import sign_tx as _sign_tx
 from botruntime.identity import Identity, parse_address
@@ -111,22 +116,38 @@ class HttpChainClient(HttpEdge):
             last = status.status
             await asyncio.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
 
-    async def latest_block(self) -> Block:
-        wire = await self._exchange("GET", "/blocks/latest", operation="block")
+    async def latest_block(self, *, min_height: int | None = None) -> Block:
+        wire = await self._exchange(
+            "GET", "/blocks/latest", operation="block", min_height=min_height
+        )
         return Block.from_wire(wire, "GET /blocks/latest")
 
-    async def block(self, height: int) -> Block:
-        wire = await self._exchange("GET", f"/blocks/{height}", operation="block")
+    async def block(self, height: int, *, min_height: int | None = None) -> Block:
+        wire = await self._exchange(
+            "GET", f"/blocks/{height}", operation="block", min_height=min_height
+        )
         return Block.from_wire(wire, "GET /blocks/{height}")
 
-    async def block_txs(self, height: int) -> list[JsonValue]:
-        wire = await self._exchange("GET", f"/blocks/{height}/txs", operation="block_txs")
+    async def block_txs(self, height: int, *, min_height: int | None = None) -> list[JsonValue]:
+        wire = await self._exchange(
+            "GET", f"/blocks/{height}/txs", operation="block_txs", min_height=min_height
+        )
         txs = wire.get("txs") if isinstance(wire, dict) else wire
         if not isinstance(txs, list):
             raise ProtocolViolation(
                 f"GET /blocks/{height}/txs: expected a list of txs, got {wire!r:.200}"
             )
         return txs
+
+    async def openapi(self) -> dict[str, JsonValue]:
+        """This node's OpenAPI document (`GET /openapi.json`): every endpoint's parameters and
+        shapes, what a structure-aware fuzzer derives its requests from."""
+        wire = await self._exchange("GET", "/openapi.json", operation="openapi")
+        if not isinstance(wire, dict) or not isinstance(wire.get("paths"), dict):
+            raise ProtocolViolation(
+                f"GET /openapi.json: expected an OpenAPI document with paths, got {wire!r:.200}"
+            )
+        return wire
 
     async def mempool_stats(self) -> MempoolStats:
         wire = await self._exchange("GET", "/mempool/stats", operation="mempool_stats")
@@ -137,6 +158,34 @@ class HttpChainClient(HttpEdge):
         path = f"/mempool?sender={self._address(sender)}"
         wire = await self._exchange("GET", path, operation="mempool")
         return list_from_wire(PendingTx, wire, "txs", "GET /mempool")
+
+    async def mempool(self, *, cursor: str | None = None, limit: int | None = None) -> MempoolPage:
+        """One page of this node's mempool view, oldest admission first (`next_cursor` for the
+        page after it)."""
+        path = "/mempool" + _query(cursor=cursor, limit=limit)
+        wire = await self._exchange("GET", path, operation="mempool")
+        return MempoolPage.from_wire(wire, "GET /mempool")
+
+    async def txs_of(
+        self,
+        address: str,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        min_height: int | None = None,
+    ) -> TxPage:
+        """One page of `address`'s committed txs (signed or received), oldest first; pass the
+        page's `next_cursor` back for the page after it. Cursors are opaque and this node's."""
+        query = _query(address=self._address(address), cursor=cursor, limit=limit)
+        wire = await self._exchange(
+            "GET", "/txs" + query, operation="txs_of", min_height=min_height
+        )
+        return TxPage.from_wire(wire, "GET /txs?address=")
+
+    async def supply(self) -> dict[str, int]:
+        """The total supply of every denom of this chain."""
+        wire = await self._exchange("GET", "/supply", operation="supply")
+        return supply_from_wire(wire)
 
     # ---- writes ---------------------------------------------------------------------------
 
@@ -179,6 +228,20 @@ class HttpChainClient(HttpEdge):
         """POST exactly these bytes to /txs (a re-encoded or deliberately broken request)."""
         wire = await self._exchange("POST", "/txs", operation="broadcast", content=body)
         return SubmitResult.from_wire(wire, "POST /txs")
+
+    async def send_raw(
+        self, method: Method, path: str, *, content: bytes | None = None
+    ) -> JsonValue:
+        """Send one request exactly as given (a path with any query, a body of any bytes) and
+        return the answer decoded; an error answer raises its typed error like every call.
+        For requests the protocol does not allow (fuzzing): never retried, so each request
+        is one case. `path` is ASCII (percent-encode the rest)."""
+        if not path.startswith("/") or not path.isascii():
+            raise ValueError(f"path is ASCII and starts with '/', got {path!r:.200}")
+        result: JsonValue = await self._exchange(
+            method, path, operation="send_raw", content=content, policy=NO_RETRY
+        )
+        return result
 
     async def simulate(self, tx: SignedTx) -> Simulation:
         wire = await self._exchange(
@@ -292,3 +355,9 @@ class HttpChainClient(HttpEdge):
         await self.resolve_chain_id()
         tx = self.sign(signer, msgs, nonce=nonce, fee=fee, memo=memo, timeout_height=timeout_height)
         return await self.broadcast(tx, mode)
+
+
+def _query(**params: str | int | None) -> str:
+    """`?a=1&b=x` of the parameters given (None: left out), or "" when none is."""
+    given = {name: value for name, value in params.items() if value is not None}
+    return "?" + urlencode(given) if given else ""

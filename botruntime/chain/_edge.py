@@ -100,6 +100,16 @@ class HttpEdge:
         view._owns_transport = False
         return view
 
+    def with_retry(self, policy: RetryPolicy) -> Self:
+        """This view with another retry policy: e.g. a reader that asks another node when
+        this one is behind, instead of waiting for it, or a sender that fails over to another
+        node instead of retrying a dead one. Cheap, like `for_client`; never owns the pool."""
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view.retry_policy = policy
+        view._owns_transport = False
+        return view
+
     # ---- the edge -------------------------------------------------------------------------
 
     @property

@@ -25,10 +25,12 @@ from botruntime.chain._wire_model import (
 
 __all__ = [
     "Account",
+    "AddressTx",
     "Block",
     "BlockTx",
     "FaucetResult",
     "Health",
+    "MempoolPage",
     "MempoolStats",
     "Params",
     "PendingTx",
@@ -36,9 +38,11 @@ __all__ = [
     "Status",
     "SubmitResult",
     "SubmitStatus",
+    "TxPage",
     "TxState",
     "TxStatus",
     "balances_from_wire",
+    "supply_from_wire",
 ]
 
 SubmitStatus = Literal["pending", "queued_future", "committed"]
@@ -193,6 +197,46 @@ class PendingTx(WireModel):
     sender: Text
     nonce: Count
     status: Text  # pending | queued_future
+
+
+class MempoolPage(WireModel):
+    """One page of `GET /mempool`, in admission order; `next_cursor` (opaque) asks for the
+    page after it, None on the last page."""
+
+    view: Text = "redacted"
+    txs: tuple[PendingTx, ...]
+    next_cursor: Text | None = None
+
+
+class AddressTx(WireModel):
+    """One committed tx an address signed or received: where it sits in the chain."""
+
+    hash: Text
+    height: Count
+    index: Count  # position in its block
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """Chain order: (height, index)."""
+        return (self.height, self.index)
+
+
+class TxPage(WireModel):
+    """One page of `GET /txs?address=`: an address's history, oldest first, and the opaque
+    cursor of the page after it (None on the last page). A stable cursor names the last
+    item returned, so txs landing between two pages never shift the next one."""
+
+    txs: tuple[AddressTx, ...]
+    next_cursor: Text | None = None
+
+
+class _Supply(WireModel):
+    supply: dict[Text, Amount]
+
+
+def supply_from_wire(value: object) -> dict[str, int]:
+    """`GET /supply`: `{denom: amount}` of every denom the chain knows."""
+    return _Supply.from_wire(value, "GET /supply").supply
 
 
 class Simulation(WireModel):

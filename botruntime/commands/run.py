@@ -21,7 +21,13 @@ from rich.table import Table
 from botruntime.chain.errors import ChainError
 from botruntime.commands._options import HOME, SCENARIOS_DIR, WORKERS
 from botruntime.local import LocalStackError
-from botruntime.runs import CoordinatorAddress, RunConfigError, RunError, summary_lines
+from botruntime.runs import (
+    CoordinatorAddress,
+    RunConfigError,
+    RunError,
+    TargetRefused,
+    summary_lines,
+)
 from botruntime.runs.report import RunReport
 from botruntime.runs.runner import (
     Progress,
@@ -159,6 +165,12 @@ def _coordinator(address: str | None, token_file: Path | None) -> CoordinatorAdd
     show_default=True,
     help="'simnet' (started for the run) or alpha=URL,…,delta=URL,… of a real network.",
 )
+@click.option(
+    "--allow-adversarial",
+    is_flag=True,
+    help="Flag the --target network for adversarial scenarios (attacks, fuzzing): give it only "
+    "for a network you own and accept to attack. simnet needs no flag.",
+)
 @click.option("--seed", default=None, help="Run seed (default: the scenario's seed).")
 @click.option(
     "--simnet-vuln",
@@ -189,6 +201,7 @@ def run(
     scenario: str,
     size: str,
     target: str,
+    allow_adversarial: bool,
     seed: str | None,
     switches: tuple[str, ...],
     workers: int,
@@ -204,6 +217,7 @@ def run(
         scenario=scenario,
         size=size,
         target=target,
+        allow_adversarial=allow_adversarial,
         seed=seed,
         switches=switches,
         workers=workers,
@@ -214,7 +228,7 @@ def run(
     )
     try:
         report = asyncio.run(_run(request, console))
-    except (ScenarioError, RunConfigError) as exc:
+    except (ScenarioError, RunConfigError, TargetRefused) as exc:  # the user changes something
         click.echo(f"testbots run: {exc}", err=True)
         raise SystemExit(_USAGE) from None
     except (RunError, LocalStackError, ChainError) as exc:

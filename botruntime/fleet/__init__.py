@@ -5,6 +5,7 @@ from botruntime.fleet._context import ChainClient, Chains, ChainSide, ClientIds,
 from botruntime.fleet._crews import CrewNote, Crews, CrewView
 from botruntime.fleet._fleet import Fleet, FleetOutcome, RoleRun
 from botruntime.fleet._intent import Intent
+from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import CommitAudit, RecentTx, RecentTxs
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Intent",
     "Landed",
     "Peers",
+    "ReadMemory",
     "RecentTx",
     "RecentTxs",
     "RoleRun",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from botruntime.chain.alpha import AlphaClient
@@ -59,7 +59,12 @@ class CommitWatcher:
         *,
         poll_s: float = 0.05,
         on_tx: TxObserver | None = None,
+        fallbacks: Sequence[AlphaClient | DeltaClient] = (),
     ) -> None:
+        # the node read from, then the others in turn while it does not answer (a node
+        # stopped for maintenance must not stop commit tracking: SCENARIOS.md L10)
+        self._nodes = (client, *fallbacks)
+        self._current = 0
         self._client = client
         self._poll_s = poll_s
         self._on_tx = on_tx
@@ -99,7 +104,14 @@ class CommitWatcher:
                 self.read_errors += 1
                 if self.read_errors in (1, 10, 100):
                     _log.warning("commit watcher: reading blocks failed (%s); retrying", exc)
+                self._next_node()
             await asyncio.sleep(self._poll_s)
+
+    def _next_node(self) -> None:
+        """Read from the next node: blocks are the same on every node, only its lag differs
+        (a node behind shows a lower latest height, which only delays what is read)."""
+        self._current = (self._current + 1) % len(self._nodes)
+        self._client = self._nodes[self._current]
 
     async def _read_block(self, height: int) -> None:
         txs = await self._client.block_txs(height)

@@ -21,6 +21,8 @@ from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher
 from botruntime.fleet._crews import Crews, CrewView
+from botruntime.fleet._failover import NodeLiveness
+from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import RecentTxs
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
@@ -64,6 +66,13 @@ class ChainSide:
     native: Denom
     # who each bot is to the network; the FleetContext this side joins sets it when None
     client_ids: ClientIds | None = None
+    # the chain's fee schedule (GET /params): minimum fee = base + per_byte x canonical size
+    min_fee_base: int = 0
+    min_fee_per_byte: int = 0
+
+    def min_fee(self, size_bytes: int) -> int:
+        """The least fee the chain takes for a tx of `size_bytes` canonical bytes."""
+        return self.min_fee_base + self.min_fee_per_byte * size_bytes
 
     def client_for(self, bot: Bot, *, node: int | None = None) -> ChainClient:
         """The client of `bot`'s node (or of `node`) whose requests carry the bot's own
@@ -121,6 +130,11 @@ class FleetContext:
     owners: dict[str, Bot] = field(default_factory=dict)
     # bounded rings of recently committed and submitted txs (what replayers copy)
     recent: RecentTxs = field(default_factory=RecentTxs)
+    # what readers saw before (blocks, heights per node), to check the next read against
+    reads: ReadMemory = field(default_factory=ReadMemory)
+    # when each node last answered quickly: did a node holding a tx live long enough to pass
+    # it on (senders that fail over between nodes, `_failover.py`)
+    liveness: NodeLiveness = field(default_factory=NodeLiveness)
     # txs accepted by a node whose commit was never seen by the end of the drain
     lost: int = 0
     accepted: int = 0
@@ -178,3 +192,11 @@ class Chains:
     @property
     def bridge(self) -> BridgeBook:
         return self._ctx.bridge
+
+    @property
+    def reads(self) -> ReadMemory:
+        return self._ctx.reads
+
+    @property
+    def liveness(self) -> NodeLiveness:
+        return self._ctx.liveness

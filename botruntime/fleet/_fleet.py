@@ -21,7 +21,7 @@ from botruntime.behaviors import BEHAVIORS, Behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
-from botruntime.chain.errors import ChainError
+from botruntime.chain.errors import ChainError, Rejected
 from botruntime.chain.tx import JsonValue
 from botruntime.fleet._commits import CommitWatcher, Events, TxObserver
 from botruntime.fleet._context import (
@@ -159,6 +159,8 @@ class Fleet:
         self.reports: dict[str, LoopReport] = {}
         self._clients: list[ChainClient] = []
         self._rng = Random(f"{self.plan.seed}/{part.bots.start}")
+        # what the chain gave or took from this fleet's bots besides their own spends
+        self.receipts = Receipts(self.plan.run_id)
         self.ctx: FleetContext | None = None
         self._loops: list[OpenLoop | ClosedLoop] = []
 
@@ -241,37 +243,50 @@ class Fleet:
             cls(url, client_id=self._client_id, pool_size=pool, on_attempt=self._attempt)
             for url in urls
         ]
-        watch_client = cls(urls[0], client_id=f"{self._client_id}-watch", pool_size=2)
-        self._clients.extend([*clients, watch_client])
+        watch_clients: list[ChainClient] = [
+            cls(url, client_id=f"{self._client_id}-watch", pool_size=2) for url in urls
+        ]
+        watch_client = watch_clients[0]
+        self._clients.extend([*clients, *watch_clients])
         for client in (*clients, watch_client):
             await client.resolve_chain_id()
         params = await clients[0].params()
-        fee = 2 * (
-            params.integer("min_fee_base") + params.integer("min_fee_per_byte") * _TYPICAL_TX_BYTES
-        )
+        base, per_byte = params.integer("min_fee_base"), params.integer("min_fee_per_byte")
+        fee = 2 * (base + per_byte * _TYPICAL_TX_BYTES)
         chain_id = await watch_client.resolve_chain_id()
-        watcher = CommitWatcher(watch_client, on_tx=self._receipts(chain, chain_id))
+        watcher = CommitWatcher(
+            watch_client, on_tx=self._receipts(chain, chain_id), fallbacks=watch_clients[1:]
+        )
         await watcher.start()
-        return ChainSide(chain, clients, watcher, fee, _NATIVE[chain])
+        return ChainSide(
+            chain,
+            clients,
+            watcher,
+            fee,
+            _NATIVE[chain],
+            min_fee_base=base,
+            min_fee_per_byte=per_byte,
+        )
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
         """Every tx of every block: kept for replayers, audited (`CommitAudit`); a bridge claim
         credits its recipient whoever signed it (`BridgeBook`), and what this run's txs paid or
         took from this fleet's bots goes to their shadow ledgers (`Receipts`)."""
         audit = CommitAudit(self.recorder, self.plan.run_id)
-        receipts = Receipts(self.plan.run_id)
+        receipts = self.receipts
 
         def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, events: Events) -> None:
-            body = wire.get("body")
-            if self.ctx is None or not isinstance(body, dict):
+            if self.ctx is None:
                 return
-            self.ctx.recent.note_committed(chain, tx_hash, wire)
-            audit.check(chain, chain_id, tx_hash, wire)
-            msgs = body.get("msgs") if code == "ok" else None
-            for msg in msgs if isinstance(msgs, list) else ():
-                # a claim pays its recipient whoever signed it (a relayer)
-                if isinstance(msg, dict) and msg.get("type") == "bridge.claim":
-                    self.ctx.bridge.claimed(chain, msg)
+            body = wire.get("body")
+            if isinstance(body, dict):  # a signed tx (else a faucet credit)
+                self.ctx.recent.note_committed(chain, tx_hash, wire)
+                audit.check(chain, chain_id, tx_hash, wire)
+                msgs = body.get("msgs") if code == "ok" else None
+                for msg in msgs if isinstance(msgs, list) else ():
+                    # a claim pays its recipient whoever signed it (a relayer)
+                    if isinstance(msg, dict) and msg.get("type") == "bridge.claim":
+                        self.ctx.bridge.claimed(chain, msg)
             receipts.apply(self.ctx.owners, wire, code, events)
 
         return on_tx
@@ -351,14 +366,36 @@ class Fleet:
 
     # ---- after the run --------------------------------------------------------------------------
 
+    async def _credit_campaign_payouts(self) -> list[str]:
+        """Credit the reward campaign's payouts (simnet's Alpha, SCENARIOS.md A8) to this
+        fleet's bots: paid at an epoch's end, outside any tx, so the chain's list of payouts
+        since the run began is what the shadow ledgers learn them from."""
+        assert self.ctx is not None
+        side = self.ctx.sides.get("alpha")
+        if side is None or side.watcher.start_height is None or not self.bots:
+            return []
+        client = side.client_for(self.bots[0])
+        if not isinstance(client, HttpAlphaClient):
+            return []
+        try:
+            payouts = await client.payouts()
+        except ChainError as exc:  # a network without a campaign: nothing was paid
+            return [] if isinstance(exc, Rejected) else [f"campaign payouts unreadable ({exc})"]
+        for payout in payouts:
+            if payout.height > side.watcher.start_height:
+                assert self.ctx is not None
+                self.receipts.credit(self.ctx.owners, payout.address, AX.value, payout.amount)
+        return []
+
     async def reconcile(self) -> tuple[int, list[str]]:
         """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
 
-        A bridge transfer may end (refund at end-block, a late claim) while its bot is read:
-        its transfers are settled before the accounts are read and once more after, and a bot
+        The campaign's payouts are credited first: nothing of this fleet is in flight. A bridge
+        transfer may end (refund at end-block, a late claim) while its bot is read: its
+        transfers are settled before the accounts are read and once more after, and a bot
         credited in between is read again."""
         assert self.ctx is not None
-        mismatched, details = 0, list[str]()
+        mismatched, details = 0, await self._credit_campaign_payouts()
         for bot in self.bots:
             await self._settle_bridge(bot)
             found = await self._compare(bot)

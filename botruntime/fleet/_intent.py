@@ -10,13 +10,17 @@ keeps an accepted tx as spent even if it never commits, so a lost tx shows up bo
 charged, so the shadow ledger settles the fee only, and it counts as `n.reject{code}` and
 `n.failed{code}`, not as a commit. A counter about one tx keeps its hash as an example, the
 evidence a failing criterion names.
+
+`fire` is `transact` for spam: it does not wait for the block. An attacker's tx is no promise
+to anyone (a flood is shed by design), so it is settled only if the commit watcher sees it land,
+and one that never does leaves the shadow ledger as it was, exactly as the chain does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from botruntime.bots.bot import Bot, ChainName
@@ -25,6 +29,7 @@ from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import Msg, SignedTx, format_memo
 from botruntime.fleet._commits import Landed
 from botruntime.fleet._context import FleetContext
+from botruntime.fleet._failover import PROBE_AFTER_S, broadcast_failover, probe_everywhere
 from botruntime.wallet import BalanceUnderflow, Denom, Reservation
 
 __all__ = ["Intent"]
@@ -111,17 +116,15 @@ class Intent:
         result = await self._measured("query", endpoint, call)
         return None if isinstance(result, Rejected) else result
 
-    def count(self, name: str, *, tx: str | None = None, n: int = 1, **labels: str) -> None:
-        """Add `n` to a scenario counter (`adv.*`, `mkt.*`) for this intent's action; `tx` is
-        the hash of the tx it is about, kept as an example."""
-        self._ctx.recorder.counter(name, action=self.action, **labels).add(n, example=tx)
+    def count(self, name: str, *, tx: str | None = None, by: int = 1, **labels: str) -> None:
+        """Add `by` (default 1) to a scenario counter (`adv.*`, `mkt.*`) for this intent's
+        action; `tx` is the hash of the tx it is about, kept as an example."""
+        self._ctx.recorder.counter(name, action=self.action, **labels).add(by, example=tx)
 
-    async def submit(
-        self, call: Awaitable[SubmitResult], *, tx: str | None = None
-    ) -> SubmitResult | Rejected | None:
+    async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
-        hash it is known by) and record it as `lat.submit{action}`: the node's answer, the
-        reject, or None (no answer)."""
+        hash or case id it is known by) and record it as `lat.submit{action}`: the node's
+        answer, the reject, or None (no answer)."""
         return await self._measured("submit", self.action, call, tx)
 
     async def transact(
@@ -131,12 +134,15 @@ class Intent:
         *,
         spend: Denom,
         amount: int,
+        failover: bool = False,
         amounts_on_chain: bool = False,
         fee: int | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
-        A tx can land and fail: `Landed.ok` is False and `Landed.code` says why.
+        A tx can land and fail: `Landed.ok` is False and `Landed.code` says why. With
+        `failover`, a node that does not answer is left for the next one, and a tx no node
+        knows of any more is sent again, always as the same signed bytes (`_failover.py`).
         `amounts_on_chain`: the chain decides what the messages move (a swap's output, what an
         add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
@@ -154,18 +160,99 @@ class Intent:
         client = side.client_for(bot)
         nonce = bot.next_nonce(self.chain)
         tx = client.sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=self.memo(bot))
-        return await self._send(bot, tx, hold, amounts_on_chain)
+        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+
+    async def fire(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        *,
+        spend: Denom,
+        amount: int,
+        fee: int | None = None,
+        memo: str | None = None,
+    ) -> SubmitResult | Rejected | None:
+        """Sign and send one tx without waiting for its block (a flood: the next arrival does
+        not wait on this one); the node's answer, its reject, or None (no answer, recorded).
+
+        The shadow ledger holds `amount` + `fee` (default: the side's fee) until the commit
+        watcher sees the tx in a block, and settles it then (`n.commit`, `lat.commit`); a tx
+        the chain never took into a block (refused, evicted, expired) costs nothing, so its
+        hold simply ends with the run. The bot's nonce moves on at once: the role must not
+        run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
+        its nonce back. `memo` defaults to the intent's memo."""
+        ctx = self._ctx
+        side = ctx.sides[self.chain]
+        fee = side.fee if fee is None else fee
+        try:
+            hold = bot.wallet.reserve(spend, amount, fee)
+        except BalanceUnderflow:
+            ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
+            return None
+        client = side.client_for(bot)
+        nonce = bot.next_nonce(self.chain)
+        tx = client.sign(
+            bot.identity, msgs, nonce=nonce, fee=fee, memo=self.memo(bot) if memo is None else memo
+        )
+        bot.nonce_used(self.chain, nonce)
+        landing = side.watcher.expect(tx.hash)
+        landing.add_done_callback(self._settle_when_landed(bot, nonce, hold, time.perf_counter()))
+        answer = await self.submit(client.broadcast(tx, "sync"), tx=tx.hash)
+        if isinstance(answer, SubmitResult):
+            return answer
+        if isinstance(answer, Rejected):
+            side.watcher.forget(tx.hash)  # cancels the landing: the hold ends
+        # refused, or no answer (then a copy that did arrive still settles when it lands)
+        bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
+        return answer
+
+    def _settle_when_landed(
+        self, bot: Bot, nonce: int, hold: Reservation, sent: float
+    ) -> Callable[[asyncio.Future[Landed]], None]:
+        """What settles a fired tx: run by its landing future, on the loop, once."""
+        ctx = self._ctx
+        chain, action, intended_ts = self.chain, self.action, self.intended_ts
+
+        def settle(landing: asyncio.Future[Landed]) -> None:
+            if landing.cancelled():
+                bot.wallet.release(hold)
+                return
+            landed = landing.result()
+            ctx.accepted += 1
+            bot.note_accepted(chain, nonce)
+            if not landed.ok:
+                bot.wallet.settle_fee_only(hold)
+                self.reject(landed.code)
+                ctx.recorder.counter("n.failed", action=action, code=landed.code).add()
+                return
+            ctx.committed += 1
+            bot.wallet.settle(hold)
+            ctx.recorder.counter("n.commit", action=action).add()
+            ctx.recorder.observe("commit", chain, action, "ok", intended_ts, sent, landed.seen_ts)
+
+        return settle
 
     async def _send(
-        self, bot: Bot, tx: SignedTx, hold: Reservation, amounts_on_chain: bool = False
+        self,
+        bot: Bot,
+        tx: SignedTx,
+        hold: Reservation,
+        failover: bool = False,
+        amounts_on_chain: bool = False,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
         rec = ctx.recorder
         landing = side.watcher.expect(tx.hash)
         sent = time.perf_counter()
+        holder = bot.index % len(side.clients)
         try:
-            await side.client_for(bot).broadcast(tx, "sync")
+            if failover:
+                holder, _ = await broadcast_failover(
+                    side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
+                )
+            else:
+                await side.client_for(bot).broadcast(tx, "sync")
         except Rejected as exc:
             rec.observe("submit", self.chain, self.action, exc.code, self.intended_ts, sent, _now())
             side.watcher.forget(tx.hash)
@@ -185,13 +272,71 @@ class Intent:
                 bot, tx, hold, landing, sent, promised=False, on_chain=amounts_on_chain
             )
         rec.observe("submit", self.chain, self.action, "ok", self.intended_ts, sent, _now())
-        ctx.recent.note_submitted(self.chain, tx, bot.index % len(side.clients))
+        ctx.recent.note_submitted(self.chain, tx, holder)
         ctx.accepted += 1
         bot.note_accepted(self.chain, tx.body.nonce)
         bot.last_tx = tx.hash
         return await self._follow(
-            bot, tx, hold, landing, sent, promised=True, on_chain=amounts_on_chain
+            bot,
+            tx,
+            hold,
+            landing,
+            sent,
+            promised=True,
+            holder=holder if failover else None,
+            on_chain=amounts_on_chain,
         )
+
+    def _failed_over(self, tx: SignedTx) -> Callable[[int], None]:
+        def note(node: int) -> None:
+            self.count("chain.failovers", tx=tx.hash, node=f"v{node + 1}")
+
+        return note
+
+    async def _landing(
+        self, bot: Bot, tx: SignedTx, landing: asyncio.Future[Landed], holder: int | None
+    ) -> Landed:
+        """The block `tx` lands in, within the commit timeout (TimeoutError after it). With a
+        `holder` (the node that accepted it), a tx still out after `PROBE_AFTER_S` is looked
+        up on every node; when none knows of it, it is counted lost and sent again."""
+        ctx = self._ctx
+        if holder is None:
+            async with asyncio.timeout(ctx.commit_timeout_s):
+                return await asyncio.shield(landing)
+        accepted_ts = time.perf_counter()
+        deadline = accepted_ts + ctx.commit_timeout_s
+        while True:
+            wait_s = min(PROBE_AFTER_S, deadline - time.perf_counter())
+            if wait_s <= 0:
+                raise TimeoutError
+            try:
+                async with asyncio.timeout(wait_s):
+                    return await asyncio.shield(landing)
+            except TimeoutError:
+                if time.perf_counter() >= deadline:
+                    raise
+            holder, accepted_ts = await self._rescue(bot, tx, holder, accepted_ts)
+
+    async def _rescue(
+        self, bot: Bot, tx: SignedTx, holder: int, accepted_ts: float
+    ) -> tuple[int, float]:
+        """Look `tx` up on every node; when none knows of it, count the loss and send the same
+        bytes to another node. The node holding it now, and since when."""
+        side = self._ctx.sides[self.chain]
+        liveness = self._ctx.liveness
+        if await probe_everywhere(side, bot, tx.hash, liveness) != "unknown":
+            return holder, accepted_ts
+        spread = liveness.spread(self.chain, holder, accepted_ts)
+        name = "chain.silent_loss" if spread else "chain.lost_in_crash"
+        self.count(name, tx=tx.hash, node=f"v{holder + 1}")
+        try:
+            node, _ = await broadcast_failover(
+                side, bot, tx, liveness, first=holder + 1, skip=holder
+            )
+        except ChainError:
+            return holder, accepted_ts  # looked up again after the next wait
+        self.count("chain.resubmitted", tx=tx.hash)
+        return node, time.perf_counter()
 
     async def _follow(
         self,
@@ -202,13 +347,13 @@ class Intent:
         sent: float,
         *,
         promised: bool,
+        holder: int | None = None,
         on_chain: bool = False,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
         try:
-            async with asyncio.timeout(ctx.commit_timeout_s):
-                landed = await asyncio.shield(landing)
+            landed = await self._landing(bot, tx, landing, holder)
         except TimeoutError:
             side.watcher.forget(tx.hash)
             self._not_landed(bot, tx, hold, promised)

@@ -2,10 +2,12 @@
 
 A sender's own spend is its intent's reservation (`Intent.transact`); everything the chain
 decided besides is applied here, once, from the block: a `bank.send` or `bank.multisend` output
-credits the recipient, and a module message's events (`coin_received`, `coin_spent`: a swap's
-output and input, what an add of liquidity took, what a removal paid) move the balances of the
-bots they name. Only txs of this run (a `tb:<run>:` memo) whose messages took effect count, and
-only for bots of this fleet (`owners`): each worker applies its own bots' share of every block.
+credits the recipient, a faucet credit its address, a `staking.delegate` its sender's sAX,
+and a module message's events (`coin_received`, `coin_spent`: a swap's output and input, what
+an add of liquidity took, what a removal paid) move the balances of the bots they name. Only
+txs of this run (a `tb:<run>:` memo) whose messages took effect count (a faucet credit counts
+for whoever it pays), and only for bots of this fleet (`owners`): each worker applies its own
+bots' share of every block.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Mapping
 from botruntime.bots.bot import Bot
 from botruntime.chain.tx import JsonValue, parse_memo
 from botruntime.fleet._commits import Events
-from botruntime.wallet import Denom, WalletError
+from botruntime.wallet import SAX, Denom, WalletError
 
 __all__ = ["Receipts"]
 
@@ -31,8 +33,14 @@ class Receipts:
     def apply(
         self, owners: Mapping[str, Bot], wire: dict[str, JsonValue], code: str, events: Events
     ) -> None:
+        if code != "ok":
+            return
+        faucet = wire.get("faucet")
+        if isinstance(faucet, dict):  # a faucet credit in the block, whoever asked for it
+            self._move(owners, faucet.get("address"), faucet, credit=True)
+            return
         body = wire.get("body")
-        if not isinstance(body, dict) or code != "ok":
+        if not isinstance(body, dict):
             return
         memo = body.get("memo")
         parsed = parse_memo(memo) if isinstance(memo, str) else None
@@ -42,6 +50,8 @@ class Receipts:
         for msg in msgs if isinstance(msgs, list) else ():
             if not isinstance(msg, dict):
                 continue
+            if msg.get("type") == "staking.delegate":  # mints as much sAX to the delegator
+                self._move(owners, body.get("sender"), {**msg, "denom": SAX.value}, credit=True)
             outputs = [msg] if msg.get("type") == "bank.send" else msg.get("outputs", [])
             for out in outputs if isinstance(outputs, list) else ():
                 if isinstance(out, dict):
@@ -50,6 +60,10 @@ class Receipts:
             kind = event.get("type")
             if kind in ("coin_received", "coin_spent"):
                 self._move(owners, event.get("address"), event, credit=kind == "coin_received")
+
+    def credit(self, owners: Mapping[str, Bot], address: str, denom: str, amount: int) -> None:
+        """A credit learned outside the blocks' txs (a campaign payout read at the end)."""
+        self._move(owners, address, {"denom": denom, "amount": str(amount)}, credit=True)
 
     def _move(
         self,

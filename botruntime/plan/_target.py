@@ -16,6 +16,7 @@ from botruntime.scenario import ScenarioError
 __all__ = ["Target", "TargetInvalid", "parse_target"]
 
 _CHAINS = ("alpha", "delta")
+_ADVERSARIAL = "allow_adversarial"  # the wire item of a target flagged for adversarial load
 
 
 class TargetInvalid(ScenarioError):
@@ -28,6 +29,13 @@ class Target:
     delta: tuple[str, ...] = ()
     control: str | None = None  # simnet's /simnet/* control plane; None on a real network
     is_simnet: bool = False
+    # the network's owner accepts adversarial load on it (DESIGN §8); simnet always does
+    allow_adversarial: bool = False
+
+    @property
+    def adversarial_allowed(self) -> bool:
+        """May an adversarial scenario run here: simnet, or a network flagged for it."""
+        return self.is_simnet or self.allow_adversarial
 
     @property
     def resolved(self) -> bool:
@@ -38,13 +46,15 @@ class Target:
         return replace(self, alpha=tuple(alpha), delta=tuple(delta), control=control)
 
     def wire(self) -> tuple[str, ...]:
-        """`alpha=URL`, `delta=URL` and (simnet) `control=URL` items, in that order; a simnet
-        not started yet is the one item `simnet`."""
+        """`alpha=URL`, `delta=URL` and (simnet) `control=URL` items, in that order, then
+        `allow_adversarial` when flagged; a simnet not started yet is the one item `simnet`."""
         if self.is_simnet and not self.resolved and self.control is None:
             return ("simnet",)
         items = [*(f"alpha={u}" for u in self.alpha), *(f"delta={u}" for u in self.delta)]
         if self.control is not None:
             items.append(f"control={self.control}")
+        if self.allow_adversarial:
+            items.append(_ADVERSARIAL)
         return tuple(items)
 
     @classmethod
@@ -52,7 +62,10 @@ class Target:
         if tuple(items) == ("simnet",):
             return cls(is_simnet=True)
         urls: dict[str, list[str]] = {"alpha": [], "delta": [], "control": []}
+        flagged = _ADVERSARIAL in items
         for item in items:
+            if item == _ADVERSARIAL:
+                continue
             kind, sep, url = item.partition("=")
             if not sep or kind not in urls or not url.startswith(("http://", "https://")):
                 raise TargetInvalid(
@@ -64,17 +77,20 @@ class Target:
         if len(urls["control"]) > 1:
             raise TargetInvalid("a target has one control plane", path="targets")
         control = urls["control"][0] if urls["control"] else None
-        return cls(tuple(urls["alpha"]), tuple(urls["delta"]), control, control is not None)
+        return cls(
+            tuple(urls["alpha"]), tuple(urls["delta"]), control, control is not None, flagged
+        )
 
     def describe(self) -> str:
         """What the results store keys baselines on: `simnet`, or the node URLs."""
         if self.is_simnet:
             return "simnet"
-        return ",".join(self.wire())
+        return ",".join(item for item in self.wire() if item != _ADVERSARIAL)
 
 
-def parse_target(text: str) -> Target:
-    """`simnet`, or `alpha=URL,…,delta=URL,…` naming each chain's nodes."""
+def parse_target(text: str, *, allow_adversarial: bool = False) -> Target:
+    """`simnet`, or `alpha=URL,…,delta=URL,…` naming each chain's nodes; `allow_adversarial`
+    flags a real network for adversarial scenarios (its owner's decision, DESIGN §8)."""
     if text.strip() == "simnet":
         return Target(is_simnet=True)
     alpha: list[str] = []
@@ -92,4 +108,4 @@ def parse_target(text: str) -> Target:
         raise TargetInvalid(
             f"--target {text!r} names no node", path="target", fix="give 'simnet' or alpha=URL,…"
         )
-    return Target(tuple(alpha), tuple(delta))
+    return Target(tuple(alpha), tuple(delta), allow_adversarial=allow_adversarial)

@@ -1,7 +1,14 @@
 """A run of one scenario, from request to report."""
 
 from botruntime.runs._baseline import BASELINE_WINDOW, Baseline, eligible, median_baseline
-from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
+from botruntime.runs._errors import (
+    AdversarialRefused,
+    CapExceeded,
+    ChainIdRefused,
+    RunConfigError,
+    RunError,
+    TargetRefused,
+)
 from botruntime.runs._executors import CoordinatorAddress
 from botruntime.runs._mutation import (
     DetectionPower,
@@ -31,7 +38,10 @@ from botruntime.runs.report import (
 __all__ = [
     "BASELINE_WINDOW",
     "REPORT_VERSION",
+    "AdversarialRefused",
     "Baseline",
+    "CapExceeded",
+    "ChainIdRefused",
     "CoordinatorAddress",
     "CriterionOutcome",
     "DetectionPower",

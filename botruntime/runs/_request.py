@@ -23,6 +23,8 @@ class RunRequest:
     scenario: str  # id under scenarios/ or a YAML path
     size: str = "default"  # smoke | default | full
     target: str = "simnet"  # "simnet", or alpha=URL,…,delta=URL,… of a real network
+    # a real network's owner accepts adversarial scenarios on it (DESIGN §8)
+    allow_adversarial: bool = False
     seed: str | None = None
     switches: tuple[str, ...] = ()  # simnet vulnerable modes
     run_id: str | None = None

@@ -23,10 +23,18 @@ from botruntime.plan import PlanSource, RunPlan, compile_plan, parse_target
 from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
 from botruntime.runs._chain_heights import follow_heights
 from botruntime.runs._crew_value import crew_profit_dx
-from botruntime.runs._errors import RunConfigError, RunError, TargetRefused
+from botruntime.runs._errors import (
+    AdversarialRefused,
+    CapExceeded,
+    ChainIdRefused,
+    RunConfigError,
+    RunError,
+    TargetRefused,
+)
 from botruntime.runs._evidence import gather_evidence, read_invariants, status_reachable
 from botruntime.runs._executors import ClusterRun, CoordinatorAddress, InProcess, place
 from botruntime.runs._funding import fund_from_funder, fund_on_simnet, funder_from_env
+from botruntime.runs._guard import check_target
 from botruntime.runs._markets import maker_funding, market_maker, seed_markets
 from botruntime.runs._metrics_file import read_metrics, write_metrics
 from botruntime.runs._report_build import build_report
@@ -39,6 +47,9 @@ from botruntime.runs.report import RunReport
 from botruntime.scenario import ScenarioNotFound, scenario_path
 
 __all__ = [
+    "AdversarialRefused",
+    "CapExceeded",
+    "ChainIdRefused",
     "Execution",
     "Progress",
     "RunConfigError",
@@ -130,7 +141,7 @@ def _compile(request: RunRequest) -> RunPlan:
         scenario_yaml=text,
         size=request.size,
         seed=request.seed or "",
-        target=parse_target(request.target),
+        target=parse_target(request.target, allow_adversarial=request.allow_adversarial),
         run_id=request.run_id or new_run_id(path.stem),
         switches=tuple(request.switches),
         scenario_name=path.name,
@@ -140,7 +151,7 @@ def _compile(request: RunRequest) -> RunPlan:
 
 
 async def _guard(plan: RunPlan) -> TargetStatus:
-    """Read each chain's `/status` and refuse a chain id the scenario does not name."""
+    """Read each chain's `/status`, then let `check_target` refuse what DESIGN §8 refuses."""
     ids: dict[str, str] = {}
     block_time_s: float | None = None
     async with httpx.AsyncClient(timeout=10.0) as http:
@@ -151,17 +162,7 @@ async def _guard(plan: RunPlan) -> TargetStatus:
             ids[chain] = str(status.get("chain_id"))
             if isinstance(status.get("block_time_ms"), int) and status["block_time_ms"] > 0:
                 block_time_s = status["block_time_ms"] / 1000
-    scenario = plan.scenario
-    if not any(scenario.target.allows(c) for c in ids.values()):
-        raise TargetRefused(
-            f"{scenario.id} may run against {list(scenario.target.chains)}, the target serves "
-            f"{list(ids.values())}: add the chain id to the scenario's target.chains"
-        )
-    if scenario.target.allow_adversarial and not plan.target.is_simnet:
-        raise TargetRefused(
-            f"{scenario.id} is adversarial and the target is not simnet: a real network must "
-            "be flagged allow_adversarial first (not supported yet)"
-        )
+    check_target(plan, ids)
     return TargetStatus(ids.get("alpha"), ids.get("delta"), block_time_s)
 
 

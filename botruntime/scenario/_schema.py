@@ -380,6 +380,8 @@ class Limits(BaseModel):
 
     model_config = _MODEL
     max_rate_per_s: PositiveFloat
+    # the peak rate one node of the target may take (the plan's rate per chain over its nodes)
+    max_rate_per_endpoint_s: PositiveFloat | None = None
     max_bots: Annotated[int, Field(gt=0, le=MAX_BOTS)]
     max_spend_per_bot: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]
     max_spend_total: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]

@@ -8,7 +8,10 @@ prefixes), an account older than `campaign_min_age_blocks` and `campaign_min_bal
 Addresses cluster by funding: an address's funder is whoever sent it its first funds; two
 addresses whose funder chains meet within `campaign_cluster_hops` hops share a root and are
 one cluster, which is paid at most `campaign_cluster_payouts` times per epoch. Eligible
-addresses are paid oldest first. `sybil_per_address_only` turns clustering off.
+addresses are paid oldest first. The same root is the address's funding source for the
+faucet's per-source quota (`faucet_source`, on both chains). `sybil_per_address_only` turns
+clustering off: each address is its own cluster and the faucet enforces its quota per
+address only.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from simnet._module import Check, Module
 from simnet.alpha._params import AlphaParams
 from simnet.alpha._wire import from_record, integer, record, state_of, versioned
 
-__all__ = ["CAMPAIGN", "Activity", "Campaign", "CampaignObserver", "Payout"]
+__all__ = ["CAMPAIGN", "Activity", "AxName", "Campaign", "CampaignObserver", "Payout"]
 
 CAMPAIGN: Final = "campaign"
 
@@ -64,9 +67,16 @@ class Campaign(Module):
         return sum(p.amount for p in self.payouts)
 
     def root(self, address: str) -> str:
-        """The cluster of `address`: its funder chain's top within the hop limit."""
+        """The cluster the campaign pays `address` as: its funding source, or the address
+        alone under `sybil_per_address_only`."""
         if self.chain.vulns.on("sybil_per_address_only"):
             return address
+        return self.source(address)
+
+    def source(self, address: str) -> str:
+        """The funding source of `address` (an `ax` address): its funder chain's top within the
+        hop limit. The faucet's per-source quota and `faucet/quota` use it whatever the
+        switches say; only the enforcement is switched off."""
         node = address
         for _ in range(self.params.campaign_cluster_hops):
             funder = self.funder.get(node)
@@ -179,6 +189,13 @@ class Campaign(Module):
         for (address, denom), drawn in self.chain.faucet_drawn.items():
             if drawn > quota:
                 return f"{address} drew {drawn} {denom} from the faucet, quota {quota}"
+        source_quota = self.chain.params.faucet_source_quota
+        for (source, denom), drawn in self.chain.faucet_source_drawn.items():
+            if drawn > source_quota:
+                return (
+                    f"the addresses funded by {source} drew {drawn} {denom} from the faucet, "
+                    f"quota per funding source {source_quota}"
+                )
         return None
 
 

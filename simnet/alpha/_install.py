@@ -7,6 +7,7 @@ the parameter store governance changes: the chain's fee parameters and Alpha's o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Final
 
@@ -65,8 +66,20 @@ def install_alpha(alpha: Chain, delta: Chain, seed: str) -> AlphaModules:
     ):
         alpha.modules.add(module)
     delta.modules.add(CampaignObserver(delta, campaign, ax))
+    for chain in (alpha, delta):
+        chain.faucet_source = _faucet_source(campaign, ax)
     delta.modules.add(BridgeModule(bridge, delta, relayer.relay_into))
     return AlphaModules(params, staking, distribution, gov, campaign, bridge, relayer)
+
+
+def _faucet_source(campaign: Campaign, ax: AxName) -> Callable[[str], str]:
+    """An address's funding source for the faucet's quota: the campaign's funding root, the
+    same on both chains (one key, both prefixes)."""
+
+    def source(address: str) -> str:
+        return campaign.source(ax(address))
+
+    return source
 
 
 class ParamStore(Module):

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from botruntime.chain.tx import Denom, JsonValue
+from botruntime.identity import AddressError, parse_address
 from simnet._errors import Rejected
 from simnet._http import json_response
 from simnet.alpha._api import HasChains
@@ -48,7 +49,17 @@ class BridgeApi:
         """Every transfer an address opened (locks from its ax address, burns from its dx
         address), in lock order: how a user learns the ids of its own transfers."""
         bridge = self.bridge
-        mine = bridge.by_sender.get(str(request.path_params["a"]), [])
+        address = str(request.path_params["a"])
+        hrps = {chain.spec.hrp for chain in self.network.chains.values()}
+        try:  # a sender is an address of either chain; anything else names no one
+            parsed = parse_address(address)
+        except AddressError as exc:
+            raise Rejected("invalid_address", f"{address!r} is not an address: {exc}") from None
+        if parsed.hrp not in hrps:
+            raise Rejected(
+                "invalid_address", f"{address!r} is not an address of {sorted(hrps)} chains"
+            )
+        mine = bridge.by_sender.get(address, [])
         return json_response({"transfers": [self._transfer_wire(bridge, t) for t in mine]})
 
     @staticmethod

@@ -1,5 +1,5 @@
 """Attackers: each one tries to make the network do what it must not."""
 
-from botruntime.behaviors.adversarial import replay, sandwich
+from botruntime.behaviors.adversarial import fuzz, replay, sandwich, spam, sybil
 
-__all__ = ["replay", "sandwich"]
+__all__ = ["fuzz", "replay", "sandwich", "spam", "sybil"]

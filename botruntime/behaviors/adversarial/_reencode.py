@@ -35,8 +35,12 @@ Wire = dict[str, JsonValue]
 
 
 def request_bytes(tx: JsonValue, mode: str = "sync") -> bytes:
-    """The `POST /txs` body for `tx`, as the clients send it (orjson, no spaces)."""
-    return orjson.dumps({"tx": tx, "mode": mode})
+    """The `POST /txs` body for `tx`, as the clients send it (orjson, no spaces; integers
+    beyond 64 bits, which only a malformed tx holds, through the standard library)."""
+    try:
+        return orjson.dumps({"tx": tx, "mode": mode})
+    except orjson.JSONEncodeError:
+        return json.dumps({"tx": tx, "mode": mode}, separators=(",", ":")).encode()
 
 
 def spaced_request_bytes(tx: JsonValue, mode: str = "sync") -> bytes:

@@ -122,7 +122,7 @@ async def watch_mempool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> N
         rec.count("adv.sandwich_no_crew")
         return
     delta = delta_of(chains)
-    view = await rec.query("mempool", delta.mempool(limit=100))
+    view = await rec.query("mempool", delta.mempool_view(limit=100))
     if view is None:
         return
     ours = _ours(chains, crew)

@@ -1,5 +1,5 @@
 """Legitimate users: what the network is for."""
 
-from botruntime.behaviors.legitimate import bridge, dex, reads, transfers
+from botruntime.behaviors.legitimate import bridge, campaign, dex, explorer, reads, transfers
 
-__all__ = ["bridge", "dex", "reads", "transfers"]
+__all__ = ["bridge", "campaign", "dex", "explorer", "reads", "transfers"]

@@ -123,7 +123,7 @@ async def send_swap(
         return None
     min_out = quote.amount_out * (10_000 - tolerance_bps) // 10_000
     msg = dex_swap(pool.id, denom_in, amount_in, min_out, quote.height + DEADLINE_BLOCKS)
-    rec.count("mkt.swap_notional_dx", n=value_dx(pool, denom_in, amount_in))
+    rec.count("mkt.swap_notional_dx", by=value_dx(pool, denom_in, amount_in))
     landed = await rec.transact(
         bot, [msg], spend=Denom(denom_in), amount=amount_in, amounts_on_chain=True
     )
@@ -136,7 +136,7 @@ async def send_swap(
             rec.count("mkt.min_out_violations", pool=str(pool.id))
         # what the swap got below its quote, in DX: the victim loss of A5 (quoted - executed)
         shortfall = max(0, quote.amount_out - paid)
-        rec.count("mkt.swap_shortfall_dx", n=value_dx(pool, quote.denom_out, shortfall))
+        rec.count("mkt.swap_shortfall_dx", by=value_dx(pool, quote.denom_out, shortfall))
     return quote, landed
 
 

@@ -1,4 +1,5 @@
-"""What a wallet app reads: the user's balance and the state of the user's last payment."""
+"""What a wallet app reads: the user's balance, the state of the user's last payment, and
+whether its node is healthy."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from botruntime.bots.bot import Bot
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.fleet import Chains, Intent
 
-__all__ = ["get_balance", "get_tx"]
+__all__ = ["get_balance", "get_health", "get_tx"]
 
 
 @behavior("get_balance", group="legitimate", chain="alpha")
@@ -27,3 +28,9 @@ async def get_tx(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
         await rec.query("account", chains.alpha.account(bot.alpha_address))
     else:
         await rec.query("get_tx", chains.alpha.get_tx(bot.last_tx))
+
+
+@behavior("get_health", group="legitimate", chain="alpha")
+async def get_health(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Ask the bot's Alpha node whether it is healthy (a monitor's probe)."""
+    await rec.query("health", chains.alpha.health())

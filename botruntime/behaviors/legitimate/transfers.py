@@ -13,11 +13,18 @@ from botruntime.wallet import AX, DX, Denom
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.fleet import Chains, Intent
 
-__all__ = ["send_ax", "send_dx"]
+__all__ = ["send_ax", "send_ax_failover", "send_dx"]
 
 
 async def _pay_peer(
-    bot: Bot, chains: Chains, rng: Random, rec: Intent, chain: ChainName, denom: Denom
+    bot: Bot,
+    chains: Chains,
+    rng: Random,
+    rec: Intent,
+    chain: ChainName,
+    denom: Denom,
+    *,
+    failover: bool = False,
 ) -> None:
     """1-100 whole tokens to a uniformly chosen other bot, never more than a tenth of what is
     spendable after the fee: a reject is then a finding, not an overdraft."""
@@ -28,13 +35,21 @@ async def _pay_peer(
         await rec.query("balances", chains.side(chain).client_for(bot).balances(bot.address(chain)))
         return
     to = chains.peers.address(chains.peers.choose(rng, exclude=bot.index), chain)
-    await rec.transact(bot, [bank_send(to, amount, denom.value)], spend=denom, amount=amount)
+    msgs = [bank_send(to, amount, denom.value)]
+    await rec.transact(bot, msgs, spend=denom, amount=amount, failover=failover)
 
 
 @behavior("send_ax", group="legitimate", chain="alpha", sends_tx=True)
 async def send_ax(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """Pay another bot 1-100 AX on Alpha and follow the tx until its block."""
     await _pay_peer(bot, chains, rng, rec, "alpha", AX)
+
+
+@behavior("send_ax_failover", group="legitimate", chain="alpha", sends_tx=True)
+async def send_ax_failover(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Pay another bot 1-100 AX, moving to the next node when one does not answer and
+    sending the same signed bytes again when no node knows of the tx (L10)."""
+    await _pay_peer(bot, chains, rng, rec, "alpha", AX, failover=True)
 
 
 @behavior("send_dx", group="legitimate", chain="delta", sends_tx=True)

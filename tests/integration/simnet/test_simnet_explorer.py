@@ -60,6 +60,8 @@ async def test_blocks_mempool_supply_and_simulate(simnet: Any) -> None:
         await node.post("/txs", json=transfer(alice, bob, 2))
         stats = (await node.get("/mempool/stats")).json()
         view = (await node.get("/mempool", params={"sender": alice.alpha_address})).json()
+        not_an_address = await node.get("/mempool", params={"sender": "../x"})
+        no_sender = await node.get("/bridge/senders/%21%40/transfers")
         supply = (await node.get("/supply")).json()["supply"]
         ax = (await node.get("/supply/AX")).json()
     assert [b["height"] for b in blocks] == [1, 2, 3]
@@ -72,6 +74,9 @@ async def test_blocks_mempool_supply_and_simulate(simnet: Any) -> None:
         (2, "queued_future"),
     ]
     assert view["view"] == "redacted" and "tx" not in view["txs"][0]
+    # a sender filter that names no account is refused, like ?address= of GET /txs
+    assert (not_an_address.status_code, not_an_address.json()["code"]) == (400, "invalid_address")
+    assert (no_sender.status_code, no_sender.json()["code"]) == (400, "invalid_address")
     assert ax == {"denom": "AX", "amount": supply["AX"]}
 
 

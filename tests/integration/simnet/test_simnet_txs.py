@@ -113,15 +113,17 @@ async def test_every_refusal_has_its_code_and_a_valid_tx_has_none(simnet: Any) -
     simnet.step(2)  # height 2: timeout_height 1 has passed
     cases = _cases(simnet, alice, bob)
     async with httpx.AsyncClient(base_url=simnet.alpha_url(0), timeout=10) as node:
-        for code, request in cases.items():
-            if isinstance(request, bytes):
-                answer = await node.post("/txs", content=request)
-            else:
-                answer = await node.post("/txs", json=request)
-            body = answer.json()
-            assert (code, set(body)) == (code, {"code", "codespace", "message", "details"})
-            assert body["code"] == code, (code, body)
-            assert 400 <= answer.status_code < 500
+        # simulate says what submit would (asked first: it admits nothing)
+        for path in ("/txs/simulate", "/txs"):
+            for code, request in cases.items():
+                if isinstance(request, bytes):
+                    answer = await node.post(path, content=request)
+                else:
+                    answer = await node.post(path, json=request)
+                body = answer.json()
+                assert (code, set(body)) == (code, {"code", "codespace", "message", "details"})
+                assert body["code"] == code, (path, code, body)
+                assert 400 <= answer.status_code < 500
         valid = await post_tx(node, signed(alice, 0, bob.alpha_address))
         assert valid.status_code == 200 and valid.json()["status"] == "pending"
     assert simnet.control("GET", "/simnet/invariants")[0]["ok"]

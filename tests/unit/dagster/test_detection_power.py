@@ -1,5 +1,6 @@
 """detection_power over a real store, in process."""
 
+import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +35,12 @@ def test_detection_power_scores_each_pair_by_its_latest_mutant_run(
         store.append(make_report(switches=("fee_leak",)))  # C6_invariants held: survived
         store.append(_failed(make_report(switches=("fee_leak", "mempool_drop")), "C6_invariants"))
         store.append(_failed(make_report(), "C4_complete"))  # no switch: not a mutant
-    built = [build_scenario(source) for source in load_sources(REPO_SCENARIOS)]
+    # the two scenarios these runs belong to, whatever else the catalogue holds
+    chosen = tmp_path / "scenarios"
+    chosen.mkdir()
+    for name in ("replay_attack.yaml", "transfer_baseline.yaml"):
+        shutil.copy(REPO_SCENARIOS / name, chosen / name)
+    built = [build_scenario(source) for source in load_sources(chosen)]
     result = dg.materialize(
         [build_detection_power(built)],
         resources={"results": ResultsStoreResource(home=str(tmp_path))},

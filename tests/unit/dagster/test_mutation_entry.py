@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from botruntime.coverage import coverage_of_dir
 from testbots_dagster.mutation import main as dagster_main
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
@@ -21,5 +22,6 @@ def test_the_dagster_sweep_needs_dagster_home_and_known_names(
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     unknown = runner.invoke(dagster_main, ["--scenario", "nope"])
     assert unknown.exit_code == 2 and "no scenario nope" in unknown.output
-    unkilled = runner.invoke(dagster_main, ["--switch", "stale_reads"])
-    assert unkilled.exit_code == 2 and "kills stale_reads" in unkilled.output
+    nobody_kills = coverage_of_dir(SCENARIOS).switches_without_killer[0]
+    unkilled = runner.invoke(dagster_main, ["--switch", nobody_kills])
+    assert unkilled.exit_code == 2 and f"kills {nobody_kills}" in unkilled.output

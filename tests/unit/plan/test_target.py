@@ -31,3 +31,13 @@ def test_a_resolved_simnet_target_survives_the_wire() -> None:
 def test_a_wire_item_of_no_known_kind_is_refused() -> None:
     with pytest.raises(TargetInvalid, match="alpha=URL"):
         Target.from_wire(["gamma=http://x:1"])
+
+
+def test_the_adversarial_flag_is_the_targets_and_survives_the_wire() -> None:
+    real = parse_target("alpha=http://x:1,delta=http://y:2")
+    assert not real.adversarial_allowed
+    flagged = parse_target("alpha=http://x:1,delta=http://y:2", allow_adversarial=True)
+    assert flagged.adversarial_allowed and flagged.wire()[-1] == "allow_adversarial"
+    assert Target.from_wire(flagged.wire()) == flagged
+    assert flagged.describe() == real.describe()  # baselines key on the network, not the flag
+    assert parse_target("simnet").adversarial_allowed  # simnet is there to be attacked
