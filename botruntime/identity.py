@@ -41,6 +41,7 @@ __all__ = [
     "derive_batch",
     "derive_seed",
     "parse_address",
+    "simnet_feeder",
 ]
 
 ALPHA_HRP: Final = "ax"
@@ -189,6 +190,13 @@ class Identity:
         return cls.from_seed(derive_seed(run_seed, bot_index), bot_index)
 
     @classmethod
+    def simnet_validator(cls, network_seed: str, index: int) -> Identity:
+        """The operator key of simnet's genesis validator `index` on a network started with
+        `--seed network_seed`: simnet's convention, so that a run can play its operators
+        (a real network's operators bring their own keys)."""
+        return cls.derive(f"simnet/{network_seed}/validators", index)
+
+    @classmethod
     def view_only(cls, public_key: bytes, index: int = -1) -> Identity:
         return cls(public_key, None, index)
 
@@ -233,6 +241,13 @@ class Identity:
     def __repr__(self) -> str:
         kind = "Identity" if self.can_sign else "Identity(view-only)"
         return f"<{kind} #{self.index} {self.alpha_address}>"
+
+
+def simnet_feeder(seed: str, index: int) -> Identity:
+    """Oracle feeder `index` of a simnet started (or reset) with `seed`: simnet derives its
+    feeder set this way, so a harness that knows the seed signs the prices (SCENARIOS.md L7,
+    "harness reference walk"). A real network names its feeders' keys instead."""
+    return Identity.derive(f"simnet/{seed}/feeders", index)
 
 
 def derive_batch(run_seed: str | bytes, start: int, count: int) -> Iterator[Identity]:

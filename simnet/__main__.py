@@ -14,6 +14,7 @@ from simnet._network import Network
 from simnet._params import Params
 from simnet._runtime import Runtime, print_line
 from simnet._vuln import SWITCHES
+from simnet.alpha import AlphaParams
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,14 +42,33 @@ def _parser() -> argparse.ArgumentParser:
         "--chain-suffix", type=int, default=1, help="alpha-simnet-N, delta-simnet-N"
     )
     parser.add_argument("--max-block-txs", type=int, default=500, help="txs per block at most")
+    parser.add_argument(
+        "--alpha-param",
+        action="append",
+        default=[],
+        type=_alpha_param,
+        metavar="NAME=VALUE",
+        help="set one of Alpha's module parameters, e.g. unbonding_blocks=5 (repeatable)",
+    )
     return parser
+
+
+def _alpha_param(text: str) -> tuple[str, int]:
+    name, _, value = text.partition("=")
+    if not (name and value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=INTEGER, e.g. unbonding_blocks=5: {text!r}"
+        )
+    return name, int(value)
 
 
 async def _serve(args: argparse.Namespace) -> None:
     params = Params(
         nodes=args.nodes, block_time_s=args.block_time, max_block_txs=args.max_block_txs
     )
-    network = Network(params, args.seed, args.vuln, args.chain_suffix)
+    network = Network(
+        params, args.seed, args.vuln, args.chain_suffix, alpha_params=dict(args.alpha_param)
+    )
     runtime = Runtime(network, args.port_base)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -64,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         Params(nodes=args.nodes, block_time_s=args.block_time)
+        AlphaParams.with_overrides(dict(args.alpha_param))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -15,6 +15,10 @@ from simnet.delta import install_delta
 __all__ = ["install_modules"]
 
 
-def install_modules(chains: Mapping[str, Chain], seed: str) -> None:
-    install_alpha(chains["alpha"], chains["delta"], seed)  # with the bridge on both chains
+def install_modules(
+    chains: Mapping[str, Chain], seed: str, alpha_params: Mapping[str, int] | None = None
+) -> None:
+    """`alpha_params` overrides Alpha's module parameters (`AlphaParams` field -> value)."""
+    # with the bridge on both chains
+    install_alpha(chains["alpha"], chains["delta"], seed, alpha_params)
     install_delta(chains["delta"], seed)

@@ -51,8 +51,10 @@ class Network:
         vulns: Iterable[str] = (),
         chain_suffix: int = 1,
         clock: Callable[[], float] | None = None,
+        alpha_params: Mapping[str, int] | None = None,
     ) -> None:
         self.params = params
+        self.alpha_params = dict(alpha_params or {})  # overrides of Alpha's module parameters
         self.vulns = Vulns(vulns)
         self.specs: tuple[ChainSpec, ChainSpec] = chain_specs(chain_suffix)
         self.clock = clock or time.time
@@ -72,14 +74,14 @@ class Network:
             "alpha": Chain(alpha_spec, delta_spec, self.params, self.vulns, seed, now_us),
             "delta": Chain(delta_spec, alpha_spec, self.params, self.vulns, seed, now_us),
         }
-        install_modules(self.chains, seed)
+        install_modules(self.chains, seed, self.alpha_params)
         self.invariants = {
             name: Invariants(chain, self._roundtrip_of(name)) for name, chain in self.chains.items()
         }
         for chain in self.chains.values():
             chain.ledger.begin_block(0)
             for i in range(self.params.nodes):
-                validator = Identity.derive(f"simnet/{seed}/validators", i)
+                validator = Identity.simnet_validator(seed, i)
                 chain.ledger.mint(
                     validator.address(chain.spec.hrp), chain.spec.native, VALIDATOR_FUNDS
                 )

@@ -67,8 +67,10 @@ class HttpChainClient(HttpEdge):
         wire = await self._exchange("GET", "/health", operation="health")
         return Health.from_wire(wire, "GET /health")
 
-    async def params(self) -> Params:
-        wire = await self._exchange("GET", "/params", operation="params")
+    async def params(self, *, min_height: int | None = None) -> Params:
+        """The chain's parameters; with `min_height`, as of that height or later (a change a
+        proposal made shows from its execution height)."""
+        wire = await self._exchange("GET", "/params", operation="params", min_height=min_height)
         return Params.from_wire(wire, "GET /params")
 
     def _address(self, address: str) -> str:

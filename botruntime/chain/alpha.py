@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar, Final, Protocol, Unpack
 
+from botruntime.chain import tx as msgs
 from botruntime.chain._api import BroadcastMode, TxArgs
 from botruntime.chain._bridge import BridgeApi, HttpBridgeClient, outbound_msg
 from botruntime.chain._wire_model import list_from_wire
@@ -34,7 +35,7 @@ from botruntime.chain.alpha_models import (
     Vote,
 )
 from botruntime.chain.models import Params, SubmitResult
-from botruntime.chain.tx import Denom, Msg, decode_amount, encode_amount
+from botruntime.chain.tx import Denom, decode_amount
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
 
 __all__ = ["AX", "SAX", "AlphaClient", "BroadcastMode", "HttpAlphaClient", "TxArgs"]
@@ -214,43 +215,36 @@ class HttpAlphaClient(HttpBridgeClient):
         self, signer: Identity, validator: str, amount: int, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
         """Bond `amount` AX to `validator`; as much sAX is minted to the signer."""
-        msg = {"type": "staking.delegate", "validator": self._address(validator)}
-        return await self.submit(signer, [{**msg, "amount": encode_amount(amount)}], **tx)
+        return await self.submit(signer, [msgs.delegate(self._address(validator), amount)], **tx)
 
     async def undelegate(
         self, signer: Identity, validator: str, amount: int, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
         """Start unbonding `amount`: it burns as much sAX now and pays AX back at the entry's
         completion height (`unbonding()`)."""
-        msg = {"type": "staking.undelegate", "validator": self._address(validator)}
-        return await self.submit(signer, [{**msg, "amount": encode_amount(amount)}], **tx)
+        msg = msgs.undelegate(self._address(validator), amount)
+        return await self.submit(signer, [msg], **tx)
 
     async def redelegate(
         self, signer: Identity, src: str, dst: str, amount: int, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
-        msg: Msg = {
-            "type": "staking.redelegate",
-            "src_validator": self._address(src),
-            "dst_validator": self._address(dst),
-            "amount": encode_amount(amount),
-        }
+        msg = msgs.redelegate(self._address(src), self._address(dst), amount)
         return await self.submit(signer, [msg], **tx)
 
     async def withdraw_rewards(
         self, signer: Identity, validator: str, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
-        msg: Msg = {"type": "distribution.withdraw_rewards", "validator": self._address(validator)}
+        msg = msgs.withdraw_rewards(self._address(validator))
         return await self.submit(signer, [msg], **tx)
 
     async def withdraw_commission(self, signer: Identity, **tx: Unpack[TxArgs]) -> SubmitResult:
         """The signer's validator's accrued commission (the signer is its operator)."""
-        return await self.submit(signer, [{"type": "distribution.withdraw_commission"}], **tx)
+        return await self.submit(signer, [msgs.withdraw_commission()], **tx)
 
     async def edit_validator(
         self, signer: Identity, commission_ppm: int, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
-        msg: Msg = {"type": "validator.edit", "commission_ppm": _uint(commission_ppm, "rate")}
-        return await self.submit(signer, [msg], **tx)
+        return await self.submit(signer, [msgs.validator_edit(commission_ppm)], **tx)
 
     async def submit_proposal(
         self,
@@ -262,24 +256,13 @@ class HttpAlphaClient(HttpBridgeClient):
         **tx: Unpack[TxArgs],
     ) -> SubmitResult:
         """A text proposal, or (with `param`) one that sets `param` to `value` if it passes."""
-        msg: Msg = {
-            "type": "gov.submit_proposal",
-            "title": title,
-            "param": param,
-            "value": str(_uint(value, "value")) if param else "",
-            "deposit": encode_amount(deposit),
-        }
+        msg = msgs.submit_proposal(title, deposit, param, value)
         return await self.submit(signer, [msg], **tx)
 
     async def deposit(
         self, signer: Identity, proposal_id: int, amount: int, **tx: Unpack[TxArgs]
     ) -> SubmitResult:
-        msg: Msg = {
-            "type": "gov.deposit",
-            "proposal_id": _uint(proposal_id, "proposal_id"),
-            "amount": encode_amount(amount),
-        }
-        return await self.submit(signer, [msg], **tx)
+        return await self.submit(signer, [msgs.gov_deposit(proposal_id, amount)], **tx)
 
     async def vote(
         self,
@@ -290,15 +273,7 @@ class HttpAlphaClient(HttpBridgeClient):
     ) -> SubmitResult:
         """One option (`yes`, `no`, `abstain`, `no_with_veto`) or a split such as
         `{"yes": 700_000, "no": 300_000}` (ppm weights summing to 1_000_000)."""
-        text = (
-            option if isinstance(option, str) else ",".join(f"{o}:{w}" for o, w in option.items())
-        )
-        msg: Msg = {
-            "type": "gov.vote",
-            "proposal_id": _uint(proposal_id, "proposal_id"),
-            "option": text,
-        }
-        return await self.submit(signer, [msg], **tx)
+        return await self.submit(signer, [msgs.gov_vote(proposal_id, option)], **tx)
 
     async def bridge_lock(
         self, signer: Identity, to: str, amount: int, withhold: bool = False, **tx: Unpack[TxArgs]
@@ -307,12 +282,6 @@ class HttpAlphaClient(HttpBridgeClient):
         after the relay delay unless `withhold`, which leaves it to time out and refund."""
         msg = outbound_msg("bridge.lock", to, DELTA_HRP, amount, withhold)
         return await self.submit(signer, [msg], **tx)
-
-
-def _uint(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name} is a non-negative integer, got {value!r}")
-    return value
 
 
 def _conforms(client: HttpAlphaClient) -> AlphaClient:

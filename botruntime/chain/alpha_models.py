@@ -71,7 +71,10 @@ class Reward(WireModel):
 class Rewards(WireModel):
     delegator: Text
     rewards: tuple[Reward, ...]
-    total: Amount
+    total: Amount  # claimable now
+    # every reward and commission paid to the delegator so far (a delegation's rewards are
+    # paid when it is claimed and whenever its stake moves); 0 from a node that predates it
+    withdrawn: Amount = 0
 
     def of(self, validator: str) -> int:
         return sum(r.amount for r in self.rewards if r.validator == validator)

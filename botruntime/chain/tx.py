@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -85,12 +85,21 @@ __all__ = [
     "canonical_json",
     "decode_amount",
     "decode_tx",
+    "delegate",
     "encode_amount",
     "format_memo",
+    "gov_deposit",
+    "gov_vote",
     "parse_memo",
+    "redelegate",
     "sign_tx",
+    "submit_proposal",
     "tx_hash",
+    "undelegate",
+    "validator_edit",
     "verify_tx",
+    "withdraw_commission",
+    "withdraw_rewards",
 ]
 
 MAX_MEMO_BYTES: Final = 256
@@ -157,6 +166,73 @@ def bank_multisend(outputs: Sequence[tuple[str, str, int]]) -> Msg:
         {"to": to, "denom": denom, "amount": encode_amount(amount)} for to, denom, amount in outputs
     ]
     return {"type": "bank.multisend", "outputs": wire}
+
+
+# ---- Alpha staking, distribution and governance messages (SCENARIOS.md §6 "Alpha") ------------
+
+
+def delegate(validator: str, amount: int) -> Msg:
+    """Bond `amount` AX to `validator`; as much sAX is minted to the signer."""
+    return {"type": "staking.delegate", "validator": validator, "amount": encode_amount(amount)}
+
+
+def undelegate(validator: str, amount: int) -> Msg:
+    """Start unbonding `amount`: as much sAX burns now, the AX comes back at maturity."""
+    return {"type": "staking.undelegate", "validator": validator, "amount": encode_amount(amount)}
+
+
+def redelegate(src: str, dst: str, amount: int) -> Msg:
+    return {
+        "type": "staking.redelegate",
+        "src_validator": src,
+        "dst_validator": dst,
+        "amount": encode_amount(amount),
+    }
+
+
+def withdraw_rewards(validator: str) -> Msg:
+    return {"type": "distribution.withdraw_rewards", "validator": validator}
+
+
+def withdraw_commission() -> Msg:
+    """The signer's validator's accrued commission (the signer is its operator)."""
+    return {"type": "distribution.withdraw_commission"}
+
+
+def validator_edit(commission_ppm: int) -> Msg:
+    return {"type": "validator.edit", "commission_ppm": _uint(commission_ppm, "commission_ppm")}
+
+
+def submit_proposal(title: str, deposit: int, param: str = "", value: int = 0) -> Msg:
+    """A text proposal, or (with `param`) one that sets `param` to `value` if it passes."""
+    return {
+        "type": "gov.submit_proposal",
+        "title": title,
+        "param": param,
+        "value": str(_uint(value, "value")) if param else "",
+        "deposit": encode_amount(deposit),
+    }
+
+
+def gov_deposit(proposal_id: int, amount: int) -> Msg:
+    return {
+        "type": "gov.deposit",
+        "proposal_id": _uint(proposal_id, "proposal_id"),
+        "amount": encode_amount(amount),
+    }
+
+
+def gov_vote(proposal_id: int, option: str | Mapping[str, int]) -> Msg:
+    """One option (`yes`, `no`, `abstain`, `no_with_veto`) or a split such as
+    `{"yes": 700_000, "no": 300_000}` (ppm weights summing to 1_000_000)."""
+    text = option if isinstance(option, str) else ",".join(f"{o}:{w}" for o, w in option.items())
+    return {"type": "gov.vote", "proposal_id": _uint(proposal_id, "proposal_id"), "option": text}
+
+
+def _uint(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} is a non-negative integer, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,9 @@ __all__ = ["CommitWatcher", "Events", "Landed", "TxObserver"]
 _log = logging.getLogger("botruntime.fleet")
 
 Events = tuple[dict[str, JsonValue], ...]
-TxObserver = Callable[[str, dict[str, JsonValue], str, Events], None]
-"""(tx hash, wire tx, code: "ok" or why its messages failed, events) for every tx of every
-block seen."""
+TxObserver = Callable[[str, dict[str, JsonValue], str, int, Events], None]
+"""(tx hash, wire tx, code: "ok" or why its messages failed, block height, events) for every
+tx of every block seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,4 +131,4 @@ class CommitWatcher:
             if future is not None and not future.done():
                 future.set_result(Landed(height, seen_ts, entry.code, entry.index, entry.events))
             if self._on_tx is not None:
-                self._on_tx(tx_hash, wire, entry.code, entry.events)
+                self._on_tx(tx_hash, wire, entry.code, height, entry.events)

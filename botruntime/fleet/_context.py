@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from random import Random
 
 from botruntime.bots.bot import Bot, ChainName
-from botruntime.chain.alpha import AlphaClient
+from botruntime.chain.alpha import AlphaClient, HttpAlphaClient
 from botruntime.chain.delta import DeltaClient
+from botruntime.fleet._alpha_book import AlphaBook
 from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher
 from botruntime.fleet._crews import Crews, CrewView
@@ -29,7 +30,7 @@ from botruntime.metrics import Recorder
 from botruntime.plan import RolePlan
 from botruntime.wallet import Denom
 
-__all__ = ["ChainSide", "Chains", "ClientIds", "FleetContext", "Peers"]
+__all__ = ["ChainSide", "Chains", "ClientIds", "FleetContext", "Peers", "alpha_client"]
 
 ChainClient = AlphaClient | DeltaClient
 
@@ -81,6 +82,14 @@ class ChainSide:
             raise RuntimeError("this ChainSide is not part of a FleetContext yet")
         client = self.clients[bot.index % len(self.clients) if node is None else node]
         return client.for_client(self.client_ids(bot))
+
+
+def alpha_client(side: ChainSide, bot: Bot) -> AlphaClient:
+    """`side.client_for(bot)` on an Alpha side, typed as the Alpha client it is."""
+    client = side.client_for(bot)
+    if not isinstance(client, HttpAlphaClient):
+        raise TypeError(f"the {side.name} side serves no Alpha client")
+    return client
 
 
 class Peers:
@@ -145,6 +154,10 @@ class FleetContext:
     crews: Crews | None = None
     # bridge transfers owed to this fleet's bots, each credited once
     bridge: BridgeBook = field(init=False)
+    # what Alpha's staking and governance owe the bots beyond their txs' reservations
+    alpha_book: AlphaBook = field(default_factory=AlphaBook)
+    # the run's bot indices per role (the plan's allocation), for bots that split a duty
+    role_bots: Mapping[str, range] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.bridge = BridgeBook(self.recorder, self.owners)
@@ -165,8 +178,9 @@ class Chains:
         self._bot = bot
 
     @property
-    def alpha(self) -> ChainClient:
-        return self._ctx.sides["alpha"].client_for(self._bot)
+    def alpha(self) -> AlphaClient:
+        """The bot's Alpha node, with Alpha's modules (staking, governance, bridge)."""
+        return alpha_client(self._ctx.sides["alpha"], self._bot)
 
     @property
     def delta(self) -> ChainClient:
@@ -178,6 +192,13 @@ class Chains:
     @property
     def peers(self) -> Peers:
         return self._ctx.peers
+
+    @property
+    def role_bots(self) -> range:
+        """The run's bots of this bot's role (this bot alone when the plan is not known), so
+        that bots sharing a duty can split it, e.g. oracle feeders their feeder keys."""
+        found = self._ctx.role_bots.get(self._bot.role)
+        return found if found is not None else range(self._bot.index, self._bot.index + 1)
 
     @property
     def recent(self) -> RecentTxs:
@@ -200,3 +221,7 @@ class Chains:
     @property
     def liveness(self) -> NodeLiveness:
         return self._ctx.liveness
+
+    @property
+    def alpha_book(self) -> AlphaBook:
+        return self._ctx.alpha_book

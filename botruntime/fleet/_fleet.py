@@ -21,7 +21,7 @@ from botruntime.behaviors import BEHAVIORS, Behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
-from botruntime.chain.errors import ChainError, Rejected
+from botruntime.chain.errors import ChainError
 from botruntime.chain.tx import JsonValue
 from botruntime.fleet._commits import CommitWatcher, Events, TxObserver
 from botruntime.fleet._context import (
@@ -31,6 +31,7 @@ from botruntime.fleet._context import (
     ClientIds,
     FleetContext,
     Peers,
+    alpha_client,
 )
 from botruntime.fleet._crews import Crews
 from botruntime.fleet._intent import Intent
@@ -194,6 +195,7 @@ class Fleet:
             commit_timeout_s=max(10.0, 10 * plan.block_time_s),
             client_ids=ClientIds.of(plan.run_id, plan.roles),
             crews=Crews(plan, self.bots) if plan.crews else None,
+            role_bots={role.name: role.bots for role in plan.roles},
         )
         for bot in self.bots:
             for chain in sides:
@@ -275,18 +277,26 @@ class Fleet:
         audit = CommitAudit(self.recorder, self.plan.run_id)
         receipts = self.receipts
 
-        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, events: Events) -> None:
+        def on_tx(
+            tx_hash: str, wire: dict[str, JsonValue], code: str, height: int, events: Events
+        ) -> None:
             if self.ctx is None:
                 return
             body = wire.get("body")
             if isinstance(body, dict):  # a signed tx (else a faucet credit)
                 self.ctx.recent.note_committed(chain, tx_hash, wire)
                 audit.check(chain, chain_id, tx_hash, wire)
-                msgs = body.get("msgs") if code == "ok" else None
-                for msg in msgs if isinstance(msgs, list) else ():
-                    # a claim pays its recipient whoever signed it (a relayer)
-                    if isinstance(msg, dict) and msg.get("type") == "bridge.claim":
+                listed = body.get("msgs") if code == "ok" else None
+                msgs = (
+                    [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+                )
+                for msg in msgs:  # a claim pays its recipient whoever signed it (a relayer)
+                    if msg.get("type") == "bridge.claim":
                         self.ctx.bridge.claimed(chain, msg)
+                sender = self.ctx.owners.get(str(body.get("sender")))
+                if chain == "alpha" and sender is not None and receipts.ours(body):
+                    for msg in msgs:
+                        self.ctx.alpha_book.committed(sender, msg, height)
             receipts.apply(self.ctx.owners, wire, code, events)
 
         return on_tx
@@ -366,36 +376,16 @@ class Fleet:
 
     # ---- after the run --------------------------------------------------------------------------
 
-    async def _credit_campaign_payouts(self) -> list[str]:
-        """Credit the reward campaign's payouts (simnet's Alpha, SCENARIOS.md A8) to this
-        fleet's bots: paid at an epoch's end, outside any tx, so the chain's list of payouts
-        since the run began is what the shadow ledgers learn them from."""
-        assert self.ctx is not None
-        side = self.ctx.sides.get("alpha")
-        if side is None or side.watcher.start_height is None or not self.bots:
-            return []
-        client = side.client_for(self.bots[0])
-        if not isinstance(client, HttpAlphaClient):
-            return []
-        try:
-            payouts = await client.payouts()
-        except ChainError as exc:  # a network without a campaign: nothing was paid
-            return [] if isinstance(exc, Rejected) else [f"campaign payouts unreadable ({exc})"]
-        for payout in payouts:
-            if payout.height > side.watcher.start_height:
-                assert self.ctx is not None
-                self.receipts.credit(self.ctx.owners, payout.address, AX.value, payout.amount)
-        return []
-
     async def reconcile(self) -> tuple[int, list[str]]:
         """Compare every bot's shadow ledger with the chain: (mismatched bots, first details).
 
-        The campaign's payouts are credited first: nothing of this fleet is in flight. A bridge
-        transfer may end (refund at end-block, a late claim) while its bot is read: its
-        transfers are settled before the accounts are read and once more after, and a bot
-        credited in between is read again."""
+        What Alpha's modules owe the bots (matured unbondings, rewards, refunded deposits) is
+        credited first: nothing of this fleet is in flight any more. A bridge transfer may end
+        (refund at end-block, a late claim) while its bot is read: its transfers are settled
+        before the accounts are read and once more after, and a bot credited in between is
+        read again."""
         assert self.ctx is not None
-        mismatched, details = 0, await self._credit_campaign_payouts()
+        mismatched, details = 0, await self._settle_alpha()
         for bot in self.bots:
             await self._settle_bridge(bot)
             found = await self._compare(bot)
@@ -408,6 +398,23 @@ class Fleet:
                 if len(details) < 10:
                     details.append(found)
         return mismatched, details
+
+    async def _settle_alpha(self) -> list[str]:
+        """Credit what Alpha's modules owe this fleet's bots; the problems met, as details."""
+        assert self.ctx is not None
+        alpha = self.ctx.sides.get("alpha")
+        if alpha is None:
+            return []
+        try:
+            return await self.ctx.alpha_book.settle(
+                lambda bot: alpha_client(alpha, bot),
+                self.ctx.owners,
+                block_time_s=self.plan.block_time_s,
+                wait_s=self.ctx.commit_timeout_s + 30 * self.plan.block_time_s,
+                since_height=alpha.watcher.start_height,
+            )
+        except ChainError as exc:
+            return [f"crediting Alpha's staking and governance effects failed ({exc})"]
 
     async def _compare(self, bot: Bot) -> str | None:
         """Why `bot`'s shadow ledger differs from the chain, or None when it does not."""

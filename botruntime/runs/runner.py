@@ -97,6 +97,11 @@ async def setup(request: RunRequest) -> RunSetup:
                 nodes=profile.nodes or 4,
                 block_time_s=plan.block_time_s,
                 switches=plan.switches,
+                extra_args=[
+                    arg
+                    for name, value in profile.alpha_params().items()
+                    for arg in ("--alpha-param", f"{name}={value}")
+                ],
             )
             handle, endpoints = await asyncio.to_thread(start_simnet, args, run_dir / "simnet.log")
             stack = dataclasses.replace(stack, simnet=handle)

@@ -437,3 +437,17 @@ class SimnetProfile(BaseModel):
     reads_per_s_per_client: PositiveFloat | None = None
     txs_per_s_per_client: PositiveFloat | None = None
     nodes: PositiveInt | None = None
+    # Alpha's periods in blocks (§1.6: unbonding 10, deposit 10, voting 15), for a run too
+    # short to see an unbonding mature or a proposal close at the defaults
+    unbonding_blocks: PositiveInt | None = None
+    deposit_blocks: PositiveInt | None = None
+    voting_blocks: PositiveInt | None = None
+
+    def alpha_params(self) -> dict[str, int]:
+        """The Alpha module parameters this profile sets (simnet's `--alpha-param`)."""
+        named = {
+            "unbonding_blocks": self.unbonding_blocks,
+            "deposit_blocks": self.deposit_blocks,
+            "voting_blocks": self.voting_blocks,
+        }
+        return {name: value for name, value in named.items() if value is not None}

@@ -177,6 +177,8 @@ class AlphaApi:
                 "delegator": address,
                 "rewards": [{"validator": op, "amount": str(a)} for op, a in per.items()],
                 "total": str(sum(per.values())),
+                # every reward (and commission) ever paid to it: what its balance gained
+                "withdrawn": str(self.distribution.paid.get(address, 0)),
             }
         )
 

@@ -45,6 +45,7 @@ class Distribution(Module):
         self.commission: dict[str, int] = {}  # validator -> accrued, not withdrawn
         self.community_pool = 0
         self.withdrawn = 0  # every reward and commission paid out
+        self.paid: dict[str, int] = {}  # address -> every reward and commission paid to it
         self.accrued = 0  # every reward minted
 
     # ---- reads ---------------------------------------------------------------------------------
@@ -123,6 +124,7 @@ class Distribution(Module):
             self.chain.ledger.add_module(DISTRIBUTION, AX, -amount)
             self.chain.ledger.add(to, AX, amount)
             self.withdrawn += amount
+            self.paid[to] = self.paid.get(to, 0) + amount
 
     def end_block(self, height: int, taken: Sequence[Entry]) -> None:
         delegations = self.staking.delegations
@@ -141,6 +143,7 @@ class Distribution(Module):
                 "community_pool": str(self.community_pool),
                 "withdrawn": str(self.withdrawn),
                 "accrued": str(self.accrued),
+                "paid": _amounts(self.paid),
             }
         )
 
@@ -153,6 +156,7 @@ class Distribution(Module):
         self.community_pool = integer(data["community_pool"], "community_pool")
         self.withdrawn = integer(data["withdrawn"], "withdrawn")
         self.accrued = integer(data["accrued"], "accrued")
+        self.paid = _amounts_from(data.get("paid", {}), "paid")
 
     # ---- invariants ----------------------------------------------------------------------------
 

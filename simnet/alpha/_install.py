@@ -7,7 +7,7 @@ the parameter store governance changes: the chain's fee parameters and Alpha's o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Final
 
@@ -42,11 +42,15 @@ class AlphaModules:
     relayer: Relayer
 
 
-def install_alpha(alpha: Chain, delta: Chain, seed: str) -> AlphaModules:
-    params = AlphaParams()
+def install_alpha(
+    alpha: Chain, delta: Chain, seed: str, overrides: Mapping[str, int] | None = None
+) -> AlphaModules:
+    """`overrides` sets Alpha's module parameters (`AlphaParams` fields, checked by
+    `AlphaParams.with_overrides`), e.g. a short unbonding period for a short run."""
+    params = AlphaParams.with_overrides(overrides or {})
     staking = Staking(alpha, params)
     for node in alpha.nodes:
-        operator = Identity.derive(f"simnet/{seed}/validators", node.index)
+        operator = Identity.simnet_validator(seed, node.index)
         staking.add_genesis_validator(operator.alpha_address, node.node_id)
     distribution = Distribution(alpha, params, staking)
     store = ParamStore(alpha, params)

@@ -6,7 +6,8 @@ parameters are mutable on purpose: a passed parameter-change proposal sets one o
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Final
 
 __all__ = ["PPM", "AlphaParams", "ceil_div"]
@@ -53,6 +54,18 @@ class AlphaParams:
 
     def to_wire(self) -> dict[str, int]:
         return asdict(self)
+
+    @classmethod
+    def with_overrides(cls, overrides: Mapping[str, int]) -> AlphaParams:
+        """The defaults with `overrides` set; ValueError naming an unknown field or a value
+        that is not an integer >= 1."""
+        known = {f.name for f in fields(cls)}
+        for name, value in overrides.items():
+            if name not in known:
+                raise ValueError(f"no Alpha parameter {name!r}; one of {sorted(known)}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Alpha parameter {name} is an integer >= 1, got {value!r}")
+        return replace(cls(), **overrides)
 
     def initial_deposit(self) -> int:
         """The least a proposal may start with: min_deposit x ratio, rounded up."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botruntime.identity import Identity
+from botruntime.identity import Identity, simnet_feeder
 from simnet._chain import Chain
 from simnet.delta._dex import Dex
 from simnet.delta._oracle import Oracle
@@ -29,7 +29,7 @@ class DeltaModules:
 
 
 def feeder_identity(seed: str, index: int) -> Identity:
-    return Identity.derive(f"simnet/{seed}/feeders", index)
+    return simnet_feeder(seed, index)
 
 
 def install_delta(delta: Chain, seed: str, params: DeltaParams | None = None) -> DeltaModules:

@@ -101,7 +101,10 @@ def protocol_liquidations(book: MarginBook, height: int) -> None:
         cap = 1
     due: list[tuple[int, str]] = []
     for address, account in book.accounts.items():
-        if not account.positions or any(book.feed(m).stale for m in account.positions):
+        if not account.positions:  # closed by its owner since it fell: nothing left to lag
+            account.below_since = None
+            continue
+        if any(book.feed(m).stale for m in account.positions):
             continue
         if book.liquidatable(account):
             if account.below_since is None:

@@ -1,5 +1,27 @@
 """Legitimate users: what the network is for."""
 
-from botruntime.behaviors.legitimate import bridge, campaign, dex, explorer, reads, transfers
+from botruntime.behaviors.legitimate import (
+    bridge,
+    campaign,
+    dex,
+    explorer,
+    governance,
+    oracle,
+    perps,
+    reads,
+    staking,
+    transfers,
+)
 
-__all__ = ["bridge", "campaign", "dex", "explorer", "reads", "transfers"]
+__all__ = [
+    "bridge",
+    "campaign",
+    "dex",
+    "explorer",
+    "governance",
+    "oracle",
+    "perps",
+    "reads",
+    "staking",
+    "transfers",
+]

@@ -40,6 +40,13 @@ def _judged_at_smoke(scenario: Scenario, criteria: tuple[str, ...]) -> bool:
 SMOKE_PAIRS = [p for p in PAIRS if _judged_at_smoke(SCENARIOS[p.scenario_id], p.criteria)]
 
 
+@pytest.fixture(autouse=True)
+def _every_run_started(smoke_run: SmokeRunner) -> None:
+    """The healthy runs first, then the mutants, two at a time from the first test on."""
+    smoke_run.prefetch([(s, None) for s in sorted(SCENARIOS)])
+    smoke_run.prefetch([(p.scenario_id, p.switch) for p in SMOKE_PAIRS])
+
+
 def test_every_scenario_has_a_smoke_size() -> None:
     assert [s for s, scenario in SCENARIOS.items() if scenario.sizes.smoke is None] == []
 

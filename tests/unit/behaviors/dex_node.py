@@ -202,7 +202,9 @@ async def fleet_on(
     receipts = Receipts("run1")
     owners = {bot.delta_address: bot for bot in bots}
 
-    def on_tx(hash_: str, wire: dict[str, JsonValue], code: str, events: Events) -> None:
+    def on_tx(
+        hash_: str, wire: dict[str, JsonValue], code: str, height: int, events: Events
+    ) -> None:
         receipts.apply(owners, wire, code, events)
 
     watcher = CommitWatcher(client, poll_s=0.001, on_tx=on_tx)

@@ -40,9 +40,8 @@ def test_a_faucet_credit_and_a_delegations_sax_reach_the_shadow_ledger() -> None
     fleet = _fleet(FakeAlpha())
     bot = fleet.bots[0]
     on_tx = fleet._receipts("alpha", "alpha-simnet-1")
-    on_tx(
-        "F" * 64, {"faucet": {"address": bot.alpha_address, "denom": "AX", "amount": "7"}}, "ok", ()
-    )
+    faucet = {"faucet": {"address": bot.alpha_address, "denom": "AX", "amount": "7"}}
+    on_tx("F" * 64, faucet, "ok", 3, ())
     delegate = {
         "body": {
             "sender": bot.alpha_address,
@@ -50,8 +49,8 @@ def test_a_faucet_credit_and_a_delegations_sax_reach_the_shadow_ledger() -> None
             "msgs": [{"type": "staking.delegate", "validator": "ax1v", "amount": "5"}],
         }
     }
-    on_tx("D" * 64, delegate, "ok", ())
-    on_tx("E" * 64, delegate, "insufficient_funds", ())  # failed: minted nothing
+    on_tx("D" * 64, delegate, "ok", 4, ())
+    on_tx("E" * 64, delegate, "insufficient_funds", 5, ())  # failed: minted nothing
     assert bot.wallet.balances() == {AX: 7, SAX: 5}
 
 
@@ -65,5 +64,5 @@ async def test_campaign_payouts_since_the_run_began_are_credited_once_reconcilin
         {"epoch": 0, "address": bot.alpha_address, "cluster": "c", "amount": "9", "height": 60},
         {"epoch": 0, "address": other.alpha_address, "cluster": "c", "amount": "9", "height": 5},
     ]
-    assert await fleet._credit_campaign_payouts() == []
+    assert await fleet._settle_alpha() == []
     assert bot.wallet.balances() == {AX: 9} and other.wallet.balances() == {}

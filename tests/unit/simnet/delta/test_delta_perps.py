@@ -146,6 +146,24 @@ def test_keeper_and_protocol_liquidations(delta: Delta) -> None:
     assert delta.broken() == {}
 
 
+def test_an_account_that_closes_below_maintenance_is_not_left_lagging(delta: Delta) -> None:
+    deposit(delta, 0, 10**8)
+    assert trade(delta, 0, order("long", 9 * 10**8, leverage=10)) == "committed"
+    perps = delta.perps
+    account = perps.accounts[delta.traders[0].delta_address]
+    price = PRICE_SCALE
+    while account.below_since is None:  # fallen, noticed by end-block, not yet liquidated
+        price = price * 99 // 100
+        delta.feed(price)
+        delta.block()
+    assert trade(delta, 0, {"type": "perps.close", "market": MARKET}) == "committed"
+    for _ in range(PARAMS.liquidation_lag_blocks + 2):
+        delta.feed(price)
+        delta.block()
+    assert account.positions == {} and account.below_since is None
+    assert delta.broken() == {}
+
+
 def test_keeper_gets_half_the_fee(delta: Delta) -> None:
     deposit(delta, 0, 10**8)
     assert trade(delta, 0, order("long", 9 * 10**8, leverage=10)) == "committed"
