@@ -202,6 +202,25 @@ class Wallet:
             self._balances[_SLOT[denom]] -= amount
         return self.balance(denom)
 
+    def spent(self, denom: Denom, amount: int) -> int:
+        """Funds the chain reports gone through a module message (a `coin_spent` event: what a
+        swap or an add of liquidity took, decided at execution). They leave the balance even
+        while the tx's own hold still covers them: that hold ends with `settle_fee_only`."""
+        denom = _denom(denom)
+        amount = _amount(amount, denom)
+        held = self.balance(denom)
+        if amount > held:
+            raise BalanceUnderflow(
+                f"the chain took {amount} {denom.value} but the shadow ledger holds {held}: "
+                "it missed a credit or counted a spend twice",
+                denom=denom.value,
+                needed=amount,
+                available=held,
+            )
+        if amount and self._balances is not None:
+            self._balances[_SLOT[denom]] -= amount
+        return held - amount
+
     def resync(self, balances: Mapping[Denom, int]) -> None:
         """Replace every balance by what the chain reports; denoms not named become 0.
 

@@ -233,10 +233,13 @@ class NodeApi:
 
     async def block_txs(self, request: Request) -> Response:
         block = self.chain.blocks[self._block_at(request)]
-        txs: list[JsonValue] = [
-            {"hash": h, "index": i, "tx": body, "code": block.code(i)}
-            for i, (h, body) in enumerate(zip(block.txs, block.bodies, strict=True))
-        ]
+        txs: list[JsonValue] = []
+        for i, (h, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
+            item: dict[str, JsonValue] = {"hash": h, "index": i, "tx": body, "code": block.code(i)}
+            events = block.events_of(i)
+            if events:  # what module messages did (a swap's output): the tx's result
+                item["events"] = events
+            txs.append(item)
         return json_response({"height": block.height, "txs": txs})
 
 

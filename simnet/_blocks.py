@@ -25,9 +25,14 @@ class Block:
     size: int
     # per tx, same order: "ok", or why its messages failed (the fee and nonce were spent)
     codes: tuple[str, ...] = ()
+    # per tx, same order: what its module messages did (empty for bank txs and failed ones)
+    events: tuple[tuple[dict[str, JsonValue], ...], ...] = ()
 
     def code(self, index: int) -> str:
         return self.codes[index] if self.codes else "ok"
+
+    def events_of(self, index: int) -> list[JsonValue]:
+        return list(self.events[index]) if self.events else []
 
     def to_wire(self) -> dict[str, JsonValue]:
         return {
@@ -49,11 +54,14 @@ class Block:
             "proposer": self.proposer,
             "size": self.size,
             "codes": list(self.codes),
+            "events": [list(e) for e in self.events],
         }
 
     @classmethod
     def from_export(cls, wire: dict[str, JsonValue]) -> Block:
         txs, bodies, codes = wire["txs"], wire["bodies"], wire.get("codes", [])
+        events = wire.get("events", [])
+        assert isinstance(events, list)
         assert isinstance(txs, list) and isinstance(bodies, list) and isinstance(codes, list)
         assert not codes or len(codes) == len(txs), "a block has one code per tx"
         return cls(
@@ -66,6 +74,11 @@ class Block:
             proposer=str(wire["proposer"]),
             size=int(wire["size"]),  # type: ignore[arg-type]
             codes=tuple(str(c) for c in codes) or ("ok",) * len(txs),  # an older export
+            events=tuple(
+                tuple(e for e in per_tx if isinstance(e, dict))
+                for per_tx in events
+                if isinstance(per_tx, list)
+            ),
         )
 
 

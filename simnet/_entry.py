@@ -28,6 +28,9 @@ class Entry:
     arrival: int = 0  # admission order on the chain: the tie-break after fee per byte
     received_height: int = 0
     origin: int = 0  # index of the node that admitted it first
+    # what its module messages did, written by the module at execution (`Event`): the tx's
+    # result as blocks show it (amounts decided on chain, such as a swap's output)
+    events: list[dict[str, JsonValue]] | None = None
     _costs: dict[str, int] | None = None
 
     def costs(self, native: str) -> dict[str, int]:

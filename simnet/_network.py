@@ -14,7 +14,7 @@ from typing import Final
 
 import orjson
 
-from botruntime.chain.tx import DENOMS, JsonValue, decode_amount
+from botruntime.chain.tx import DENOMS, Denom, JsonValue, decode_amount
 from botruntime.identity import AddressError, Identity, parse_address
 from simnet._blocks import Block, TxRecord
 from simnet._chain import Chain
@@ -25,6 +25,9 @@ from simnet._ledger import Ledger
 from simnet._params import ChainSpec, Params, chain_specs
 from simnet._producer import BlockResult, faucet_hash, produce_block
 from simnet._vuln import Vulns
+from simnet.bridge import ESCROW
+
+BAX: Final = Denom.BAX.value
 
 __all__ = ["GenesisAccount", "Network"]
 
@@ -87,6 +90,8 @@ class Network:
                 chain = self.chain_of_denom(denom)
                 address = parse_address(account.address).encode(chain.spec.hrp)
                 chain.ledger.mint(address, denom, amount)
+                if denom == BAX:  # a genesis voucher is backed like a bridged one
+                    self.chains["alpha"].ledger.mint_module(ESCROW, "AX", amount)
         for chain in self.chains.values():
             chain.ledger.end_block()
         for invariants in self.invariants.values():

@@ -128,6 +128,11 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
         proposer=proposer.node_id,
         size=sum(e.size for e in taken),
         codes=tuple(codes),
+        events=(
+            ((),) * faucet + tuple(tuple(e.events or ()) for e in taken)
+            if any(e.events for e in taken)
+            else ()
+        ),
     )
     chain.blocks.append(block)
     proposer.log(f"proposed block {height} with {len(txs)} txs")
@@ -158,6 +163,7 @@ def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
     sender = entry.sender
     creation = chain.creation_fees(entry)
     code = "ok"
+    entry.events = None  # a tx is executed once; a module writes what its messages did
     try:
         if not trust:
             for denom, needed in entry.cost(native, creation).items():
@@ -167,6 +173,7 @@ def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
             chain.modules.execute(entry, height, entry.fee + creation, chain.spec.chain_id)
     except SimnetError as exc:  # any refusal at execution (a reject, a quota) fails the tx
         code, creation = exc.code, 0
+        entry.events = None
     fees = entry.fee + creation
     ledger.add(sender, native, -fees)
     chain.block_fees_charged += fees

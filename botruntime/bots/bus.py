@@ -156,6 +156,19 @@ class Inbox(Generic[P]):
             raise BusClosed(self.name)
         return item
 
+    def get_nowait(self) -> Message[P] | None:
+        """The next message if one is queued, without waiting (None when the inbox is empty);
+        BusClosed once closed and drained."""
+        if self._queue.empty():
+            if self._closed:
+                raise BusClosed(self.name)
+            return None
+        item = self._queue.get_nowait()
+        if isinstance(item, _Closed):
+            self._queue.put_nowait(item)
+            raise BusClosed(self.name)
+        return item
+
     async def __aiter__(self) -> AsyncIterator[Message[P]]:
         """Every message until the inbox is closed and drained."""
         while True:

@@ -12,6 +12,7 @@ from botruntime.chain._wire_model import (
     Amount,
     Count,
     Flag,
+    JsonObject,
     SignedAmount,
     Text,
     WireModel,
@@ -24,9 +25,12 @@ __all__ = [
     "InsuranceFund",
     "LiquidatableAccount",
     "Liquidation",
+    "LpShares",
     "MarginAccount",
     "Market",
     "MarketStatus",
+    "MempoolEntry",
+    "MempoolView",
     "OraclePrice",
     "PerpsPosition",
     "Pool",
@@ -56,6 +60,16 @@ class Pool(WireModel):
         raise ValueError(f"pool {self.id} trades {self.denom_a} and {self.denom_b}, not {denom}")
 
 
+class LpShares(WireModel):
+    """An address's LP shares of one pool, and the pool's total (locked minimum included)."""
+
+    pool: Count
+    address: Text
+    shares: Amount
+    total_shares: Amount
+    height: Count
+
+
 class Quote(WireModel):
     pool: Count
     denom_in: Text
@@ -64,6 +78,25 @@ class Quote(WireModel):
     amount_out: Amount
     fee_bps: Count
     height: Count
+
+
+class MempoolEntry(WireModel):
+    """A pending tx as `GET /mempool` shows it; `tx` (its body) only when the node's view is
+    full: simnet redacts bodies until inclusion (SCENARIOS.md §1.6, `mempool_view_full`)."""
+
+    hash: Text
+    sender: Text
+    nonce: Count
+    fee: Amount
+    size: Count
+    status: Text
+    tx: JsonObject | None = None
+
+
+class MempoolView(WireModel):
+    view: Literal["redacted", "full"]
+    txs: tuple[MempoolEntry, ...]
+    next_cursor: Text | None = None
 
 
 class Twap(WireModel):

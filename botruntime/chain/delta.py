@@ -25,8 +25,10 @@ from botruntime.chain._delta_models import (
     FundingEvent,
     InsuranceFund,
     LiquidatableAccount,
+    LpShares,
     MarginAccount,
     Market,
+    MempoolView,
     OraclePrice,
     PerpsPosition,
     Pool,
@@ -129,6 +131,8 @@ class DeltaClient(BridgeApi, Protocol):
     async def pool(self, pool_id: int) -> Pool: ...
     async def quote(self, pool_id: int, *, denom_in: str, amount_in: int) -> Quote: ...
     async def twap(self, pool_id: int, *, window: int = 10) -> Twap: ...
+    async def lp_shares(self, pool_id: int, address: str) -> LpShares: ...
+    async def mempool_view(self, *, limit: int = 100) -> MempoolView: ...
     async def markets(self) -> list[Market]: ...
     async def market(self, market: str) -> Market: ...
     async def funding(self, market: str) -> list[FundingEvent]: ...
@@ -275,6 +279,18 @@ class HttpDeltaClient(HttpBridgeClient):
     async def twap(self, pool_id: int, *, window: int = 10) -> Twap:
         wire = await self._get(f"/dex/pools/{pool_id}/twap?window={window}", "dex_twap")
         return Twap.from_wire(wire, "GET /dex/pools/{id}/twap")
+
+    async def lp_shares(self, pool_id: int, address: str) -> LpShares:
+        path = f"/dex/pools/{pool_id}/shares/{self._address(address)}"
+        return LpShares.from_wire(
+            await self._get(path, "dex_shares"), "GET /dex/pools/{id}/shares/{a}"
+        )
+
+    async def mempool_view(self, *, limit: int = 100) -> MempoolView:
+        """This node's pending txs with their fees and sizes, oldest first, and their bodies
+        when the view is full (`mempool()` reads the same page as the core's redacted rows)."""
+        wire = await self._get(f"/mempool?limit={limit}", "mempool")
+        return MempoolView.from_wire(wire, "GET /mempool")
 
     async def markets(self) -> list[Market]:
         wire = await self._get("/perps/markets", "perps_markets")

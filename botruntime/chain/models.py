@@ -103,6 +103,9 @@ class BlockTx(WireModel):
     index: Count
     tx: JsonObject  # the wire tx (or the faucet credit) as the block holds it
     code: Text = "ok"
+    # what its module messages did, when they took effect: `coin_spent` / `coin_received`
+    # {address, denom, amount} and one `<module>.<message>` result (a swap's amount_out)
+    events: tuple[JsonObject, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from botruntime.cluster._errors import NotFound, PlacementError, ProtocolViolation
 from botruntime.cluster._loss import decide
-from botruntime.cluster._placement import WorkerRoom, place
+from botruntime.cluster._placement import WorkerRoom, place, place_segments
 from botruntime.cluster._registry import LivenessConfig, WorkerRecord, WorkerRegistry
 from botruntime.cluster._run import AssignmentRecord, Run, RunSpec
 from botruntime.cluster._types import (
@@ -159,7 +159,7 @@ class Coordinator:
                 f"{len(alive)} live workers, the run asks for "
                 f"{min_workers}: start more (testbots worker) or lower min_workers",
             )
-        slots = place(spec.bots, 0, self._rooms())
+        slots = place_segments(spec.placement(), self._rooms())
         delay = start_delay_s if start_delay_s > 0 else self.config.start_delay_s
         run = Run(spec, start_at_unix_s=self._wall() + delay)
         weights = tuple(slot.bot_count for slot in slots)

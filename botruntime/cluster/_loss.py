@@ -78,7 +78,8 @@ def decide(
     for record in lost:
         a = record.assignment
         try:
-            slots = place(a.bot_count, a.bot_first, rooms)
+            # a crew block's assignment moves in whole crews (its bus stays on one worker)
+            slots = place(a.bot_count, a.bot_first, rooms, unit=run.spec.unit_at(a.bot_first))
         except PlacementError as exc:
             return LossDecision(
                 "continue",

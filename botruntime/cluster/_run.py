@@ -24,7 +24,7 @@ from botruntime.cluster._types import (
     WorkerLossPolicy,
 )
 from botruntime.metrics import DeltaDecodeError, IntervalDelta, MergedIntervals, MetricKindError
-from botruntime.plan import PlanSource, RunPlan
+from botruntime.plan import PlanSource, RunPlan, Segment
 
 __all__ = ["AssignmentRecord", "Run", "RunSpec"]
 
@@ -48,6 +48,8 @@ class RunSpec:
     plan_duration_s: float
     finish_grace_s: float = 30.0
     plan_fingerprint: str = ""
+    # how placement may cut the bots (crews whole); empty: anywhere, as one segment
+    segments: tuple[Segment, ...] = ()
 
     @classmethod
     def from_plan(cls, plan: RunPlan, finish_grace_s: float = 30.0) -> RunSpec:
@@ -59,7 +61,15 @@ class RunSpec:
             plan_duration_s=plan.duration_s,
             finish_grace_s=finish_grace_s,
             plan_fingerprint=plan.fingerprint,
+            segments=plan.segments(),
         )
+
+    def placement(self) -> tuple[Segment, ...]:
+        return self.segments or (Segment(range(self.bots)),)
+
+    def unit_at(self, bot: int) -> int:
+        """The cut unit of the segment holding `bot` (a crew's size in a crew block)."""
+        return next((s.unit for s in self.segments if bot in s.bots), 1)
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 
 from botruntime.fleet._commits import CommitWatcher, Landed
 from botruntime.fleet._context import ChainClient, Chains, ChainSide, ClientIds, FleetContext, Peers
+from botruntime.fleet._crews import CrewNote, Crews, CrewView
 from botruntime.fleet._fleet import Fleet, FleetOutcome, RoleRun
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._reads import ReadMemory
@@ -14,6 +15,9 @@ __all__ = [
     "ClientIds",
     "CommitAudit",
     "CommitWatcher",
+    "CrewNote",
+    "CrewView",
+    "Crews",
     "Fleet",
     "FleetContext",
     "FleetOutcome",

@@ -5,8 +5,9 @@ commit tracking costs one request per block instead of one poll per transaction.
 a block is first seen is the commit time of its transactions (`lat.commit` ends there).
 A transaction whose messages failed at execution is in its block too, with its code: the
 intent learns it from `Landed.code`. Every transaction in the block is also shown to `on_tx`
-with its code, which credits bots that received funds from this run (the shadow ledger of the
-recipient) when the code is "ok".
+with its code and its events (what module messages did, such as a swap's output), which
+credits bots that received funds from this run (the shadow ledger of the recipient) when the
+code is "ok"; the waiting intent gets the events too (`Landed.events`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from botruntime.chain.models import BlockTx
 from botruntime.chain.tx import JsonValue
 from botruntime.chain.tx import tx_hash as canonical_hash
 
-__all__ = ["CommitWatcher", "Landed"]
+__all__ = ["CommitWatcher", "Events", "Landed", "TxObserver"]
 
 _log = logging.getLogger("botruntime.fleet")
 
-TxObserver = Callable[[str, dict[str, JsonValue], str, int], None]
-"""(tx hash, wire tx, code: "ok" or why its messages failed, block height) for every tx of
-every block seen."""
+Events = tuple[dict[str, JsonValue], ...]
+TxObserver = Callable[[str, dict[str, JsonValue], str, int, Events], None]
+"""(tx hash, wire tx, code: "ok" or why its messages failed, block height, events) for every
+tx of every block seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,12 @@ class Landed:
     height: int
     seen_ts: float  # time.perf_counter() when the block was first read
     code: str = "ok"  # else its messages failed: only the fee was charged, the nonce spent
+    index: int = 0  # its position in the block
+    events: Events = ()  # what its module messages did (empty for a bank tx or a failure)
+
+    def event(self, kind: str) -> dict[str, JsonValue] | None:
+        """The first event of type `kind` (`dex.swap`: the swap's result), if any."""
+        return next((e for e in self.events if e.get("type") == kind), None)
 
     @property
     def ok(self) -> bool:
@@ -109,7 +117,6 @@ class CommitWatcher:
         txs = await self._client.block_txs(height)
         seen_ts = time.perf_counter()
         self.blocks_seen += 1
-        ok = Landed(height, seen_ts)
         for item in txs:
             try:
                 entry = BlockTx.from_wire(item)
@@ -122,6 +129,6 @@ class CommitWatcher:
                 # hashes something else still committed it (CommitAudit counts the finding)
                 future = self._waiting.pop(canonical_hash(wire), None)
             if future is not None and not future.done():
-                future.set_result(ok if entry.ok else Landed(height, seen_ts, entry.code))
+                future.set_result(Landed(height, seen_ts, entry.code, entry.index, entry.events))
             if self._on_tx is not None:
-                self._on_tx(tx_hash, wire, entry.code, height)
+                self._on_tx(tx_hash, wire, entry.code, height, entry.events)

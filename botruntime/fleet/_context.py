@@ -1,7 +1,8 @@
 """What a fleet's behaviours share: chain clients per node, fees, commit watchers, peers.
 
-Behaviours see it through two small views: `Chains` (the clients a bot talks to, and the
-other bots of the run as payees) and `Intent` (one measured action, in `_intent.py`).
+Behaviours see it through two small views: `Chains` (the clients a bot talks to, the other
+bots of the run as payees, and the bot's crew: `_crews.py`) and `Intent` (one measured action,
+in `_intent.py`).
 
 Each bot is its own client to the network (`X-Client-Id` per bot, DESIGN §5) over one pool
 per node: `ChainSide.client_for(bot)` is the node's client seen as that bot (`ClientIds`).
@@ -20,6 +21,7 @@ from botruntime.chain.delta import DeltaClient
 from botruntime.fleet._alpha_book import AlphaBook
 from botruntime.fleet._bridge import BridgeBook
 from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._crews import Crews, CrewView
 from botruntime.fleet._failover import NodeLiveness
 from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import RecentTxs
@@ -148,6 +150,8 @@ class FleetContext:
     committed: int = 0
     # who each bot is to the network: every bot its own client unless given (`ClientIds.of`)
     client_ids: ClientIds | None = None
+    # the crews among this fleet's bots and their in-process bus (`_crews.py`)
+    crews: Crews | None = None
     # bridge transfers owed to this fleet's bots, each credited once
     bridge: BridgeBook = field(init=False)
     # what Alpha's staking and governance owe the bots beyond their txs' reservations
@@ -199,6 +203,12 @@ class Chains:
     @property
     def recent(self) -> RecentTxs:
         return self._ctx.recent
+
+    @property
+    def crew(self) -> CrewView | None:
+        """This bot's crew (its mates and their bus), or None outside crews."""
+        crews = self._ctx.crews
+        return None if crews is None else crews.view(self._bot)
 
     @property
     def bridge(self) -> BridgeBook:

@@ -22,8 +22,8 @@ from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ChainError
-from botruntime.chain.tx import JsonValue, parse_memo
-from botruntime.fleet._commits import CommitWatcher, TxObserver
+from botruntime.chain.tx import JsonValue
+from botruntime.fleet._commits import CommitWatcher, Events, TxObserver
 from botruntime.fleet._context import (
     ChainClient,
     Chains,
@@ -33,7 +33,9 @@ from botruntime.fleet._context import (
     Peers,
     alpha_client,
 )
+from botruntime.fleet._crews import Crews
 from botruntime.fleet._intent import Intent
+from botruntime.fleet._receipts import Receipts
 from botruntime.fleet._recent import CommitAudit
 from botruntime.load import Action, ClosedLoop, LoopReport, OpenLoop, SessionRange
 from botruntime.metrics import GeneratorHealth, Recorder
@@ -124,25 +126,10 @@ class RoleRun:
         """Slot (open loop) or session (closed loop) -> the bot that acts for it."""
         bots, load, role = self.bots, self.part.load, self.part.role
         if isinstance(load, SessionRange):
-            first = self.part.bots.start  # session i plays on its own bot, which is here
-            return lambda session: bots[role.session_bot(session) - first]
+            held = self.part.bots  # session i plays on its own bot, which is here
+            return lambda session: bots[held.index(role.session_bot(session))]
         per_bot = self.part.role.max_in_flight_per_bot
         return lambda slot: bots[(slot // per_bot) % len(bots)]
-
-
-def _received(body: dict[str, JsonValue], msg: dict[str, JsonValue]) -> list[dict[str, JsonValue]]:
-    """What a committed message pays into bank balances, as `{to, denom, amount}` outputs.
-
-    Transfers pay their recipients; a margin withdrawal pays its sender the amount it names in
-    the perps collateral denom (DX), since the chain either pays exactly that or fails the tx.
-    """
-    kind = msg.get("type")
-    if kind == "bank.send":
-        return [msg]
-    if kind == "perps.withdraw":
-        return [{"to": body.get("sender"), "denom": DX.value, "amount": msg.get("amount")}]
-    outputs = msg.get("outputs", [])
-    return [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
 
 
 def _chains_of(roles: Sequence[RoleRun]) -> set[ChainName]:
@@ -173,6 +160,8 @@ class Fleet:
         self.reports: dict[str, LoopReport] = {}
         self._clients: list[ChainClient] = []
         self._rng = Random(f"{self.plan.seed}/{part.bots.start}")
+        # what the chain gave or took from this fleet's bots besides their own spends
+        self.receipts = Receipts(self.plan.run_id)
         self.ctx: FleetContext | None = None
         self._loops: list[OpenLoop | ClosedLoop] = []
 
@@ -205,6 +194,7 @@ class Fleet:
             expected_codes=self.expected_codes,
             commit_timeout_s=max(10.0, 10 * plan.block_time_s),
             client_ids=ClientIds.of(plan.run_id, plan.roles),
+            crews=Crews(plan, self.bots) if plan.crews else None,
             role_bots={role.name: role.bots for role in plan.roles},
         )
         for bot in self.bots:
@@ -281,50 +271,35 @@ class Fleet:
         )
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
-        """Credit bots of this fleet paid by this run's txs whose messages took effect (the
-        recipient's shadow ledger), and by bridge claims whoever signed them (`BridgeBook`);
-        keep every tx for replayers and audit it (`CommitAudit`)."""
-        run_id = self.plan.run_id
-        audit = CommitAudit(self.recorder, run_id)
+        """Every tx of every block: kept for replayers, audited (`CommitAudit`); a bridge claim
+        credits its recipient whoever signed it (`BridgeBook`), and what this run's txs paid or
+        took from this fleet's bots goes to their shadow ledgers (`Receipts`)."""
+        audit = CommitAudit(self.recorder, self.plan.run_id)
+        receipts = self.receipts
 
-        def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, height: int) -> None:
+        def on_tx(
+            tx_hash: str, wire: dict[str, JsonValue], code: str, height: int, events: Events
+        ) -> None:
+            if self.ctx is None:
+                return
             body = wire.get("body")
-            faucet = wire.get("faucet")
-            if isinstance(faucet, dict) and self.ctx is not None and code == "ok":
-                self._credit({"to": faucet.get("address"), **faucet})  # a faucet credit
-                return
-            if not isinstance(body, dict) or self.ctx is None:
-                return
-            self.ctx.recent.note_committed(chain, tx_hash, wire)
-            audit.check(chain, chain_id, tx_hash, wire)
-            if code != "ok":
-                return
-            msgs = body.get("msgs")
-            msgs = msgs if isinstance(msgs, list) else []
-            for msg in msgs:  # a claim pays its recipient whoever signed it (a relayer)
-                if isinstance(msg, dict) and msg.get("type") == "bridge.claim":
-                    self.ctx.bridge.claimed(chain, msg)
-            memo = body.get("memo")
-            parsed = parse_memo(memo) if isinstance(memo, str) else None
-            if parsed is None or parsed.run_id != run_id:
-                return
-            sender = self.ctx.owners.get(str(body.get("sender"))) if chain == "alpha" else None
-            for msg in msgs:
-                if not isinstance(msg, dict):
-                    continue
-                if sender is not None:
-                    self.ctx.alpha_book.committed(sender, msg, height)
-                for out in _received(body, msg):
-                    self._credit(out)
+            if isinstance(body, dict):  # a signed tx (else a faucet credit)
+                self.ctx.recent.note_committed(chain, tx_hash, wire)
+                audit.check(chain, chain_id, tx_hash, wire)
+                listed = body.get("msgs") if code == "ok" else None
+                msgs = (
+                    [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+                )
+                for msg in msgs:  # a claim pays its recipient whoever signed it (a relayer)
+                    if msg.get("type") == "bridge.claim":
+                        self.ctx.bridge.claimed(chain, msg)
+                sender = self.ctx.owners.get(str(body.get("sender")))
+                if chain == "alpha" and sender is not None and receipts.ours(body):
+                    for msg in msgs:
+                        self.ctx.alpha_book.committed(sender, msg, height)
+            receipts.apply(self.ctx.owners, wire, code, events)
 
         return on_tx
-
-    def _credit(self, out: dict[str, JsonValue]) -> None:
-        assert self.ctx is not None
-        bot = self.ctx.owners.get(str(out.get("to")))
-        amount, denom = out.get("amount"), out.get("denom")
-        if bot is not None and isinstance(amount, str) and isinstance(denom, str):
-            bot.wallet.credit(Denom(denom), int(amount))
 
     # ---- run ------------------------------------------------------------------------------------
 
@@ -488,6 +463,8 @@ class Fleet:
         return f"testbots-{self.plan.run_id}-{self.part.bots.start}"
 
     async def close(self) -> None:
+        if self.ctx is not None and self.ctx.crews is not None:
+            self.ctx.crews.close()
         for client in self._clients:
             try:
                 await client.close()

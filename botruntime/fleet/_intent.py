@@ -128,25 +128,39 @@ class Intent:
         return await self._measured("submit", self.action, call, tx)
 
     async def transact(
-        self, bot: Bot, msgs: Sequence[Msg], *, spend: Denom, amount: int, failover: bool = False
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        *,
+        spend: Denom,
+        amount: int,
+        failover: bool = False,
+        amounts_on_chain: bool = False,
+        fee: int | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
         A tx can land and fail: `Landed.ok` is False and `Landed.code` says why. With
         `failover`, a node that does not answer is left for the next one, and a tx no node
-        knows of any more is sent again, always as the same signed bytes (`_failover.py`)."""
+        knows of any more is sent again, always as the same signed bytes (`_failover.py`).
+        `amounts_on_chain`: the chain decides what the messages move (a swap's output, what an
+        add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
+        is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
+        `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
+        block, as a front-runner does)."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
+        fee = side.fee if fee is None else fee
         try:
-            hold = bot.wallet.reserve(spend, amount, side.fee)
+            hold = bot.wallet.reserve(spend, amount, fee)
         except BalanceUnderflow:
             # the behaviour should have sized the amount from spendable(): a generator bug
             ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
             return None
         client = side.client_for(bot)
         nonce = bot.next_nonce(self.chain)
-        tx = client.sign(bot.identity, msgs, nonce=nonce, fee=side.fee, memo=self.memo(bot))
-        return await self._send(bot, tx, hold, failover)
+        tx = client.sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=self.memo(bot))
+        return await self._send(bot, tx, hold, failover, amounts_on_chain)
 
     async def fire(
         self,
@@ -219,7 +233,12 @@ class Intent:
         return settle
 
     async def _send(
-        self, bot: Bot, tx: SignedTx, hold: Reservation, failover: bool = False
+        self,
+        bot: Bot,
+        tx: SignedTx,
+        hold: Reservation,
+        failover: bool = False,
+        amounts_on_chain: bool = False,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -249,14 +268,23 @@ class Intent:
                 "submit", self.chain, self.action, error_kind(exc), self.intended_ts, sent, _now()
             )
             self.error(exc, tx.hash)
-            return await self._follow(bot, tx, hold, landing, sent, promised=False)
+            return await self._follow(
+                bot, tx, hold, landing, sent, promised=False, on_chain=amounts_on_chain
+            )
         rec.observe("submit", self.chain, self.action, "ok", self.intended_ts, sent, _now())
         ctx.recent.note_submitted(self.chain, tx, holder)
         ctx.accepted += 1
         bot.note_accepted(self.chain, tx.body.nonce)
         bot.last_tx = tx.hash
         return await self._follow(
-            bot, tx, hold, landing, sent, promised=True, holder=holder if failover else None
+            bot,
+            tx,
+            hold,
+            landing,
+            sent,
+            promised=True,
+            holder=holder if failover else None,
+            on_chain=amounts_on_chain,
         )
 
     def _failed_over(self, tx: SignedTx) -> Callable[[int], None]:
@@ -320,6 +348,7 @@ class Intent:
         *,
         promised: bool,
         holder: int | None = None,
+        on_chain: bool = False,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -345,7 +374,10 @@ class Intent:
             )
             return landed
         ctx.committed += 1
-        bot.wallet.settle(hold)
+        if on_chain:  # the tx's events moved the amounts (Fleet's receipts, already applied)
+            bot.wallet.settle_fee_only(hold)
+        else:
+            bot.wallet.settle(hold)
         ctx.recorder.counter("n.commit", action=self.action).add()
         ctx.recorder.observe(
             "commit", self.chain, self.action, "ok", self.intended_ts, sent, landed.seen_ts

@@ -7,12 +7,14 @@ part = plan.part(range(0, 40), [ShareLevel(0, (40, 60))])   # a worker's bots an
 
 from botruntime.plan._compile import CapacityUnknown, PlanInvalid, compile_plan, hash_seed
 from botruntime.plan._plan import (
+    CrewPlan,
     PlanPart,
     PlanSource,
     RolePart,
     RolePlan,
     RoleShare,
     RunPlan,
+    Segment,
     ShareLevel,
     WorkerLossPolicy,
 )
@@ -20,6 +22,7 @@ from botruntime.plan._target import Target, TargetInvalid, parse_target
 
 __all__ = [
     "CapacityUnknown",
+    "CrewPlan",
     "PlanInvalid",
     "PlanPart",
     "PlanSource",
@@ -27,6 +30,7 @@ __all__ = [
     "RolePlan",
     "RoleShare",
     "RunPlan",
+    "Segment",
     "ShareLevel",
     "Target",
     "TargetInvalid",

@@ -33,7 +33,7 @@ from botruntime.load import (
     ramping,
     trace,
 )
-from botruntime.plan._plan import PlanSource, RolePlan, RunPlan
+from botruntime.plan._plan import CrewPlan, PlanSource, RolePlan, RunPlan
 from botruntime.scenario import (
     VULN_SWITCHES,
     ActiveWindow,
@@ -86,6 +86,9 @@ def compile_plan(source: PlanSource) -> RunPlan:
         )
     seed = source.seed or str(scenario.seed)
     ranges = scenario.bot_ranges(source.size)
+    crews = tuple(
+        CrewPlan(block.name, block.roles, block.bots) for block in scenario.crew_blocks(source.size)
+    )
     files = hashlib.sha256()  # what the plan reads besides its source: trace files
     roles = tuple(
         _role_plan(scenario, role, ranges[role.name], source, seed=seed, name=name, files=files)
@@ -107,6 +110,7 @@ def compile_plan(source: PlanSource) -> RunPlan:
         on_worker_loss=scenario.on_worker_loss,
         block_time_s=scenario.simnet.block_time_s or 1.0,
         files_digest=files_digest,
+        crews=crews,
         _by_name=MappingProxyType({role.name: role for role in roles}),
     )
 

@@ -11,6 +11,19 @@ processes can never disagree about a run without saying so.
 A worker's part of a run is `plan.part(bots, share)`: its bots, and for each role the share
 of the role's plan that those bots carry (`ShareLevel`s nest when a lost worker's part is
 split again over the survivors). The parts over any placement add up to the whole plan.
+
+Crews: roles that must coordinate (a sandwich watcher and its front- and back-runners, a
+manipulator and its feeder) name a crew, and the bots of one crew always run on one worker.
+They talk over the worker's in-process bus (`botruntime.bots.bus`, reached from a behaviour
+as `chains.crew`), never through the coordinator: DESIGN §6 keeps the coordinator the control
+plane, off the per-action hot path, and a sandwich must land inside one block time, which a
+coordinator round trip per message would spend. So placement keeps crews whole, here, where
+bots are allocated: the run's bots form `segments` — the roles outside crews, then each crew
+block (`Scenario.crew_blocks`: crew after crew, each role holding every k-th bot) — and
+placement cuts a crew block only at crew boundaries (`Segment.unit`), in proportion to each
+worker's capacity, so every worker that holds part of a crew block holds whole crews, its
+watchers with their runners. A role's bots may therefore be a strided range; shares are
+still split by how many of a role's bots each part holds, so the merged parts equal the plan.
 """
 
 from __future__ import annotations
@@ -26,12 +39,14 @@ from botruntime.scenario import Scenario, Size
 from botruntime.wallet import Denom
 
 __all__ = [
+    "CrewPlan",
     "PlanPart",
     "PlanSource",
     "RolePart",
     "RolePlan",
     "RoleShare",
     "RunPlan",
+    "Segment",
     "ShareLevel",
     "WorkerLossPolicy",
 ]
@@ -52,6 +67,36 @@ class ShareLevel:
             raise ValueError(f"share index {self.index} is outside weights {self.weights}")
         if any(w <= 0 for w in self.weights):
             raise ValueError(f"share weights must be positive integers, got {self.weights}")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Bots placement may cut only every `unit` bots: 1 outside crews, the crew size in a
+    crew block (so a cut never separates a crew's members)."""
+
+    bots: range
+    unit: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CrewPlan:
+    """One crew name of the run: its roles (one bot of each per crew) and its block of bots."""
+
+    name: str
+    roles: tuple[str, ...]
+    bots: range
+
+    @property
+    def size(self) -> int:
+        return len(self.roles)
+
+    def crew_of(self, bot: int) -> int | None:
+        """Which crew of the block `bot` belongs to (None outside the block)."""
+        return (bot - self.bots.start) // self.size if bot in self.bots else None
+
+    def member(self, crew: int, role: str) -> int:
+        """The bot index of `role` in crew number `crew`."""
+        return self.bots.start + crew * self.size + self.roles.index(role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,15 +184,15 @@ class RolePlan:
     def session_bot(self, session: int) -> int:
         """The run's bot index that plays session `session` (spread evenly over the role)."""
         assert isinstance(self.load, SessionPlan)
-        return self.bots.start + session * len(self.bots) // self.load.sessions
+        return self.bots[session * len(self.bots) // self.load.sessions]
 
     def _sessions_on(self, span: range) -> SessionRange:
         """The sessions whose bot is in `span`: a contiguous range, as session_bot is
         monotonic; never more sessions than bots, as a role has at most one per bot."""
         assert isinstance(self.load, SessionPlan)
         n, sessions = len(self.bots), self.load.sessions
-        lo = min(max(span.start - self.bots.start, 0), n)
-        hi = max(min(span.stop - self.bots.start, n), lo)
+        lo = _rank(self.bots, span.start)
+        hi = max(_rank(self.bots, span.stop), lo)
         return SessionRange(self.load, -(-lo * sessions // n), -(-hi * sessions // n))
 
 
@@ -162,8 +207,22 @@ def _consecutive(span: range, weights: Sequence[int]) -> list[range]:
     return out
 
 
-def _overlap(a: range, b: range) -> int:
-    return max(0, min(a.stop, b.stop) - max(a.start, b.start))
+def _rank(bots: range, index: int) -> int:
+    """How many of `bots` (a range with a positive step) are below `index`."""
+    if index <= bots.start:
+        return 0
+    return min(len(bots), -(-(index - bots.start) // bots.step))
+
+
+def _overlap(bots: range, part: range) -> int:
+    """How many of `bots` lie in the contiguous `part`."""
+    return max(0, _rank(bots, part.stop) - _rank(bots, part.start))
+
+
+def within(bots: range, part: range) -> range:
+    """The members of `bots` (possibly strided) that lie in the contiguous `part`."""
+    lo = _rank(bots, part.start)
+    return bots[lo : max(lo, _rank(bots, part.stop))]
 
 
 def _empty(share: RoleShare) -> RoleShare:
@@ -194,6 +253,7 @@ class RunPlan:
     on_worker_loss: WorkerLossPolicy
     block_time_s: float  # the scenario's simnet block time, or 1 s
     files_digest: str = ""  # sha256 over the files the plan read (trace loads), in role order
+    crews: tuple[CrewPlan, ...] = ()  # after the roles outside crews, in this order
     _by_name: Mapping[str, RolePlan] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -219,6 +279,22 @@ class RunPlan:
     def role(self, name: str) -> RolePlan:
         return self._by_name[name]
 
+    def segments(self) -> tuple[Segment, ...]:
+        """The run's bots as placement may cut them: the roles outside crews, then each crew
+        block cut only between whole crews (see the module docstring)."""
+        first = self.crews[0].bots.start if self.crews else self.bots
+        found = [Segment(range(0, first))] if first else []
+        found += [Segment(crew.bots, crew.size) for crew in self.crews]
+        return tuple(found)
+
+    def crew_of(self, bot: int) -> tuple[CrewPlan, int] | None:
+        """The crew plan and crew number `bot` plays in, if any."""
+        for crew in self.crews:
+            number = crew.crew_of(bot)
+            if number is not None:
+                return crew, number
+        return None
+
     def __reduce__(self) -> tuple[object, tuple[PlanSource]]:
         """A plan travels as its source: the receiving process compiles it once."""
         from botruntime.plan._compile import compile_plan  # the compiler builds plans
@@ -239,7 +315,7 @@ class RunPlan:
         held = range(self.bots) if bots is None else bots
         roles = []
         for role in self.roles:
-            mine = range(max(held.start, role.bots.start), min(held.stop, role.bots.stop))
+            mine = within(role.bots, held)
             load = role.share_of(self.bots, share, from_s, held)
             roles.append(RolePart(role, mine, load if len(mine) else _empty(load)))
         return PlanPart(self, held, tuple(roles))

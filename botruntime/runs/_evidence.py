@@ -4,7 +4,8 @@ These are the figures of SCENARIOS.md §1.3 that are not plain counters or histo
 err_rate, completeness, ledger.mismatch — the gates' figures of §1.4 (offered_ratio,
 dropped_ratio, worker.cpu, worker.lost_beyond_policy, inv.reachable, setup.complete) and the
 standard criteria's (chain.blocks_ratio, blocked_ratio), how full the mempools got
-(mempool.fill_max) and, for a stepped load, the capacity figures (`_capacity.py`).
+(mempool.fill_max), for a stepped load the capacity figures (`_capacity.py`), and what the
+crews earned, read from the chain (adv.crew_profit_dx).
 `SCALAR_SOURCES` says which counters each is computed from (or, for the ledger, explained
 by): a failed criterion shows their series as its evidence.
 """
@@ -18,6 +19,7 @@ import httpx
 
 from botruntime.metrics import RunMetrics
 from botruntime.runs._capacity import capacity_figures
+from botruntime.runs._crew_value import CREW_PROFIT
 from botruntime.runs._hold_stages import Figure, chain_advanced, generator_kept_up
 from botruntime.runs._mempool_samples import fill_max
 from botruntime.runs._source import InvariantReading, RunEvidence
@@ -123,6 +125,8 @@ def gather_evidence(
         "setup.complete": 1.0,  # a run whose setup broke never reaches its report
         "block_time": block_time_s,
     }
+    if execution.crew_profit_dx is not None:
+        scalars[CREW_PROFIT] = execution.crew_profit_dx
     scalars.update({name: f.value for name, f in figures.items() if f.value is not None})
     absent = {name: f.missing for name, f in figures.items() if f.value is None}
     capacity, capacity_absent = capacity_figures(plan, metrics, block_time_s, execution.elapsed_s)

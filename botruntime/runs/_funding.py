@@ -31,10 +31,19 @@ _FEE_PER_OUTPUT = 200
 
 
 async def fund_on_simnet(
-    control: str, seed: str, bots: Sequence[Identity], balances: Mapping[Denom, int]
+    control: str,
+    seed: str,
+    bots: Sequence[Identity],
+    balances: Mapping[Denom, int],
+    others: Sequence[tuple[Identity, Mapping[Denom, int]]] = (),
 ) -> None:
+    """A fresh genesis holding every bot's `balances`, and `others` (the market maker)."""
     wire = {d.value: str(v) for d, v in balances.items()}
     accounts = [{"address": bot.alpha_address, "balances": wire} for bot in bots]
+    for who, held in others:
+        accounts.append(
+            {"address": who.alpha_address, "balances": {d.value: str(v) for d, v in held.items()}}
+        )
     async with httpx.AsyncClient(timeout=60.0) as http:
         answer = await http.post(
             f"{control}/simnet/reset", json={"seed": seed, "genesis_accounts": accounts}

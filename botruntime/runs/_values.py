@@ -76,3 +76,5 @@ class Execution:
     reachable: bool  # the invariant source (or each chain's /status) answered at the end
     stopped_early: bool
     lost_beyond_policy: int  # workers lost that on_worker_loss does not cover (gate G3)
+    # what the run's crews earned, from chain balances at the end (`_crew_value.py`)
+    crew_profit_dx: float | None = None

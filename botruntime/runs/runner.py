@@ -24,6 +24,7 @@ from botruntime.plan import CapacityUnknown, PlanSource, RunPlan, compile_plan, 
 from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
 from botruntime.runs._capacity_store import resolve_capacity
 from botruntime.runs._chain_heights import follow_heights
+from botruntime.runs._crew_value import crew_profit_dx
 from botruntime.runs._errors import (
     AdversarialRefused,
     CapExceeded,
@@ -36,6 +37,7 @@ from botruntime.runs._evidence import gather_evidence, read_invariants, status_r
 from botruntime.runs._executors import ClusterRun, CoordinatorAddress, InProcess, place
 from botruntime.runs._funding import fund_from_funder, fund_on_simnet, funder_from_env
 from botruntime.runs._guard import check_target
+from botruntime.runs._markets import maker_funding, market_maker, seed_markets
 from botruntime.runs._mempool_samples import follow_mempools
 from botruntime.runs._metrics_file import read_metrics, write_metrics
 from botruntime.runs._report_build import build_report
@@ -191,21 +193,28 @@ async def _guard(plan: RunPlan) -> TargetStatus:
 
 
 async def _fund(plan: RunPlan) -> None:
-    """Fund every bot of the run with its spend cap, outside the timed window."""
+    """Fund every bot of the run with its spend cap and create the scenario's markets, all
+    outside the timed window."""
     bots = list(derive_batch(plan.seed, 0, plan.bots))
     target = plan.target
+    markets = plan.scenario.markets
     if target.is_simnet:
         assert target.control is not None
-        await fund_on_simnet(target.control, plan.seed, bots, plan.funding)
+        maker = market_maker(plan.seed)
+        others = [(maker, maker_funding(markets))] if markets.pools else []
+        await fund_on_simnet(target.control, plan.seed, bots, plan.funding, others)
+        await seed_markets(markets, target.delta, maker)
         return
+    funder = funder_from_env()
     await fund_from_funder(
-        funder_from_env(),
+        funder,
         target.alpha[0] if target.alpha else None,
         target.delta[0] if target.delta else None,
         bots,
         plan.funding,
         plan.spend_total,
     )
+    await seed_markets(markets, target.delta, funder)
 
 
 def coordinator_of(setup: RunSetup, external: CoordinatorAddress | None) -> CoordinatorAddress:
@@ -342,6 +351,7 @@ async def _execute(
             reachable = await status_reachable(http, urls)
         else:
             reachable = invariants_end is not None
+    crew_profit = await crew_profit_dx(plan)
     metrics_file = write_metrics(
         setup.run_dir / "metrics.bin", merged=merged, deltas=[*fleet_deltas, *own_deltas]
     )
@@ -355,6 +365,7 @@ async def _execute(
         reachable=reachable,
         stopped_early=stop.is_set(),
         lost_beyond_policy=lost_beyond_policy,
+        crew_profit_dx=crew_profit,
     )
 
 

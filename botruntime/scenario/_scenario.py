@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,6 +16,7 @@ from ._schema import (
     Figure,
     Identifier,
     Limits,
+    Markets,
     Role,
     SimnetProfile,
     Size,
@@ -23,7 +25,7 @@ from ._schema import (
     VerdictSpec,
 )
 
-__all__ = ["Scenario"]
+__all__ = ["CrewBlock", "Scenario"]
 
 
 class Scenario(BaseModel):
@@ -39,6 +41,7 @@ class Scenario(BaseModel):
     on_worker_loss: Literal["fail", "rebalance", "continue"] = "fail"
     limits: Limits
     simnet: SimnetProfile = Field(default_factory=SimnetProfile)
+    markets: Markets = Field(default_factory=Markets)
     # the scenario's own key figures, by name, in the order written (report and asset metadata)
     figures: dict[Identifier, Figure] = Field(default_factory=dict)
 
@@ -67,10 +70,54 @@ class Scenario(BaseModel):
         raise KeyError(name)
 
     def bot_ranges(self, size: str) -> dict[str, range]:
-        """Contiguous bot indices per role at `size`, in file order. The one rule that gives
-        roles their bots (the run plan reads it): each role's share of `bots`, rounded by
-        largest remainder, ties to the role written first."""
-        return _allocate(self.size(size).bots, [(role.name, role.share) for role in self.roles])
+        """Bot indices per role at `size`. The one rule that gives roles their bots (the run
+        plan reads it): each role's share of `bots`, rounded by largest remainder, ties to the
+        role written first. Roles outside crews get contiguous ranges in file order; then
+        each crew gets a block of whole crews, crew after crew, in which each of its roles
+        holds every k-th bot (k roles: a strided range), so that any cut of the block at a
+        multiple of k holds whole crews (`crew_blocks`)."""
+        return {role: bots for role, bots in self._layout(size)[0].items()}
+
+    def crew_blocks(self, size: str) -> tuple[CrewBlock, ...]:
+        """Each crew's block of bots at `size`, in the order of its first role."""
+        return self._layout(size)[1]
+
+    def crews(self) -> dict[str, tuple[str, ...]]:
+        """Crew name -> its roles, in file order."""
+        found: dict[str, tuple[str, ...]] = {}
+        for role in self.roles:
+            if role.crew is not None:
+                found[role.crew] = (*found.get(role.crew, ()), role.name)
+        return found
+
+    def _layout(self, size: str) -> tuple[dict[str, range], tuple[CrewBlock, ...]]:
+        crews = self.crews()
+        # (role, or "crew:<name>", share, bots per unit); ":" keeps crews apart from roles
+        entries: list[tuple[str, float, int]] = []
+        for role in self.roles:
+            if role.crew is None:
+                entries.append((role.name, role.share, 1))
+            elif role.name == crews[role.crew][0]:
+                members = crews[role.crew]
+                entries.append((f"crew:{role.crew}", role.share * len(members), len(members)))
+        units = _allocate_units(self.size(size).bots, entries)
+        ranges: dict[str, range] = {}
+        start = 0
+        for name, _, _ in entries:
+            if not name.startswith("crew:"):
+                ranges[name] = range(start, start + units[name])
+                start += units[name]
+        blocks = []
+        for name, _, unit in entries:
+            if name.startswith("crew:"):
+                crew = name.removeprefix("crew:")
+                block = range(start, start + units[name] * unit)
+                for offset, member in enumerate(crews[crew]):
+                    ranges[member] = range(block.start + offset, block.stop, unit)
+                blocks.append(CrewBlock(crew, crews[crew], block))
+                start = block.stop
+        ordered = {role.name: ranges[role.name] for role in self.roles}
+        return ordered, tuple(blocks)
 
     def active_window(self, size: str, role: str) -> ActiveWindow | None:
         """The size's window for the role if it sets one, else the role's own."""
@@ -81,19 +128,96 @@ class Scenario(BaseModel):
         return self.size(size).load[role]
 
 
-def _allocate(total: int, shares: list[tuple[str, float]]) -> dict[str, range]:
-    weight = sum(share for _, share in shares)
-    quotas = [total * share / weight for _, share in shares]
+@dataclass(frozen=True, slots=True)
+class CrewBlock:
+    """The bots of one crew name: `bots` holds whole crews of `len(roles)` bots each, the
+    i-th role's bot of crew j at `bots.start + j·len(roles) + i`."""
+
+    name: str
+    roles: tuple[str, ...]
+    bots: range
+
+    @property
+    def size(self) -> int:
+        """Bots per crew: one of each role."""
+        return len(self.roles)
+
+    @property
+    def count(self) -> int:
+        return len(self.bots) // self.size
+
+
+def _allocate_units(total: int, entries: list[tuple[str, float, int]]) -> dict[str, int]:
+    """Units per entry (a role: 1 bot; a crew: one bot per role) by largest remainder of its
+    share of `total` bots; bots no whole crew can take go to the role outside crews that lost
+    most to rounding."""
+    weight = sum(share for _, share, _ in entries)
+    quotas = [total * share / weight / unit for _, share, unit in entries]
     counts = [int(quota) for quota in quotas]
-    by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - quotas[i], i))
-    for i in by_remainder[: total - sum(counts)]:
-        counts[i] += 1
-    ranges: dict[str, range] = {}
-    start = 0
-    for (name, _), count in zip(shares, counts, strict=True):
-        ranges[name] = range(start, start + count)
-        start += count
-    return ranges
+    left = total - sum(c * unit for c, (_, _, unit) in zip(counts, entries, strict=True))
+    by_remainder = sorted(range(len(entries)), key=lambda i: (counts[i] - quotas[i], i))
+    for i in by_remainder:
+        if entries[i][2] <= left:
+            counts[i] += 1
+            left -= entries[i][2]
+    singles = [i for i in by_remainder if entries[i][2] == 1]
+    if left and singles:
+        counts[singles[0]] += left
+    elif left:
+        raise ValueError(f"{total} bots do not make whole crews")
+    return {name: count for (name, _, _), count in zip(entries, counts, strict=True)}
+
+
+def _check_crews(scenario: Scenario) -> list[FieldProblem]:
+    """A crew is one bot of each of its roles: two roles or more, with equal shares, in every
+    size enough bots for one crew; bots that make no whole crew need a role outside crews."""
+    problems: list[FieldProblem] = []
+    index = {role.name: i for i, role in enumerate(scenario.roles)}
+    for crew, members in scenario.crews().items():
+        roles = [scenario.roles[index[m]] for m in members]
+        where = f"roles[{index[members[-1]]}].crew"
+        if len(members) < 2:
+            problems.append(
+                FieldProblem(
+                    f"crew {crew!r} has one role ({members[0]}): a crew coordinates roles",
+                    "name the crew on each role that takes part, or drop `crew`",
+                    path=where,
+                )
+            )
+        elif len({role.share for role in roles}) > 1:
+            problems.append(
+                FieldProblem(
+                    f"the roles of crew {crew!r} have shares "
+                    f"{', '.join(f'{r.name}: {r.share:g}' for r in roles)}",
+                    "a crew has one bot of each of its roles: give its roles equal shares",
+                    path=f"roles[{index[members[0]]}].share",
+                )
+            )
+    if problems:
+        return problems
+    for size_name, size in scenario.sizes.defined().items():
+        try:
+            blocks = scenario.crew_blocks(size_name)
+        except ValueError:
+            problems.append(
+                FieldProblem(
+                    f"sizes.{size_name}.bots {size.bots} cannot be split into whole crews",
+                    "add a role outside crews, or make bots a multiple of the crew size",
+                    path=f"sizes.{size_name}.bots",
+                )
+            )
+            continue
+        for block in blocks:
+            if block.count == 0:
+                problems.append(
+                    FieldProblem(
+                        f"sizes.{size_name}.bots {size.bots} leaves crew {block.name!r} "
+                        "without a single crew",
+                        "raise bots or the crew roles' share",
+                        path=f"sizes.{size_name}.bots",
+                    )
+                )
+    return problems
 
 
 def _cross_check(scenario: Scenario) -> list[FieldProblem]:
@@ -112,6 +236,7 @@ def _cross_check(scenario: Scenario) -> list[FieldProblem]:
         size = scenario.sizes.defined().get(size_name)
         if size is not None:
             problems += _check_size(scenario, size_name, size, names)
+    problems += _check_crews(scenario)
     adversarial = [role.name for role in scenario.roles if role.group == "adversarial"]
     if adversarial and not scenario.target.allow_adversarial:
         problems.append(
@@ -172,7 +297,10 @@ def _check_size(
                 path=f"{where}.bots",
             )
         )
-    ranges = _allocate(size.bots, [(role.name, role.share) for role in scenario.roles])
+    try:
+        ranges = scenario.bot_ranges(size_name)
+    except ValueError:  # no whole crews: _check_crews says so
+        ranges = {}
     for name, span in ranges.items():
         count = len(span)
         if count == 0:

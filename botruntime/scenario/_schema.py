@@ -44,6 +44,8 @@ __all__ = [
     "Figure",
     "Gate",
     "Limits",
+    "Markets",
+    "PoolSeed",
     "Role",
     "ScriptStep",
     "SimnetProfile",
@@ -140,6 +142,15 @@ class Role(BaseModel):
     # reject codes that are the defence working when this role meets them (SCENARIOS.md
     # §1.3): counted as n.reject{expected=yes}, outside err_rate
     expected_rejects: tuple[RejectCode, ...] = ()
+    crew: Identifier | None = Field(
+        default=None,
+        description=(
+            "Roles that coordinate (a sandwich watcher and its front- and back-runner, a "
+            "manipulator and its feeder) name the same crew. A crew has one bot of each of its "
+            "roles, so they share one share; the bots of a crew always run on one worker, "
+            "whose in-process bus connects them (botruntime.plan, botruntime.fleet)."
+        ),
+    )
     client_id: Literal["per_bot", "shared"] = Field(
         default="per_bot",
         description=(
@@ -374,6 +385,41 @@ class Limits(BaseModel):
     max_bots: Annotated[int, Field(gt=0, le=MAX_BOTS)]
     max_spend_per_bot: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]
     max_spend_total: Annotated[dict[Denom, NonNegativeInt], Field(min_length=1)]
+
+
+class PoolSeed(BaseModel):
+    """A constant-product pool the run creates before its timed window (G5: markets seeded),
+    e.g. `{denom_a: DX, denom_b: bAX, amount_a: 1000000000000, amount_b: 1000000000000}`:
+    its depth in base units of each denom; the ratio is its opening price."""
+
+    model_config = _MODEL
+    denom_a: Denom
+    denom_b: Denom
+    amount_a: Annotated[int, Field(gt=0, lt=2**100)]
+    amount_b: Annotated[int, Field(gt=0, lt=2**100)]
+
+    @model_validator(mode="after")
+    def _two_denoms(self) -> Self:
+        if self.denom_a == self.denom_b:
+            raise FieldProblem(
+                f"a pool trades two denoms, both are {self.denom_a.value}",
+                "give denom_a and denom_b different denoms of one chain, e.g. DX and bAX",
+            )
+        if self.denom_a.fee_denom is not self.denom_b.fee_denom:
+            raise FieldProblem(
+                f"{self.denom_a.value} and {self.denom_b.value} live on different chains",
+                "pair two denoms of Delta (DX, bAX)",
+            )
+        return self
+
+
+class Markets(BaseModel):
+    """What the run sets up on the chain before its timed window, besides funding the bots:
+    DEX pools, created in this order by the run's market maker (pool ids follow the order on
+    a fresh simnet; behaviours find them with `GET /dex/pools`)."""
+
+    model_config = _MODEL
+    pools: tuple[PoolSeed, ...] = ()
 
 
 class SimnetProfile(BaseModel):

@@ -47,6 +47,7 @@ class DeltaApi:
             Route("/dex/pools/{pool}", self.pool),
             Route("/dex/pools/{pool}/quote", self.quote),
             Route("/dex/pools/{pool}/twap", self.twap),
+            Route("/dex/pools/{pool}/shares/{address}", self.shares),
             Route("/perps/params", self.perps_params),
             Route("/perps/markets", self.markets),
             Route("/perps/markets/{market}", self.market),
@@ -121,6 +122,21 @@ class DeltaApi:
                 "price_a_in_b": str(price_a),
                 "price_b_in_a": str(price_b),
                 "height": dex.height,
+            }
+        )
+
+    async def shares(self, request: Request) -> Response:
+        """An LP's shares of the pool (a real chain shows them as a share-denom balance)."""
+        pool = self.dex.pool(path_int(request, "pool"))
+        address = self._address(request)
+        held = pool.lp.get(address, 0)
+        return json_response(
+            {
+                "pool": pool.id,
+                "address": address,
+                "shares": str(held),
+                "total_shares": str(pool.shares),
+                "height": self.dex.height,
             }
         )
 

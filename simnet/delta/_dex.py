@@ -5,6 +5,11 @@ share denom). Every division rounds in the pool's favour: swap output and withdr
 down, amounts taken on add up, shares minted down, so √(x·y)/shares never falls. The
 `k_leak_rounding` switch rounds swap output and minted shares up instead; `min_out_ignored`
 skips the slippage check. Prices for quotes and the TWAP are scaled by `PRICE_SCALE`.
+
+Each executed message writes its result on its tx (`Entry.events`, shown with the block's
+txs): `coin_spent` and `coin_received` for every amount that left or reached the sender (a
+wallet learns what the chain decided, such as a swap's output, as a Cosmos client reads the
+bank events of a tx result), then one `dex.<message>` event with the pool's figures.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Dex(Module):
         self.height = 0
         self.swaps = 0
         self.broken: dict[str, str] = {}  # route -> the first violation seen at execution
+        self._moved: list[dict[str, JsonValue]] = []  # the executing message's coin events
 
     @property
     def ledger(self) -> Ledger:
@@ -109,14 +115,18 @@ class Dex(Module):
 
     def execute(self, entry: Entry, msg: Msg, height: int, reserved: int) -> None:
         kind = msg["type"]
+        self._moved = []
         if kind == "dex.swap":
-            self._swap(entry.sender, msg, height, reserved)
+            result = self._swap(entry.sender, msg, height, reserved)
         elif kind == "dex.add_liquidity":
-            self._add(entry.sender, msg, reserved)
+            result = self._add(entry.sender, msg, reserved)
         elif kind == "dex.remove_liquidity":
-            self._remove(entry.sender, msg)
+            result = self._remove(entry.sender, msg)
         else:
-            self._create(entry.sender, msg, reserved)
+            result = self._create(entry.sender, msg, reserved)
+        # written only once the message took effect: a refused one leaves no result
+        entry.events = [*(entry.events or ()), *self._moved, {"type": kind, **result}]
+        self._moved = []
 
     def _pair(self, msg: Msg) -> tuple[str, str]:
         denom_a, denom_b = str(msg["denom_a"]), str(msg["denom_b"])
@@ -146,12 +156,14 @@ class Dex(Module):
     def _move_in(self, sender: str, denom: str, amount: int) -> None:
         self.ledger.add(sender, denom, -amount)
         self.ledger.add_module(DEX_ACCOUNT, denom, amount)
+        self._moved.append(_coin("coin_spent", sender, denom, amount))
 
     def _move_out(self, sender: str, denom: str, amount: int) -> None:
         self.ledger.add_module(DEX_ACCOUNT, denom, -amount)
         self.ledger.add(sender, denom, amount)
+        self._moved.append(_coin("coin_received", sender, denom, amount))
 
-    def _create(self, sender: str, msg: Msg, reserved: int) -> None:
+    def _create(self, sender: str, msg: Msg, reserved: int) -> dict[str, JsonValue]:
         denom_a, denom_b = self._pair(msg)
         amount_a, amount_b = decode_amount(msg["amount_a"]), decode_amount(msg["amount_b"])
         shares = isqrt(amount_a * amount_b)
@@ -173,8 +185,9 @@ class Dex(Module):
         self._move_in(sender, denom_a, amount_a)
         self._move_in(sender, denom_b, amount_b)
         self.pools[pool_id] = pool
+        return {"pool": pool_id, "shares": str(shares - locked)}
 
-    def _swap(self, sender: str, msg: Msg, height: int, reserved: int) -> None:
+    def _swap(self, sender: str, msg: Msg, height: int, reserved: int) -> dict[str, JsonValue]:
         pool = self.pool(_uint(msg["pool"]))
         denom_in = str(msg["denom_in"])
         reserve_in, reserve_out, denom_out = pool.reserves(denom_in)
@@ -213,8 +226,15 @@ class Dex(Module):
         if out < min_out:
             self._broken("dex/min-out", f"pool {pool.id}: swap paid {out} < min_out {min_out}")
         self._share_value(pool, before)
+        return {
+            "pool": pool.id,
+            "denom_in": denom_in,
+            "amount_in": str(amount_in),
+            "denom_out": denom_out,
+            "amount_out": str(out),
+        }
 
-    def _add(self, sender: str, msg: Msg, reserved: int) -> None:
+    def _add(self, sender: str, msg: Msg, reserved: int) -> dict[str, JsonValue]:
         pool = self.pool(_uint(msg["pool"]))
         max_a, max_b = decode_amount(msg["max_a"]), decode_amount(msg["max_b"])
         min_shares = decode_amount(msg["min_shares"])
@@ -242,8 +262,9 @@ class Dex(Module):
         if amount_a > max_a or amount_b > max_b or shares < min_shares:
             self._broken("dex/min-out", f"pool {pool.id}: add took more than its bounds")
         self._share_value(pool, before)
+        return _lp_result(pool.id, amount_a, amount_b, shares)
 
-    def _remove(self, sender: str, msg: Msg) -> None:
+    def _remove(self, sender: str, msg: Msg) -> dict[str, JsonValue]:
         pool = self.pool(_uint(msg["pool"]))
         shares = decode_amount(msg["shares"])
         min_a, min_b = decode_amount(msg["min_a"]), decode_amount(msg["min_b"])
@@ -273,6 +294,7 @@ class Dex(Module):
         if not pool.lp[sender]:
             del pool.lp[sender]
         self._share_value(pool, before)
+        return _lp_result(pool.id, amount_a, amount_b, shares)
 
     # ---- blocks --------------------------------------------------------------------------------
 
@@ -348,6 +370,19 @@ class Dex(Module):
         for w in data["pools"]:
             pool = pool_from_state(w)
             self.pools[pool.id] = pool
+
+
+def _coin(kind: str, address: str, denom: str, amount: int) -> dict[str, JsonValue]:
+    return {"type": kind, "address": address, "denom": denom, "amount": str(amount)}
+
+
+def _lp_result(pool: int, amount_a: int, amount_b: int, shares: int) -> dict[str, JsonValue]:
+    return {
+        "pool": pool,
+        "amount_a": str(amount_a),
+        "amount_b": str(amount_b),
+        "shares": str(shares),
+    }
 
 
 def _value(pool: Pool) -> tuple[int, int, int]:

@@ -168,6 +168,13 @@ def delta_examples(p: DeltaParams) -> dict[str, dict[str, JsonValue]]:
         "pool": pool,
         "quote": quote,
         "twap": twap,
+        "shares": {  # the pool's creator: everything but the locked minimum
+            "pool": 1,
+            "address": trader,
+            "shares": str(shares - p.min_liquidity),
+            "total_shares": str(shares),
+            "height": height,
+        },
         "perps_params": cast(dict[str, JsonValue], p.to_wire()),
         "markets": {"markets": [market_wire]},
         "market": market_wire,

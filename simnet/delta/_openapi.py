@@ -140,6 +140,11 @@ _READS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
             height=_UINT,
         ),
     ),
+    "shares": (
+        "/dex/pools/{pool}/shares/{address}",
+        "the LP shares an address holds in the pool",
+        _obj(pool=_UINT, address=_STR, shares=_AMOUNT, total_shares=_AMOUNT, height=_UINT),
+    ),
     "perps_params": ("/perps/params", "perps, oracle and DEX parameters", _PERPS_PARAMS),
     "markets": ("/perps/markets", "every perps market", _obj(markets=_list(_MARKET))),
     "market": ("/perps/markets/{market}", "mark, index, open interest, funding, status", _MARKET),

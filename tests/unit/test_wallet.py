@@ -288,3 +288,18 @@ class WalletMachine(RuleBasedStateMachine):
 
 WalletMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
 test_wallet_state_machine = WalletMachine.TestCase
+
+
+def test_what_a_module_message_took_leaves_under_its_own_hold() -> None:
+    """A swap holds its input while out; the chain's coin_spent takes it, the hold then ends
+    with the fee only, and the output arrives as a credit: exact to the unit."""
+    w = Wallet({DX: 1_000})
+    hold = w.reserve(DX, 400, 10)
+    assert w.spent(DX, 400) == 600  # taken while the hold still covers it
+    w.credit(BAX, 397)
+    w.settle_fee_only(hold)
+    assert w.balances() == {DX: 590, BAX: 397}
+    assert w.spendable(DX) == 590
+    with pytest.raises(BalanceUnderflow):
+        w.spent(BAX, 398)
+    assert w.balance(BAX) == 397

@@ -3,6 +3,7 @@
 from botruntime.behaviors.legitimate import (
     bridge,
     campaign,
+    dex,
     explorer,
     governance,
     oracle,
@@ -15,6 +16,7 @@ from botruntime.behaviors.legitimate import (
 __all__ = [
     "bridge",
     "campaign",
+    "dex",
     "explorer",
     "governance",
     "oracle",

@@ -13,7 +13,7 @@ from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.testing import MockTransport
 from botruntime.chain.tx import JsonValue
 from botruntime.fleet import ChainSide, FleetContext, Peers
-from botruntime.fleet._commits import CommitWatcher
+from botruntime.fleet._commits import CommitWatcher, Events
 from botruntime.metrics import Recorder
 from botruntime.wallet import AX
 
@@ -29,7 +29,9 @@ async def fleetlet() -> AsyncIterator[Fleetlet]:
     bot = Bot(RUN_SEED, 0, "staker")
     bot.wallet.credit(AX, 10_000 * AX.unit)
 
-    def on_tx(tx_hash: str, wire: dict[str, JsonValue], code: str, height: int) -> None:
+    def on_tx(
+        tx_hash: str, wire: dict[str, JsonValue], code: str, height: int, events: Events
+    ) -> None:
         body = wire["body"]
         assert isinstance(body, dict) and isinstance(body["msgs"], list)
         for msg in body["msgs"]:

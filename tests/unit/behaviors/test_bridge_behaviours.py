@@ -23,7 +23,7 @@ from botruntime.chain.transport import Answer
 from botruntime.chain.tx import decode_tx
 from botruntime.fleet import Chains, ChainSide, FleetContext, Intent, Peers, RecentTxs
 from botruntime.fleet._bridge import BridgeBook
-from botruntime.fleet._commits import CommitWatcher, TxObserver
+from botruntime.fleet._commits import CommitWatcher, Events, TxObserver
 from botruntime.metrics import Recorder
 from botruntime.wallet import AX, BAX, DX
 
@@ -140,7 +140,7 @@ async def net() -> AsyncIterator[Net]:
 def _receipts(chain: ChainName, book: BridgeBook, recent: RecentTxs) -> TxObserver:
     """What the fleet's receipts do with a committed claim (end to end: the scenario runs)."""
 
-    def on_tx(tx_hash: str, wire: dict[str, Any], code: str, height: int) -> None:
+    def on_tx(tx_hash: str, wire: dict[str, Any], code: str, height: int, events: Events) -> None:
         recent.note_committed(chain, tx_hash, wire)
         msg = wire["body"]["msgs"][0]
         if code == "ok" and msg["type"] == "bridge.claim":

@@ -41,7 +41,7 @@ def test_a_faucet_credit_and_a_delegations_sax_reach_the_shadow_ledger() -> None
     bot = fleet.bots[0]
     on_tx = fleet._receipts("alpha", "alpha-simnet-1")
     faucet = {"faucet": {"address": bot.alpha_address, "denom": "AX", "amount": "7"}}
-    on_tx("F" * 64, faucet, "ok", 3)
+    on_tx("F" * 64, faucet, "ok", 3, ())
     delegate = {
         "body": {
             "sender": bot.alpha_address,
@@ -49,8 +49,8 @@ def test_a_faucet_credit_and_a_delegations_sax_reach_the_shadow_ledger() -> None
             "msgs": [{"type": "staking.delegate", "validator": "ax1v", "amount": "5"}],
         }
     }
-    on_tx("D" * 64, delegate, "ok", 4)
-    on_tx("E" * 64, delegate, "insufficient_funds", 5)  # failed: minted nothing
+    on_tx("D" * 64, delegate, "ok", 4, ())
+    on_tx("E" * 64, delegate, "insufficient_funds", 5, ())  # failed: minted nothing
     assert bot.wallet.balances() == {AX: 7, SAX: 5}
 
 

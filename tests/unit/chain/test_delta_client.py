@@ -100,6 +100,7 @@ def _fields(ex: dict[str, Any], kind: str) -> Iterator[tuple[str, Any]]:
         ("/dex/pools/{pool}", models.Pool.from_wire),
         ("/dex/pools/{pool}/quote", models.Quote.from_wire),
         ("/dex/pools/{pool}/twap", models.Twap.from_wire),
+        ("/dex/pools/{pool}/shares/{address}", models.LpShares.from_wire),
         ("/perps/markets/{market}", models.Market.from_wire),
         ("/perps/accounts/{address}", models.MarginAccount.from_wire),
         ("/perps/positions/{address}", models.positions_from_wire),

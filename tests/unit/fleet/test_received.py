@@ -1,9 +1,9 @@
 """What a committed message pays into bank balances: the outputs the fleet credits to the
-recipients' shadow ledgers (`Fleet._receipts`)."""
+recipients' shadow ledgers (`Receipts`)."""
 
 from botruntime.chain.perps import perps_deposit, perps_open, perps_withdraw
 from botruntime.chain.tx import bank_multisend, bank_send
-from botruntime.fleet._fleet import _received
+from botruntime.fleet._receipts import _received
 
 BODY = {"sender": "dx1sender", "msgs": []}
 

@@ -110,7 +110,12 @@ def _role_summary(role: RolePlan) -> dict[str, Any]:
     return {
         "name": role.name,
         "group": role.group,
-        "bots": [role.bots.start, role.bots.stop],
+        # a crew role holds every k-th bot of its crew block: its step is kept
+        "bots": [
+            role.bots.start,
+            role.bots.stop,
+            *([role.bots.step] if role.bots.step > 1 else []),
+        ],
         "behaviours": dict(zip(role.behaviours, role.weights, strict=True)),
         "max_in_flight_per_bot": role.max_in_flight_per_bot,
         "expected_rejects": sorted(role.expected_rejects),
@@ -134,6 +139,11 @@ def summary(plan: RunPlan) -> dict[str, Any]:
         "funding": {denom.value: amount for denom, amount in sorted(plan.funding.items())},
         "spend_total": {denom.value: amount for denom, amount in sorted(plan.spend_total.items())},
         "roles": [_role_summary(role) for role in plan.roles],
+        **(
+            {"crews": [[c.name, list(c.roles), c.bots.start, c.bots.stop] for c in plan.crews]}
+            if plan.crews
+            else {}
+        ),
     }
 
 

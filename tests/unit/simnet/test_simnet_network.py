@@ -8,7 +8,8 @@ import orjson
 import pytest
 
 from botruntime.chain.tx import bank_multisend
-from simnet import Rejected, SimnetError, Throttled
+from simnet import GenesisAccount, Rejected, SimnetError, Throttled
+from simnet.bridge import ESCROW
 
 
 def submit(bench: Any, wire: Any, node: int = 0, chain: str = "alpha") -> tuple[str, str]:
@@ -153,3 +154,13 @@ def test_reset_funds_the_twin_address_on_each_chain(bench: Any) -> None:
     assert bench.alpha.ledger.balance(me.alpha_address, "AX") == 10**12
     assert bench.delta.ledger.balance(me.delta_address, "DX") == 10**12
     assert bench.delta.ledger.balance(me.delta_address, "AX") == 0
+
+
+def test_genesis_vouchers_are_backed_by_escrowed_ax(bench: Any) -> None:
+    """bAX given at genesis (a DEX scenario's bots hold some) is backed like bridged bAX: the
+    genesis escrows as much AX on Alpha, so bridge/escrow-backing holds from height 0."""
+    me = bench.ids[0]
+    bench.network.reset("unit", [GenesisAccount(me.alpha_address, {"bAX": 5_000, "AX": 7})])
+    assert bench.network.chains["delta"].ledger.balance(me.delta_address, "bAX") == 5_000
+    assert bench.network.chains["alpha"].ledger.modules[ESCROW] == {"AX": 5_000}
+    assert all_ok(bench) == []

@@ -58,3 +58,36 @@ def test_a_front_run_swap_fails_the_victim_in_the_same_block(delta: Delta) -> No
     pool = delta.dex.pools[1]
     assert pool.reserve_a == X0 + 10**9 + amount  # the failed swap left the pool alone
     assert delta.broken() == {}
+
+
+def test_the_block_carries_what_each_swap_did_and_nothing_for_a_failed_one(delta: Delta) -> None:
+    """A wallet learns a swap's output from the tx's events (coin_spent, coin_received and the
+    dex.swap result); the failed swap has none, and an export keeps them."""
+    create = {"type": "dex.create_pool", "denom_a": "DX", "denom_b": "bAX"}
+    delta.run(delta.traders[0], {**create, "amount_a": str(X0), "amount_b": str(Y0)})
+    victim, attacker = delta.traders[1], delta.traders[2]
+    amount = 10**7
+    quote = swap_out(amount, X0, Y0, PARAMS.swap_fee_bps, False)
+    nonce = delta.chain.ledger.nonce(victim.delta_address)
+    bax = delta.balance(attacker, "bAX")
+    admit(delta, victim, swap(amount, quote), nonce)
+    admit(delta, attacker, swap(10**9, 0), 0, fee=10 * FEE)
+    delta.block()
+    block = delta.chain.latest
+    front_events, victim_events = block.events_of(0), block.events_of(1)
+    out = delta.balance(attacker, "bAX") - bax
+    who = attacker.delta_address
+    assert front_events == [
+        {"type": "coin_spent", "address": who, "denom": "DX", "amount": str(10**9)},
+        {"type": "coin_received", "address": who, "denom": "bAX", "amount": str(out)},
+        {
+            "type": "dex.swap",
+            "pool": 1,
+            "denom_in": "DX",
+            "amount_in": str(10**9),
+            "denom_out": "bAX",
+            "amount_out": str(out),
+        },
+    ]
+    assert victim_events == []
+    assert type(block).from_export(block.export()).events_of(0) == front_events
