@@ -48,10 +48,12 @@ def _counted(metrics: RunMetrics, name: str, crew: int) -> int:
 
 
 def test_crews_on_three_workers_each_act_over_their_own_bus(tmp_path: Path) -> None:
-    code, report, output = _run(tmp_path)
-    assert (code, report.verdict) == (1, "FAIL"), output
-    c2 = next(c for c in report.criteria if c.id == "C2_mev_bounded")
-    assert c2.status == "fail" and c2.value is not None and c2.value > 0, c2.explanation
+    _, report, output = _run(tmp_path)
+    # the crews' profit, read from chain balances: brackets over the public mempool earn;
+    # whether it passes the bound is judged at the default size (C2 is statistical)
+    assert report.verdict != "INCONCLUSIVE", output
+    profit = report.figures["crew_profit_dx"]
+    assert profit is not None and profit > 0, output
 
     plan = compile_plan(
         PlanSource(
