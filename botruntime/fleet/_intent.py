@@ -148,6 +148,23 @@ class Intent:
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
         block, as a front-runner does)."""
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
+        if signed is None:
+            return None
+        tx, hold = signed
+        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+
+    def _reserve_and_sign(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        spend: Denom,
+        amount: int,
+        fee: int | None,
+        memo: str | None,
+    ) -> tuple[SignedTx, Reservation] | None:
+        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce; None
+        (counted) when the ledger cannot cover it."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         fee = side.fee if fee is None else fee
@@ -157,10 +174,10 @@ class Intent:
             # the behaviour should have sized the amount from spendable(): a generator bug
             ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
             return None
-        client = side.client_for(bot)
         nonce = bot.next_nonce(self.chain)
-        tx = client.sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=self.memo(bot))
-        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+        memo = self.memo(bot) if memo is None else memo
+        tx = side.client_for(bot).sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=memo)
+        return tx, hold
 
     async def fire(
         self,
@@ -181,19 +198,13 @@ class Intent:
         hold simply ends with the run. The bot's nonce moves on at once: the role must not
         run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
         its nonce back. `memo` defaults to the intent's memo."""
-        ctx = self._ctx
-        side = ctx.sides[self.chain]
-        fee = side.fee if fee is None else fee
-        try:
-            hold = bot.wallet.reserve(spend, amount, fee)
-        except BalanceUnderflow:
-            ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo)
+        if signed is None:
             return None
+        tx, hold = signed
+        side = self._ctx.sides[self.chain]
         client = side.client_for(bot)
-        nonce = bot.next_nonce(self.chain)
-        tx = client.sign(
-            bot.identity, msgs, nonce=nonce, fee=fee, memo=self.memo(bot) if memo is None else memo
-        )
+        nonce = tx.body.nonce
         bot.nonce_used(self.chain, nonce)
         landing = side.watcher.expect(tx.hash)
         landing.add_done_callback(self._settle_when_landed(bot, nonce, hold, time.perf_counter()))
