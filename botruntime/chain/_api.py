@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Literal, NotRequired, Protocol, Self, TypedDict
 
+from botruntime.chain.events import EventStream
 from botruntime.chain.models import (
     Account,
     Block,
@@ -95,6 +96,12 @@ class ChainApi(Protocol):
         min_height: int | None = None,
     ) -> TxPage: ...
     async def supply(self) -> dict[str, int]: ...
+    def events(
+        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
+    ) -> EventStream:
+        """A stream of this node's events (open it with `async with`)."""
+        ...
+
     async def faucet(self, address: str, amount: int, denom: str | None = None) -> FaucetResult: ...
     def sign(
         self,

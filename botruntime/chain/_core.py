@@ -16,6 +16,7 @@ from botruntime.chain._api import BroadcastMode
 from botruntime.chain._edge import HttpEdge
 from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.errors import DuplicateTx, NotCommitted, ProtocolViolation, Unreachable
+from botruntime.chain.events import EventStream
 from botruntime.chain.models import (
     Account,
     Block,
@@ -183,6 +184,17 @@ class HttpChainClient(HttpEdge):
             "GET", "/txs" + query, operation="txs_of", min_height=min_height
         )
         return TxPage.from_wire(wire, "GET /txs?address=")
+
+    def events(
+        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
+    ) -> EventStream:
+        """A stream of this node's events, as this client's caller (open it with `async with`)."""
+        return EventStream(
+            self.transport.config.root,
+            types=types,
+            from_height=from_height,
+            client_id=self.client_id,
+        )
 
     async def supply(self) -> dict[str, int]:
         """The total supply of every denom of this chain."""

@@ -25,6 +25,7 @@ from botruntime.fleet._crews import Crews, CrewView
 from botruntime.fleet._failover import NodeLiveness
 from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import RecentTxs
+from botruntime.fleet._streams import Subscription, Subscriptions
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
 from botruntime.plan import RolePlan
@@ -158,6 +159,8 @@ class FleetContext:
     alpha_book: AlphaBook = field(default_factory=AlphaBook)
     # the run's bot indices per role (the plan's allocation), for bots that split a duty
     role_bots: Mapping[str, range] = field(default_factory=dict)
+    # subscribers' event streams, open between their actions (closed by the fleet's close)
+    subscriptions: Subscriptions = field(default_factory=Subscriptions)
 
     def __post_init__(self) -> None:
         self.bridge = BridgeBook(self.recorder, self.owners)
@@ -225,3 +228,8 @@ class Chains:
     @property
     def alpha_book(self) -> AlphaBook:
         return self._ctx.alpha_book
+
+    @property
+    def subscription(self) -> Subscription:
+        """This bot's event stream and what it has seen of it (kept between its actions)."""
+        return self._ctx.subscriptions.of(self._bot.index)

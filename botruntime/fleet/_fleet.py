@@ -332,6 +332,7 @@ class Fleet:
                 ]
                 for loop, running in zip(self._loops, loops, strict=True):
                     self.reports[loop.role] = await running
+                await self._read_to_tip(ctx)
                 if self.part.bots != range(self.plan.bots):  # other workers hold bots too
                     await self._settle(start + self.plan.duration_s, stop)
             finally:
@@ -340,6 +341,18 @@ class Fleet:
         for bot in self.bots:
             bot.lifecycle.stopping("plan ended")
             bot.lifecycle.stopped()
+
+    async def _read_to_tip(self, ctx: FleetContext) -> None:
+        """A fired tx settles when the commit watcher reads its block, and a behaviour that
+        learned of the block first (from the event stream, by polling) may have ended the
+        plan before then: read every chain up to its current height before stopping."""
+        for side in ctx.sides.values():
+            try:
+                tip = (await side.clients[0].latest_block()).height
+            except ChainError:
+                continue  # the watcher's own reads say what is wrong
+            if not await side.watcher.read_through(tip, timeout_s=ctx.commit_timeout_s):
+                _log.warning("%s: blocks up to %d not read before the plan ended", side.name, tip)
 
     async def _settle(self, plan_end_ts: float, stop: asyncio.Event | None) -> None:
         """Keep watching the chain until the whole plan has ended, drain included: other
@@ -465,6 +478,8 @@ class Fleet:
     async def close(self) -> None:
         if self.ctx is not None and self.ctx.crews is not None:
             self.ctx.crews.close()
+        if self.ctx is not None:
+            await self.ctx.subscriptions.aclose()
         for client in self._clients:
             try:
                 await client.close()

@@ -121,6 +121,15 @@ class Intent:
         action; `tx` is the hash of the tx it is about, kept as an example."""
         self._ctx.recorder.counter(name, action=self.action, **labels).add(by, example=tx)
 
+    def notified(self, committed_wall_s: float) -> None:
+        """Record `lat.notify{action}`: from the commit (its block's time, a wall-clock instant
+        the chain wrote) to now, when the client learned of it (SCENARIOS.md §1.3)."""
+        now = time.perf_counter()
+        committed = now - max(0.0, time.time() - committed_wall_s)
+        self._ctx.recorder.observe(
+            "notify", self.chain, self.action, "ok", committed, committed, now
+        )
+
     async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
         hash or case id it is known by) and record it as `lat.submit{action}`: the node's

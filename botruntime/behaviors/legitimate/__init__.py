@@ -10,6 +10,7 @@ from botruntime.behaviors.legitimate import (
     perps,
     reads,
     staking,
+    subscribe,
     transfers,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "perps",
     "reads",
     "staking",
+    "subscribe",
     "transfers",
 ]

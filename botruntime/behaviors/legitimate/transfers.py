@@ -7,13 +7,28 @@ from typing import TYPE_CHECKING
 
 from botruntime.behaviors._table import behavior
 from botruntime.bots.bot import Bot, ChainName
-from botruntime.chain.tx import bank_send
+from botruntime.chain.tx import Msg, bank_send
 from botruntime.wallet import AX, DX, Denom
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.fleet import Chains, Intent
 
-__all__ = ["send_ax", "send_ax_failover", "send_dx"]
+__all__ = ["peer_payment", "send_ax", "send_ax_failover", "send_dx"]
+
+
+def peer_payment(
+    bot: Bot, chains: Chains, rng: Random, chain: ChainName, denom: Denom
+) -> tuple[list[Msg], int] | None:
+    """A payment of 1-100 whole tokens to a uniformly chosen other bot, never more than a tenth
+    of what is spendable after the fee (a reject is then a finding, not an overdraft): its
+    messages and amount, or None when the bot cannot afford one."""
+    fee = chains.side(chain).fee
+    affordable = max(0, bot.wallet.spendable(denom) - fee) // 10
+    amount = min(rng.randint(1, 100) * denom.unit, affordable)
+    if amount == 0:
+        return None
+    to = chains.peers.address(chains.peers.choose(rng, exclude=bot.index), chain)
+    return [bank_send(to, amount, denom.value)], amount
 
 
 async def _pay_peer(
@@ -26,16 +41,13 @@ async def _pay_peer(
     *,
     failover: bool = False,
 ) -> None:
-    """1-100 whole tokens to a uniformly chosen other bot, never more than a tenth of what is
-    spendable after the fee: a reject is then a finding, not an overdraft."""
-    fee = chains.side(chain).fee
-    affordable = max(0, bot.wallet.spendable(denom) - fee) // 10
-    amount = min(rng.randint(1, 100) * denom.unit, affordable)
-    if amount == 0:
+    """Pay a peer (`peer_payment`) and follow the tx to its block; a bot that cannot afford a
+    payment reads its balance instead."""
+    payment = peer_payment(bot, chains, rng, chain, denom)
+    if payment is None:
         await rec.query("balances", chains.side(chain).client_for(bot).balances(bot.address(chain)))
         return
-    to = chains.peers.address(chains.peers.choose(rng, exclude=bot.index), chain)
-    msgs = [bank_send(to, amount, denom.value)]
+    msgs, amount = payment
     await rec.transact(bot, msgs, spend=denom, amount=amount, failover=failover)
 
 

@@ -1,0 +1,6 @@
+"""Anti-patterns: clients written badly on purpose, next to a disciplined cohort doing the same
+work correctly (SCENARIOS.md §5). The network must protect itself from them."""
+
+from botruntime.behaviors.antipattern import polling
+
+__all__ = ["polling"]
