@@ -20,6 +20,7 @@ from botruntime.behaviors._table import behavior
 from botruntime.behaviors.legitimate.transfers import peer_payment
 from botruntime.bots.bot import Bot
 from botruntime.chain.models import SubmitResult
+from botruntime.chain.retry import NO_RETRY
 from botruntime.wallet import AX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
@@ -38,7 +39,8 @@ BACKEND_NODE: Final = 0  # the backend's one RPC endpoint
 async def poll_receipt(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """Pay another bot 1-100 AX, then poll the tx every 50 ms and the balance every 100 ms,
     429s or not, until the tx is in a block."""
-    node = chains.side("alpha").client_for(bot, node=BACKEND_NODE)
+    # no retry policy either: the timer is the poller's only retry, Retry-After or not
+    node = chains.side("alpha").client_for(bot, node=BACKEND_NODE).with_retry(NO_RETRY)
     payment = peer_payment(bot, chains, rng, "alpha", AX)
     if payment is None:
         await rec.query("poll_balance", node.balances(bot.alpha_address))
