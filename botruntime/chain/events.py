@@ -23,6 +23,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Final, Self
 
+# httpx imports its HTTP/1.1 stack when its first client is made, and anyio's asyncio
+# backend on its first request: ~250 ms on a busy machine, which would stall a run's event
+# loop when its first subscriber connects. They are imported with this module instead.
+import anyio._backends._asyncio  # noqa: F401
+import httpcore  # noqa: F401
 import httpx
 import orjson
 from pydantic import field_validator
