@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable
 from random import Random
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from botruntime.behaviors._table import behavior
 from botruntime.behaviors.legitimate.transfers import peer_payment
 from botruntime.bots.bot import Bot
+from botruntime.chain.errors import RateLimited
 from botruntime.chain.models import SubmitResult
 from botruntime.chain.retry import NO_RETRY
 from botruntime.wallet import AX
@@ -27,6 +29,8 @@ if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only rec
     from botruntime.fleet import Chains, Intent
 
 __all__ = ["BALANCE_EVERY", "POLL_TX_S", "poll_receipt"]
+
+T = TypeVar("T")
 
 POLL_TX_S: Final = 0.05
 BALANCE_EVERY: Final = 2  # ticks: the balance every 100 ms
@@ -52,12 +56,12 @@ async def poll_receipt(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> No
     found = asyncio.Event()
 
     async def poll_tx() -> None:
-        status = await rec.query("poll_tx", node.get_tx(answer.hash))
+        status = await rec.query("poll_tx", _throttle_noted(node.get_tx(answer.hash), rec))
         if status is not None and status.final:
             found.set()
 
     async def poll_balance() -> None:
-        await rec.query("poll_balance", node.balances(bot.alpha_address))
+        await rec.query("poll_balance", _throttle_noted(node.balances(bot.alpha_address), rec))
 
     start = time.perf_counter()
     out: set[asyncio.Task[None]] = set()
@@ -74,3 +78,14 @@ async def poll_receipt(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> No
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, wait_s)):
                     await found.wait()
+
+
+async def _throttle_noted(call: Awaitable[T], rec: Intent) -> T:
+    """`call`, counting a 429 that does not say when to come back: a quota must carry
+    `Retry-After` (`chain.throttled_without_retry_after`)."""
+    try:
+        return await call
+    except RateLimited as exc:
+        if exc.retry_after_s is None:
+            rec.count("chain.throttled_without_retry_after")
+        raise

@@ -33,6 +33,7 @@ class PolledNode(AlphaNode):
 
     throttled: int = 3
     pending: int = 2
+    retry_after: str | None = "5"
     lookups: list[float] = field(default_factory=list)
     balance_reads: int = 0
     block_times: dict[int, str] = field(default_factory=dict)
@@ -42,7 +43,7 @@ class PolledNode(AlphaNode):
         if path.startswith("/txs/"):
             self.lookups.append(time.perf_counter())
             if len(self.lookups) <= self.throttled:
-                return error_answer(429, "rate_limited", retry_after="5")
+                return error_answer(429, "rate_limited", retry_after=self.retry_after)
             if len(self.lookups) <= self.throttled + self.pending:
                 return answer({"hash": path[5:], "status": "pending"})
             height = self._height_of(path[5:])
@@ -137,6 +138,15 @@ async def test_the_poller_keeps_its_pace_through_429s_until_the_tx_is_in_a_block
     (sent,) = node.sent
     assert polled.bot.wallet.balance(AX) == before - int(str(sent["amount"])) - 2_000
     assert not polled.bot.wallet.reservations
+    assert polled.count("chain.throttled_without_retry_after") == 0
+
+
+async def test_a_429_without_retry_after_is_counted(polled: Fleetlet) -> None:
+    node = polled.node
+    assert isinstance(node, PolledNode)
+    node.retry_after = None
+    await polled.act(polling.poll_receipt)
+    assert polled.count("chain.throttled_without_retry_after") == node.throttled
 
 
 async def _subscriber(
