@@ -14,7 +14,7 @@ from __future__ import annotations
 from random import Random
 from typing import Final
 
-__all__ = ["CRASH", "PRICE_ONE", "crash_path", "feeder_noise", "reference_walk"]
+__all__ = ["CRASH", "PRICE_ONE", "calm_walk", "crash_path", "feeder_noise", "reference_walk"]
 
 PRICE_ONE: Final = 1_000_000
 _PPM: Final = 1_000_000
@@ -33,12 +33,23 @@ _LEG_STEP_PPM: Final = 45_000
 
 def reference_walk(seed: str, block: int) -> int:
     """The L7 reference price at `block` (>= 0) of a run seeded `seed`."""
+    return _walk(seed, block, legs=True)
+
+
+def calm_walk(seed: str, block: int) -> int:
+    """A6's reference: the L7 walk's calm steps without its volatile legs, so that an honest
+    oracle stays within a fraction of a percent of it in every block and any larger gap is
+    the manipulation's doing."""
+    return _walk(seed, block, legs=False)
+
+
+def _walk(seed: str, block: int, *, legs: bool) -> int:
     rng = Random(f"{seed}/reference-walk")
     price = PRICE_ONE
     for b in range(1, max(block, 0) + 1):
         step = int(rng.gauss(0.0, _CALM_PPM))
         phase, period = b % _PERIOD, b // _PERIOD
-        if _LEG_START <= phase < _LEG_START + _LEG:
+        if legs and _LEG_START <= phase < _LEG_START + _LEG:
             step = -_LEG_STEP_PPM if period % 2 == 0 else _LEG_STEP_PPM
         price = max(1, price * (_PPM + step) // _PPM)
     return price
