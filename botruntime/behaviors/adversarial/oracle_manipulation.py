@@ -155,7 +155,8 @@ async def mango_pump(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None
 @behavior("feed_rogue", group="adversarial", chain="delta", sends_tx=True)
 async def feed_rogue(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """F: sign the last feeder key (one of five) with +40 % outliers during the pump."""
-    if run_block(chains) + 1 in PUMP:
-        rec.count("adv.rogue_prices")
+    pumping = run_block(chains) + 1 in PUMP
     keys = [simnet_feeder(bot.run_seed, k) for k in range(HONEST_KEYS, FEEDERS)]
-    await submit_reference_price(bot, chains, rng, rec, rogue_path, keys=keys)
+    sent = await submit_reference_price(bot, chains, rng, rec, rogue_path, keys=keys)
+    if pumping and sent:
+        rec.count("adv.rogue_prices", by=sent)

@@ -30,6 +30,7 @@ from botruntime.behaviors.legitimate._price_paths import (
 from botruntime.behaviors.legitimate.perps import delta_of
 from botruntime.bots.bot import Bot
 from botruntime.chain.errors import BadNonce
+from botruntime.chain.models import SubmitResult
 from botruntime.chain.perps import oracle_submit_price
 from botruntime.chain.tx import Msg, bank_multisend
 from botruntime.identity import Identity, simnet_feeder
@@ -37,7 +38,6 @@ from botruntime.wallet import DX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.chain.delta import DeltaClient
-    from botruntime.chain.models import SubmitResult
     from botruntime.fleet import Chains, Intent
 
 __all__ = [
@@ -84,23 +84,24 @@ async def submit_reference_price(
     *,
     pair: str = PAIR,
     keys: Sequence[Identity] | None = None,
-) -> None:
+) -> int:
     """Send, for each of the bot's feeder keys, the price `path` gives for the next block.
 
     `keys` defaults to the bot's share of all `FEEDERS` keys (`feeder_keys`); A6's honest
-    feeders sign the first four and its rogue feeder the fifth."""
+    feeders sign the first four and its rogue feeder the fifth. Returns how many prices a
+    node accepted."""
     side = chains.side("delta")
     client = delta_of(chains)
     if keys is None:
         keys = feeder_keys(bot, chains.role_bots)
     if not keys:
         await rec.query("oracle_price", client.price(pair))
-        return
+        return 0
     accounts = []
     for key in keys:
         account = await rec.query("account", client.account(key.delta_address))
         if account is None:
-            return
+            return 0
         accounts.append(account)
     short = [
         (key.delta_address, account.nonce == 0 and not account.balances)
@@ -108,17 +109,22 @@ async def submit_reference_price(
         if account.balances.get(DX.value, 0) < 2 * side.fee
     ]
     if short and not await _stock_fees(bot, chains, rec, short):
-        return  # the keys' fees first: prices once they have committed
+        return 0  # the keys' fees first: prices once they have committed
     price = path(bot.run_seed, run_block(chains) + 1)
     if price is None:  # the path's outage: the feeders stay silent in this block
-        return
+        return 0
+    sent = 0
     for key, account in zip(keys, accounts, strict=True):
         pending = await rec.query("mempool", client.pending(key.delta_address))
         if pending is None:
             continue
         price_msg = oracle_submit_price(pair, feeder_noise(rng, price))
         nonce = account.nonce + len(pending)
-        await rec.submit(_send_price(client, key, price_msg, nonce, side.fee, rec.memo(bot)))
+        answer = await rec.submit(
+            _send_price(client, key, price_msg, nonce, side.fee, rec.memo(bot))
+        )
+        sent += isinstance(answer, SubmitResult)
+    return sent
 
 
 async def _send_price(
