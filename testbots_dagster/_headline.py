@@ -1,58 +1,23 @@
-"""The headline numbers of a run: which summary keys, under which stable labels, which way is
-better, and how a run compares with the baseline of earlier passing runs.
+"""How a run's headline numbers compare with the baseline of earlier passing runs.
 
-One table serves the asset metadata (the UI plots every numeric label over time, so labels must
-never change), the `regression` check and the `regression_report` asset.
+The headline table itself (labels, summary keys, which way is better) is
+`botruntime.runs.headline`, shared with `testbots history`; it is re-exported here for the
+asset metadata, the `regression` check and the `regression_report` asset.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from botruntime.runs import RunReport
+from botruntime.runs.headline import HEADLINE, Metric, headline
 from testbots_dagster.results_store import Baseline
 
 __all__ = ["HEADLINE", "REGRESSION_TOLERANCE", "Comparison", "Metric", "compare", "headline"]
 
 REGRESSION_TOLERANCE: Final = 0.20  # SCENARIOS.md §1.4: more than 20 % worse is a WARN
-
-
-@dataclass(frozen=True, slots=True)
-class Metric:
-    label: str  # metadata label, stable forever
-    key: str  # RunReport.summary key
-    better: Literal["lower", "higher"]
-    noise: float  # an absolute change smaller than this is never a regression
-    regression: bool = True  # compared with the baseline
-
-
-HEADLINE: Final = (
-    Metric("achieved_rate_per_s", "achieved_rate", "higher", 0.5),
-    Metric("offered_rate_per_s", "offered_rate", "higher", 0.5, regression=False),
-    Metric("committed_rate_per_s", "committed_rate", "higher", 0.5),
-    Metric("p50_submit_ms", "p50_submit_ms", "lower", 2.0),
-    Metric("p95_submit_ms", "p95_submit_ms", "lower", 5.0),
-    Metric("p99_submit_ms", "p99_submit_ms", "lower", 5.0),
-    Metric("p50_commit_ms", "p50_commit_ms", "lower", 20.0),
-    Metric("p95_commit_ms", "p95_commit_ms", "lower", 50.0),
-    Metric("p99_commit_ms", "p99_commit_ms", "lower", 50.0),
-    Metric("error_rate", "err_rate", "lower", 0.001),
-    Metric("dropped", "dropped", "lower", 1.0),
-    Metric("ledger_mismatch", "ledger_mismatch", "lower", 0.5, regression=False),
-)
-
-
-def headline(summary: Mapping[str, float]) -> dict[str, float]:
-    """label -> value for every headline metric of a run summary (absent ones are left out)."""
-    out: dict[str, float] = {}
-    for m in HEADLINE:
-        value = summary.get(m.key)
-        if isinstance(value, int | float) and math.isfinite(value):  # NaN: no samples
-            out[m.label] = float(value)
-    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,11 @@ class ResultsStoreResource(dg.ConfigurableResource):
             self._store = None
 
     @property
+    def runs_dir(self) -> Path:
+        """Where every run on this machine writes its report (`testbots run` and Dagster)."""
+        return testbots_home(self.home) / "runs"
+
+    @property
     def store(self) -> ResultsStore:
         if self._store is None:  # used outside a run: open on first use
             self._store = ResultsStore(self.resolved_url())

@@ -1,5 +1,9 @@
 """Every finished run, kept for good: the history, baselines and regression report read it.
 
+`history_frame` returns the run history as a pandas DataFrame, the same table `testbots history`
+prints (both are `botruntime.runs.history.history_frame`); `append_reports` brings in the runs
+made with `testbots run`, whose reports are under `$TESTBOTS_HOME/runs`.
+
 A plain class over SQLAlchemy Core, with no Dagster in it (the Dagster resource wraps it), so a
 script or a test reads results without an instance. By default a SQLite file,
 `$TESTBOTS_HOME/results.sqlite`; any SQLAlchemy URL (e.g. `postgresql+psycopg2://…`) for a
@@ -33,13 +37,14 @@ import json
 import math
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from botruntime.runs import BASELINE_WINDOW, Baseline, RunReport, eligible, median_baseline
+from botruntime.runs import BASELINE_WINDOW, Baseline, RunReport, baseline_of, figures_frame
+from botruntime.runs.history import history_frame, read_reports
 from testbots_dagster._store_queries import (
     StoredRun,
     baseline_query,
@@ -57,6 +62,9 @@ from testbots_dagster._store_schema import (
     report_from_rows,
     runs,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "BASELINE_WINDOW",
@@ -239,21 +247,43 @@ class ResultsStore:
         """
         query = baseline_query(scenario_id, size=size, target=target)
         with self._reading() as conn:
-            rows = [
-                (row.run_id, row.summary)
-                for row in conn.execute(query)
-                if row.run_id != exclude_run_id
-                and (before_s is None or row.started_at_s < before_s)
-                and eligible(
-                    row.verdict,
-                    row.switches,
-                    size=size,
-                    target=target,
-                    run_size=row.size,
-                    run_target=row.target,
-                )
-            ]
-        return median_baseline(rows, metric, window)
+            frame = figures_frame(conn.execute(query), lambda row: row.summary)
+        return baseline_of(
+            frame,
+            metric,
+            size=size,
+            target=target,
+            before_s=before_s,
+            exclude_run_id=exclude_run_id,
+            window=window,
+        )
+
+    def history_frame(
+        self,
+        scenario_id: str | None = None,
+        *,
+        size: str | None = None,
+        target: str | None = None,
+        limit: int | None = 200,
+    ) -> pd.DataFrame:
+        """`history()` as the history table `testbots history` prints (`history_frame` in
+        `botruntime.runs.history`): one row per run, newest first, headline figures as columns."""
+        return history_frame(self.history(scenario_id, size=size, target=target, limit=limit))
+
+    def append_reports(self, runs_dir: Path) -> list[str]:
+        """Append every readable `*/report.json` under `runs_dir` the store lacks (runs made
+        with `testbots run`); the ids appended, oldest first. A report another writer
+        stored meanwhile is skipped, so two callers at once store each run once."""
+        added: list[str] = []
+        for report in read_reports(runs_dir)[::-1]:
+            if self.has(report.run_id):
+                continue
+            try:
+                self.append(report)
+            except RunAlreadyStored:
+                continue
+            added.append(report.run_id)
+        return added
 
     def _reading(self) -> _Reading:
         return _Reading(self._engine, self.url)

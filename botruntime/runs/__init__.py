@@ -1,6 +1,12 @@
 """A run of one scenario, from request to report."""
 
-from botruntime.runs._baseline import BASELINE_WINDOW, Baseline, eligible, median_baseline
+from botruntime.runs._baseline import (
+    BASELINE_WINDOW,
+    Baseline,
+    BaselineRow,
+    baseline_of,
+    figures_frame,
+)
 from botruntime.runs._capacity_store import (
     CAPACITY_SCENARIO,
     Capacity,
@@ -50,6 +56,7 @@ __all__ = [
     "REPORT_VERSION",
     "AdversarialRefused",
     "Baseline",
+    "BaselineRow",
     "CapExceeded",
     "Capacity",
     "ChainIdRefused",
@@ -72,14 +79,14 @@ __all__ = [
     "TargetRefused",
     "TargetStatus",
     "VerdictName",
+    "baseline_of",
     "capacity_of",
-    "eligible",
     "failed_to_run",
+    "figures_frame",
     "find_capacity",
     "judge_pair",
     "judge_switch",
     "latest_capacities",
-    "median_baseline",
     "mutation_pairs",
     "select_pairs",
     "stop_stack",

@@ -2,35 +2,39 @@
 
 A baseline of a figure is the median of that figure over the last `BASELINE_WINDOW` runs that
 passed, with no simnet switch on, at the same size against the same target, started before
-the run being judged (`eligible`, `median_baseline`). `baseline(expr)` in a criterion reads the
+the run being judged. That rule is `baseline_of`, with pandas, over a `figures_frame` of the
+candidate runs; nothing else computes a baseline. `baseline(expr)` in a criterion reads the
 baseline of `transfer_baseline`, the reference workload: every run stores the value of each
 `baseline(...)` inner expression its criteria name (`RunReport.measures`), so a later run of
 any scenario finds it by the expression's canonical text. The results store answers the same
-question for the regression check from its rows, with the same rule.
+question for the regression check and `regression_report` from its rows, with `baseline_of`.
+pandas is imported when a baseline is asked for, not with this module.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from botruntime.runs.report import ReportError, RunReport
 from botruntime.scenario import Baseline as BaselineNode
 from botruntime.scenario import Expr, MetricSource, Scenario, evaluate_number, render
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "BASELINE_SCENARIO",
     "BASELINE_WINDOW",
     "Baseline",
+    "BaselineRow",
     "baseline_exprs",
-    "eligible",
+    "baseline_of",
+    "figures_frame",
     "find_baselines",
     "measures",
-    "median_baseline",
 ]
 
 BASELINE_SCENARIO: Final = "transfer_baseline"
@@ -47,35 +51,91 @@ class Baseline:
     values: tuple[float, ...]
 
 
-def eligible(
-    verdict: str,
-    switches: Iterable[str],
+class BaselineRow(Protocol):
+    """What the baseline rule reads of a run: a `RunReport` or a results-store row."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def switches(self) -> Sequence[str]: ...
+    @property
+    def size(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def started_at_s(self) -> float: ...
+
+
+def figures_frame(
+    runs: Iterable[BaselineRow], figures: Callable[[Any], Mapping[str, float]]
+) -> pd.DataFrame:
+    """One row per run: run_id, verdict, mutant, size, target, started_at_s, then one column
+    per figure of `figures(run)` (its summary, or its `measures`); the input of `baseline_of`."""
+    import pandas as pd
+
+    records = [
+        {
+            **{str(k): v for k, v in figures(run).items()},
+            "run_id": run.run_id,
+            "verdict": run.verdict,
+            "mutant": bool(tuple(run.switches)),
+            "size": run.size,
+            "target": run.target,
+            "started_at_s": float(run.started_at_s),
+        }
+        for run in runs
+    ]
+    columns = ["run_id", "verdict", "mutant", "size", "target", "started_at_s"]
+    return pd.DataFrame.from_records(records, columns=None if records else columns)
+
+
+def baseline_of(
+    frame: pd.DataFrame,
+    metric: str,
     *,
     size: str,
     target: str,
-    run_size: str,
-    run_target: str,
-) -> bool:
-    """May a run with this verdict, switches, size and target be part of a baseline?"""
-    return verdict == "PASS" and not tuple(switches) and run_size == size and run_target == target
-
-
-def median_baseline(
-    rows: Iterable[tuple[str, Mapping[str, float]]], metric: str, window: int = BASELINE_WINDOW
+    before_s: float | None = None,
+    exclude_run_id: str | None = None,
+    window: int = BASELINE_WINDOW,
 ) -> Baseline | None:
-    """The median of `figures[metric]` over the first `window` (run id, figures) rows, newest
-    first, that report it finite; None if none does."""
-    picked: list[tuple[str, float]] = []
-    for run_id, figures in rows:
-        value = figures.get(metric)
-        if isinstance(value, int | float) and math.isfinite(value):
-            picked.append((run_id, float(value)))
-            if len(picked) == window:
-                break
-    if not picked:
+    """THE baseline rule: the median of `metric` over the newest `window` runs of `frame`
+    (a `figures_frame`) that passed with no switch on, at `size` against `target`, started
+    before `before_s` and other than `exclude_run_id`, that report it finite; None if none."""
+    import numpy as np
+    import pandas as pd
+
+    if frame.empty or metric not in frame.columns:
         return None
-    values = tuple(v for _, v in picked)
-    return Baseline(metric, statistics.median(values), tuple(r for r, _ in picked), values)
+    keep = (
+        (frame["verdict"] == "PASS")
+        & ~frame["mutant"].astype(bool)
+        & (frame["size"] == size)
+        & (frame["target"] == target)
+    )
+    if before_s is not None:
+        keep &= frame["started_at_s"] < before_s
+    if exclude_run_id is not None:
+        keep &= frame["run_id"] != exclude_run_id
+    values = pd.to_numeric(frame[metric], errors="coerce")
+    keep &= np.isfinite(values.astype(float))
+    picked = (
+        pd.DataFrame(
+            {"run_id": frame["run_id"], "started_at_s": frame["started_at_s"], "v": values}
+        )[keep]
+        .sort_values(["started_at_s", "run_id"], ascending=[False, True])
+        .head(window)
+    )
+    if picked.empty:
+        return None
+    return Baseline(
+        metric,
+        float(picked["v"].median()),
+        tuple(str(r) for r in picked["run_id"]),
+        tuple(float(v) for v in picked["v"]),
+    )
 
 
 def _walk(node: object) -> Iterator[object]:
@@ -128,20 +188,13 @@ def find_baselines(
             report = RunReport.read(path)
         except (ReportError, OSError):
             continue
-        if (
-            report.scenario_id == BASELINE_SCENARIO
-            and report.started_at_s < before_s
-            and eligible(
-                report.verdict,
-                report.switches,
-                size=size,
-                target=target,
-                run_size=report.size,
-                run_target=report.target,
-            )
-        ):
+        if report.scenario_id == BASELINE_SCENARIO:
             reports.append(report)
-    reports.sort(key=lambda r: (-r.started_at_s, r.run_id))
-    rows = [(r.run_id, r.measures) for r in reports]
-    found = {key: median_baseline(rows, key) for key in keys}
+    keys = list(keys)
+    if not reports or not keys:
+        return {}
+    frame = figures_frame(reports, lambda r: r.measures)
+    found = {
+        key: baseline_of(frame, key, size=size, target=target, before_s=before_s) for key in keys
+    }
     return {key: b for key, b in found.items() if b is not None}

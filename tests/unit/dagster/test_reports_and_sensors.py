@@ -58,7 +58,7 @@ def test_regression_rows_compare_each_scenario_latest_with_its_own_baseline(
         latest = _p99(make_report(), 1050.0)
         store.append(latest)
         store.append(make_report(scenario_id="replay_attack"))
-        rows = regression_rows(store)
+        rows = regression_rows(store).to_dict(orient="records")
     p99 = [r for r in rows if r["metric"] == "p99_commit_ms"]
     assert [(r["scenario"], r["status"]) for r in p99] == [
         ("replay_attack", "no baseline"),
