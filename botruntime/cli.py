@@ -17,6 +17,7 @@ _COMMANDS: dict[str, str] = {
     "coordinator": "botruntime.commands.coordinator:coordinator",
     "compare": "botruntime.commands.report:compare",
     "coverage": "botruntime.commands.coverage:coverage",
+    "history": "botruntime.commands.history:history",
     "mutation": "botruntime.commands.mutation:mutation",
     "report": "botruntime.commands.report:report",
     "run": "botruntime.commands.run:run",

@@ -1,4 +1,5 @@
-"""`testbots report RUN [--html]` and `testbots compare RUN_A RUN_B`: read stored run reports.
+"""`testbots report RUN [--html]` and `testbots compare RUN RUN [RUN…] [--csv]`: read stored
+run reports (the comparison is `botruntime.runs.history.comparison_frame`, a DataFrame).
 
 RUN is a run id under `$TESTBOTS_HOME/runs/` or a path to a `report.json`.
 """
@@ -6,6 +7,7 @@ RUN is a run id under `$TESTBOTS_HOME/runs/` or a path to a `report.json`.
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import click
@@ -62,37 +64,60 @@ def report(run: str, as_html: bool, home: Path | None) -> None:
     raise SystemExit(loaded.exit_code)
 
 
-def _ratio(a: float, b: float) -> str:
-    if any(math.isnan(x) for x in (a, b)) or a == 0:
-        return "-"
-    return f"{b / a:.2f}x"
+def _ratio(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}x"
 
 
 @click.command()
-@click.argument("run_a")
-@click.argument("run_b")
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--csv", "as_csv", is_flag=True, help="Write the figures table as CSV to stdout.")
 @HOME
-def compare(run_a: str, run_b: str, home: Path | None) -> None:
-    """Put two runs side by side: verdicts, criteria, and every figure with B/A."""
-    a, b = _load(run_a, home), _load(run_b, home)
-    console = Console()
-    if (a.scenario_id, a.size, a.target) != (b.scenario_id, b.size, b.target):
+def compare(runs: tuple[str, ...], as_csv: bool, home: Path | None) -> None:
+    """Put two or more RUNS side by side (A, B, C…): verdicts, criteria that changed, every
+    figure, and the last run's figure over the first's (red where the last is worse)."""
+    from botruntime.runs.history import comparison_frame
+
+    if len(runs) < 2:
+        raise click.UsageError("compare needs two runs or more: testbots compare RUN_A RUN_B …")
+    reports = [_load(run, home) for run in runs]
+    frame = comparison_frame(reports)
+    if as_csv:
+        frame.to_csv(sys.stdout, lineterminator="\n")
+        return
+    console = Console(width=max(120, Console().width))
+    experiments = {(r.scenario_id, r.size, r.target) for r in reports}
+    if len(experiments) > 1:
         console.print(
-            f"[yellow]comparing different experiments: {a.scenario_id}/{a.size}/{a.target} and "
-            f"{b.scenario_id}/{b.size}/{b.target}[/]"
+            "[yellow]comparing different experiments: "
+            + " and ".join(f"{r.scenario_id}/{r.size}/{r.target}" for r in reports)
+            + "[/]"
         )
-    table = Table(title=f"{a.run_id} (A) vs {b.run_id} (B)")
-    for name in ("figure", "A", "B", "B/A"):
-        table.add_column(name, justify="left" if name == "figure" else "right")
-    table.add_row("verdict", a.verdict, b.verdict, "")
-    for key in sorted(set(a.summary) | set(b.summary)):
-        va, vb = a.summary.get(key, math.nan), b.summary.get(key, math.nan)
-        ratio = _ratio(va, vb)
-        worse = ratio != "-" and (vb > va) == key.endswith(_WORSE_WHEN_HIGHER) and vb != va
-        table.add_row(key, f"{va:.4g}", f"{vb:.4g}", f"[red]{ratio}[/]" if worse else ratio)
-    by_id = {c.id: c for c in a.criteria}
-    for c in b.criteria:
-        before = by_id.get(c.id)
-        if before is not None and before.status != c.status:
-            table.add_row(f"criterion {c.id}", before.status, c.status, "changed")
+    runs_columns = [c for c in frame.columns if c != "last/first"]
+    letters = [chr(ord("A") + i) if i < 26 else f"#{i + 1}" for i in range(len(reports))]
+    table = Table(
+        title=" vs ".join(f"{r.run_id} ({n})" for r, n in zip(reports, letters, strict=True))
+    )
+    table.add_column("figure")
+    for name in [*letters, f"{letters[-1]}/{letters[0]}"]:
+        table.add_column(name, justify="right")
+    table.add_row("verdict", *(r.verdict for r in reports), "")
+    first, last = runs_columns[0], runs_columns[-1]
+    for key, row in frame.iterrows():
+        cells = [_number(row[c]) for c in runs_columns]
+        ratio = _ratio(row["last/first"])
+        a, b = row[first], row[last]
+        worse = ratio != "-" and b != a and (b > a) == str(key).endswith(_WORSE_WHEN_HIGHER)
+        cells.append(f"[red]{ratio}[/]" if worse else ratio)
+        table.add_row(str(key), *cells)
+    statuses: dict[str, list[str]] = {}
+    for i, r in enumerate(reports):
+        for c in r.criteria:
+            statuses.setdefault(c.id, ["-"] * len(reports))[i] = c.status
+    for criterion_id, seen in statuses.items():
+        if len(set(seen)) > 1:
+            table.add_row(f"criterion {criterion_id}", *seen, "changed")
     console.print(table)
+
+
+def _number(value: float) -> str:
+    return "nan" if math.isnan(value) else f"{value:.4g}"
