@@ -1,8 +1,8 @@
 """Assets downstream of every scenario: the run history and the regression report.
 
 Both read the results store, as pandas DataFrames, and depend on every scenario asset, so the
-lineage graph shows where they come from. `run_history` first appends the reports of runs made
-with `testbots run` (under `$TESTBOTS_HOME/runs`) that the store lacks, then tables the store's
+lineage graph shows where they come from. Each first appends the reports of runs made with
+`testbots run` (under `$TESTBOTS_HOME/runs`) that the store lacks; `run_history` tables the store's
 `history_frame`: the same rows, columns and order `testbots history` prints (one owner,
 `botruntime.runs.history`). `capacity` (C_tx from `capacity_ramp`, in `capacity.py`) is
 refreshed with them.
@@ -90,6 +90,7 @@ def build_reports(scenario_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinit
         "its last 7 passing runs.",
     )
     def regression_report(results: ResultsStoreResource) -> dg.MaterializeResult:
+        results.store.append_reports(results.runs_dir)
         rows = regression_rows(results.store)
         worse = rows[rows["status"] == "worse"]
         return dg.MaterializeResult(

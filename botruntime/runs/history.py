@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
-from botruntime.runs._baseline import BASELINE_WINDOW
+from botruntime.runs._baseline import BASELINE_WINDOW, baseline_of
 from botruntime.runs.headline import HEADLINE, headline
 from botruntime.runs.report import ReportError, RunReport
 
@@ -62,7 +62,7 @@ TREND_COLUMNS: Final = (
     "oldest",
     "latest",
     "median",
-    "median_last_7_pass",
+    "baseline",
     "change_pct",
 )
 
@@ -135,44 +135,47 @@ def read_reports(runs_dir: Path, scenario_id: str | None = None) -> list[RunRepo
 
 def trends_frame(history: pd.DataFrame, window: int = BASELINE_WINDOW) -> pd.DataFrame:
     """Per scenario, size, target and headline figure, over a `history_frame`: how many runs
-    reported it, its oldest and latest value, the median over all of them and over the last
-    `window` passing runs without switches, and the latest against the oldest in percent."""
+    reported it, its oldest and latest value, the median over all of them, the baseline
+    (`baseline_of`: the median of the last `window` passing runs without switches), and the
+    latest against the oldest in percent."""
     import pandas as pd
 
-    long = history.melt(
-        id_vars=["started", "run_id", "scenario", "size", "target", "verdict", "switches"],
-        value_vars=list(FIGURES),
-        var_name="metric",
-    ).dropna(subset=["value"])
-    long = long.sort_values(["started", "run_id"], ascending=[True, False])
+    candidates = history.assign(
+        mutant=history["switches"] != "none",
+        started_at_s=pd.to_datetime(history["started"], utc=True).map(lambda t: t.timestamp()),
+    )
     rows: list[dict[str, object]] = []
-    order = {label: i for i, label in enumerate(FIGURES)}
-    for (scenario, size, target, metric), group in long.groupby(
-        ["scenario", "size", "target", "metric"], sort=True
+    for (scenario, size, target), group in candidates.groupby(
+        ["scenario", "size", "target"], sort=True
     ):
-        values = group["value"]
-        passing = group[(group["verdict"] == "PASS") & (group["switches"] == "none")]["value"]
-        oldest, latest = float(values.iloc[0]), float(values.iloc[-1])
-        rows.append(
-            {
-                "scenario": scenario,
-                "size": size,
-                "target": target,
-                "metric": metric,
-                "runs": len(values),
-                "oldest": oldest,
-                "latest": latest,
-                "median": float(values.median()),
-                "median_last_7_pass": float(passing.tail(window).median())
-                if len(passing)
-                else None,
-                "change_pct": round(100.0 * (latest - oldest) / abs(oldest), 2) if oldest else None,
-                "_order": order[str(metric)],
-            }
-        )
-    frame = pd.DataFrame.from_records(rows, columns=[*TREND_COLUMNS, "_order"])
-    frame = frame.sort_values(["scenario", "size", "target", "_order"], kind="stable")
-    return frame.drop(columns="_order").reset_index(drop=True)
+        oldest_first = group.iloc[::-1]
+        for metric in FIGURES:
+            values = oldest_first[metric].dropna()
+            if values.empty:
+                continue
+            oldest, latest = float(values.iloc[0]), float(values.iloc[-1])
+            base = baseline_of(group, metric, size=str(size), target=str(target), window=window)
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "size": size,
+                    "target": target,
+                    "metric": metric,
+                    "runs": len(values),
+                    "oldest": oldest,
+                    "latest": latest,
+                    "median": float(values.median()),
+                    "baseline": base.median if base else None,
+                    "change_pct": round(100.0 * (latest - oldest) / abs(oldest), 2)
+                    if oldest
+                    else None,
+                }
+            )
+    frame = pd.DataFrame.from_records(rows, columns=list(TREND_COLUMNS))
+    frame["runs"] = frame["runs"].astype("int64")
+    for column in ("oldest", "latest", "median", "baseline", "change_pct"):
+        frame[column] = frame[column].astype("float64")
+    return frame
 
 
 def comparison_frame(reports: Sequence[RunReport]) -> pd.DataFrame:

@@ -70,3 +70,22 @@ def test_run_history_tables_the_same_rows_testbots_history_prints(
     with ResultsStore.at_home(tmp_path) as store:  # stored once, however often it is refreshed
         assert store.count() == 4
     assert _materialize(tmp_path)["run_history"]["runs_shown"].value == 4
+
+
+def test_regression_report_alone_also_takes_in_the_runs_outside_dagster(
+    tmp_path: Path, make_report: MakeReport
+) -> None:
+    for p99 in (1000.0, 1000.0, 3000.0):
+        report = make_report()
+        replace(report, summary={**report.summary, "p99_commit_ms": p99}).write(tmp_path / "runs")
+    result = dg.materialize(
+        build_reports([SCENARIO]),
+        selection=["regression_report"],
+        resources={"results": ResultsStoreResource(home=str(tmp_path))},
+        instance=dg.DagsterInstance.ephemeral(tempdir=str(tmp_path / "dagster")),
+    )
+    assert result.success
+    (event,) = result.get_asset_materialization_events()
+    metadata = event.materialization.metadata
+    assert metadata["regressions"].value == 1
+    assert "transfer_baseline p99_commit_ms" in metadata["regressed"].value

@@ -75,7 +75,7 @@ def test_trends_follow_each_figure_from_oldest_to_latest() -> None:
     trends = trends_frame(history_frame(runs))
     p99 = trends[trends["metric"] == "p99_commit_ms"].iloc[0]
     assert (p99["runs"], p99["oldest"], p99["latest"]) == (4, 1000.0, 9000.0)
-    assert p99["median_last_7_pass"] == 1200.0  # the FAIL run is no baseline
+    assert p99["baseline"] == 1200.0  # the FAIL run is no baseline
     assert p99["change_pct"] == 800.0
     assert list(trends["metric"]) == ["achieved_rate_per_s", "p99_commit_ms"]  # HEADLINE order
 
