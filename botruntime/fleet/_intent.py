@@ -121,6 +121,11 @@ class Intent:
         action; `tx` is the hash of the tx it is about, kept as an example."""
         self._ctx.recorder.counter(name, action=self.action, **labels).add(by, example=tx)
 
+    def measure_s(self, name: str, seconds: float, **labels: str) -> None:
+        """Record a duration into a scenario histogram whose name ends in `_s` (`adv.*_s`),
+        for this intent's action."""
+        self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(max(seconds, 0.0))
+
     async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
         hash or case id it is known by) and record it as `lat.submit{action}`: the node's

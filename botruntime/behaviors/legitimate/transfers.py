@@ -1,4 +1,5 @@
-"""Payments between the run's bots (L1 transfer_baseline, victims of A1 replay_attack)."""
+"""Payments between the run's bots (L1 transfer_baseline, victims of A1 replay_attack, A2's
+background customers paying merchants)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from random import Random
 from typing import TYPE_CHECKING
 
 from botruntime.behaviors._table import behavior
+from botruntime.behaviors.legitimate.merchant import merchants
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.tx import bank_send
 from botruntime.wallet import AX, DX, Denom
@@ -13,7 +15,7 @@ from botruntime.wallet import AX, DX, Denom
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.fleet import Chains, Intent
 
-__all__ = ["send_ax", "send_ax_failover", "send_dx"]
+__all__ = ["pay_merchant", "send_ax", "send_ax_failover", "send_dx"]
 
 
 async def _pay_peer(
@@ -25,16 +27,19 @@ async def _pay_peer(
     denom: Denom,
     *,
     failover: bool = False,
+    payees: range | None = None,
 ) -> None:
-    """1-100 whole tokens to a uniformly chosen other bot, never more than a tenth of what is
-    spendable after the fee: a reject is then a finding, not an overdraft."""
+    """1-100 whole tokens to a uniformly chosen other bot (of `payees`, default any), never
+    more than a tenth of what is spendable after the fee: a reject is then a finding, not an
+    overdraft."""
     fee = chains.side(chain).fee
     affordable = max(0, bot.wallet.spendable(denom) - fee) // 10
     amount = min(rng.randint(1, 100) * denom.unit, affordable)
     if amount == 0:
         await rec.query("balances", chains.side(chain).client_for(bot).balances(bot.address(chain)))
         return
-    to = chains.peers.address(chains.peers.choose(rng, exclude=bot.index), chain)
+    payee = chains.peers.choose(rng, exclude=bot.index) if payees is None else rng.choice(payees)
+    to = chains.peers.address(payee, chain)
     msgs = [bank_send(to, amount, denom.value)]
     await rec.transact(bot, msgs, spend=denom, amount=amount, failover=failover)
 
@@ -56,3 +61,10 @@ async def send_ax_failover(bot: Bot, chains: Chains, rng: Random, rec: Intent) -
 async def send_dx(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """Pay another bot 1-100 DX on Delta and follow the tx until its block."""
     await _pay_peer(bot, chains, rng, rec, "delta", DX)
+
+
+@behavior("pay_merchant", group="legitimate", chain="alpha", sends_tx=True)
+async def pay_merchant(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Pay a merchant 1-100 AX on Alpha and follow the tx until its block: background
+    customers that never pay a bot whose balance another scenario role races (A2)."""
+    await _pay_peer(bot, chains, rng, rec, "alpha", AX, payees=merchants(chains, 1))
