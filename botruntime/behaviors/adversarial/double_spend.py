@@ -53,8 +53,20 @@ ARM_S: Final = 0.2
 # blocks after the winner's after which a loser must have left every mempool (C4)
 _LOSER_BLOCKS: Final = 2
 _POLL_S: Final = 0.05
+# the last moment before a release is waited for by the clock, not a timer
+_SPIN_S: Final = 0.002
 # how long a set may take to be decided before what has not landed counts as lost
 _DECIDE_S: Final = 10.0
+
+
+async def _until(release_ts: float) -> None:
+    """Sleep until `_SPIN_S` before the release, then hold the loop until it: a timer wakes up
+    to a millisecond off (the loop's clock and epoll's timeout are in milliseconds). The
+    spenders of a round wake together, so the first one holds the loop for all of them and
+    the others find the release already passed: a round costs the loop `_SPIN_S` at most."""
+    await asyncio.sleep(max(0.0, release_ts - _SPIN_S - time.perf_counter()))
+    while time.perf_counter() < release_ts:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +129,9 @@ async def double_spend_set(bot: Bot, chains: Chains, rng: Random, rec: Intent) -
     legs = _legs(bot, chains, rng, rec, balance)
     landings = [side.watcher.expect(leg.tx.hash) for leg in legs]
     release_ts = rec.intended_ts + ARM_S
-    await asyncio.sleep(max(0.0, release_ts - time.perf_counter()))
-    # a timer may fire up to the loop's clock resolution early: early or late is skew alike.
-    # Labelled by process: the spenders of one worker process against another's
-    rec.measure_s(
-        "adv.release_lag_s", abs(time.perf_counter() - release_ts), process=str(os.getpid())
-    )
+    await _until(release_ts)
+    # labelled by process: the spenders of one worker process against another's
+    rec.measure_s("adv.release_lag_s", time.perf_counter() - release_ts, process=str(os.getpid()))
     answers = await asyncio.gather(
         *(
             rec.submit(
