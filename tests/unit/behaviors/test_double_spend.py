@@ -45,6 +45,14 @@ class Nodes(FakeAlpha):
         self.sent_to: dict[str, int] = {}
         self.still_pending: set[str] = set()
         self.history: list[dict[str, Any]] = []
+        self.posted = asyncio.Event()
+
+    async def sent(self, count: int) -> None:
+        """Until `count` txs were accepted (5 s at most)."""
+        async with asyncio.timeout(5):
+            while len(self.accepted) < count:
+                self.posted.clear()
+                await self.posted.wait()
 
     def at(self, node: int, request: Request) -> Answer:
         path = request.path.split("?")[0]
@@ -52,6 +60,9 @@ class Nodes(FakeAlpha):
             wire = request.json()
             assert isinstance(wire, dict) and isinstance(wire["tx"], dict)
             self.sent_to[tx_hash(wire["tx"])] = node
+            answered = self.handle(request)
+            self.posted.set()
+            return answered
         elif request.method == "GET" and path.startswith("/txs/"):
             h = path.rsplit("/", 1)[1]
             status = "pending" if h in self.still_pending else "failed"
@@ -98,9 +109,7 @@ async def race(
     arrival = time.perf_counter() if intended_ts is None else intended_ts
     rec = Intent(st.ctx, "double_spend_set", "alpha", arrival)
     task = asyncio.create_task(double_spend_set(bot, st.chains(bot), Random(3), rec))
-    async with asyncio.timeout(5):
-        while len(nodes.accepted) < 4:
-            await asyncio.sleep(0.01)
+    await nodes.sent(4)
     await land(st, 10, [nodes.accepted[i] for i in winners])
     await land(st, 11, [])
     await land(st, 12, [])
@@ -220,8 +229,6 @@ async def test_background_customers_pay_merchants_only() -> None:
         task = asyncio.create_task(
             pay_merchant(customer, st.chains(customer), Random(seed), st.intent("pay_merchant"))
         )
-        async with asyncio.timeout(5):
-            while len(nodes.accepted) <= seed:
-                await asyncio.sleep(0.01)
+        await nodes.sent(seed + 1)
         task.cancel()
     assert {tx["body"]["msgs"][0]["to"] for tx in nodes.accepted} <= merchants
