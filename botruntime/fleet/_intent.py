@@ -130,6 +130,11 @@ class Intent:
             "notify", self.chain, self.action, "ok", committed, committed, now
         )
 
+    def measure_s(self, name: str, seconds: float, **labels: str) -> None:
+        """Record a duration into a scenario histogram whose name ends in `_s` (`adv.*_s`),
+        for this intent's action."""
+        self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(max(seconds, 0.0))
+
     async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
         hash or case id it is known by) and record it as `lat.submit{action}`: the node's
