@@ -32,6 +32,7 @@ __all__ = [
     "add_liquidity",
     "arbitrage",
     "deposit_value_dx",
+    "hot_pool",
     "pick_pool",
     "quote_swap",
     "read_pool",
@@ -39,6 +40,8 @@ __all__ = [
     "remove_liquidity",
     "send_swap",
     "swap",
+    "swap_hot_pool",
+    "swap_other_pool",
     "swap_victim",
 ]
 
@@ -140,15 +143,24 @@ async def send_swap(
     return quote, landed
 
 
-@behavior("swap", group="legitimate", chain="delta", sends_tx=True)
-async def swap(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Swap a lognormal amount (median 0.05 % of the pool) with 0.5 % slippage tolerance."""
-    pool = pick_pool(await _pools(rec, delta_of(chains)), rng)
+def hot_pool(pools: list[Pool]) -> Pool | None:
+    """Pool #1, the one most swaps hit (R2 `hot_account`): the lowest id."""
+    return min(pools, key=lambda p: p.id) if pools else None
+
+
+async def _swap_in(bot: Bot, chains: Chains, rng: Random, rec: Intent, pool: Pool | None) -> None:
     if pool is None:
+        rec.count("mkt.swaps_skipped", why="no_pool")
         return
     denom_in = rng.choice((pool.denom_a, pool.denom_b))
     size = lognormal_size(rng, pool.reserve(denom_in))
     await send_swap(bot, chains, rec, pool, denom_in, size, _TOLERANCE_BPS)
+
+
+@behavior("swap", group="legitimate", chain="delta", sends_tx=True)
+async def swap(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Swap a lognormal amount (median 0.05 % of the pool) with 0.5 % slippage tolerance."""
+    await _swap_in(bot, chains, rng, rec, pick_pool(await _pools(rec, delta_of(chains)), rng))
 
 
 @behavior("swap_victim", group="legitimate", chain="delta", sends_tx=True)
@@ -285,3 +297,18 @@ async def read_twap(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     pool = pick_pool(await _pools(rec, delta), rng)
     if pool is not None:
         await rec.query("dex_twap", delta.twap(pool.id, window=10))
+
+
+@behavior("swap_hot_pool", group="legitimate", chain="delta", sends_tx=True)
+async def swap_hot_pool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """`swap` on pool #1 only: the hot pool most of a market's swaps hit (R2)."""
+    await _swap_in(bot, chains, rng, rec, hot_pool(await _pools(rec, delta_of(chains))))
+
+
+@behavior("swap_other_pool", group="legitimate", chain="delta", sends_tx=True)
+async def swap_other_pool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """`swap` on any pool but #1 (pool #1 itself when it is the only one)."""
+    pools = await _pools(rec, delta_of(chains))
+    hot = hot_pool(pools)
+    others = [p for p in pools if p is not hot] or pools
+    await _swap_in(bot, chains, rng, rec, pick_pool(others, rng))
