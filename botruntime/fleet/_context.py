@@ -200,6 +200,11 @@ class Chains:
         found = self._ctx.role_bots.get(self._bot.role)
         return found if found is not None else range(self._bot.index, self._bot.index + 1)
 
+    def bots_of(self, role: str) -> range:
+        """The run's bots of `role` (empty when the run has no such role): a payee or a
+        counterparty another role stands for, e.g. the merchant every payer pays."""
+        return self._ctx.role_bots.get(role, range(0))
+
     @property
     def recent(self) -> RecentTxs:
         return self._ctx.recent
