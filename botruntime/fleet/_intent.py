@@ -206,7 +206,9 @@ class Intent:
         hold simply ends with the run. The bot's nonce moves on at once: the role must not
         run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
         its nonce back. `memo` defaults to the intent's memo. `nonce`: sign at this nonce, not
-        the bot's local one (a client that asks the chain for its nonce before every tx)."""
+        the bot's local one (a client that asks the chain for its nonce before every tx, so
+        several of its actions may be in flight at once: they race for the nonce as such a
+        client's workers do)."""
         signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo, nonce)
         if signed is None:
             return None
