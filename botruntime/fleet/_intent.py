@@ -151,6 +151,7 @@ class Intent:
         failover: bool = False,
         amounts_on_chain: bool = False,
         fee: int | None = None,
+        pipelined: bool = False,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -161,11 +162,16 @@ class Intent:
         add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
-        block, as a front-runner does)."""
+        block, as a front-runner does).
+        `pipelined`: the bot sequences its own nonces: the nonce is taken at signing, so the
+        bot's next action signs the next one while this tx is still out (several actions of
+        one bot in flight, each at a consecutive nonce: a hot wallet's sequencer)."""
         signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
         if signed is None:
             return None
         tx, hold = signed
+        if pipelined:
+            bot.nonce_used(self.chain, tx.body.nonce)
         return await self._send(bot, tx, hold, failover, amounts_on_chain)
 
     def _reserve_and_sign(
@@ -176,6 +182,7 @@ class Intent:
         amount: int,
         fee: int | None,
         memo: str | None,
+        nonce: int | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
         """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce; None
         (counted) when the ledger cannot cover it."""
@@ -188,7 +195,7 @@ class Intent:
             # the behaviour should have sized the amount from spendable(): a generator bug
             ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
             return None
-        nonce = bot.next_nonce(self.chain)
+        nonce = bot.next_nonce(self.chain) if nonce is None else nonce
         memo = self.memo(bot) if memo is None else memo
         tx = side.client_for(bot).sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=memo)
         return tx, hold
@@ -202,6 +209,7 @@ class Intent:
         amount: int,
         fee: int | None = None,
         memo: str | None = None,
+        nonce: int | None = None,
     ) -> SubmitResult | Rejected | None:
         """Sign and send one tx without waiting for its block (a flood: the next arrival does
         not wait on this one); the node's answer, its reject, or None (no answer, recorded).
@@ -211,8 +219,11 @@ class Intent:
         the chain never took into a block (refused, evicted, expired) costs nothing, so its
         hold simply ends with the run. The bot's nonce moves on at once: the role must not
         run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
-        its nonce back. `memo` defaults to the intent's memo."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo)
+        its nonce back. `memo` defaults to the intent's memo. `nonce`: sign at this nonce, not
+        the bot's local one (a client that asks the chain for its nonce before every tx, so
+        several of its actions may be in flight at once: they race for the nonce as such a
+        client's workers do)."""
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo, nonce)
         if signed is None:
             return None
         tx, hold = signed
