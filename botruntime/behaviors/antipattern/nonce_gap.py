@@ -154,8 +154,10 @@ async def parallel_send_disciplined(bot: Bot, chains: Chains, rng: Random, rec: 
         )
         if landing is not None:  # accepted, or no answer (a copy may still land)
             _note_landing(account, nonce, landing)
-            queued = isinstance(answer, SubmitResult) and answer.status == "queued_future"
-            await _follow(bot, side, rec, nonce, landing, queued=queued)
+            accepted = answer if isinstance(answer, SubmitResult) else None
+            queued = accepted is not None and accepted.status == "queued_future"
+            tx_hash = None if accepted is None else accepted.hash
+            await _follow(bot, side, rec, nonce, landing, queued=queued, tx_hash=tx_hash)
             return
         if not isinstance(answer, Rejected):
             return  # the ledger could not cover it (counted)
@@ -176,8 +178,10 @@ async def _follow(
     landing: asyncio.Future[Landed],
     *,
     queued: bool,
+    tx_hash: str | None,
 ) -> None:
-    """Wait for the tx at `nonce` to land, filling gaps below it when it waits behind one."""
+    """Wait for the tx at `nonce` (`tx_hash`, when a node answered) to land, filling gaps
+    below it when it waits behind one."""
     account = account_of(bot)
     watcher = side.watcher
     since = watcher.height
@@ -198,11 +202,11 @@ async def _follow(
         before = account.landed.get(nonce - 1)
         if queued and not missed and before is not None and height > before + PROMOTION_BLOCKS:
             missed = True  # its predecessor committed 3 blocks ago and it is still out
-            rec.count("mempool.promotion_missed", nonce=str(nonce))
+            rec.count("mempool.promotion_missed", tx=tx_hash)
         if height >= since + _FILL_AFTER_BLOCKS:
             await _fill_gaps_below(bot, side, rec, nonce)
         if height >= since + STUCK_BLOCKS:
-            rec.count("chain.stuck_intents")
+            rec.count("chain.stuck_intents", tx=tx_hash)
             return
 
 
@@ -281,6 +285,7 @@ async def _audit_node(
     height = status.height
     window, ttl = stats["future_window"], stats["ttl_blocks"]
     depth: dict[str, int] = {}
+    last: dict[str, str] = {}  # sender -> a queued tx of it, the evidence
     held: set[str] = set()
     cursor: str | None = None
     while True:
@@ -292,6 +297,7 @@ async def _audit_node(
             if tx.status != "queued_future":
                 continue
             depth[tx.sender] = depth.get(tx.sender, 0) + 1
+            last[tx.sender] = tx.hash
             first = audit.queued.setdefault(tx.hash, height)
             # queued at `first` or later: a node expires it once its height passes first +
             # ttl; one block more for a node that lags the others
@@ -303,7 +309,7 @@ async def _audit_node(
     for sender, queued in depth.items():
         rec.sample("mempool.future_depth", queued)
         if queued > window:
-            rec.count("mempool.future_over_window", tx=sender, node=f"v{node + 1}")
+            rec.count("mempool.future_over_window", tx=last[sender], node=f"v{node + 1}")
     return held
 
 
