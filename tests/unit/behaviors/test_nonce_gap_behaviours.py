@@ -284,3 +284,24 @@ async def test_an_unread_node_judges_nothing_gone() -> None:
     st = stage(node)
     await _audit(st, 2)
     assert not any(k.name == "mempool.future_evicted" for k in st.recorder._counters)
+
+
+async def test_fire_at_signs_the_nonce_given_and_never_hands_one_back() -> None:
+    node = FakeAlpha()
+    node.admit = lambda tx: refuse("insufficient_fee") if int(tx["body"]["fee"]) < 500 else None
+    st = stage(node)
+    bot = funded_bot(ax=FUNDS)
+    bot.resync_nonce("alpha", 5)
+    rec = st.intent("parallel_send_naive")
+    pay = [{"type": "bank.send", "to": bot.alpha_address, "denom": "AX", "amount": "1000000"}]
+    answer, landing = await rec.fire_at(bot, pay, nonce=2, spend=AX, amount=AX.unit)
+    assert answer is not None and landing is not None
+    assert bot.next_nonce("alpha") == 5  # a lower nonce does not move the counter back
+    (tx,) = node.accepted
+    assert tx["body"]["nonce"] == 2
+    refused, none = await rec.fire_at(bot, pay, nonce=9, spend=AX, amount=AX.unit, fee=1)
+    assert refused is not None and none is None
+    assert bot.next_nonce("alpha") == 10  # refused: nonce 9 is not handed back
+    await _block(st, 1, [tx])
+    assert (await asyncio.wait_for(asyncio.shield(landing), 1)).height == 1
+    assert bot.accepted("alpha") == 1 and bot.wallet.reserved(AX) == 0
