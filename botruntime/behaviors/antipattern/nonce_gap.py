@@ -187,16 +187,15 @@ async def _follow(
     since = watcher.height
     missed = False
     while True:
-        try:
-            landed = await asyncio.wait_for(asyncio.shield(landing), _POLL_S)
-        except TimeoutError:
-            landed = None
-        if landed is not None:
+        # asyncio.wait neither cancels the landing on timeout nor raises if it was cancelled
+        await asyncio.wait((landing,), timeout=_POLL_S)
+        if landing.cancelled():
+            return  # forgotten: the fleet no longer follows it
+        if landing.done():
             before = account.landed.get(nonce - 1)
             if queued and before is not None:
-                rec.sample("mempool.promotion_blocks", max(0, landed.height - before))
-            return
-        if landing.cancelled():
+                height = landing.result().height
+                rec.sample("mempool.promotion_blocks", max(0, height - before))
             return
         height = watcher.height
         before = account.landed.get(nonce - 1)
