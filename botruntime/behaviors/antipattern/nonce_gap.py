@@ -63,7 +63,7 @@ STUCK_BLOCKS: Final = 10  # a disciplined tx not in a block after this many is s
 PROMOTION_BLOCKS: Final = 2  # a queued tx commits within this many blocks of its predecessor
 _FILL_AFTER_BLOCKS: Final = 1  # a tx queued this long behind a gap of ours: fill the gap
 _ATTEMPTS: Final = 3  # a disciplined intent is signed at most this many times
-_POLL_S: Final = 0.1
+_POLL_S: Final = 0.25  # a quarter block: heights, not this, decide what is late
 _AMOUNT: Final = AX.unit
 _PAGE: Final = 500
 
