@@ -50,11 +50,17 @@ if TYPE_CHECKING:  # the fleet imports the behaviours: its types are for annotat
     from botruntime.fleet import ChainClient, Chains, ChainSide, Intent, Landed
 
 __all__ = [
+    "PROMOTION_BLOCKS",
     "STUCK_BLOCKS",
+    "UNDERPRICED_FEE",
     "UNDERPRICED_SHARE",
+    "Account",
+    "QueueAudit",
+    "account_of",
     "audit_future_queue",
     "parallel_send_disciplined",
     "parallel_send_naive",
+    "take_nonce",
 ]
 
 UNDERPRICED_SHARE: Final = 0.05  # of txs whose fee is set too low after the nonce was taken
