@@ -135,6 +135,11 @@ class Intent:
         for this intent's action."""
         self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(max(seconds, 0.0))
 
+    def sample(self, name: str, value: int, **labels: str) -> None:
+        """Record `value`, a count (a queue's depth, a lag in blocks), in the scenario
+        histogram `name` for this intent's action: `max(name)` reads back the largest."""
+        self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(float(value))
+
     async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
         hash or case id it is known by) and record it as `lat.submit{action}`: the node's
@@ -184,8 +189,8 @@ class Intent:
         memo: str | None,
         nonce: int | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
-        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce; None
-        (counted) when the ledger cannot cover it."""
+        """Hold `amount` + fee on the shadow ledger and sign at `nonce` (default: the bot's
+        next one); None (counted) when the ledger cannot cover it."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         fee = side.fee if fee is None else fee
@@ -223,24 +228,77 @@ class Intent:
         the bot's local one (a client that asks the chain for its nonce before every tx, so
         several of its actions may be in flight at once: they race for the nonce as such a
         client's workers do)."""
+        sent = await self._fire(bot, msgs, spend, amount, fee, memo, nonce, None)
+        if sent is None:
+            return None
+        answer, nonce = sent[0], sent[1]
+        if not isinstance(answer, SubmitResult):
+            # refused, or no answer (then a copy that did arrive still settles when it lands)
+            bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
+        return answer
+
+    async def fire_at(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        *,
+        nonce: int,
+        spend: Denom,
+        amount: int,
+        fee: int | None = None,
+        memo: str | None = None,
+        node: int | None = None,
+    ) -> tuple[SubmitResult | Rejected | None, asyncio.Future[Landed] | None]:
+        """`fire` at a nonce the behaviour chose, to node `node` (default: the bot's own), for
+        a client that keeps its nonces itself: the bot's counter only moves forward past
+        `nonce` and a refusal hands nothing back (R3 nonce_gap: a refused tx leaves a gap).
+        Also the future of the tx's landing, None when it was refused; await it through
+        `asyncio.shield` (cancelling it would end the shadow ledger's hold as if the tx never
+        landed)."""
+        sent = await self._fire(bot, msgs, spend, amount, fee, memo, nonce, node)
+        if sent is None:
+            return None, None
+        answer, _, landing = sent
+        return answer, None if isinstance(answer, Rejected) else landing
+
+    async def _fire(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        spend: Denom,
+        amount: int,
+        fee: int | None,
+        memo: str | None,
+        nonce: int | None,
+        node: int | None,
+    ) -> tuple[SubmitResult | Rejected | None, int, asyncio.Future[Landed]] | None:
+        """Reserve, sign, register the landing and send: the answer, the nonce signed with and
+        the landing (cancelled when refused); None when the ledger could not cover it."""
         signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo, nonce)
         if signed is None:
             return None
         tx, hold = signed
         side = self._ctx.sides[self.chain]
-        client = side.client_for(bot)
+        client = side.client_for(bot, node=node)
         nonce = tx.body.nonce
         bot.nonce_used(self.chain, nonce)
         landing = side.watcher.expect(tx.hash)
         landing.add_done_callback(self._settle_when_landed(bot, nonce, hold, time.perf_counter()))
         answer = await self.submit(client.broadcast(tx, "sync"), tx=tx.hash)
-        if isinstance(answer, SubmitResult):
-            return answer
         if isinstance(answer, Rejected):
             side.watcher.forget(tx.hash)  # cancels the landing: the hold ends
-        # refused, or no answer (then a copy that did arrive still settles when it lands)
-        bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
-        return answer
+        return answer, nonce, landing
+
+    def follow_up(self, action: str) -> Intent:
+        """A new intent of the same bot's client, intended now: what a client does on its
+        own initiative while following this one (filling a nonce gap it found, R3)."""
+        return Intent(
+            self._ctx,
+            action,
+            self.chain,
+            time.perf_counter(),
+            expected_codes=self.expected_codes,
+        )
 
     def _settle_when_landed(
         self, bot: Bot, nonce: int, hold: Reservation, sent: float
