@@ -249,13 +249,24 @@ class Fleet:
             cls(url, client_id=f"{self._client_id}-watch", pool_size=2) for url in urls
         ]
         watch_client = watch_clients[0]
-        self._clients.extend([*clients, *watch_clients])
-        for client in (*clients, watch_client):
+        chain_id = await watch_client.resolve_chain_id()
+        per_request: list[ChainClient] = [
+            cls(
+                url,
+                chain_id=chain_id,
+                client_id=self._client_id,
+                pool_size=pool,
+                keep_alive=False,
+                on_attempt=self._attempt,
+            )
+            for url in urls
+        ]
+        self._clients.extend([*clients, *watch_clients, *per_request])
+        for client in clients:
             await client.resolve_chain_id()
         params = await clients[0].params()
         base, per_byte = params.integer("min_fee_base"), params.integer("min_fee_per_byte")
         fee = 2 * (base + per_byte * _TYPICAL_TX_BYTES)
-        chain_id = await watch_client.resolve_chain_id()
         watcher = CommitWatcher(
             watch_client, on_tx=self._receipts(chain, chain_id), fallbacks=watch_clients[1:]
         )
@@ -268,6 +279,7 @@ class Fleet:
             _NATIVE[chain],
             min_fee_base=base,
             min_fee_per_byte=per_byte,
+            per_request=per_request,
         )
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:

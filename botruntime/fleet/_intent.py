@@ -137,6 +137,7 @@ class Intent:
         failover: bool = False,
         amounts_on_chain: bool = False,
         fee: int | None = None,
+        keep_alive: bool = True,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -147,12 +148,13 @@ class Intent:
         add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
-        block, as a front-runner does)."""
+        block, as a front-runner does). `keep_alive=False`: broadcast on a connection of its own
+        that closes after the answer (`ChainSide.client_for`); the block is followed as usual."""
         signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
         if signed is None:
             return None
         tx, hold = signed
-        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+        return await self._send(bot, tx, hold, failover, amounts_on_chain, keep_alive)
 
     def _reserve_and_sign(
         self,
@@ -250,6 +252,7 @@ class Intent:
         hold: Reservation,
         failover: bool = False,
         amounts_on_chain: bool = False,
+        keep_alive: bool = True,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -263,7 +266,7 @@ class Intent:
                     side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
                 )
             else:
-                await side.client_for(bot).broadcast(tx, "sync")
+                await side.client_for(bot, keep_alive=keep_alive).broadcast(tx, "sync")
         except Rejected as exc:
             rec.observe("submit", self.chain, self.action, exc.code, self.intended_ts, sent, _now())
             side.watcher.forget(tx.hash)
