@@ -150,7 +150,7 @@ class Intent:
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
         block, as a front-runner does). `keep_alive=False`: broadcast on a connection of its own
         that closes after the answer (`ChainSide.client_for`); the block is followed as usual."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee)
         if signed is None:
             return None
         tx, hold = signed
@@ -163,7 +163,9 @@ class Intent:
         spend: Denom,
         amount: int,
         fee: int | None,
-        memo: str | None,
+        memo: str | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
         """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce; None
         (counted) when the ledger cannot cover it."""
@@ -178,7 +180,15 @@ class Intent:
             return None
         nonce = bot.next_nonce(self.chain)
         memo = self.memo(bot) if memo is None else memo
-        tx = side.client_for(bot).sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=memo)
+        tx = side.client_for(bot).sign(
+            bot.identity,
+            msgs,
+            nonce=nonce,
+            fee=fee,
+            memo=memo,
+            timeout_height=timeout_height,
+            client_tx_id=client_tx_id,
+        )
         return tx, hold
 
     async def fire(
@@ -190,6 +200,8 @@ class Intent:
         amount: int,
         fee: int | None = None,
         memo: str | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
     ) -> SubmitResult | Rejected | None:
         """Sign and send one tx without waiting for its block (a flood: the next arrival does
         not wait on this one); the node's answer, its reject, or None (no answer, recorded).
@@ -199,8 +211,11 @@ class Intent:
         the chain never took into a block (refused, evicted, expired) costs nothing, so its
         hold simply ends with the run. The bot's nonce moves on at once: the role must not
         run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
-        its nonce back. `memo` defaults to the intent's memo."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo)
+        its nonce back. `memo` defaults to the intent's memo; `timeout_height` (a deadline:
+        not in a block by then, never) and `client_tx_id` (an idempotency key) go in the body."""
+        signed = self._reserve_and_sign(
+            bot, msgs, spend, amount, fee, memo, timeout_height, client_tx_id
+        )
         if signed is None:
             return None
         tx, hold = signed
