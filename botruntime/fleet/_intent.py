@@ -138,6 +138,7 @@ class Intent:
         amounts_on_chain: bool = False,
         fee: int | None = None,
         keep_alive: bool = True,
+        nonce: int | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -149,8 +150,10 @@ class Intent:
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
         block, as a front-runner does). `keep_alive=False`: broadcast on a connection of its own
-        that closes after the answer (`ChainSide.client_for`); the block is followed as usual."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee)
+        that closes after the answer (`ChainSide.client_for`); the block is followed as usual.
+        `nonce`: sign at this nonce instead of the bot's next (a client that read its nonce from
+        a stale node, R6); a `bad_nonce` answer resyncs the bot to the nonce the chain wants."""
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, nonce=nonce)
         if signed is None:
             return None
         tx, hold = signed
@@ -166,9 +169,10 @@ class Intent:
         memo: str | None = None,
         timeout_height: int = 0,
         client_tx_id: str | None = None,
+        nonce: int | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
-        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce; None
-        (counted) when the ledger cannot cover it."""
+        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce (or at
+        `nonce`); None (counted) when the ledger cannot cover it."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         fee = side.fee if fee is None else fee
@@ -178,7 +182,7 @@ class Intent:
             # the behaviour should have sized the amount from spendable(): a generator bug
             ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
             return None
-        nonce = bot.next_nonce(self.chain)
+        nonce = bot.next_nonce(self.chain) if nonce is None else nonce
         memo = self.memo(bot) if memo is None else memo
         tx = side.client_for(bot).sign(
             bot.identity,

@@ -6,9 +6,10 @@ The lagging node is the last node of the chain (the scenario's script lags `v4`)
 payment here is a self-payment: nobody else pays these bots, so what a bot may spend is
 exactly what its shadow ledger says, and a stale write beyond it must be refused whole.
 
-- `stale_pay_max`: read the balance from the lagging node and pay all of it (less the fee),
-  waiting for the block: when the stale balance is more than there is, the node must refuse
-  it (`insufficient_funds`), never take part of it.
+- `stale_pay_max`: read the account from the lagging node and pay all of its balance (less
+  the fee), waiting for the block: when the stale balance is more than there is, the node
+  must refuse it (`insufficient_funds`), never take part of it. `stale_nonce_pay` does the
+  same at the nonce the lagging node shows: a nonce already spent is `bad_nonce`.
 - `stale_pay_resend`: pay 1 AX, look for the tx on the lagging node, and when it is not there
   within `RESEND_AFTER_S` sign the same payment again at a new nonce: the duplicate payment
   (both commit: `adv.replays_effective{how=intent_twice}`, judged from the blocks). It then
@@ -47,6 +48,7 @@ __all__ = [
     "RESEND_AFTER_S",
     "fresh_pay_once",
     "min_height_read",
+    "stale_nonce_pay",
     "stale_pay_max",
     "stale_pay_resend",
 ]
@@ -67,20 +69,33 @@ def _lagging(chains: Chains, bot: Bot) -> AlphaClient:
     return _node(chains, bot, -1)
 
 
-@behavior("stale_pay_max", group="anti-pattern", chain="alpha", sends_tx=True)
-async def stale_pay_max(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Pay itself the whole balance the lagging node shows, less the fee."""
-    balances = await rec.query("stale_balance", _lagging(chains, bot).balances(bot.alpha_address))
-    if balances is None:
+async def _pay_stale_max(bot: Bot, chains: Chains, rec: Intent, *, stale_nonce: bool) -> None:
+    """Pay itself the whole balance the lagging node shows, less the fee; at the nonce it
+    shows when `stale_nonce`, else at the bot's own."""
+    account = await rec.query("stale_account", _lagging(chains, bot).account(bot.alpha_address))
+    if account is None:
         return
     fee = chains.side("alpha").fee
-    amount = balances.get(AX.value, 0) - fee
+    amount = account.balance(AX.value) - fee
     if amount <= 0:
         return
     # the hold is what the shadow ledger can cover: more than that, the node must refuse
     held = min(amount, max(0, bot.wallet.spendable(AX) - fee))
     msgs = [bank_send(bot.alpha_address, amount, AX.value)]
-    await rec.transact(bot, msgs, spend=AX, amount=held)
+    nonce = account.nonce if stale_nonce else None
+    await rec.transact(bot, msgs, spend=AX, amount=held, nonce=nonce)
+
+
+@behavior("stale_pay_max", group="anti-pattern", chain="alpha", sends_tx=True)
+async def stale_pay_max(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Pay itself the whole balance the lagging node shows, less the fee."""
+    await _pay_stale_max(bot, chains, rec, stale_nonce=False)
+
+
+@behavior("stale_nonce_pay", group="anti-pattern", chain="alpha", sends_tx=True)
+async def stale_nonce_pay(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Pay itself the whole balance the lagging node shows, at the nonce it shows."""
+    await _pay_stale_max(bot, chains, rec, stale_nonce=True)
 
 
 async def _visible(client: AlphaClient, tx_hash: str, within_s: float) -> bool:

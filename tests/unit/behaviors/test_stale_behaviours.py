@@ -37,15 +37,18 @@ class Chain:
     a tx costs its fee. `client_ids` refuses a key used twice (simnet's window)."""
 
     balance: int = FUNDS
+    nonce: int = 0
     height: int = 10
-    history: dict[int, int] = field(default_factory=dict)  # height -> balance then
+    history: dict[int, tuple[int, int]] = field(default_factory=dict)  # height -> (balance, nonce)
     blocks: dict[int, list[JsonValue]] = field(default_factory=dict)
     included: dict[str, int] = field(default_factory=dict)  # hash -> height
     client_ids: set[str] = field(default_factory=set)
     signed: list[SignedTx] = field(default_factory=list)
 
-    def balance_at(self, height: int) -> int:
-        return max((b for h, b in self.history.items() if h <= height), default=FUNDS)
+    def account_at(self, height: int) -> tuple[int, int]:
+        """(balance, nonce) as of `height`."""
+        seen = [h for h in self.history if h <= height]
+        return self.history[max(seen)] if seen else (FUNDS, 0)
 
     def broadcast(self, request: Request) -> Answer:
         assert request.body is not None
@@ -53,6 +56,8 @@ class Chain:
         tx = decode_tx(wire)
         self.signed.append(tx)
         (msg,) = tx.body.msgs
+        if tx.body.nonce != self.nonce:
+            return error_answer(400, "bad_nonce", details={"expected": self.nonce})
         if int(str(msg["amount"])) + tx.body.fee > self.balance:
             return error_answer(400, "insufficient_funds")
         key = tx.body.client_tx_id
@@ -62,7 +67,8 @@ class Chain:
             self.client_ids.add(key)
         self.height += 1
         self.balance -= tx.body.fee
-        self.history[self.height] = self.balance
+        self.nonce += 1
+        self.history[self.height] = (self.balance, self.nonce)
         self.blocks[self.height] = [{"hash": tx.hash, "index": 0, "tx": wire, "code": "ok"}]
         self.included[tx.hash] = self.height
         return answer({"hash": tx.hash, "code": "ok", "status": "pending"}, height=self.height)
@@ -103,8 +109,10 @@ class Node:
         if parts[0] == "blocks" and parts[-1] == "txs":
             height = int(parts[1])
             return answer({"height": height, "txs": chain.blocks.get(height, [])})
-        if parts[0] == "accounts" and parts[-1] == "balances":
-            return answer({"balances": {"AX": str(chain.balance_at(served))}}, height=served)
+        if parts[0] == "accounts":
+            balance, nonce = chain.account_at(served)
+            account = {"address": parts[1], "nonce": nonce, "balances": {"AX": str(balance)}}
+            return answer(account, height=served)
         if parts[0] == "txs":
             at = chain.included.get(parts[1])
             visible = at is not None and at <= served
@@ -145,7 +153,7 @@ async def _setup(lagging: Node) -> AsyncIterator[Setup]:
         recorder=Recorder(),
         sides={"alpha": side},
         peers=Peers("seed", 2),
-        expected_codes=frozenset({"insufficient_funds", "duplicate_client_id"}),
+        expected_codes=frozenset({"insufficient_funds", "bad_nonce", "duplicate_client_id"}),
     )
     bot = Bot("seed", 0, "stale_writer")
     bot.wallet.credit(AX, FUNDS)
@@ -174,15 +182,24 @@ async def test_paying_the_whole_balance_a_lagging_node_shows_is_refused_whole(
     lagging: Setup,
 ) -> None:
     await lagging.act("stale_pay_max")  # nothing moved yet: the stale view is right
-    assert lagging.chain.balance == FUNDS - FEE
+    assert (lagging.chain.balance, lagging.chain.nonce) == (FUNDS - FEE, 1)
     await lagging.act("stale_pay_max")  # the node still shows the balance before that fee
-    assert lagging.chain.balance == FUNDS - FEE
     assert lagging.count("n.reject", "stale_pay_max", code="insufficient_funds", expected="yes")
+    assert lagging.chain.balance == FUNDS - FEE  # nothing taken in part
     assert lagging.bot.wallet.balance(AX) == FUNDS - FEE
     assert lagging.bot.wallet.spendable(AX) == FUNDS - FEE  # the refused hold is released
-    first, second = lagging.chain.signed
-    assert first.body.msgs[0]["amount"] == str(FUNDS - FEE)
-    assert second.body.msgs[0]["amount"] == str(FUNDS - FEE)  # stale: one fee too many
+    amounts = [tx.body.msgs[0]["amount"] for tx in lagging.chain.signed]
+    assert amounts == [str(FUNDS - FEE)] * 2  # stale: one fee too many the second time
+    assert [tx.body.nonce for tx in lagging.chain.signed] == [0, 1]
+
+
+async def test_a_nonce_a_lagging_node_shows_is_refused_once_spent(lagging: Setup) -> None:
+    await lagging.act("stale_nonce_pay")  # the stale nonce is still the next one
+    await lagging.act("stale_nonce_pay")
+    assert lagging.count("n.reject", "stale_nonce_pay", code="bad_nonce", expected="yes")
+    assert [tx.body.nonce for tx in lagging.chain.signed] == [0, 0]
+    assert lagging.bot.next_nonce("alpha") == 1  # resynced to the nonce the chain wants
+    assert lagging.chain.nonce == 1
 
 
 async def test_a_payment_the_lagging_node_does_not_show_is_paid_again(lagging: Setup) -> None:
