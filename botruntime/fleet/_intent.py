@@ -157,6 +157,8 @@ class Intent:
         amounts_on_chain: bool = False,
         fee: int | None = None,
         pipelined: bool = False,
+        keep_alive: bool = True,
+        nonce: int | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -170,14 +172,18 @@ class Intent:
         block, as a front-runner does).
         `pipelined`: the bot sequences its own nonces: the nonce is taken at signing, so the
         bot's next action signs the next one while this tx is still out (several actions of
-        one bot in flight, each at a consecutive nonce: a hot wallet's sequencer)."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
+        one bot in flight, each at a consecutive nonce: a hot wallet's sequencer).
+        `keep_alive=False`: broadcast on a connection of its own that closes after the answer
+        (`ChainSide.client_for`); the block is followed as usual. `nonce`: sign at this nonce
+        instead of the bot's next (a client that read its nonce from a stale node, R6); a
+        `bad_nonce` answer resyncs the bot to the nonce the chain wants."""
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, nonce=nonce)
         if signed is None:
             return None
         tx, hold = signed
         if pipelined:
             bot.nonce_used(self.chain, tx.body.nonce)
-        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+        return await self._send(bot, tx, hold, failover, amounts_on_chain, keep_alive)
 
     def _reserve_and_sign(
         self,
@@ -186,11 +192,13 @@ class Intent:
         spend: Denom,
         amount: int,
         fee: int | None,
-        memo: str | None,
+        memo: str | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
         nonce: int | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
-        """Hold `amount` + fee on the shadow ledger and sign at `nonce` (default: the bot's
-        next one); None (counted) when the ledger cannot cover it."""
+        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce (or at
+        `nonce`); None (counted) when the ledger cannot cover it."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         fee = side.fee if fee is None else fee
@@ -202,7 +210,15 @@ class Intent:
             return None
         nonce = bot.next_nonce(self.chain) if nonce is None else nonce
         memo = self.memo(bot) if memo is None else memo
-        tx = side.client_for(bot).sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=memo)
+        tx = side.client_for(bot).sign(
+            bot.identity,
+            msgs,
+            nonce=nonce,
+            fee=fee,
+            memo=memo,
+            timeout_height=timeout_height,
+            client_tx_id=client_tx_id,
+        )
         return tx, hold
 
     async def fire(
@@ -215,6 +231,8 @@ class Intent:
         fee: int | None = None,
         memo: str | None = None,
         nonce: int | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
     ) -> SubmitResult | Rejected | None:
         """Sign and send one tx without waiting for its block (a flood: the next arrival does
         not wait on this one); the node's answer, its reject, or None (no answer, recorded).
@@ -224,11 +242,14 @@ class Intent:
         the chain never took into a block (refused, evicted, expired) costs nothing, so its
         hold simply ends with the run. The bot's nonce moves on at once: the role must not
         run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
-        its nonce back. `memo` defaults to the intent's memo. `nonce`: sign at this nonce, not
-        the bot's local one (a client that asks the chain for its nonce before every tx, so
-        several of its actions may be in flight at once: they race for the nonce as such a
-        client's workers do)."""
-        sent = await self._fire(bot, msgs, spend, amount, fee, memo, nonce, None)
+        its nonce back. `memo` defaults to the intent's memo; `timeout_height` (a deadline:
+        not in a block by then, never) and `client_tx_id` (an idempotency key) go in the body.
+        `nonce`: sign at this nonce, not the bot's local one (a client that asks the chain for
+        its nonce before every tx, so several of its actions may be in flight at once: they
+        race for the nonce as such a client's workers do)."""
+        sent = await self._fire(
+            bot, msgs, spend, amount, fee, memo, nonce, None, timeout_height, client_tx_id
+        )
         if sent is None:
             return None
         answer, nonce = sent[0], sent[1]
@@ -271,10 +292,14 @@ class Intent:
         memo: str | None,
         nonce: int | None,
         node: int | None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
     ) -> tuple[SubmitResult | Rejected | None, int, asyncio.Future[Landed]] | None:
         """Reserve, sign, register the landing and send: the answer, the nonce signed with and
         the landing (cancelled when refused); None when the ledger could not cover it."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo, nonce)
+        signed = self._reserve_and_sign(
+            bot, msgs, spend, amount, fee, memo, timeout_height, client_tx_id, nonce
+        )
         if signed is None:
             return None
         tx, hold = signed
@@ -333,6 +358,7 @@ class Intent:
         hold: Reservation,
         failover: bool = False,
         amounts_on_chain: bool = False,
+        keep_alive: bool = True,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -346,7 +372,7 @@ class Intent:
                     side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
                 )
             else:
-                await side.client_for(bot).broadcast(tx, "sync")
+                await side.client_for(bot, keep_alive=keep_alive).broadcast(tx, "sync")
         except Rejected as exc:
             rec.observe("submit", self.chain, self.action, exc.code, self.intended_ts, sent, _now())
             side.watcher.forget(tx.hash)
