@@ -67,6 +67,7 @@ from ._schema import (
     SimnetProfile,
     Size,
     Sizes,
+    SoakWindows,
     VerdictSpec,
 )
 from ._standard import STANDARD_CRITERIA
@@ -124,6 +125,7 @@ __all__ = [
     "Size",
     "SizeNotDefined",
     "Sizes",
+    "SoakWindows",
     "Stage",
     "Status",
     "SteppedLoad",
