@@ -13,6 +13,7 @@ from ._errors import (
     ScenarioInvalid,
     ScenarioNotFound,
     ScenarioSyntaxError,
+    ScenarioUnsafe,
     SizeNotDefined,
     UnknownBehaviours,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "ScenarioInvalid",
     "ScenarioNotFound",
     "ScenarioSyntaxError",
+    "ScenarioUnsafe",
     "ScriptStep",
     "SimnetProfile",
     "Size",

@@ -1,5 +1,12 @@
 """Attackers: each one tries to make the network do what it must not."""
 
-from botruntime.behaviors.adversarial import fuzz, replay, sandwich, spam, sybil
+from botruntime.behaviors.adversarial import (
+    fuzz,
+    oracle_manipulation,
+    replay,
+    sandwich,
+    spam,
+    sybil,
+)
 
-__all__ = ["fuzz", "replay", "sandwich", "spam", "sybil"]
+__all__ = ["fuzz", "oracle_manipulation", "replay", "sandwich", "spam", "sybil"]
