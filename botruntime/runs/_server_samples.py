@@ -2,9 +2,11 @@
 
 On simnet the runner reads `GET /simnet/metrics` (Prometheus text) at every whole second of
 the plan (plus 50 ms, as the chain heights are read) and records the gauges `sim.fds` (open
-file descriptors of the simnet process) and `sim.connections` (HTTP connections open on all
-its ports). A real network has no such endpoint: nothing is recorded, and the figures below
-are missing with the reason.
+file descriptors of the simnet process), `sim.connections` (HTTP connections open on all its
+ports), `sim.rss` (its resident memory) and `sim.committed_txs` (txs in blocks, both chains):
+the one sampler of simnet's own figures, read by R5's figures below and by a soak's
+(`_soak.py`). A real network has no such endpoint: nothing is recorded, and the figures are
+missing with the reason.
 
 `resource_figures` reads the samples back (R5 connection_churn C3):
 - `sim.fds_max`, `sim.connections_max`: the most seen in any sample;
@@ -32,26 +34,34 @@ __all__ = ["follow_server", "resource_figures"]
 
 _READ_AFTER_S = 0.05
 _READ_TIMEOUT_S = 0.5
-# Prometheus family -> gauge recorded
-_GAUGES: Final = {"simnet_open_fds": "sim.fds", "simnet_connections": "sim.connections"}
+# simnet's metric -> the gauge it is recorded as (summed over its labels, e.g. the chains)
+_GAUGES: Final = {
+    "simnet_open_fds": "sim.fds",
+    "simnet_connections": "sim.connections",
+    "simnet_rss_bytes": "sim.rss",
+    "simnet_committed_txs": "sim.committed_txs",
+}
 
 
 async def _read(http: httpx.AsyncClient, control: str) -> dict[str, float]:
     try:
         text = (await http.get(f"{control}/simnet/metrics")).text
-        return {
-            _GAUGES[family.name]: float(family.samples[0].value)
-            for family in text_string_to_metric_families(text)
-            if family.name in _GAUGES and family.samples
-        }
+        families = list(text_string_to_metric_families(text))
     except (httpx.HTTPError, ValueError):
         return {}
+    found: dict[str, float] = {}
+    for family in families:
+        for sample in family.samples:
+            gauge = _GAUGES.get(sample.name.removesuffix("_total"))
+            if gauge is not None:
+                found[gauge] = found.get(gauge, 0.0) + float(sample.value)
+    return found
 
 
 async def follow_server(
     target: Target, recorder: Recorder, start_ts: float, *, every_s: float = 1.0
 ) -> None:
-    """Record simnet's open fds and connections every `every_s` from plan offset 0
+    """Record simnet's figures (`_GAUGES`) every `every_s` from plan offset 0
     (`start_ts` on `time.perf_counter()`) until cancelled; nothing on a real network."""
     if target.control is None:
         return

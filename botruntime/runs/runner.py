@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import psutil
 
 from botruntime.fleet import FleetOutcome
 from botruntime.identity import derive_batch
@@ -26,6 +28,7 @@ from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
 from botruntime.runs._capacity_store import resolve_capacity
 from botruntime.runs._chain_heights import follow_heights
 from botruntime.runs._crew_value import crew_profit_dx
+from botruntime.runs._determinism import check_determinism, reads_determinism, with_determinism
 from botruntime.runs._errors import (
     AdversarialRefused,
     CapExceeded,
@@ -46,6 +49,7 @@ from botruntime.runs._report_build import build_report
 from botruntime.runs._request import Progress, RunRequest, new_run_id, testbots_home
 from botruntime.runs._script import run_script
 from botruntime.runs._server_samples import follow_server
+from botruntime.runs._soak import FleetProcess, follow_processes
 from botruntime.runs._stack import Stack, start_cluster
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
@@ -97,14 +101,7 @@ async def setup(request: RunRequest) -> RunSetup:
     stack = Stack()
     try:
         if plan.target.is_simnet:
-            profile = plan.scenario.simnet
-            args = simnet_args(
-                seed=plan.seed,
-                nodes=profile.nodes or 4,
-                block_time_s=plan.block_time_s,
-                switches=plan.switches,
-                extra_args=_profile_args(profile),
-            )
+            args = _simnet_start_args(plan)
             handle, endpoints = await asyncio.to_thread(start_simnet, args, run_dir / "simnet.log")
             stack = dataclasses.replace(stack, simnet=handle)
             stack.save(run_dir)
@@ -130,6 +127,18 @@ async def setup(request: RunRequest) -> RunSetup:
         workers=request.workers,
         external=request.coordinator.address if request.coordinator else "",
         started_at_s=time.time(),
+    )
+
+
+def _simnet_start_args(plan: RunPlan) -> list[str]:
+    """How the run's simnet starts: the scenario's profile, the run's seed and switches."""
+    profile = plan.scenario.simnet
+    return simnet_args(
+        seed=plan.seed,
+        nodes=profile.nodes or 4,
+        block_time_s=plan.block_time_s,
+        switches=plan.switches,
+        extra_args=_profile_args(profile),
     )
 
 
@@ -318,6 +327,10 @@ async def _execute(
             watching = tg.create_task(
                 follow_server(plan.target, own, start_ts), name="server-samples"
             )
+            processes = tg.create_task(
+                follow_processes(_fleet_processes(setup), own, start_ts),
+                name="process-samples",
+            )
             reporting = tg.create_task(progress.run(), name="progress")
             try:
                 if in_process is not None:
@@ -336,6 +349,7 @@ async def _execute(
                 following.cancel()
                 sampling.cancel()
                 watching.cancel()
+                processes.cancel()
                 reporting.cancel()
                 pump.stop()
                 await pumping
@@ -370,6 +384,11 @@ async def _execute(
             reachable = await status_reachable(http, urls)
         else:
             reachable = invariants_end is not None
+    if plan.target.control is not None and reads_determinism(plan.scenario):
+        determinism = await check_determinism(
+            plan.target.control, _simnet_start_args(plan), setup.run_dir / "simnet-import.log"
+        )
+        invariants_end = with_determinism(invariants_end, determinism)
     crew_profit = await crew_profit_dx(plan)
     metrics_file = write_metrics(
         setup.run_dir / "metrics.bin", merged=merged, deltas=[*fleet_deltas, *own_deltas]
@@ -386,6 +405,16 @@ async def _execute(
         lost_beyond_policy=lost_beyond_policy,
         crew_profit_dx=crew_profit,
     )
+
+
+def _fleet_processes(setup: RunSetup) -> list[FleetProcess]:
+    """The fleet processes this run can see: its embedded coordinator and workers, or this
+    process when the bots run in it (an external cluster's processes are not ours to read)."""
+    if setup.in_process:
+        return [FleetProcess("runner", os.getpid(), psutil.Process().create_time())]
+    stack = setup.stack
+    children = [stack.coordinator, *stack.workers] if stack.coordinator is not None else []
+    return [FleetProcess(c.name, c.pid, c.create_time) for c in children]
 
 
 async def _script(plan: RunPlan, start_ts: float, recorder: Recorder) -> None:

@@ -69,6 +69,7 @@ from ._schema import (
     SimnetProfile,
     Size,
     Sizes,
+    SoakWindows,
     VerdictSpec,
 )
 from ._standard import STANDARD_CRITERIA
@@ -128,6 +129,7 @@ __all__ = [
     "Size",
     "SizeNotDefined",
     "Sizes",
+    "SoakWindows",
     "Stage",
     "Status",
     "SteppedLoad",
