@@ -1,0 +1,4 @@
+"""Anti-patterns: clients badly written on purpose (SCENARIOS.md §1.1, §5). Each runs beside a
+disciplined cohort doing the same work correctly; the scenario proves the network stays fair to
+the well-written clients. Importing a module registers its behaviours; one module per line.
+"""
