@@ -137,6 +137,7 @@ class Intent:
         failover: bool = False,
         amounts_on_chain: bool = False,
         fee: int | None = None,
+        send: Callable[[SignedTx], Awaitable[SubmitResult]] | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -147,12 +148,14 @@ class Intent:
         add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
-        block, as a front-runner does)."""
+        block, as a front-runner does).
+        `send`: how the signed tx reaches the network instead of one broadcast to the bot's
+        node (a client's own retry discipline, R1); it answers as `broadcast` does, or raises."""
         signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
         if signed is None:
             return None
         tx, hold = signed
-        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+        return await self._send(bot, tx, hold, failover, amounts_on_chain, send)
 
     def _reserve_and_sign(
         self,
@@ -250,6 +253,7 @@ class Intent:
         hold: Reservation,
         failover: bool = False,
         amounts_on_chain: bool = False,
+        send: Callable[[SignedTx], Awaitable[SubmitResult]] | None = None,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -262,6 +266,8 @@ class Intent:
                 holder, _ = await broadcast_failover(
                     side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
                 )
+            elif send is not None:
+                await send(tx)
             else:
                 await side.client_for(bot).broadcast(tx, "sync")
         except Rejected as exc:

@@ -2,3 +2,5 @@
 disciplined cohort doing the same work correctly; the scenario proves the network stays fair to
 the well-written clients. Importing a module registers its behaviours; one module per line.
 """
+
+from botruntime.behaviors.antipattern import retries  # noqa: F401  (R1 retry_storm_herd)
