@@ -105,6 +105,21 @@ async def test_refuse_closes_the_port_while_blocks_go_on(simnet: Any) -> None:
     assert after == before + 2
 
 
+def test_adnet_falls_back_to_the_next_url_while_one_refuses(
+    simnet: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outage of every Alpha front-end, lifted through a Delta node's control plane."""
+    urls = f"{simnet.control_url},{simnet.delta_url(0)}"
+    code, _ = run_adnet(simnet, capsys, "faults", "--chain", "alpha", "--refuse")
+    assert code == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(simnet.control_url + "/health", timeout=2)
+    assert adnet(["--url", urls, "faults", "--chain", "alpha", "--accept", "--json"]) == 0
+    nodes = json.loads(capsys.readouterr().out)
+    assert [n["faults"]["refuse"] for n in nodes["alpha"]] == [False] * len(nodes["alpha"])
+    assert httpx.get(simnet.control_url + "/health", timeout=2).json() == {"ok": True}
+
+
 def test_adnet_exit_codes(simnet: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert adnet(["--url", simnet.control_url, "network", "info"]) == 0
     assert "alpha-simnet-1" in capsys.readouterr().out
