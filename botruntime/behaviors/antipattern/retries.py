@@ -43,7 +43,7 @@ from botruntime.chain.tx import SignedTx, bank_send
 from botruntime.wallet import AX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
-    from botruntime.fleet import Chains, Intent
+    from botruntime.fleet import Chains, Intent, Landed
 
 __all__ = [
     "DISCIPLINED",
@@ -51,6 +51,7 @@ __all__ = [
     "NAIVE_TIMEOUT_S",
     "RESIGN_AFTER",
     "RetryBudget",
+    "answer_of",
     "disciplined_send",
     "herd_send",
     "naive_send",
@@ -90,15 +91,31 @@ def _refused(exc: ChainError) -> bool:
     return isinstance(exc, Unreachable) and isinstance(exc.__cause__, OSError)
 
 
+def answer_of(error: ChainError | None) -> str:
+    """The `answer` label of one submission (SCENARIOS R1 C1): `ok`; `shed`, a 429 or 503 with
+    Retry-After (the network pushing back as it should); `timeout`, no answer in time;
+    `http5xx`, any other 5xx (a 503 without Retry-After included); `rejected`, a protocol
+    code (duplicate_tx after a lost answer, bad_nonce, ...)."""
+    if error is None:
+        return "ok"
+    if isinstance(error, Throttled | Unreachable) and error.retry_after_s is not None:
+        return "shed"
+    if isinstance(error, Unreachable):  # an answer says so (error_from_answer), else none came
+        return "http5xx" if " answered " in str(error) else "timeout"
+    if isinstance(error, ProtocolViolation):
+        return "http5xx" if error.status >= 500 else "rejected"
+    return "rejected"
+
+
 def _counting(client: AlphaClient, rec: Intent) -> AlphaClient:
-    """`client` counting each submission of the tx as `n.attempt{action}` (a refused
+    """`client` counting each submission of the tx as `n.attempt{action, answer}` (a refused
     connection is no submission; the naive client's nonce reads and health polls neither)."""
 
     def note(attempt: Attempt) -> None:
         if attempt.operation != "broadcast":
             return
         if attempt.error is None or not _refused(attempt.error):
-            rec.count("n.attempt")
+            rec.count("n.attempt", answer=answer_of(attempt.error))
 
     return client.with_hook(note)
 
@@ -109,18 +126,18 @@ async def _pay(
     rng: Random,
     rec: Intent,
     send: Callable[[SignedTx], Awaitable[SubmitResult]],
-) -> bool:
-    """Pay a peer 1-100 AX through `send`; False when nothing was spendable (a balance read
-    instead), True when a tx was signed and sent."""
+) -> Landed | None:
+    """Pay a peer 1-100 AX through `send`: the block the tx landed in, or None (nothing was
+    spendable, a balance read instead; or the tx did not land, recorded why)."""
     side = chains.side("alpha")
     affordable = max(0, bot.wallet.spendable(AX) - side.fee) // 10
     amount = min(rng.randint(1, 100) * AX.unit, affordable)
     if amount == 0:
         await rec.query("balances", chains.alpha.balances(bot.alpha_address))
-        return False
+        return None
     to = chains.peers.address(chains.peers.choose(rng, exclude=bot.index), "alpha")
-    await rec.transact(bot, [bank_send(to, amount, AX.value)], spend=AX, amount=amount, send=send)
-    return True
+    msgs = [bank_send(to, amount, AX.value)]
+    return await rec.transact(bot, msgs, spend=AX, amount=amount, send=send)
 
 
 # ---- naive ------------------------------------------------------------------------------------
@@ -177,11 +194,13 @@ _ONE_TRY: Final = RetryPolicy(max_attempts=1)
 
 async def _naive_intent(bot: Bot, chains: Chains, rng: Random, rec: Intent, herd: bool) -> None:
     naive = _Naive(bot, _counting(chains.alpha, rec), herd)
-    for _ in range(MAX_PAYMENTS_PER_INTENT):
+    for payment in range(MAX_PAYMENTS_PER_INTENT):
         naive.pay_again = False
-        if not await _pay(bot, chains, rng, rec, naive.send) or not naive.pay_again:
+        landed = await _pay(bot, chains, rng, rec, naive.send)
+        if payment > 0 and landed is not None and landed.ok:
+            rec.count("chain.duplicate_payments")
+        if landed is None or not naive.pay_again:
             return
-        rec.count("chain.resigned_payments")
 
 
 @behavior("naive_send", group="anti-pattern", chain="alpha", sends_tx=True)

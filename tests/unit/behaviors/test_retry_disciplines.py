@@ -16,11 +16,12 @@ from botruntime.behaviors.antipattern.retries import (
     DISCIPLINED,
     RESIGN_AFTER,
     RetryBudget,
+    answer_of,
     disciplined_send,
     herd_send,
     naive_send,
 )
-from botruntime.chain.errors import Unreachable
+from botruntime.chain.errors import DuplicateTx, ProtocolViolation, RateLimited, Unreachable
 from botruntime.chain.testing import Request, answer, error_answer
 from botruntime.chain.transport import Answer
 from botruntime.wallet import AX
@@ -117,7 +118,8 @@ async def test_disciplined_resends_the_same_bytes_and_counts_each_attempt() -> N
     rec = st.intent("disciplined_send")
     await _run_landing(st, disciplined_send(bot, st.chains(bot), Random(1), rec))
     assert len(node.posts) == 3 and len({str(tx) for tx in node.posts}) == 1
-    assert st.count("n.attempt", action="disciplined_send") == 3
+    assert st.count("n.attempt", action="disciplined_send", answer="http5xx") == 2
+    assert st.count("n.attempt", action="disciplined_send", answer="ok") == 1
     assert st.count("n.commit", action="disciplined_send") == 1
     assert bot.wallet.reserved(AX) == 0 and bot.wallet.balance(AX) < FUNDS
 
@@ -160,8 +162,21 @@ async def test_disciplined_waits_out_refused_connections_without_spending_attemp
     rec = st.intent("disciplined_send")
     await _run_landing(st, disciplined_send(bot, st.chains(bot), Random(1), rec))
     assert len(node.posts) == 6  # five refusals, then taken: more than three sends
-    assert st.count("n.attempt", action="disciplined_send") == 1  # refusals reached no node
+    # refusals reached no node: not attempts
+    assert st.count("n.attempt", action="disciplined_send", answer="ok") == 1
     assert st.count("n.commit", action="disciplined_send") == 1
+
+
+def test_each_answer_is_labelled_for_c1() -> None:
+    assert answer_of(None) == "ok"
+    assert answer_of(RateLimited("busy", retry_after_s=1.0)) == "shed"
+    assert answer_of(Unreachable("answered 503 unavailable", retry_after_s=1.0)) == "shed"
+    assert answer_of(Unreachable("POST /txs answered 503 unavailable; retry after a while")) == (
+        "http5xx"
+    )
+    assert answer_of(Unreachable("POST /txs: no answer within 1.0 s")) == "timeout"
+    assert answer_of(ProtocolViolation("boom", status=500)) == "http5xx"
+    assert answer_of(DuplicateTx("known")) == "rejected"
 
 
 def test_the_retry_budget_allows_a_floor_then_a_tenth_of_the_requests() -> None:
@@ -181,7 +196,8 @@ async def test_naive_retries_at_once_and_deaf_to_retry_after() -> None:
     await _run_landing(st, naive_send(bot, st.chains(bot), Random(1), st.intent("naive_send")))
     assert loop.time() - started < 2.0  # two Retry-After: 5 ignored
     assert len(node.posts) == 3 and len({str(tx) for tx in node.posts}) == 1
-    assert st.count("n.attempt", action="naive_send") == 3
+    assert st.count("n.attempt", action="naive_send", answer="shed") == 2
+    assert st.count("n.attempt", action="naive_send", answer="ok") == 1
     assert st.count("n.commit", action="naive_send") == 1
 
 
@@ -214,7 +230,7 @@ async def test_naive_pays_twice_when_its_timed_out_tx_had_landed() -> None:
     nonces = sorted({tx["body"]["nonce"] for tx in node.accepted})
     memos = {tx["body"]["memo"] for tx in node.accepted}
     assert nonces == [0, 1] and len(memos) == 1
-    assert st.count("chain.resigned_payments", action="naive_send") == 1
+    assert st.count("chain.duplicate_payments", action="naive_send") == 1
     assert st.count("n.commit", action="naive_send") == 2
     assert bot.wallet.reserved(AX) == 0
     fees_and_amounts = FUNDS - bot.wallet.balance(AX)
@@ -244,5 +260,5 @@ async def test_the_herd_polls_health_while_refused_then_sends_at_once() -> None:
     await _run_landing(st, herd_send(bot, st.chains(bot), Random(1), rec))
     assert node.health_polls == 4
     assert len(node.posts) == 2  # refused once, sent again once healthy
-    assert st.count("n.attempt", action="herd_send") == 1
+    assert st.count("n.attempt", action="herd_send", answer="ok") == 1
     assert st.count("n.commit", action="herd_send") == 1
