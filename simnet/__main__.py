@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         "--mempool-max-txs", type=int, default=5_000, help="txs each node's mempool holds at most"
     )
     parser.add_argument(
+        "--admission-queue",
+        type=int,
+        default=256,
+        help="requests each node's front-end holds at once; more are shed (503 + Retry-After)",
+    )
+    parser.add_argument(
         "--alpha-param",
         action="append",
         default=[],
@@ -71,6 +77,7 @@ async def _serve(args: argparse.Namespace) -> None:
         block_time_s=args.block_time,
         max_block_txs=args.max_block_txs,
         mempool_max_txs=args.mempool_max_txs,
+        admission_queue=args.admission_queue,
     )
     network = Network(
         params, args.seed, args.vuln, args.chain_suffix, alpha_params=dict(args.alpha_param)
@@ -89,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--port-base is 0 or 1024 .. {65535 - 50 - args.nodes}", file=sys.stderr)
         return 2
     try:
-        Params(nodes=args.nodes, block_time_s=args.block_time)
+        Params(nodes=args.nodes, block_time_s=args.block_time, admission_queue=args.admission_queue)
         AlphaParams.with_overrides(dict(args.alpha_param))
     except ValueError as exc:
         print(exc, file=sys.stderr)

@@ -135,6 +135,7 @@ def _profile_args(profile: SimnetProfile) -> list[str]:
     flags = (
         ("--max-block-txs", profile.max_txs_per_block),
         ("--mempool-max-txs", profile.mempool_max_txs),
+        ("--admission-queue", profile.admission_queue),
     )
     alpha = [
         arg

@@ -436,6 +436,8 @@ class SimnetProfile(BaseModel):
     mempool_view: Literal["redacted", "full"] | None = None
     reads_per_s_per_client: PositiveFloat | None = None
     txs_per_s_per_client: PositiveFloat | None = None
+    # requests a node's front-end holds at once before it sheds (503 + Retry-After); 256
+    admission_queue: PositiveInt | None = None
     nodes: PositiveInt | None = None
     # Alpha's periods in blocks (§1.6: unbonding 10, deposit 10, voting 15), for a run too
     # short to see an unbonding mature or a proposal close at the defaults
