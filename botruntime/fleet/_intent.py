@@ -36,6 +36,9 @@ __all__ = ["Intent"]
 
 T = TypeVar("T")
 
+JUDGED_AFTER_BLOCKS = 3  # blocks the watcher must read before a tx out that long is lost
+BLIND_WAITS = 4  # commit timeouts waited at most while the watcher cannot read the chain
+
 
 def error_kind(exc: ChainError) -> str:
     """The `n.error{kind}` label of a failure that is not a protocol reject."""
@@ -315,11 +318,24 @@ class Intent:
     ) -> Landed:
         """The block `tx` lands in, within the commit timeout (TimeoutError after it). With a
         `holder` (the node that accepted it), a tx still out after `PROBE_AFTER_S` is looked
-        up on every node; when none knows of it, it is counted lost and sent again."""
+        up on every node; when none knows of it, it is counted lost and sent again.
+
+        The timeout judges blocks read, not time alone: a wait during which the commit
+        watcher read fewer than `JUDGED_AFTER_BLOCKS` blocks (every node refused it, R1's
+        outage) is waited again, up to `BLIND_WAITS` times, so a tx the watcher could not
+        see land is not called lost."""
         ctx = self._ctx
         if holder is None:
-            async with asyncio.timeout(ctx.commit_timeout_s):
-                return await asyncio.shield(landing)
+            watcher = ctx.sides[self.chain].watcher
+            for _ in range(BLIND_WAITS):
+                seen = watcher.blocks_seen
+                try:
+                    async with asyncio.timeout(ctx.commit_timeout_s):
+                        return await asyncio.shield(landing)
+                except TimeoutError:
+                    if watcher.blocks_seen - seen >= JUDGED_AFTER_BLOCKS:
+                        raise
+            raise TimeoutError
         accepted_ts = time.perf_counter()
         deadline = accepted_ts + ctx.commit_timeout_s
         while True:

@@ -17,7 +17,7 @@ A refused connection reached no node, so no client counts it as an attempt; the 
 tries again after a fixed 1 s rather than in a hot loop (a refused connect costs the network
 nothing, and thousands a second would measure the generator's event loop, not the network),
 the herd after its 100 ms /health polls, the disciplined one after a jittered reconnect
-backoff (100 ms to 2 s).
+backoff (100 ms to 4 s).
 Every HTTP submission is counted as `n.attempt{action, answer}` (amplification = attempts /
 intents per cohort).
 """
@@ -66,9 +66,9 @@ NAIVE_RECONNECT_S: Final = 1.0  # the naive client's fixed wait after a refused 
 RESIGN_AFTER: Final = 3  # naive failures before it re-signs with the chain's nonce
 MAX_PAYMENTS_PER_INTENT: Final = 3  # duplicates a naive intent may pay (a spend cap, no more)
 DISCIPLINED: Final = RetryPolicy(max_attempts=3, base_s=0.1, cap_s=10.0, max_elapsed_s=60.0)
-# a refused connection is retried on its own, shorter backoff (full jitter, 100 ms to 2 s), for
-# up to 45 s: reconnecting costs the node nothing, and service resumes within 2 s of it
-RECONNECT: Final = RetryPolicy(max_attempts=1, base_s=0.1, cap_s=2.0)
+# a refused connection is retried on its own, shorter backoff (full jitter, 100 ms to 4 s), for
+# up to 45 s: reconnecting costs the node nothing, and service resumes within 4 s of it
+RECONNECT: Final = RetryPolicy(max_attempts=1, base_s=0.1, cap_s=4.0)
 DISCIPLINED_WAIT_S: Final = 45.0
 
 

@@ -262,3 +262,42 @@ async def test_the_herd_polls_health_while_refused_then_sends_at_once() -> None:
     assert len(node.posts) == 2  # refused once, sent again once healthy
     assert st.count("n.attempt", action="herd_send", answer="ok") == 1
     assert st.count("n.commit", action="herd_send") == 1
+
+
+async def test_a_tx_the_watcher_could_not_see_land_is_not_called_lost() -> None:
+    """An outage blinds the commit watcher past the commit timeout: the tx is waited for
+    again, and counts as committed once the watcher reads its block."""
+    taken = asyncio.Event()
+    node = Node(lambda request: taken.set())
+    st = stage(node)
+    st.ctx.commit_timeout_s = 0.1
+    bot = funded_bot(role="disciplined", ax=FUNDS)
+
+    async def late_block() -> None:
+        await taken.wait()
+        await asyncio.sleep(0.25)  # no block read for 2.5 commit timeouts
+        await st.land(1, node.accepted)
+
+    task = asyncio.create_task(late_block(), name="test-late-block")
+    await disciplined_send(bot, st.chains(bot), Random(1), st.intent("disciplined_send"))
+    await task
+    assert st.count("n.commit", action="disciplined_send") == 1
+    assert st.count("n.lost", action="disciplined_send") == 0
+
+
+async def test_a_tx_missing_from_blocks_the_watcher_read_is_lost() -> None:
+    taken = asyncio.Event()
+    node = Node(lambda request: taken.set())
+    st = stage(node)
+    st.ctx.commit_timeout_s = 0.2
+    bot = funded_bot(role="disciplined", ax=FUNDS)
+
+    async def empty_blocks() -> None:
+        await taken.wait()
+        for height in range(1, 4):
+            await st.land(height, [])
+
+    task = asyncio.create_task(empty_blocks(), name="test-empty-blocks")
+    await disciplined_send(bot, st.chains(bot), Random(1), st.intent("disciplined_send"))
+    await task
+    assert st.count("n.lost", action="disciplined_send") == 1
