@@ -2,7 +2,8 @@
 
 Loaded by `workspace.yaml` (`dagster dev -w workspace.yaml`). `defs` is lazy (`@dg.definitions`):
 importing this module reads nothing; Dagster calls it when the code location loads, which
-reads and validates `scenarios/*.yaml` (a bad file is a load error naming file and field).
+reads and validates `scenarios/*.yaml` (a bad file shows as a stand-in asset naming file, field
+and fix; the other scenarios load).
 
 Environment, read at load time and only for resources:
 - TESTBOTS_SCENARIOS     the scenarios folder (default: the repo's scenarios/)
@@ -16,6 +17,7 @@ Environment, read at load time and only for resources:
 
 # No `from __future__ import annotations`: definitions built here are read by Dagster.
 
+import logging
 import os
 from pathlib import Path
 
@@ -26,7 +28,12 @@ from botruntime.scenario import find_scenarios_dir
 from testbots_dagster.capacity import build_capacity
 from testbots_dagster.coverage import build_coverage
 from testbots_dagster.detection import build_detection_power
-from testbots_dagster.factory import FLEET_TAG, GROUP, build_scenario, load_sources
+from testbots_dagster.factory import (
+    FLEET_TAG,
+    build_rejected,
+    build_scenario,
+    read_catalogue,
+)
 from testbots_dagster.reports import build_reports
 from testbots_dagster.resources import (
     CoordinatorResource,
@@ -38,17 +45,22 @@ from testbots_dagster.sensors import build_sensors
 
 __all__ = ["COORDINATOR_ENV", "RESULTS_URL_ENV", "TOKEN_ENV", "build_definitions", "defs"]
 
+_log = logging.getLogger("testbots_dagster")
+
 RESULTS_URL_ENV = "TESTBOTS_RESULTS_URL"
 COORDINATOR_ENV = "TESTBOTS_COORDINATOR"
 TOKEN_ENV = "TESTBOTS_TOKEN"
 
 
 def build_definitions(scenarios_dir: Path) -> dg.Definitions:
-    sources = load_sources(scenarios_dir)
+    catalogue = read_catalogue(scenarios_dir)
+    sources = catalogue.sources
+    for error in catalogue.rejected:
+        _log.warning("%s", error)  # also in `dagster dev`'s log as the location loads
     built = [build_scenario(source) for source in sources]
     fleet_job = dg.define_asset_job(
         "all_scenarios",
-        selection=dg.AssetSelection.groups(GROUP),
+        selection=dg.AssetSelection.assets(*(b.key for b in built)),
         description="Any scenario asset; the schedules pick one per run (asset_selection).",
         tags={FLEET_TAG: "exclusive"},
     )
@@ -59,7 +71,12 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
     )
     coverage = build_coverage([source.loaded.scenario for source in sources])
     return dg.Definitions(
-        assets=[*(b.asset for b in built), *reports, coverage],
+        assets=[
+            *(b.asset for b in built),
+            *map(build_rejected, catalogue.rejected),
+            *reports,
+            coverage,
+        ],
         asset_checks=[check for b in built for check in b.checks],
         jobs=[*(b.job for b in built), fleet_job, reports_job],
         schedules=build_schedules(built, fleet_job),

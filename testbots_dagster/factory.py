@@ -1,9 +1,10 @@
 """Scenario file -> graph-backed asset `scenarios/<id>`, its checks, and job `scenario_<id>`.
 
 Pure: a `ScenarioSource` (the validated scenario, its file and its YAML document) goes in,
-Dagster definitions come out; no instance, no I/O. `load_sources` reads `scenarios/*.yaml`
-when the code location loads, so a bad file is a load error in the UI naming the file and the
-field, never a failed run.
+Dagster definitions come out; no instance, no I/O. `read_catalogue` reads `scenarios/*.yaml`
+when the code location loads: the valid files become jobs, and a bad file becomes a stand-in
+asset under its own key whose description names the file, the field and the fix (never a
+failed run, and never the whole code location down).
 
 The scenario travels as run config. Its defaults are the YAML document itself (the graph
 asset's ConfigMapping and the job's preset), so "Materialize" works with no config and the
@@ -38,22 +39,30 @@ __all__ = [
     "GROUP",
     "SCENARIO_TAG",
     "BuiltScenario",
+    "Catalogue",
     "ScenarioLoadError",
     "ScenarioSource",
+    "build_rejected",
     "build_scenario",
     "load_sources",
+    "read_catalogue",
 ]
 
 GROUP = "scenarios"
 FLEET_TAG = "testbots/fleet"  # runs carrying it queue behind each other (dagster.yaml)
 SCENARIO_TAG = "testbots/scenario"
+LOAD_ERROR_TAG = "testbots/load_error"  # on the stand-in asset of a file that did not load
 NIGHTLY = "nightly"  # the scenario tag that puts it in the nightly regression
 
 
 class ScenarioLoadError(RuntimeError):
-    def __init__(self, message: str, *, file: str) -> None:
+    """A scenario file (or folder) that cannot become definitions; `.stem` names the file's
+    scenario when there is one."""
+
+    def __init__(self, message: str, *, file: str, stem: str = "") -> None:
         super().__init__(message)
         self.file = file
+        self.stem = stem
 
 
 @dataclass(frozen=True)
@@ -89,35 +98,79 @@ class BuiltScenario:
         return self.asset.key
 
 
-def load_sources(directory: Path) -> list[ScenarioSource]:
-    """Every scenario file of `directory`, validated (schema and behaviour names); the first bad
-    one raises ScenarioLoadError."""
+@dataclass(frozen=True)
+class Catalogue:
+    """What a scenarios folder holds: the files that load, and each one that does not with
+    its error (one bad file never takes the others' jobs down)."""
+
+    sources: tuple[ScenarioSource, ...]
+    rejected: tuple[ScenarioLoadError, ...]
+
+
+def read_catalogue(directory: Path) -> Catalogue:
+    """Every scenario file of `directory`, validated (bounds, schema, behaviour names, id);
+    a folder that is missing or holds no scenario file raises ScenarioLoadError."""
     try:
         files = list_scenarios(directory)
     except ScenarioError as exc:
         raise ScenarioLoadError(str(exc), file=exc.file) from None
-    sources = []
-    for stem, path in files.items():
-        try:
-            loaded = load_scenario(path)
-            check_behaviours(loaded.scenario, file=path.name)
-        except ScenarioError as exc:
-            raise ScenarioLoadError(
-                f"{path}: this scenario cannot be loaded into Dagster.\n{exc}", file=str(path)
-            ) from None
-        if loaded.scenario.id != stem:
-            raise ScenarioLoadError(
-                f"{path}: id: {loaded.scenario.id!r} differs from the file name. Fix: set "
-                f"id: {stem}, or rename the file to {loaded.scenario.id}.yaml",
-                file=str(path),
-            )
-        sources.append(ScenarioSource(loaded, loaded.document))
-    if not sources:
+    if not files:
         raise ScenarioLoadError(
             f"{directory}: no scenario files (*.yaml); set TESTBOTS_SCENARIOS to the folder",
             file=str(directory),
         )
-    return sources
+    sources, rejected = [], []
+    for stem, path in files.items():
+        try:
+            sources.append(_source(stem, path))
+        except ScenarioLoadError as exc:
+            rejected.append(exc)
+    return Catalogue(tuple(sources), tuple(rejected))
+
+
+def load_sources(directory: Path) -> list[ScenarioSource]:
+    """Every scenario file of `directory`, all valid: the first bad one raises
+    ScenarioLoadError (for tools that act on the whole catalogue, e.g. the mutation sweep)."""
+    catalogue = read_catalogue(directory)
+    if catalogue.rejected:
+        raise catalogue.rejected[0]
+    return list(catalogue.sources)
+
+
+def _source(stem: str, path: Path) -> ScenarioSource:
+    try:
+        loaded = load_scenario(path)
+        check_behaviours(loaded.scenario, file=path.name)
+    except ScenarioError as exc:
+        raise ScenarioLoadError(
+            f"{path}: this scenario cannot be loaded into Dagster.\n{exc}",
+            file=str(path),
+            stem=stem,
+        ) from None
+    if loaded.scenario.id != stem:
+        raise ScenarioLoadError(
+            f"{path}: id: {loaded.scenario.id!r} differs from the file name. Fix: set "
+            f"id: {stem}, or rename the file to {loaded.scenario.id}.yaml",
+            file=str(path),
+            stem=stem,
+        )
+    return ScenarioSource(loaded, loaded.document)
+
+
+def build_rejected(error: ScenarioLoadError) -> dg.AssetSpec:
+    """Where a UI user looks for a scenario that did not load: its asset key in the scenarios
+    group, not materializable, its description and metadata carrying the load error."""
+    return dg.AssetSpec(
+        key=dg.AssetKey([GROUP, error.stem]),
+        group_name=GROUP,
+        description=f"This scenario file cannot be loaded; fix it and reload the code "
+        f"location.\n\n{error}",
+        metadata={
+            "scenario_file": dg.MetadataValue.path(error.file),
+            "load_error": dg.MetadataValue.md(f"```\n{error}\n```"),
+        },
+        tags={LOAD_ERROR_TAG: ""},
+    )
 
 
 def run_config_defaults(source: ScenarioSource) -> dict[str, Any]:

@@ -94,6 +94,11 @@ class RunMetrics:
         self._put[slot] = (merged, tuple(blob.total for _, blob in checked))
         self.version += 1
 
+    def put_intervals(self) -> list[IntervalDelta]:
+        """Every merged interval `put_interval` holds now, as it put them: what a follower
+        had of a run when its source went away."""
+        return [merged for merged, _ in self._put.values()]
+
     def _checked(self, delta: IntervalDelta) -> list[tuple[HistogramDelta, CheckedBlob]]:
         for name, kind in _kinds_in(delta):
             known = self._kinds.get(name)

@@ -19,16 +19,21 @@ from botruntime.cluster import (
     ControlClient,
     CoordinatorUnavailable,
     DistributeRequest,
+    LivenessConfig,
     RunView,
 )
 from botruntime.fleet import Fleet, FleetOutcome
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
 from botruntime.plan import RunPlan
+from botruntime.runs._errors import CoordinatorLost
 
 __all__ = ["ClusterRun", "CoordinatorAddress", "InProcess", "place"]
 
 DeltaSink = Callable[[IntervalDelta], Awaitable[None]]
 _PLACE_RETRY_S = 15.0
+# silent this long, a coordinator is lost to the run: its workers' dead-man switches have
+# stopped every bot by then (the coordinator's default interval, told to each worker)
+LOST_AFTER_S = LivenessConfig().dead_man_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +72,31 @@ class ClusterRun:
 
     async def follow(self, stop: asyncio.Event, poll_s: float = 1.0) -> RunView:
         """Poll status and metrics every `poll_s` until the run ends; `stop` stops every
-        worker's bots (≤ 2 s) and the run then ends as stopped."""
+        worker's bots (≤ 2 s) and the run then ends as stopped. A coordinator silent for
+        `LOST_AFTER_S` raises CoordinatorLost: by then every worker's dead-man switch has
+        stopped its bots, so nothing of the run is still going."""
         address, token = self.coordinator.address, self.coordinator.token
         async with ControlClient(address, token, timeout_s=30.0) as client:
             follower = client.follow_metrics(self.run_id)
             follower.metrics = self.metrics
             stopping = False
+            answered = time.monotonic()
             while True:
-                view = await client.run_status(self.run_id)
-                await follower.update()  # only what changed since the last poll
+                try:
+                    view = await client.run_status(self.run_id)
+                    await follower.update()  # only what changed since the last poll
+                except CoordinatorUnavailable as exc:
+                    silent_s = time.monotonic() - answered
+                    if silent_s >= LOST_AFTER_S:
+                        raise CoordinatorLost(
+                            f"the run lost its coordinator at {address} for {silent_s:.0f} s "
+                            f"mid-run ({exc}); its workers stopped their bots, and what the run "
+                            "did after the coordinator's last answer is not known",
+                            silent_s=silent_s,
+                        ) from None
+                    await asyncio.sleep(poll_s)
+                    continue
+                answered = time.monotonic()
                 if view.terminal:
                     self.view = view
                     return view

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from botruntime.local import ChildHandle, spawn, stop_child, wait_for_line
+from botruntime.runs._errors import RunError
 from botruntime.runs._executors import CoordinatorAddress
 
 __all__ = ["STACK_FILE", "Stack", "start_cluster", "stop_stack"]
@@ -38,7 +39,13 @@ class Stack:
         """The embedded coordinator and its token, if this run started one."""
         if not self.address:
             return None
-        token = Path(self.token_file).read_text(encoding="utf-8").strip()
+        try:
+            token = Path(self.token_file).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise RunError(
+                f"the run's coordinator at {self.address} was stopped with the run (its token "
+                "is gone): start a new run"
+            ) from None
         return CoordinatorAddress(self.address, token)
 
     def save(self, run_dir: Path) -> None:
@@ -70,11 +77,14 @@ class Stack:
             return None
 
     def stop(self) -> None:
-        """Workers first (their bots stop), then the coordinator, then the network."""
+        """Workers first (their bots stop), then the coordinator, then the network; the
+        coordinator's token goes with it (a run's folder keeps no secret)."""
         for worker in self.workers:
             stop_child(worker)
         if self.coordinator is not None:
             stop_child(self.coordinator)
+        if self.token_file:
+            Path(self.token_file).unlink(missing_ok=True)
         if self.simnet is not None:
             stop_child(self.simnet)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from botruntime.fleet import FleetOutcome
 from botruntime.identity import derive_batch
 from botruntime.local import simnet_args, start_simnet
 from botruntime.metrics import IntervalDelta, IntervalPump, Recorder, RunMetrics
@@ -29,6 +30,7 @@ from botruntime.runs._errors import (
     AdversarialRefused,
     CapExceeded,
     ChainIdRefused,
+    CoordinatorLost,
     RunConfigError,
     RunError,
     TargetRefused,
@@ -284,6 +286,7 @@ async def _execute(
     )
     in_process = InProcess(plan) if setup.in_process else None
     live = cluster.metrics if cluster is not None else RunMetrics()
+    lost: CoordinatorLost | None = None
 
     async def own_sink(delta: IntervalDelta) -> None:
         own_deltas.append(delta)
@@ -316,7 +319,10 @@ async def _execute(
                     await in_process.run(start_ts, fleet_sink, stop)
                 else:
                     assert cluster is not None
-                    await cluster.follow(stop)
+                    try:
+                        await cluster.follow(stop)
+                    except CoordinatorLost as exc:
+                        lost = exc
             finally:
                 ended_ts = time.perf_counter()
                 if on_load_ended is not None:
@@ -333,6 +339,12 @@ async def _execute(
             invalid: list[str] = []
             merged: list[IntervalDelta] = []
             lost_beyond_policy = 0  # one process: no worker to lose
+        elif lost is not None:
+            # what the follower had is all there is: the report says so and is still made
+            assert cluster is not None
+            outcome, notes, invalid = FleetOutcome(), [str(lost)], [str(lost)]
+            lost_beyond_policy = 0
+            merged = cluster.metrics.put_intervals()
         else:
             assert cluster is not None
             outcome, notes, invalid = cluster.outcome()

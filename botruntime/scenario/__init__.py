@@ -13,6 +13,7 @@ from ._errors import (
     ScenarioInvalid,
     ScenarioNotFound,
     ScenarioSyntaxError,
+    ScenarioUnsafe,
     SizeNotDefined,
     UnknownBehaviours,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "ScenarioInvalid",
     "ScenarioNotFound",
     "ScenarioSyntaxError",
+    "ScenarioUnsafe",
     "ScriptStep",
     "SimnetProfile",
     "Size",

@@ -5,6 +5,7 @@ Every message names the file, the path inside it and the fix, so a user never ne
 ScenarioError              a scenario cannot be used (.file, .path, .fix)
 ├── ScenarioNotFound       no scenario file with that id or path
 ├── ScenarioSyntaxError    not valid YAML (.line, .column, 1-based)
+│   └── ScenarioUnsafe     YAML beyond the loader's bounds: size, depth, alias expansion, tags
 ├── ScenarioInvalid        valid YAML that breaks the schema (.problems: every problem found)
 ├── UnknownBehaviours      behaviour names the registry does not know (.unknown)
 └── SizeNotDefined         the scenario has no such size (smoke, default, full)
@@ -30,6 +31,7 @@ __all__ = [
     "ScenarioInvalid",
     "ScenarioNotFound",
     "ScenarioSyntaxError",
+    "ScenarioUnsafe",
     "SizeNotDefined",
     "UnknownBehaviours",
 ]
@@ -58,6 +60,11 @@ class ScenarioSyntaxError(ScenarioError):
         super().__init__(message, file=file, fix=fix)
         self.line = line
         self.column = column
+
+
+class ScenarioUnsafe(ScenarioSyntaxError):
+    """YAML the loader refuses to build: too large, too deep, too many nodes once its aliases
+    are expanded, binary, or a tag that would build objects (scenario files are untrusted)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Find, read and validate scenario files; every failure becomes a ScenarioError, never a trace.
 
 YAML is read with a SafeLoader that also refuses duplicate keys (plain `safe_load` silently
-keeps the last one, so a repeated `rate_per_s` would change a run unnoticed).
+keeps the last one, so a repeated `rate_per_s` would change a run unnoticed), after
+`check_bounded` has refused what would take long or much memory to build (_yaml_guard.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ._errors import (
 )
 from ._pydantic_errors import problems_from
 from ._scenario import Scenario
+from ._yaml_guard import FAST_LOADER, MAX_BYTES, check_bounded, check_size
 
 __all__ = [
     "LoadedScenario",
@@ -56,7 +58,7 @@ class LoadedScenario:
     document: Mapping[str, Any] = field(default_factory=dict)  # the YAML as written, in order
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(FAST_LOADER):  # type: ignore[misc,valid-type]
     """SafeLoader that refuses duplicate keys in a mapping."""
 
 
@@ -138,7 +140,10 @@ def scenario_path(path_or_id: str | Path, scenarios_dir: Path | None = None) -> 
 def _load_file(path: Path, expect_id: str | None) -> LoadedScenario:
     name = path.name
     try:
-        raw = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)  # never more than the bound into memory
+        check_size(len(data), name)
+        raw = data.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioNotFound(
             f"{path}: no such file", file=str(path), fix="check the path, or pass a scenario id"
@@ -175,6 +180,7 @@ def _validate(raw: str, name: str) -> tuple[Scenario, dict[str, Any]]:
 
 def _parse_yaml(raw: str, name: str) -> dict[str, Any]:
     try:
+        check_bounded(raw, name)
         document = yaml.load(raw, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

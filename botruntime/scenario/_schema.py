@@ -204,49 +204,45 @@ def uses_node(tree: Expr, kinds: tuple[type, ...]) -> bool:
     return any(isinstance(node, kinds) for node in walk(tree))
 
 
-class _Judged(BaseModel):
+class _Parsed(BaseModel):
+    """An expression of the scenario file, parsed once as the file is read (an error names its
+    field there), its tree kept for whoever evaluates it."""
+
     model_config = _MODEL
-    id: CriterionId
     expr: Annotated[str, Field(min_length=1)]
     description: str = ""
     _tree: Expr = PrivateAttr()
 
+    @staticmethod
+    def _parse(expr: str) -> Expr:
+        return parse_expression(expr)
+
     @field_validator("expr")
     @classmethod
     def _parses(cls, expr: str) -> str:
-        parse_expression(expr)  # ExpressionError is a ValueError: pydantic reports it here
+        cls._parse(expr)  # ExpressionError is a ValueError: pydantic reports it here
         return expr
 
     def model_post_init(self, context: Any, /) -> None:
-        self._tree = parse_expression(self.expr)
+        self._tree = self._parse(self.expr)
 
     @property
     def tree(self) -> Expr:
         return self._tree
 
 
-class Figure(BaseModel):
+class _Judged(_Parsed):
+    id: CriterionId
+
+
+class Figure(_Parsed):
     """One of the scenario's own key figures: a number or duration over the run's metrics,
     shown in the report and as asset metadata (the UI plots it over runs). Judged by no one:
     a criterion that needs the same number writes the same expression."""
 
-    model_config = _MODEL
-    expr: Annotated[str, Field(min_length=1)]
-    description: str = ""
-    _tree: Expr = PrivateAttr()
-
-    @field_validator("expr")
-    @classmethod
-    def _parses(cls, expr: str) -> str:
-        parse_number(expr)  # ExpressionError is a ValueError: pydantic reports it here
-        return expr
-
-    def model_post_init(self, context: Any, /) -> None:
-        self._tree = parse_number(self.expr)
-
-    @property
-    def tree(self) -> Expr:
-        return self._tree
+    @staticmethod
+    def _parse(expr: str) -> Expr:
+        return parse_number(expr)
 
     @property
     def is_duration(self) -> bool:

@@ -31,13 +31,20 @@ def _job() -> Any:  # Dagster's ReconstructableJob (not exported)
     )
 
 
-def _started_since(when: float) -> list[str]:
-    """simnet, coordinator and worker processes started after `when` and still running."""
+def _started_since(when: float, home: Path) -> list[str]:
+    """simnet, coordinator and worker processes this run started (after `when`, with its
+    TESTBOTS_HOME) still running; others' runs on a shared machine do not count."""
     found = []
     for proc in psutil.process_iter(["cmdline", "create_time"]):
         line = " ".join(proc.info["cmdline"] or [])
         kinds = ("-m simnet", "testbots coordinator", "testbots worker")
-        if proc.info["create_time"] >= when and any(k in line for k in kinds):
+        if proc.info["create_time"] < when or not any(k in line for k in kinds):
+            continue
+        try:
+            ours = proc.environ().get("TESTBOTS_HOME") == str(home)
+        except (psutil.AccessDenied, psutil.NoSuchProcess):
+            continue
+        if ours:
             found.append(line)
     return found
 
@@ -59,7 +66,7 @@ def test_each_op_in_its_own_process_and_report_reexecuted(
     assert set(ops) <= set(pids) and len({pids[op] for op in ops}) == 4
     with ResultsStore.at_home(home) as store:
         assert store.get(run_id).verdict == "PASS"
-    assert _started_since(started) == []  # nothing the run started outlives it
+    assert _started_since(started, home) == []  # nothing the run started outlives it
 
     again = dg.ReexecutionOptions(parent_run_id=run_id, step_selection=[f"{NODE}.report"])
     with dg.execute_job(_job(), instance=instance, reexecution_options=again) as second:

@@ -10,6 +10,7 @@ default size (`testbots mutation`); `test_pairs_left_to_the_sweep_are_few` keeps
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,11 +41,25 @@ def _judged_at_smoke(scenario: Scenario, criteria: tuple[str, ...]) -> bool:
 SMOKE_PAIRS = [p for p in PAIRS if _judged_at_smoke(SCENARIOS[p.scenario_id], p.criteria)]
 
 
+def _run_of(item: pytest.Item) -> tuple[str, str | None] | None:
+    """The (scenario, switch) run a test of this module reads, if any."""
+    params = getattr(item, "callspec", None)
+    if item.path != Path(__file__) or params is None:
+        return None
+    if "pair" in params.params:
+        pair: MutationPair = params.params["pair"]
+        return (pair.scenario_id, pair.switch)
+    scenario_id = params.params.get("scenario_id")
+    return (scenario_id, None) if isinstance(scenario_id, str) else None
+
+
 @pytest.fixture(autouse=True)
-def _every_run_started(smoke_run: SmokeRunner) -> None:
-    """The healthy runs first, then the mutants, two at a time from the first test on."""
-    smoke_run.prefetch([(s, None) for s in sorted(SCENARIOS)])
-    smoke_run.prefetch([(p.scenario_id, p.switch) for p in SMOKE_PAIRS])
+def _selected_runs_started(request: pytest.FixtureRequest, smoke_run: SmokeRunner) -> None:
+    """The runs of the selected tests only (`-k` picks a few), healthy ones first, then the
+    mutants, two at a time from the first test on."""
+    runs = [run for item in request.session.items if (run := _run_of(item)) is not None]
+    smoke_run.prefetch([run for run in runs if run[1] is None])
+    smoke_run.prefetch([run for run in runs if run[1] is not None])
 
 
 def test_every_scenario_has_a_smoke_size() -> None:

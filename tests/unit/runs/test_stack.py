@@ -5,8 +5,10 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import pytest
+
 from botruntime.local import spawn
-from botruntime.runs import stop_stack
+from botruntime.runs import RunError, stop_stack
 from botruntime.runs._stack import Stack
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
@@ -22,6 +24,19 @@ def test_a_recorded_stack_is_stopped_by_its_folder(tmp_path: Path) -> None:
         assert stop_stack(tmp_path)  # again: nothing left to stop, no error
     finally:
         Stack(simnet=simnet, workers=(worker,)).stop()
+
+
+def test_the_embedded_coordinators_token_goes_with_it(tmp_path: Path) -> None:
+    coordinator = spawn("coordinator", SLEEPER, tmp_path / "coordinator.log")
+    token_file = tmp_path / "cluster.token"
+    token_file.write_text("secret")
+    stack = Stack(coordinator=coordinator, address="127.0.0.1:1", token_file=str(token_file))
+    stack.save(tmp_path)
+    assert stop_stack(tmp_path) and not coordinator.alive()
+    assert not token_file.exists()
+    assert stop_stack(tmp_path)  # again: no token, no error
+    with pytest.raises(RunError, match="was stopped with the run"):
+        stack.embedded()
 
 
 def test_a_reused_pid_is_not_stopped(tmp_path: Path) -> None:
