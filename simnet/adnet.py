@@ -314,6 +314,7 @@ def vuln(ctx: click.Context, names: Sequence[str], clear: bool) -> None:
 @click.option("--status", "status_code", type=int)
 @click.option("--lag-blocks", type=int)
 @click.option("--refuse/--accept", default=None)
+@click.option("--for-s", type=float, help="lift the faults given here after this many seconds")
 @click.option("--clear", is_flag=True, help="remove every fault on every node")
 @_json_option
 @click.pass_context
@@ -326,6 +327,7 @@ def faults(
     status_code: int | None,
     lag_blocks: int | None,
     refuse: bool | None,
+    for_s: float | None,
     clear: bool,
 ) -> None:
     """Inject faults into node front-ends (latency, errors, lag, refused connections)."""
@@ -344,6 +346,8 @@ def faults(
     body.update({k: v for k, v in given.items() if v is not None})
     if len(body) == 2:
         raise click.UsageError("name a fault, e.g. --lag-blocks 3, or --clear")
+    if for_s is not None:
+        body["for_s"] = for_s
     _emit(ctx, plane.call("POST", "/simnet/faults", body), _node_lines)
 
 

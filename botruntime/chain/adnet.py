@@ -187,8 +187,10 @@ class AdnetClient:
         status: int | None = None,
         lag_blocks: int | None = None,
         refuse: bool | None = None,
+        for_s: float | None = None,
     ) -> JsonValue:
-        """Inject faults into node front-ends (`adnet faults`); only the ones given change."""
+        """Inject faults into node front-ends (`adnet faults`); only the ones given change.
+        With `for_s`, simnet lifts them by itself after that many seconds."""
         given = {
             "--latency-ms": latency_ms,
             "--error-rate": error_rate,
@@ -203,6 +205,8 @@ class AdnetClient:
             args.append("--refuse" if refuse else "--accept")
         if len(args) == 5:
             raise ValueError("name a fault, e.g. faults(latency_ms=300), or call clear_faults()")
+        if for_s is not None:
+            args += ["--for-s", str(for_s)]
         return await self.run(*args)
 
     async def clear_faults(self) -> JsonValue:

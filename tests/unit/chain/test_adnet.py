@@ -93,6 +93,7 @@ async def test_faults_name_only_what_changes(adnet: AdnetClient) -> None:
         "503",
         "--accept",
     ]
+    assert args(await adnet.faults(refuse=True, for_s=2))[-3:] == ["--refuse", "--for-s", "2"]
     assert args(await adnet.clear_faults()) == ["faults", "--clear"]
     with pytest.raises(ValueError, match="name a fault"):
         await adnet.faults(node="v1")
