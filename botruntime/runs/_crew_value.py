@@ -3,8 +3,10 @@
 A crew's behaviours keep their own counts of what they tried; what the attack took is judged
 from chain state only: at the end of the run every crew bot's Delta balances are read from the
 chain and compared with what the genesis gave it (the plan's funding), bAX valued in DX at the
-oracle's bAX/DX median. The fees the crew paid are in its DX balance, so the figure is net of
-them. `adv.crew_profit_dx` is the sum over every crew of the run (negative: the crew lost).
+oracle's bAX/DX median, plus the equity of its perps margin account (collateral and
+unrealised PnL at the chain's mark: A6's hedges keep money there). The fees the crew paid are
+in its DX balance, so the figure is net of them. `adv.crew_profit_dx` is the sum over every
+crew of the run (negative: the crew lost).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ async def crew_profit_dx(plan: RunPlan) -> float | None:
                         denom: held.get(denom.value, 0) - plan.funding.get(denom, 0)
                         for denom in (DX, BAX)
                     }
-                    total += gained[DX] + gained[BAX] * price // _PRICE_SCALE
+                    margin = (await delta.perps_account(address)).equity
+                    total += gained[DX] + gained[BAX] * price // _PRICE_SCALE + margin
     except ChainError:
         return None
     return float(total)

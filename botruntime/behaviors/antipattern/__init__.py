@@ -1,6 +1,6 @@
-"""Anti-patterns: clients badly written on purpose (SCENARIOS.md §1.1, §5). Each runs beside a
-disciplined cohort doing the same work correctly; the scenario proves the network stays fair to
-the well-written clients. Importing a module registers its behaviours; one module per line.
-"""
+"""Anti-patterns: clients written badly on purpose, each next to a disciplined cohort doing the
+same work correctly (SCENARIOS.md §5). The network must protect itself from them."""
 
-from botruntime.behaviors.antipattern import retries  # noqa: F401  (R1 retry_storm_herd)
+from botruntime.behaviors.antipattern import churn, hot, nonce_gap, polling, retries, stale
+
+__all__ = ["churn", "hot", "nonce_gap", "polling", "retries", "stale"]

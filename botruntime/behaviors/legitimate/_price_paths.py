@@ -14,32 +14,49 @@ from __future__ import annotations
 from random import Random
 from typing import Final
 
-__all__ = ["CRASH", "PRICE_ONE", "crash_path", "feeder_noise", "reference_walk"]
+__all__ = ["CRASH", "PRICE_ONE", "calm_walk", "crash_path", "feeder_noise", "reference_walk"]
 
 PRICE_ONE: Final = 1_000_000
 _PPM: Final = 1_000_000
 
 # L7: a calm walk of about ±2 %/min (0.25 % per 1 s block: 0.25 % x √60 ≈ 1.9 %), broken every
-# `_PERIOD` blocks by a volatile leg of `_LEG` steps of 4.5 % (under the oracle's 5 % per-block
-# guard, so the market stays open), alternating down and up: the catalogue's full size
-# "alternating calm and volatile regimes", kept at every size so that leveraged accounts fall
-# below maintenance together and liquidations are exercised in a short run.
+# `_PERIOD` blocks, at block `_GAP_AT` of the period, by a one-block gap of -45 % (even
+# periods) or back up by the same factor (odd ones): the catalogue's full size "alternating
+# calm and volatile regimes", kept at every size. The gap is past the oracle's 5 % guard, so
+# the market halts opens for that block; the mark (the 10-block TWAP of the median) then moves
+# 4.5 % a block for 10 blocks, under the 5 % maintenance buffer (no account is left with
+# negative equity before the protocol liquidates it), but fast enough that the book's largest
+# cluster, the 3-4x accounts on the losing side, falls below maintenance within a few blocks
+# of each other: tens of liquidations due at once, which a protocol limited to one a block
+# (`liquidation_throttle`) cannot clear within the 3 blocks L7 C2 allows. A walk of 4.5 %
+# steps instead spreads the same accounts over ten blocks and a throttled protocol keeps up.
 _CALM_PPM: Final = 2_500
 _PERIOD: Final = 30
-_LEG_START: Final = 7
-_LEG: Final = 6
-_LEG_STEP_PPM: Final = 45_000
+_GAP_AT: Final = 10
+_GAP_DOWN_PPM: Final = -450_000
+_GAP_UP_PPM: Final = 818_182  # x 1/0.55: back to the level before the gap
 
 
 def reference_walk(seed: str, block: int) -> int:
     """The L7 reference price at `block` (>= 0) of a run seeded `seed`."""
+    return _walk(seed, block, gaps=True)
+
+
+def calm_walk(seed: str, block: int) -> int:
+    """A6's reference: the L7 walk's calm steps without its gaps, so that an honest
+    oracle stays within a fraction of a percent of it in every block and any larger gap is
+    the manipulation's doing."""
+    return _walk(seed, block, gaps=False)
+
+
+def _walk(seed: str, block: int, *, gaps: bool) -> int:
     rng = Random(f"{seed}/reference-walk")
     price = PRICE_ONE
     for b in range(1, max(block, 0) + 1):
         step = int(rng.gauss(0.0, _CALM_PPM))
         phase, period = b % _PERIOD, b // _PERIOD
-        if _LEG_START <= phase < _LEG_START + _LEG:
-            step = -_LEG_STEP_PPM if period % 2 == 0 else _LEG_STEP_PPM
+        if gaps and phase == _GAP_AT:
+            step = _GAP_DOWN_PPM if period % 2 == 0 else _GAP_UP_PPM
         price = max(1, price * (_PPM + step) // _PPM)
     return price
 

@@ -15,6 +15,7 @@ price when quoted).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from random import Random
 from typing import TYPE_CHECKING, Final, cast
 
@@ -23,6 +24,7 @@ from botruntime.bots.bot import Bot
 from botruntime.chain._delta_models import Pool, Quote
 from botruntime.chain._delta_msgs import dex_add_liquidity, dex_remove_liquidity, dex_swap
 from botruntime.chain.delta import DeltaClient
+from botruntime.chain.tx import JsonValue
 from botruntime.wallet import BAX, DX, Denom
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
@@ -32,13 +34,18 @@ __all__ = [
     "add_liquidity",
     "arbitrage",
     "deposit_value_dx",
+    "hot_pool",
+    "judge_quote",
     "pick_pool",
+    "pool_audit",
     "quote_swap",
     "read_pool",
     "read_twap",
     "remove_liquidity",
     "send_swap",
     "swap",
+    "swap_hot_pool",
+    "swap_other_pool",
     "swap_victim",
 ]
 
@@ -54,6 +61,9 @@ _TOLERANCE_BPS: Final = 50  # min_out = quote·(1 - 0.5 %)
 _LP_BOUND_BPS: Final = 50  # add/remove: 0.5 % min/max bounds
 _LP_OF_DEPTH: Final = 0.002  # an LP adds ~0.2 % of the pool
 _ARB_TRIGGER_BPS: Final = 30  # the arbitrageur acts when |pool - oracle| > 0.3 %
+_QUOTE_PPM: Final = 1_000_000  # L6 C4: |executed - quoted| / quoted <= 1e-6
+_QUOTE_BLOCKS: Final = 3  # blocks between quote and execution a swap is still judged over
+_POOL_OFF_BPS: Final = 100  # L6 C5: a pool more than 1 % from the oracle
 
 
 def delta_of(chains: Chains) -> DeltaClient:
@@ -140,15 +150,76 @@ async def send_swap(
     return quote, landed
 
 
-@behavior("swap", group="legitimate", chain="delta", sends_tx=True)
-async def swap(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Swap a lognormal amount (median 0.05 % of the pool) with 0.5 % slippage tolerance."""
-    pool = pick_pool(await _pools(rec, delta_of(chains)), rng)
+def hot_pool(pools: list[Pool]) -> Pool | None:
+    """Pool #1, the one most swaps hit (R2 `hot_account`): the lowest id."""
+    return min(pools, key=lambda p: p.id) if pools else None
+
+
+async def _swap_in(
+    bot: Bot, chains: Chains, rng: Random, rec: Intent, pool: Pool | None
+) -> tuple[Quote, Landed] | None:
+    """A lognormal swap (median 0.05 % of the pool) with 0.5 % slippage tolerance on `pool`."""
     if pool is None:
-        return
+        return None
     denom_in = rng.choice((pool.denom_a, pool.denom_b))
     size = lognormal_size(rng, pool.reserve(denom_in))
-    await send_swap(bot, chains, rec, pool, denom_in, size, _TOLERANCE_BPS)
+    return await send_swap(bot, chains, rec, pool, denom_in, size, _TOLERANCE_BPS)
+
+
+@behavior("swap", group="legitimate", chain="delta", sends_tx=True)
+async def swap(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Swap a lognormal amount (median 0.05 % of the pool) with 0.5 % slippage tolerance,
+    then hold what it paid against its quote (`judge_quote`)."""
+    pool = pick_pool(await _pools(rec, delta_of(chains)), rng)
+    sent = await _swap_in(bot, chains, rng, rec, pool)
+    if pool is not None and sent is not None:
+        await judge_quote(chains, rec, pool.id, *sent)
+
+
+def _touches(entry: JsonValue, pool_id: int) -> bool:
+    """Whether a block's tx entry is a committed DEX message on pool `pool_id`."""
+    if not isinstance(entry, dict) or entry.get("code", "ok") != "ok":
+        return False
+    tx = entry.get("tx")
+    body = tx.get("body") if isinstance(tx, dict) else None
+    msgs = body.get("msgs") if isinstance(body, dict) else None
+    return isinstance(msgs, list) and any(
+        isinstance(m, dict)
+        and str(m.get("type", "")).startswith("dex.")
+        and m.get("pool") == pool_id
+        for m in msgs
+    )
+
+
+async def judge_quote(
+    chains: Chains, rec: Intent, pool_id: int, quote: Quote, landed: Landed
+) -> None:
+    """L6 C4: a swap that no other DEX message on its pool preceded, between the block its
+    quote was read at and its own place in its block, must pay its quote within 1e-6
+    (`mkt.quotes_checked`, `mkt.quote_mismatch`); one that another preceded is
+    `mkt.quotes_overtaken`, one that waited more than `_QUOTE_BLOCKS` blocks is not judged.
+    The blocks in between are read from the chain (`GET /blocks/{h}/txs`)."""
+    result = landed.event("dex.swap")
+    if result is None or not landed.ok:
+        return
+    if landed.height - quote.height > _QUOTE_BLOCKS:
+        rec.count("mkt.quotes_unjudged")
+        return
+    delta = delta_of(chains)
+    for height in range(quote.height + 1, landed.height + 1):
+        txs = await rec.query("block_txs", delta.block_txs(height, min_height=height))
+        if txs is None:
+            return
+        for position, entry in enumerate(txs):
+            if height == landed.height and position >= landed.index:
+                break
+            if _touches(entry, pool_id):
+                rec.count("mkt.quotes_overtaken")
+                return
+    rec.count("mkt.quotes_checked")
+    paid = int(str(result.get("amount_out", "0")))
+    if abs(paid - quote.amount_out) * _QUOTE_PPM > quote.amount_out:
+        rec.count("mkt.quote_mismatch", pool=str(pool_id))
 
 
 @behavior("swap_victim", group="legitimate", chain="delta", sends_tx=True)
@@ -285,3 +356,49 @@ async def read_twap(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     pool = pick_pool(await _pools(rec, delta), rng)
     if pool is not None:
         await rec.query("dex_twap", delta.twap(pool.id, window=10))
+
+
+@dataclass(slots=True)
+class _PoolAudit:
+    last_height: int = -1
+
+
+@behavior("pool_audit", group="legitimate", chain="delta")
+async def pool_audit(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """L6 C5, once per block the bot's commit watcher saw: each pool's bAX price against the
+    oracle's median, both read from the chain. `mkt.pool_blocks` counts (pool, block) pairs,
+    `mkt.pool_blocks_off` those more than 1 % away."""
+    state = bot.state if isinstance(bot.state, _PoolAudit) else _PoolAudit()
+    bot.state = state
+    height = chains.side("delta").watcher.height
+    if height == state.last_height:
+        return
+    delta = delta_of(chains)
+    oracle = await rec.query("oracle_price", delta.price(ORACLE_PAIR))
+    pools = await rec.query("dex_pools", delta.pools())
+    if oracle is None or oracle.median == 0 or not pools:
+        return
+    state.last_height = height
+    for pool in pools:
+        if {pool.denom_a, pool.denom_b} != {DX.value, BAX.value}:
+            continue
+        rec.count("mkt.pool_blocks", pool=str(pool.id))
+        if abs(bax_price(pool) - oracle.median) * 10_000 > _POOL_OFF_BPS * oracle.median:
+            rec.count("mkt.pool_blocks_off", pool=str(pool.id))
+
+
+@behavior("swap_hot_pool", group="legitimate", chain="delta", sends_tx=True)
+async def swap_hot_pool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """A lognormal swap with 0.5 % tolerance on pool #1 only: the hot pool most of a
+    market's swaps hit (R2); its quote is not judged (that is L6's)."""
+    await _swap_in(bot, chains, rng, rec, hot_pool(await _pools(rec, delta_of(chains))))
+
+
+@behavior("swap_other_pool", group="legitimate", chain="delta", sends_tx=True)
+async def swap_other_pool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """A lognormal swap with 0.5 % tolerance on any pool but #1 (pool #1 itself when it is
+    the only one)."""
+    pools = await _pools(rec, delta_of(chains))
+    hot = hot_pool(pools)
+    others = [p for p in pools if p is not hot] or pools
+    await _swap_in(bot, chains, rng, rec, pick_pool(others, rng))

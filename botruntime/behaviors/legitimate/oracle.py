@@ -16,15 +16,21 @@ publishes their median (`GET /oracle/prices/{pair}`), which is what criteria rea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from random import Random
 from typing import TYPE_CHECKING, Final
 
 from botruntime.behaviors._table import behavior
-from botruntime.behaviors.legitimate._price_paths import crash_path, feeder_noise, reference_walk
+from botruntime.behaviors.legitimate._price_paths import (
+    calm_walk,
+    crash_path,
+    feeder_noise,
+    reference_walk,
+)
 from botruntime.behaviors.legitimate.perps import delta_of
 from botruntime.bots.bot import Bot
 from botruntime.chain.errors import BadNonce
+from botruntime.chain.models import SubmitResult
 from botruntime.chain.perps import oracle_submit_price
 from botruntime.chain.tx import Msg, bank_multisend
 from botruntime.identity import Identity, simnet_feeder
@@ -32,25 +38,35 @@ from botruntime.wallet import DX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.chain.delta import DeltaClient
-    from botruntime.chain.models import SubmitResult
     from botruntime.fleet import Chains, Intent
 
 __all__ = [
     "FEEDERS",
+    "HONEST_KEYS",
     "PAIR",
     "PricePath",
+    "feed_calm",
     "feed_crash",
     "feed_reference",
     "feeder_keys",
+    "run_block",
     "submit_reference_price",
 ]
 
 PAIR: Final = "bAX/DX"  # simnet's one oracle pair, marking the bAX-PERP market
 FEEDERS: Final = 5  # simnet's feeder set (SCENARIOS.md §1.6: >= 3 feeders, median per block)
+HONEST_KEYS: Final = 4  # A6: keys 0-3 follow the reference, key 4 is the rogue feeder's
 _KEY_FEES: Final = 300  # fees a key is given at a time: 5 min of one price per block
 
 PricePath = Callable[[str, int], int | None]
 """(run seed, block since the run started) -> the reference price, or None to stay silent."""
+
+
+def run_block(chains: Chains) -> int:
+    """The Delta block the bot last saw, counted from the run's first block (the index of
+    every price path)."""
+    watcher = chains.side("delta").watcher
+    return watcher.height - (watcher.start_height or 0)
 
 
 def feeder_keys(bot: Bot, role_bots: range, feeders: int = FEEDERS) -> list[Identity]:
@@ -60,22 +76,32 @@ def feeder_keys(bot: Bot, role_bots: range, feeders: int = FEEDERS) -> list[Iden
 
 
 async def submit_reference_price(
-    bot: Bot, chains: Chains, rng: Random, rec: Intent, path: PricePath, *, pair: str = PAIR
-) -> None:
+    bot: Bot,
+    chains: Chains,
+    rng: Random,
+    rec: Intent,
+    path: PricePath,
+    *,
+    pair: str = PAIR,
+    keys: Sequence[Identity] | None = None,
+) -> int:
     """Send, for each of the bot's feeder keys, the price `path` gives for the next block.
 
-    A6's honest and rogue feeders reuse this with paths of their own."""
+    `keys` defaults to the bot's share of all `FEEDERS` keys (`feeder_keys`); A6's honest
+    feeders sign the first four and its rogue feeder the fifth. Returns how many prices a
+    node accepted."""
     side = chains.side("delta")
     client = delta_of(chains)
-    keys = feeder_keys(bot, chains.role_bots)
+    if keys is None:
+        keys = feeder_keys(bot, chains.role_bots)
     if not keys:
         await rec.query("oracle_price", client.price(pair))
-        return
+        return 0
     accounts = []
     for key in keys:
         account = await rec.query("account", client.account(key.delta_address))
         if account is None:
-            return
+            return 0
         accounts.append(account)
     short = [
         (key.delta_address, account.nonce == 0 and not account.balances)
@@ -83,18 +109,22 @@ async def submit_reference_price(
         if account.balances.get(DX.value, 0) < 2 * side.fee
     ]
     if short and not await _stock_fees(bot, chains, rec, short):
-        return  # the keys' fees first: prices once they have committed
-    watcher = side.watcher
-    price = path(bot.run_seed, watcher.height + 1 - (watcher.start_height or 0))
+        return 0  # the keys' fees first: prices once they have committed
+    price = path(bot.run_seed, run_block(chains) + 1)
     if price is None:  # the path's outage: the feeders stay silent in this block
-        return
+        return 0
+    sent = 0
     for key, account in zip(keys, accounts, strict=True):
         pending = await rec.query("mempool", client.pending(key.delta_address))
         if pending is None:
             continue
         price_msg = oracle_submit_price(pair, feeder_noise(rng, price))
         nonce = account.nonce + len(pending)
-        await rec.submit(_send_price(client, key, price_msg, nonce, side.fee, rec.memo(bot)))
+        answer = await rec.submit(
+            _send_price(client, key, price_msg, nonce, side.fee, rec.memo(bot))
+        )
+        sent += isinstance(answer, SubmitResult)
+    return sent
 
 
 async def _send_price(
@@ -149,3 +179,15 @@ async def feed_reference(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> 
 async def feed_crash(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """Submit the scripted crash's price for the next block, or stay silent (A7)."""
     await submit_reference_price(bot, chains, rng, rec, _crash)
+
+
+def _calm(seed: str, block: int) -> int | None:
+    return calm_walk(seed, block)
+
+
+@behavior("feed_calm", group="legitimate", chain="delta", sends_tx=True)
+async def feed_calm(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """Submit the calm reference walk's price for the next block with the first
+    `HONEST_KEYS` feeder keys, dealt over the role's bots (A6's honest feeders)."""
+    keys = feeder_keys(bot, chains.role_bots, HONEST_KEYS)
+    await submit_reference_price(bot, chains, rng, rec, _calm, keys=keys)
