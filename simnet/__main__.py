@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         "--mempool-max-txs", type=int, default=5_000, help="txs each node's mempool holds at most"
     )
     parser.add_argument(
+        "--admission-queue",
+        type=int,
+        default=256,
+        help="requests each node's front-end holds at once; more are shed (503 + Retry-After)",
+    )
+    parser.add_argument(
         "--keepalive-idle-s",
         type=int,
         default=30,
@@ -83,6 +89,7 @@ async def _serve(args: argparse.Namespace) -> None:
         block_time_s=args.block_time,
         max_block_txs=args.max_block_txs,
         mempool_max_txs=args.mempool_max_txs,
+        admission_queue=args.admission_queue,
         keepalive_idle_s=args.keepalive_idle_s,
         max_requests_per_connection=args.max_requests_per_connection,
     )
@@ -106,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         Params(
             nodes=args.nodes,
             block_time_s=args.block_time,
+            admission_queue=args.admission_queue,
             keepalive_idle_s=args.keepalive_idle_s,
             max_requests_per_connection=args.max_requests_per_connection,
         )

@@ -104,6 +104,8 @@ class Params:
             raise ValueError(f"--nodes is 1 .. 50 (ports of Delta start at +50), got {self.nodes}")
         if self.block_time_s <= 0:
             raise ValueError(f"--block-time is > 0 seconds, got {self.block_time_s}")
+        if self.admission_queue < 1:
+            raise ValueError(f"--admission-queue is 1 or more, got {self.admission_queue}")
         if self.keepalive_idle_s < 1:
             raise ValueError(f"--keepalive-idle-s is >= 1 second, got {self.keepalive_idle_s}")
         if self.max_requests_per_connection < 1:

@@ -21,7 +21,7 @@ from botruntime.chain.models import (
     TxPage,
     TxStatus,
 )
-from botruntime.chain.retry import RetryPolicy
+from botruntime.chain.retry import AttemptHook, RetryPolicy
 from botruntime.chain.transport import Method
 from botruntime.chain.tx import JsonValue, Msg, SignedTx
 from botruntime.identity import Identity
@@ -58,6 +58,10 @@ class ChainApi(Protocol):
 
     def with_retry(self, policy: RetryPolicy) -> Self:
         """This client with another retry policy (same node, pool and caller)."""
+        ...
+
+    def with_hook(self, on_attempt: AttemptHook | None) -> Self:
+        """This client reporting each try to `on_attempt` (same node, pool and caller)."""
         ...
 
     async def resolve_chain_id(self) -> str: ...

@@ -113,6 +113,15 @@ class HttpEdge:
         view._owns_transport = False
         return view
 
+    def with_hook(self, on_attempt: AttemptHook | None) -> Self:
+        """This view reporting each try to `on_attempt` instead (a behaviour that counts its
+        own attempts per action). Cheap, like `for_client`; never owns the pool."""
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view._on_attempt = on_attempt
+        view._owns_transport = False
+        return view
+
     # ---- the edge -------------------------------------------------------------------------
 
     @property

@@ -36,6 +36,9 @@ __all__ = ["Intent"]
 
 T = TypeVar("T")
 
+JUDGED_AFTER_BLOCKS = 3  # blocks the watcher must read before a tx out that long is lost
+BLIND_WAITS = 4  # commit timeouts waited at most while the watcher cannot read the chain
+
 
 def error_kind(exc: ChainError) -> str:
     """The `n.error{kind}` label of a failure that is not a protocol reject."""
@@ -159,6 +162,7 @@ class Intent:
         pipelined: bool = False,
         keep_alive: bool = True,
         nonce: int | None = None,
+        send: Callable[[SignedTx], Awaitable[SubmitResult]] | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -176,14 +180,16 @@ class Intent:
         `keep_alive=False`: broadcast on a connection of its own that closes after the answer
         (`ChainSide.client_for`); the block is followed as usual. `nonce`: sign at this nonce
         instead of the bot's next (a client that read its nonce from a stale node, R6); a
-        `bad_nonce` answer resyncs the bot to the nonce the chain wants."""
+        `bad_nonce` answer resyncs the bot to the nonce the chain wants.
+        `send`: how the signed tx reaches the network instead of one broadcast to the bot's
+        node (a client's own retry discipline, R1); it answers as `broadcast` does, or raises."""
         signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, nonce=nonce)
         if signed is None:
             return None
         tx, hold = signed
         if pipelined:
             bot.nonce_used(self.chain, tx.body.nonce)
-        return await self._send(bot, tx, hold, failover, amounts_on_chain, keep_alive)
+        return await self._send(bot, tx, hold, failover, amounts_on_chain, keep_alive, send)
 
     def _reserve_and_sign(
         self,
@@ -359,6 +365,7 @@ class Intent:
         failover: bool = False,
         amounts_on_chain: bool = False,
         keep_alive: bool = True,
+        send: Callable[[SignedTx], Awaitable[SubmitResult]] | None = None,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -371,6 +378,8 @@ class Intent:
                 holder, _ = await broadcast_failover(
                     side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
                 )
+            elif send is not None:
+                await send(tx)
             else:
                 await side.client_for(bot, keep_alive=keep_alive).broadcast(tx, "sync")
         except Rejected as exc:
@@ -418,11 +427,24 @@ class Intent:
     ) -> Landed:
         """The block `tx` lands in, within the commit timeout (TimeoutError after it). With a
         `holder` (the node that accepted it), a tx still out after `PROBE_AFTER_S` is looked
-        up on every node; when none knows of it, it is counted lost and sent again."""
+        up on every node; when none knows of it, it is counted lost and sent again.
+
+        The timeout judges blocks read, not time alone: a wait during which the commit
+        watcher read fewer than `JUDGED_AFTER_BLOCKS` blocks (every node refused it, R1's
+        outage) is waited again, up to `BLIND_WAITS` times, so a tx the watcher could not
+        see land is not called lost."""
         ctx = self._ctx
         if holder is None:
-            async with asyncio.timeout(ctx.commit_timeout_s):
-                return await asyncio.shield(landing)
+            watcher = ctx.sides[self.chain].watcher
+            for _ in range(BLIND_WAITS):
+                seen = watcher.blocks_seen
+                try:
+                    async with asyncio.timeout(ctx.commit_timeout_s):
+                        return await asyncio.shield(landing)
+                except TimeoutError:
+                    if watcher.blocks_seen - seen >= JUDGED_AFTER_BLOCKS:
+                        raise
+            raise TimeoutError
         accepted_ts = time.perf_counter()
         deadline = accepted_ts + ctx.commit_timeout_s
         while True:

@@ -147,6 +147,7 @@ def _profile_args(profile: SimnetProfile) -> list[str]:
     flags = (
         ("--max-block-txs", profile.max_txs_per_block),
         ("--mempool-max-txs", profile.mempool_max_txs),
+        ("--admission-queue", profile.admission_queue),
         ("--keepalive-idle-s", profile.keepalive_idle_s),
         ("--max-requests-per-connection", profile.max_requests_per_connection),
     )
@@ -423,8 +424,13 @@ async def _script(plan: RunPlan, start_ts: float, recorder: Recorder) -> None:
     if steps and plan.target.control is None:
         _log.warning("%s: script steps need simnet's adnet; skipped", plan.scenario.id)
         return
-    if steps and plan.target.control is not None:
-        await run_script(steps, plan.target.control, start_ts, recorder)
+    control = plan.target.control
+    if steps and control is not None:
+        # simnet serves its control plane on every node: adnet falls back to the others in
+        # turn, so a step that lifts an outage of the control node's chain still gets through
+        target = plan.target
+        others = [u for u in (*target.delta, *target.alpha) if u != control]
+        await run_script(steps, ",".join([control, *others]), start_ts, recorder)
 
 
 class _ProgressLoop:

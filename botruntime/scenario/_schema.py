@@ -459,6 +459,8 @@ class SimnetProfile(BaseModel):
     mempool_view: Literal["redacted", "full"] | None = None
     reads_per_s_per_client: PositiveFloat | None = None
     txs_per_s_per_client: PositiveFloat | None = None
+    # requests a node's front-end holds at once before it sheds (503 + Retry-After); 256
+    admission_queue: PositiveInt | None = None
     nodes: PositiveInt | None = None
     # keep-alive hygiene (§1.6: idle 30 s, 1,000 requests per connection), for a run too short
     # to see an idle connection time out at the default (R5 connection_churn)

@@ -124,3 +124,22 @@ async def test_the_http_switch_is_off_by_default_and_opens_its_weakness(
     assert simnet.vuln(switch) == [switch]
     weak = await CASES[switch](simnet)
     assert (defended, weak) == (False, True)
+
+
+@pytest.mark.parametrize(("switches", "holds"), [((), True), (("no_load_shedding",), False)])
+async def test_the_admission_bound_invariant_sees_a_queue_past_its_limit(
+    simnet: Any, switches: tuple[str, ...], holds: bool
+) -> None:
+    """300 requests held at once on one node (admission queue 256): shed beyond the limit, the
+    invariant holds; queued past it (no_load_shedding), it names the node."""
+    simnet.vuln(*switches)
+    await no_load_shedding(simnet)
+    simnet.step(1)
+    (verdict,) = [
+        v
+        for v in simnet.control("GET", "/simnet/invariants")
+        if v["chain"] == "alpha" and v["route"] == "api/admission-bound"
+    ]
+    simnet.clean()
+    assert verdict["ok"] is holds
+    assert ("v2: 300 requests held at once" in verdict["detail"]) is not holds
