@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Final, cast
 
 from botruntime.behaviors._table import behavior
 from botruntime.bots.bot import Bot
-from botruntime.chain._delta_models import Pool, Quote
-from botruntime.chain._delta_msgs import dex_add_liquidity, dex_remove_liquidity, dex_swap
 from botruntime.chain.delta import DeltaClient
+from botruntime.chain.delta_models import Pool, Quote
+from botruntime.chain.delta_msgs import dex_add_liquidity, dex_remove_liquidity, dex_swap
 from botruntime.chain.tx import JsonValue
 from botruntime.wallet import BAX, DX, Denom
 
