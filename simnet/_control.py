@@ -7,6 +7,7 @@ reopen a node's REST port (stop, kill, the `refuse` fault).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Final, Protocol
 
@@ -35,8 +36,19 @@ _FAULT_FIELDS: Final = frozenset(
         "lag_blocks",
         "pause",
         "partition",
+        "for_s",
     }
 )
+# what each fault field goes back to when a fault given `for_s` lifts itself
+_LIFTED: Final[dict[str, JsonValue]] = {
+    "latency_ms": 0,
+    "error_rate": 0,
+    "status": None,
+    "refuse": False,
+    "lag_blocks": 0,
+    "pause": False,
+    "partition": False,
+}
 _ACTIONS: Final = ("start", "stop", "restart", "kill", "pause", "resume")
 _LIMIT: Final = 64 * 1024 * 1024
 
@@ -59,6 +71,8 @@ class ControlPlane:
     def __init__(self, network: Network, ports: Ports) -> None:
         self.network = network
         self.ports = ports
+        # faults given `for_s` lift themselves: one task each, dropped when done or healed
+        self._lifts: set[asyncio.Task[None]] = set()
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -133,14 +147,33 @@ class ControlPlane:
 
     async def faults(self, request: Request) -> Response:
         if request.method == "DELETE":
+            for lift in list(self._lifts):
+                lift.cancel()
             for name, chain in self.network.chains.items():
                 for node in chain.nodes:
                     await self._heal_all(name, node)
             return json_response(self._nodes_wire())
         wire = json_object(await json_body(request, 65536), _FAULT_FIELDS, "faults")
-        for name, node in self._targets(wire):
+        targets = self._targets(wire)
+        for_s = _number(wire["for_s"], "for_s", 0.001, 86_400) if "for_s" in wire else None
+        for name, node in targets:
             await self._apply(name, node, wire)
+        if for_s is not None:
+            lifted = {k: v for k, v in _LIFTED.items() if k in wire}
+            lift = asyncio.create_task(self._lift(targets, lifted, for_s), name="fault-lift")
+            self._lifts.add(lift)
+            lift.add_done_callback(self._lifts.discard)
         return json_response(self._nodes_wire())
+
+    async def _lift(
+        self, targets: list[tuple[str, Node]], lifted: dict[str, JsonValue], after_s: float
+    ) -> None:
+        """After `after_s`, put the faults a `for_s` request set back (an incident of a known
+        length, whatever the delay of the command that ends it would have been)."""
+        await asyncio.sleep(after_s)
+        for name, node in targets:
+            if any(n is node for n in self.network.chains[name].nodes):  # not a reset's leftover
+                await self._apply(name, node, lifted)
 
     async def _apply(self, chain_name: str, node: Node, wire: dict[str, JsonValue]) -> None:
         faults = node.faults

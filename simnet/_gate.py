@@ -74,6 +74,8 @@ class NodeGate:
             await error_response(busy)(scope, receive, send_with_height)
             return
         self.inflight += 1  # the admission queue: every request taken and not yet answered
+        if self.inflight > node.admission_peak:
+            node.admission_peak = self.inflight
         try:
             try:
                 await self._admit(scope, stale)

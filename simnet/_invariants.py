@@ -26,6 +26,7 @@ ROUTES: Final = (
     "fees/conservation",
     "blocks/chain-link",
     "mempool/bounds",
+    "api/admission-bound",
     "state/determinism",
 )
 
@@ -92,6 +93,13 @@ class Invariants:
         self._record("blocks/chain-link", link, "links, heights, limits; failed txs inert")
         self._record(
             "mempool/bounds", _mempool_bounds(chain, result.block.txs), "within caps and TTL"
+        )
+        limit = chain.params.admission_queue
+        self._record(
+            "api/admission-bound",
+            _admission(chain),
+            f"each front-end held at most {limit} requests at once "
+            f"(peak {max((n.admission_peak for n in chain.nodes), default=0)})",
         )
         self._modules()
         if chain.height % chain.params.invariant_full_every == 0:
@@ -178,6 +186,19 @@ def _link(chain: Chain, height: int) -> str | None:
         return f"block {height} holds {len(block.txs)} txs, {block.size} bytes: over the limits"
     if len(block.codes) != len(block.txs):
         return f"block {height} has {len(block.codes)} outcomes for {len(block.txs)} txs"
+    return None
+
+
+def _admission(chain: Chain) -> str | None:
+    """A front-end never holds more requests than its admission queue: the rest are shed with
+    503 + Retry-After. Judged whatever the switches (no_load_shedding removes the shedding)."""
+    limit = chain.params.admission_queue
+    for node in chain.nodes:
+        if node.admission_peak > limit:
+            return (
+                f"{node.node_id}: {node.admission_peak} requests held at once, over the "
+                f"admission queue of {limit}: excess load was queued, not shed"
+            )
     return None
 
 

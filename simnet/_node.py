@@ -43,6 +43,8 @@ class Node:
     frozen_height: int = 0
     lag_blocks: int = 0
     faults: Faults = field(default_factory=Faults)
+    # the most requests its REST front-end held at once (admission queue; api/admission-bound)
+    admission_peak: int = 0
     events: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=1_000))
 
     def log(self, message: str) -> None:

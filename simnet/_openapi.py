@@ -108,6 +108,7 @@ _SIMNET_BODIES: Final[dict[str, dict[str, Any]]] = {
             "lag_blocks": _UINT,
             "pause": {"type": "boolean"},
             "partition": {"type": "boolean"},
+            "for_s": {"type": "number", "minimum": 0.001, "maximum": 86400},
         },
     },
     "/simnet/clock": {

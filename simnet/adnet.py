@@ -2,7 +2,9 @@
 
 Every command takes `--json` (machine-readable output). Exit codes: 0 ok, 1 an error (the
 network refused or did not answer), 2 a usage error. The network is `--url` (or ADNET_URL),
-any node's base URL; simnet serves its control plane on every node.
+any node's base URL; simnet serves its control plane on every node. Several URLs, comma
+separated, are tried in order until one accepts a connection: a command that lifts an outage
+still reaches the network while the first node refuses connections.
 
 AdnetError               exit 1
 ├── NoAnswer             connection refused, timeout
@@ -41,18 +43,36 @@ class Refused(AdnetError):
 
 
 class Plane:
-    """The control-plane calls of one network."""
+    """The control-plane calls of one network, through the first of `url`'s comma-separated
+    URLs that accepts a connection."""
 
     def __init__(self, url: str, timeout_s: float = 10.0) -> None:
-        self.url = url.rstrip("/")
+        self.urls = [u.strip().rstrip("/") for u in url.split(",") if u.strip()]
+        if not self.urls:
+            raise click.UsageError("--url names no URL, e.g. --url http://127.0.0.1:26600")
         self.timeout_s = timeout_s
 
     def call(self, method: str, path: str, body: Any = None, base: str | None = None) -> Any:
-        target = (base or self.url) + path
-        try:
-            answer = httpx.request(method, target, json=body, timeout=self.timeout_s)
-        except httpx.HTTPError as exc:
-            raise NoAnswer(f"{method} {target}: no answer ({type(exc).__name__}: {exc})") from None
+        bases = [base] if base is not None else list(self.urls)
+        for i, root in enumerate(bases):
+            target = root + path
+            try:
+                answer = httpx.request(method, target, json=body, timeout=self.timeout_s)
+            except httpx.ConnectError as exc:
+                if i + 1 < len(bases):
+                    continue  # nothing was sent: the next URL may take it
+                raise NoAnswer(f"{method} {target}: no answer (ConnectError: {exc})") from None
+            except httpx.HTTPError as exc:
+                raise NoAnswer(
+                    f"{method} {target}: no answer ({type(exc).__name__}: {exc})"
+                ) from None
+            if i:
+                self.urls = [root, *(u for u in self.urls if u != root)]
+            return self._content(method, target, answer)
+        raise AssertionError("unreachable: bases is never empty")
+
+    @staticmethod
+    def _content(method: str, target: str, answer: httpx.Response) -> Any:
         try:
             content = answer.json()
         except ValueError:
@@ -294,6 +314,7 @@ def vuln(ctx: click.Context, names: Sequence[str], clear: bool) -> None:
 @click.option("--status", "status_code", type=int)
 @click.option("--lag-blocks", type=int)
 @click.option("--refuse/--accept", default=None)
+@click.option("--for-s", type=float, help="lift the faults given here after this many seconds")
 @click.option("--clear", is_flag=True, help="remove every fault on every node")
 @_json_option
 @click.pass_context
@@ -306,6 +327,7 @@ def faults(
     status_code: int | None,
     lag_blocks: int | None,
     refuse: bool | None,
+    for_s: float | None,
     clear: bool,
 ) -> None:
     """Inject faults into node front-ends (latency, errors, lag, refused connections)."""
@@ -324,6 +346,8 @@ def faults(
     body.update({k: v for k, v in given.items() if v is not None})
     if len(body) == 2:
         raise click.UsageError("name a fault, e.g. --lag-blocks 3, or --clear")
+    if for_s is not None:
+        body["for_s"] = for_s
     _emit(ctx, plane.call("POST", "/simnet/faults", body), _node_lines)
 
 

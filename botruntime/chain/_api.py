@@ -21,7 +21,7 @@ from botruntime.chain.models import (
     TxPage,
     TxStatus,
 )
-from botruntime.chain.retry import RetryPolicy
+from botruntime.chain.retry import AttemptHook, RetryPolicy
 from botruntime.chain.transport import Method
 from botruntime.chain.tx import JsonValue, Msg, SignedTx
 from botruntime.identity import Identity
@@ -58,6 +58,10 @@ class ChainApi(Protocol):
 
     def with_retry(self, policy: RetryPolicy) -> Self:
         """This client with another retry policy (same node, pool and caller)."""
+        ...
+
+    def with_hook(self, on_attempt: AttemptHook | None) -> Self:
+        """This client reporting each try to `on_attempt` (same node, pool and caller)."""
         ...
 
     async def resolve_chain_id(self) -> str: ...
@@ -100,6 +104,16 @@ class ChainApi(Protocol):
         self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
     ) -> EventStream:
         """A stream of this node's events (open it with `async with`)."""
+        ...
+
+    async def idle_closed_after_s(self, *, wait_s: float) -> float | None:
+        """On a connection of its own, ask once and stay idle: seconds until the node closed
+        it, or None if still open after `wait_s` (its keep-alive idle timeout at work)."""
+        ...
+
+    async def requests_until_close(self, *, limit: int) -> int | None:
+        """Ask up to `limit` times on one connection: answers until the node ended it
+        (`Connection: close` or a hang-up), or None if it never did (its request cap)."""
         ...
 
     async def faucet(self, address: str, amount: int, denom: str | None = None) -> FaucetResult: ...

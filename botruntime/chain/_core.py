@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from botruntime.chain._api import BroadcastMode
 from botruntime.chain._edge import HttpEdge
+from botruntime.chain._keepalive import idle_closed_after_s, requests_until_close
 from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.errors import DuplicateTx, NotCommitted, ProtocolViolation, Unreachable
 from botruntime.chain.events import EventStream
@@ -200,6 +201,14 @@ class HttpChainClient(HttpEdge):
         """The total supply of every denom of this chain."""
         wire = await self._exchange("GET", "/supply", operation="supply")
         return supply_from_wire(wire)
+
+    # ---- connection hygiene (R5 C4): on a raw connection of the probe's own ---------------
+
+    async def idle_closed_after_s(self, *, wait_s: float) -> float | None:
+        return await idle_closed_after_s(self.transport.config.root, self.client_id, wait_s=wait_s)
+
+    async def requests_until_close(self, *, limit: int) -> int | None:
+        return await requests_until_close(self.transport.config.root, self.client_id, limit=limit)
 
     # ---- writes ---------------------------------------------------------------------------
 

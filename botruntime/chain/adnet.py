@@ -177,6 +177,42 @@ class AdnetClient:
     async def heal(self) -> JsonValue:
         return await self.run("network", "heal")
 
+    async def faults(
+        self,
+        *,
+        node: str = "all",
+        chain: Chain | Literal["both"] = "both",
+        latency_ms: float | None = None,
+        error_rate: float | None = None,
+        status: int | None = None,
+        lag_blocks: int | None = None,
+        refuse: bool | None = None,
+        for_s: float | None = None,
+    ) -> JsonValue:
+        """Inject faults into node front-ends (`adnet faults`); only the ones given change.
+        With `for_s`, simnet lifts them by itself after that many seconds."""
+        given = {
+            "--latency-ms": latency_ms,
+            "--error-rate": error_rate,
+            "--status": status,
+            "--lag-blocks": lag_blocks,
+        }
+        args = ["faults", "--node", node, "--chain", chain]
+        args += [
+            arg for flag, value in given.items() if value is not None for arg in (flag, str(value))
+        ]
+        if refuse is not None:
+            args.append("--refuse" if refuse else "--accept")
+        if len(args) == 5:
+            raise ValueError("name a fault, e.g. faults(latency_ms=300), or call clear_faults()")
+        if for_s is not None:
+            args += ["--for-s", str(for_s)]
+        return await self.run(*args)
+
+    async def clear_faults(self) -> JsonValue:
+        """Remove every fault from every node (`adnet faults --clear`)."""
+        return await self.run("faults", "--clear")
+
     async def logs(self, node_id: str, since: str | None = None) -> JsonValue:
         return await self.run("logs", node_id, *(() if since is None else ("--since", since)))
 

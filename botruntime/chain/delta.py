@@ -3,7 +3,7 @@
 Behaviours type against `DeltaClient` (a protocol); `HttpDeltaClient` speaks PROTOCOL.md over a
 `Transport`, sharing its core with Alpha (`botruntime.chain._core`). Each market message is
 one method that signs and broadcasts it (the nonce is the caller's, as for `send`); each read
-returns a typed model (`botruntime.chain._delta_models`); `events` follows the event stream.
+returns a typed model (`botruntime.chain.delta_models`); `events` follows the event stream.
 
     async with HttpDeltaClient("http://127.0.0.1:26650") as delta:
         quote = await delta.quote(1, denom_in=DX, amount_in=10**6)
@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import ClassVar, Final, Protocol, Unpack
 from urllib.parse import quote as _escape
 
-from botruntime.chain import _delta_msgs as m
+from botruntime.chain import delta_msgs as m
 from botruntime.chain._api import BroadcastMode, TxArgs
 from botruntime.chain._bridge import BridgeApi, HttpBridgeClient, outbound_msg
-from botruntime.chain._delta_models import (
+from botruntime.chain._wire_model import list_from_wire
+from botruntime.chain.delta_models import (
     Feeders,
     FundingEvent,
     InsuranceFund,
@@ -35,7 +36,6 @@ from botruntime.chain._delta_models import (
     Twap,
     positions_from_wire,
 )
-from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import Denom, Msg
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity

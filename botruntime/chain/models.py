@@ -1,7 +1,7 @@
 """What every chain answers to the core endpoints of PROTOCOL.md, as typed values.
 
 Wire dicts become these at the client edge (`WireModel.from_wire`, `_wire_model.py`), as the
-module answers do (`alpha_models`, `bridge_models`, `_delta_models`). A field that breaks
+module answers do (`alpha_models`, `bridge_models`, `delta_models`). A field that breaks
 PROTOCOL.md raises `ProtocolViolation` naming the endpoint and the field. Amounts are ints
 (base units).
 """

@@ -8,7 +8,7 @@ reads (`DeltaClient.perps_account`, `.market`, `.liquidatable`, `.insurance_fund
 
 from __future__ import annotations
 
-from botruntime.chain._delta_models import (
+from botruntime.chain.delta_models import (
     Feeders,
     FundingEvent,
     InsuranceFund,
@@ -20,7 +20,7 @@ from botruntime.chain._delta_models import (
     OraclePrice,
     PerpsPosition,
 )
-from botruntime.chain._delta_msgs import (
+from botruntime.chain.delta_msgs import (
     Side,
     oracle_submit_price,
     perps_add_margin,

@@ -36,6 +36,9 @@ __all__ = ["Intent"]
 
 T = TypeVar("T")
 
+JUDGED_AFTER_BLOCKS = 3  # blocks the watcher must read before a tx out that long is lost
+BLIND_WAITS = 4  # commit timeouts waited at most while the watcher cannot read the chain
+
 
 def error_kind(exc: ChainError) -> str:
     """The `n.error{kind}` label of a failure that is not a protocol reject."""
@@ -130,6 +133,16 @@ class Intent:
             "notify", self.chain, self.action, "ok", committed, committed, now
         )
 
+    def measure_s(self, name: str, seconds: float, **labels: str) -> None:
+        """Record a duration into a scenario histogram whose name ends in `_s` (`adv.*_s`),
+        for this intent's action."""
+        self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(max(seconds, 0.0))
+
+    def sample(self, name: str, value: int, **labels: str) -> None:
+        """Record `value`, a count (a queue's depth, a lag in blocks), in the scenario
+        histogram `name` for this intent's action: `max(name)` reads back the largest."""
+        self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(float(value))
+
     async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
         hash or case id it is known by) and record it as `lat.submit{action}`: the node's
@@ -146,6 +159,10 @@ class Intent:
         failover: bool = False,
         amounts_on_chain: bool = False,
         fee: int | None = None,
+        pipelined: bool = False,
+        keep_alive: bool = True,
+        nonce: int | None = None,
+        send: Callable[[SignedTx], Awaitable[SubmitResult]] | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -156,12 +173,23 @@ class Intent:
         add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
-        block, as a front-runner does)."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
+        block, as a front-runner does).
+        `pipelined`: the bot sequences its own nonces: the nonce is taken at signing, so the
+        bot's next action signs the next one while this tx is still out (several actions of
+        one bot in flight, each at a consecutive nonce: a hot wallet's sequencer).
+        `keep_alive=False`: broadcast on a connection of its own that closes after the answer
+        (`ChainSide.client_for`); the block is followed as usual. `nonce`: sign at this nonce
+        instead of the bot's next (a client that read its nonce from a stale node, R6); a
+        `bad_nonce` answer resyncs the bot to the nonce the chain wants.
+        `send`: how the signed tx reaches the network instead of one broadcast to the bot's
+        node (a client's own retry discipline, R1); it answers as `broadcast` does, or raises."""
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, nonce=nonce)
         if signed is None:
             return None
         tx, hold = signed
-        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+        if pipelined:
+            bot.nonce_used(self.chain, tx.body.nonce)
+        return await self._send(bot, tx, hold, failover, amounts_on_chain, keep_alive, send)
 
     def _reserve_and_sign(
         self,
@@ -170,10 +198,13 @@ class Intent:
         spend: Denom,
         amount: int,
         fee: int | None,
-        memo: str | None,
+        memo: str | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
+        nonce: int | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
-        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce; None
-        (counted) when the ledger cannot cover it."""
+        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce (or at
+        `nonce`); None (counted) when the ledger cannot cover it."""
         ctx = self._ctx
         side = ctx.sides[self.chain]
         fee = side.fee if fee is None else fee
@@ -183,9 +214,17 @@ class Intent:
             # the behaviour should have sized the amount from spendable(): a generator bug
             ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
             return None
-        nonce = bot.next_nonce(self.chain)
+        nonce = bot.next_nonce(self.chain) if nonce is None else nonce
         memo = self.memo(bot) if memo is None else memo
-        tx = side.client_for(bot).sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=memo)
+        tx = side.client_for(bot).sign(
+            bot.identity,
+            msgs,
+            nonce=nonce,
+            fee=fee,
+            memo=memo,
+            timeout_height=timeout_height,
+            client_tx_id=client_tx_id,
+        )
         return tx, hold
 
     async def fire(
@@ -197,6 +236,9 @@ class Intent:
         amount: int,
         fee: int | None = None,
         memo: str | None = None,
+        nonce: int | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
     ) -> SubmitResult | Rejected | None:
         """Sign and send one tx without waiting for its block (a flood: the next arrival does
         not wait on this one); the node's answer, its reject, or None (no answer, recorded).
@@ -206,25 +248,88 @@ class Intent:
         the chain never took into a block (refused, evicted, expired) costs nothing, so its
         hold simply ends with the run. The bot's nonce moves on at once: the role must not
         run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
-        its nonce back. `memo` defaults to the intent's memo."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo)
+        its nonce back. `memo` defaults to the intent's memo; `timeout_height` (a deadline:
+        not in a block by then, never) and `client_tx_id` (an idempotency key) go in the body.
+        `nonce`: sign at this nonce, not the bot's local one (a client that asks the chain for
+        its nonce before every tx, so several of its actions may be in flight at once: they
+        race for the nonce as such a client's workers do)."""
+        sent = await self._fire(
+            bot, msgs, spend, amount, fee, memo, nonce, None, timeout_height, client_tx_id
+        )
+        if sent is None:
+            return None
+        answer, nonce = sent[0], sent[1]
+        if not isinstance(answer, SubmitResult):
+            # refused, or no answer (then a copy that did arrive still settles when it lands)
+            bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
+        return answer
+
+    async def fire_at(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        *,
+        nonce: int,
+        spend: Denom,
+        amount: int,
+        fee: int | None = None,
+        memo: str | None = None,
+        node: int | None = None,
+    ) -> tuple[SubmitResult | Rejected | None, asyncio.Future[Landed] | None]:
+        """`fire` at a nonce the behaviour chose, to node `node` (default: the bot's own), for
+        a client that keeps its nonces itself: the bot's counter only moves forward past
+        `nonce` and a refusal hands nothing back (R3 nonce_gap: a refused tx leaves a gap).
+        Also the future of the tx's landing, None when it was refused; await it through
+        `asyncio.shield` (cancelling it would end the shadow ledger's hold as if the tx never
+        landed)."""
+        sent = await self._fire(bot, msgs, spend, amount, fee, memo, nonce, node)
+        if sent is None:
+            return None, None
+        answer, _, landing = sent
+        return answer, None if isinstance(answer, Rejected) else landing
+
+    async def _fire(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        spend: Denom,
+        amount: int,
+        fee: int | None,
+        memo: str | None,
+        nonce: int | None,
+        node: int | None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
+    ) -> tuple[SubmitResult | Rejected | None, int, asyncio.Future[Landed]] | None:
+        """Reserve, sign, register the landing and send: the answer, the nonce signed with and
+        the landing (cancelled when refused); None when the ledger could not cover it."""
+        signed = self._reserve_and_sign(
+            bot, msgs, spend, amount, fee, memo, timeout_height, client_tx_id, nonce
+        )
         if signed is None:
             return None
         tx, hold = signed
         side = self._ctx.sides[self.chain]
-        client = side.client_for(bot)
+        client = side.client_for(bot, node=node)
         nonce = tx.body.nonce
         bot.nonce_used(self.chain, nonce)
         landing = side.watcher.expect(tx.hash)
         landing.add_done_callback(self._settle_when_landed(bot, nonce, hold, time.perf_counter()))
         answer = await self.submit(client.broadcast(tx, "sync"), tx=tx.hash)
-        if isinstance(answer, SubmitResult):
-            return answer
         if isinstance(answer, Rejected):
             side.watcher.forget(tx.hash)  # cancels the landing: the hold ends
-        # refused, or no answer (then a copy that did arrive still settles when it lands)
-        bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
-        return answer
+        return answer, nonce, landing
+
+    def follow_up(self, action: str) -> Intent:
+        """A new intent of the same bot's client, intended now: what a client does on its
+        own initiative while following this one (filling a nonce gap it found, R3)."""
+        return Intent(
+            self._ctx,
+            action,
+            self.chain,
+            time.perf_counter(),
+            expected_codes=self.expected_codes,
+        )
 
     def _settle_when_landed(
         self, bot: Bot, nonce: int, hold: Reservation, sent: float
@@ -259,6 +364,8 @@ class Intent:
         hold: Reservation,
         failover: bool = False,
         amounts_on_chain: bool = False,
+        keep_alive: bool = True,
+        send: Callable[[SignedTx], Awaitable[SubmitResult]] | None = None,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -271,8 +378,10 @@ class Intent:
                 holder, _ = await broadcast_failover(
                     side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
                 )
+            elif send is not None:
+                await send(tx)
             else:
-                await side.client_for(bot).broadcast(tx, "sync")
+                await side.client_for(bot, keep_alive=keep_alive).broadcast(tx, "sync")
         except Rejected as exc:
             rec.observe("submit", self.chain, self.action, exc.code, self.intended_ts, sent, _now())
             side.watcher.forget(tx.hash)
@@ -318,11 +427,24 @@ class Intent:
     ) -> Landed:
         """The block `tx` lands in, within the commit timeout (TimeoutError after it). With a
         `holder` (the node that accepted it), a tx still out after `PROBE_AFTER_S` is looked
-        up on every node; when none knows of it, it is counted lost and sent again."""
+        up on every node; when none knows of it, it is counted lost and sent again.
+
+        The timeout judges blocks read, not time alone: a wait during which the commit
+        watcher read fewer than `JUDGED_AFTER_BLOCKS` blocks (every node refused it, R1's
+        outage) is waited again, up to `BLIND_WAITS` times, so a tx the watcher could not
+        see land is not called lost."""
         ctx = self._ctx
         if holder is None:
-            async with asyncio.timeout(ctx.commit_timeout_s):
-                return await asyncio.shield(landing)
+            watcher = ctx.sides[self.chain].watcher
+            for _ in range(BLIND_WAITS):
+                seen = watcher.blocks_seen
+                try:
+                    async with asyncio.timeout(ctx.commit_timeout_s):
+                        return await asyncio.shield(landing)
+                except TimeoutError:
+                    if watcher.blocks_seen - seen >= JUDGED_AFTER_BLOCKS:
+                        raise
+            raise TimeoutError
         accepted_ts = time.perf_counter()
         deadline = accepted_ts + ctx.commit_timeout_s
         while True:

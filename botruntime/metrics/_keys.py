@@ -43,6 +43,9 @@ _KNOWN: Final[Mapping[str, Kind]] = {
     "gen.cpu": "gauge",  # fraction of one core used by the generator process
     "gen.rss_bytes": "gauge",
     "gen.inflight": "gauge",
+    # every fleet process (coordinator, workers), sampled by the runner from outside (L9 C3)
+    "fleet.rss_bytes": "gauge",
+    "fleet.fds": "gauge",
 }
 # Scenario-specific and chain-side names are defined where they are used (SCENARIOS §1.3).
 _OPEN_PREFIXES: Final = ("adv.", "mkt.", "chain.", "sim.", "mempool.", "ledger.", "inv.")

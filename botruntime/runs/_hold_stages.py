@@ -16,7 +16,7 @@ from botruntime.load import ArrivalPlan, SessionPlan, Share, Span
 from botruntime.metrics import RunMetrics
 from botruntime.plan import RunPlan
 
-__all__ = ["Figure", "chain_advanced", "generator_kept_up", "hold_stages"]
+__all__ = ["Figure", "chain_advanced", "generator_kept_up", "hold_stages", "stage_intervals"]
 
 
 class Figure(NamedTuple):
@@ -37,7 +37,8 @@ def hold_stages(plan: RunPlan) -> list[Span]:
     return sorted(spans)
 
 
-def _intervals(span: Span, step_s: float) -> range:
+def stage_intervals(span: Span, step_s: float) -> range:
+    """The whole metric intervals a stage covers."""
     first = math.floor(span[0] / step_s + 1e-9)
     return range(first, max(math.ceil(span[1] / step_s - 1e-9), first + 1))
 
@@ -61,7 +62,7 @@ def generator_kept_up(plan: RunPlan, metrics: RunMetrics) -> tuple[Figure, Figur
     offered_ratios: list[float] = []
     dropped_ratios: list[float] = []
     for role, load, span in _open_loop_stages(plan):
-        window = _intervals(span, step_s)
+        window = stage_intervals(span, step_s)
         lo, hi = window.start * step_s, window.stop * step_s
         planned = sum(1 for _, offset in load.arrivals() if lo <= offset < hi)
         if not planned:
@@ -97,7 +98,7 @@ def chain_advanced(
         return Figure(None, "no chain height was sampled during the run (chain.height)")
     ratios: list[float] = []
     for span in hold_stages(plan):
-        window = _intervals(span, step_s)
+        window = stage_intervals(span, step_s)
         stop = min(window.stop, math.floor(until_s / step_s + 1e-9))
         if stop <= window.start:
             continue  # the run ended before this stage began

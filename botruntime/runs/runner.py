@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import psutil
 
 from botruntime.fleet import FleetOutcome
 from botruntime.identity import derive_batch
@@ -26,6 +28,7 @@ from botruntime.runs._baseline import baseline_exprs, find_baselines, measures
 from botruntime.runs._capacity_store import resolve_capacity
 from botruntime.runs._chain_heights import follow_heights
 from botruntime.runs._crew_value import crew_profit_dx
+from botruntime.runs._determinism import check_determinism, reads_determinism, with_determinism
 from botruntime.runs._errors import (
     AdversarialRefused,
     CapExceeded,
@@ -45,6 +48,8 @@ from botruntime.runs._metrics_file import read_metrics, write_metrics
 from botruntime.runs._report_build import build_report
 from botruntime.runs._request import Progress, RunRequest, new_run_id, testbots_home
 from botruntime.runs._script import run_script
+from botruntime.runs._server_samples import follow_server
+from botruntime.runs._soak import FleetProcess, follow_processes
 from botruntime.runs._stack import Stack, start_cluster
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
@@ -96,14 +101,7 @@ async def setup(request: RunRequest) -> RunSetup:
     stack = Stack()
     try:
         if plan.target.is_simnet:
-            profile = plan.scenario.simnet
-            args = simnet_args(
-                seed=plan.seed,
-                nodes=profile.nodes or 4,
-                block_time_s=plan.block_time_s,
-                switches=plan.switches,
-                extra_args=_profile_args(profile),
-            )
+            args = _simnet_start_args(plan)
             handle, endpoints = await asyncio.to_thread(start_simnet, args, run_dir / "simnet.log")
             stack = dataclasses.replace(stack, simnet=handle)
             stack.save(run_dir)
@@ -132,11 +130,26 @@ async def setup(request: RunRequest) -> RunSetup:
     )
 
 
+def _simnet_start_args(plan: RunPlan) -> list[str]:
+    """How the run's simnet starts: the scenario's profile, the run's seed and switches."""
+    profile = plan.scenario.simnet
+    return simnet_args(
+        seed=plan.seed,
+        nodes=profile.nodes or 4,
+        block_time_s=plan.block_time_s,
+        switches=plan.switches,
+        extra_args=_profile_args(profile),
+    )
+
+
 def _profile_args(profile: SimnetProfile) -> list[str]:
     """The scenario's simnet profile as simnet's flags (the ones simnet takes so far)."""
     flags = (
         ("--max-block-txs", profile.max_txs_per_block),
         ("--mempool-max-txs", profile.mempool_max_txs),
+        ("--admission-queue", profile.admission_queue),
+        ("--keepalive-idle-s", profile.keepalive_idle_s),
+        ("--max-requests-per-connection", profile.max_requests_per_connection),
     )
     alpha = [
         arg
@@ -312,6 +325,13 @@ async def _execute(
             sampling = tg.create_task(
                 follow_mempools(plan.target, own, start_ts), name="mempool-samples"
             )
+            watching = tg.create_task(
+                follow_server(plan.target, own, start_ts), name="server-samples"
+            )
+            processes = tg.create_task(
+                follow_processes(_fleet_processes(setup), own, start_ts),
+                name="process-samples",
+            )
             reporting = tg.create_task(progress.run(), name="progress")
             try:
                 if in_process is not None:
@@ -329,6 +349,8 @@ async def _execute(
                 scripting.cancel()  # a step timed after the plan's end never runs
                 following.cancel()
                 sampling.cancel()
+                watching.cancel()
+                processes.cancel()
                 reporting.cancel()
                 pump.stop()
                 await pumping
@@ -363,6 +385,11 @@ async def _execute(
             reachable = await status_reachable(http, urls)
         else:
             reachable = invariants_end is not None
+    if plan.target.control is not None and reads_determinism(plan.scenario):
+        determinism = await check_determinism(
+            plan.target.control, _simnet_start_args(plan), setup.run_dir / "simnet-import.log"
+        )
+        invariants_end = with_determinism(invariants_end, determinism)
     crew_profit = await crew_profit_dx(plan)
     metrics_file = write_metrics(
         setup.run_dir / "metrics.bin", merged=merged, deltas=[*fleet_deltas, *own_deltas]
@@ -381,14 +408,29 @@ async def _execute(
     )
 
 
+def _fleet_processes(setup: RunSetup) -> list[FleetProcess]:
+    """The fleet processes this run can see: its embedded coordinator and workers, or this
+    process when the bots run in it (an external cluster's processes are not ours to read)."""
+    if setup.in_process:
+        return [FleetProcess("runner", os.getpid(), psutil.Process().create_time())]
+    stack = setup.stack
+    children = [stack.coordinator, *stack.workers] if stack.coordinator is not None else []
+    return [FleetProcess(c.name, c.pid, c.create_time) for c in children]
+
+
 async def _script(plan: RunPlan, start_ts: float, recorder: Recorder) -> None:
     """The size's `script:` steps through `adnet` (simnet's control plane only, for now)."""
     steps = plan.size.script
     if steps and plan.target.control is None:
         _log.warning("%s: script steps need simnet's adnet; skipped", plan.scenario.id)
         return
-    if steps and plan.target.control is not None:
-        await run_script(steps, plan.target.control, start_ts, recorder)
+    control = plan.target.control
+    if steps and control is not None:
+        # simnet serves its control plane on every node: adnet falls back to the others in
+        # turn, so a step that lifts an outage of the control node's chain still gets through
+        target = plan.target
+        others = [u for u in (*target.delta, *target.alpha) if u != control]
+        await run_script(steps, ",".join([control, *others]), start_ts, recorder)
 
 
 class _ProgressLoop:

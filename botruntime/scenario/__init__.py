@@ -38,6 +38,7 @@ from ._load_models import (
     PoissonLoad,
     RampingLoad,
     RoleLoad,
+    RoundsLoad,
     Stage,
     SteppedLoad,
     ThinkTime,
@@ -68,6 +69,7 @@ from ._schema import (
     SimnetProfile,
     Size,
     Sizes,
+    SoakWindows,
     VerdictSpec,
 )
 from ._standard import STANDARD_CRITERIA
@@ -115,6 +117,7 @@ __all__ = [
     "Regression",
     "Role",
     "RoleLoad",
+    "RoundsLoad",
     "Scenario",
     "ScenarioError",
     "ScenarioInvalid",
@@ -126,6 +129,7 @@ __all__ = [
     "Size",
     "SizeNotDefined",
     "Sizes",
+    "SoakWindows",
     "Stage",
     "Status",
     "SteppedLoad",

@@ -23,6 +23,7 @@ INVARIANT_ROUTES: Final = MappingProxyType(
         "fees/conservation": "fees charged in a block equal the fee collector's inflow",
         "blocks/chain-link": "contiguous heights, hash links, monotonic time, block limits",
         "mempool/bounds": "size, bytes, per-sender and future window within caps; TTL kept",
+        "api/admission-bound": "a node's front-end holds at most its admission queue; the rest 503",
         "state/determinism": "export then import gives the same app hash",
         # Alpha
         "staking/bonded-pool": "pool balances equal bonded tokens and unbonding entries",

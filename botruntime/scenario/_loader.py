@@ -67,7 +67,9 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     seen: set[object] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, Hashable) and key in seen:
+        if not isinstance(key, Hashable):
+            continue  # a mapping or list as a key: construct_mapping names it unhashable
+        if key in seen:
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping",
                 node.start_mark,

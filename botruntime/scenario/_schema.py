@@ -51,6 +51,7 @@ __all__ = [
     "SimnetProfile",
     "Size",
     "Sizes",
+    "SoakWindows",
     "VerdictSpec",
     "uses_node",
 ]
@@ -173,6 +174,24 @@ class ScriptStep(BaseModel):
     ]
 
 
+class SoakWindows(BaseModel):
+    """Where a soak's drift is measured (SCENARIOS.md L9 C3): growth is read from the end of
+    the warm-up to the end of the load, and the mempool at the end of the trough."""
+
+    model_config = _MODEL
+    warmup_s: Annotated[float, Field(ge=0)]
+    trough_end_s: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _after_warmup(self) -> Self:
+        if self.trough_end_s is not None and self.trough_end_s <= self.warmup_s:
+            raise FieldProblem(
+                f"trough_end_s ({self.trough_end_s}) is not after warmup_s ({self.warmup_s})",
+                "give the offset where the trough ends, after the warm-up",
+            )
+        return self
+
+
 class Size(BaseModel):
     model_config = _MODEL
     description: str = ""
@@ -180,6 +199,14 @@ class Size(BaseModel):
     load: Annotated[dict[Identifier, RoleLoad], Field(min_length=1)]
     enforce_statistical: bool = True
     script: tuple[ScriptStep, ...] = ()
+    soak: SoakWindows | None = Field(
+        default=None,
+        description=(
+            "A soak's windows: `warmup_s` (drift figures compare the load after it with its "
+            "end) and `trough_end_s` (the mempool is read there). Without it the runner "
+            "reports no drift figures."
+        ),
+    )
 
     def duration_s(self) -> float | None:
         """Longest role timeline (execute + drain); None when a trace decides it."""
@@ -432,7 +459,13 @@ class SimnetProfile(BaseModel):
     mempool_view: Literal["redacted", "full"] | None = None
     reads_per_s_per_client: PositiveFloat | None = None
     txs_per_s_per_client: PositiveFloat | None = None
+    # requests a node's front-end holds at once before it sheds (503 + Retry-After); 256
+    admission_queue: PositiveInt | None = None
     nodes: PositiveInt | None = None
+    # keep-alive hygiene (§1.6: idle 30 s, 1,000 requests per connection), for a run too short
+    # to see an idle connection time out at the default (R5 connection_churn)
+    keepalive_idle_s: PositiveInt | None = None
+    max_requests_per_connection: PositiveInt | None = None
     # Alpha's periods in blocks (§1.6: unbonding 10, deposit 10, voting 15), for a run too
     # short to see an unbonding mature or a proposal close at the defaults
     unbonding_blocks: PositiveInt | None = None

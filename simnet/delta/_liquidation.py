@@ -6,7 +6,8 @@ negative balance after that is a deficit: the insurance fund covers it, and what
 cover is auto-deleveraged from the accounts in profit, pro rata. Accounts still below
 maintenance one block after they fell are liquidated by the protocol in end-block, at most
 `max_liquidations_per_block` per block (one under `liquidation_throttle`); an account whose
-price is stale waits. `no_insurance_no_adl` writes a deficit off instead of covering it.
+price is stale waits, its lag restarting when the price comes back (a halted market has no
+price to liquidate at). `no_insurance_no_adl` writes a deficit off instead of covering it.
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ def protocol_liquidations(book: MarginBook, height: int) -> None:
             account.below_since = None
             continue
         if any(book.feed(m).stale for m in account.positions):
+            # a halted market has no price to liquidate at: its lag restarts with the price
+            account.below_since = None
             continue
         if book.liquidatable(account):
             if account.below_since is None:

@@ -42,7 +42,7 @@ from botruntime.identity import simnet_feeder
 from botruntime.wallet import BAX, DX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
-    from botruntime.chain._delta_models import Pool
+    from botruntime.chain.delta_models import Pool
     from botruntime.fleet import Chains, Intent
 
 __all__ = [

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Final
 from botruntime.behaviors._table import behavior
 from botruntime.behaviors.legitimate.dex import affordable, delta_of, value_dx
 from botruntime.bots.bot import Bot
-from botruntime.chain._delta_models import MempoolEntry, Pool
-from botruntime.chain._delta_msgs import dex_swap
+from botruntime.chain.delta_models import MempoolEntry, Pool
+from botruntime.chain.delta_msgs import dex_swap
 from botruntime.wallet import Denom
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these

@@ -27,7 +27,7 @@ from botruntime.behaviors.legitimate._price_paths import calm_walk
 from botruntime.behaviors.legitimate.oracle import PAIR
 from botruntime.behaviors.legitimate.perps import delta_of
 from botruntime.bots.bot import Bot
-from botruntime.chain._delta_models import MarginAccount
+from botruntime.chain.delta_models import MarginAccount
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
     from botruntime.fleet import Chains, Intent

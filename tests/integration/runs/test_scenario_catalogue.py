@@ -56,7 +56,7 @@ def _run_of(item: pytest.Item) -> tuple[str, str | None] | None:
 @pytest.fixture(autouse=True)
 def _selected_runs_started(request: pytest.FixtureRequest, smoke_run: SmokeRunner) -> None:
     """The runs of the selected tests only (`-k` picks a few), healthy ones first, then the
-    mutants, two at a time from the first test on."""
+    mutants, `SmokeRunner.PARALLEL` at a time from the first test on."""
     runs = [run for item in request.session.items if (run := _run_of(item)) is not None]
     smoke_run.prefetch([run for run in runs if run[1] is None])
     smoke_run.prefetch([run for run in runs if run[1] is not None])

@@ -63,9 +63,22 @@ async def no_load_shedding(simnet: Any) -> bool:
 
 
 async def no_conn_limits(simnet: Any) -> bool:
-    """1,000 requests pipelined on one connection: the 1,000th says Connection: close."""
-    requests = [_get("/health", f"k{i}") for i in range(1_000)] + [_get("/health", "last", True)]
-    answer = await _raw(simnet.alpha_url(2), requests)
+    """1,001 requests pipelined on one connection: the 1,000th says Connection: close and the
+    node closes; under the switch all 1,001 are answered (and nothing is closed: read them by
+    count, not until the close)."""
+    host, port = simnet.alpha_url(2).removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"".join(_get("/health", f"k{i}") for i in range(1_001)))
+    await writer.drain()
+    answer = b""
+    async with asyncio.timeout(20):
+        while answer.count(b"HTTP/1.1 200") < 1_001:
+            chunk = await reader.read(65536)
+            if not chunk:
+                break
+            answer += chunk
+    writer.close()
+    await writer.wait_closed()
     return answer.count(b"HTTP/1.1 200") == 1_001
 
 
@@ -111,3 +124,22 @@ async def test_the_http_switch_is_off_by_default_and_opens_its_weakness(
     assert simnet.vuln(switch) == [switch]
     weak = await CASES[switch](simnet)
     assert (defended, weak) == (False, True)
+
+
+@pytest.mark.parametrize(("switches", "holds"), [((), True), (("no_load_shedding",), False)])
+async def test_the_admission_bound_invariant_sees_a_queue_past_its_limit(
+    simnet: Any, switches: tuple[str, ...], holds: bool
+) -> None:
+    """300 requests held at once on one node (admission queue 256): shed beyond the limit, the
+    invariant holds; queued past it (no_load_shedding), it names the node."""
+    simnet.vuln(*switches)
+    await no_load_shedding(simnet)
+    simnet.step(1)
+    (verdict,) = [
+        v
+        for v in simnet.control("GET", "/simnet/invariants")
+        if v["chain"] == "alpha" and v["route"] == "api/admission-bound"
+    ]
+    simnet.clean()
+    assert verdict["ok"] is holds
+    assert ("v2: 300 requests held at once" in verdict["detail"]) is not holds

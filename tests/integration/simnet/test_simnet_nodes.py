@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -103,6 +104,38 @@ async def test_refuse_closes_the_port_while_blocks_go_on(simnet: Any) -> None:
     async with httpx.AsyncClient(timeout=2) as client:
         assert (await client.get(simnet.delta_url(2) + "/health")).status_code == 200
     assert after == before + 2
+
+
+def test_adnet_falls_back_to_the_next_url_while_one_refuses(
+    simnet: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outage of every Alpha front-end, lifted through a Delta node's control plane."""
+    urls = f"{simnet.control_url},{simnet.delta_url(0)}"
+    code, _ = run_adnet(simnet, capsys, "faults", "--chain", "alpha", "--refuse")
+    assert code == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(simnet.control_url + "/health", timeout=2)
+    assert adnet(["--url", urls, "faults", "--chain", "alpha", "--accept", "--json"]) == 0
+    nodes = json.loads(capsys.readouterr().out)
+    assert [n["faults"]["refuse"] for n in nodes["alpha"]] == [False] * len(nodes["alpha"])
+    assert httpx.get(simnet.control_url + "/health", timeout=2).json() == {"ok": True}
+
+
+def test_a_fault_given_for_s_lifts_itself(simnet: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, nodes = run_adnet(
+        simnet, capsys, "faults", "--chain", "alpha", "--node", "v2", "--refuse", "--for-s", "0.5"
+    )
+    assert code == 0 and nodes["alpha"][1]["faults"]["refuse"] is True
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(simnet.alpha_url(1) + "/health", timeout=2)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        refusing = simnet.control("GET", "/simnet/nodes")["alpha"][1]["faults"]["refuse"]
+        if not refusing:
+            break
+        time.sleep(0.05)
+    assert not refusing
+    assert httpx.get(simnet.alpha_url(1) + "/health", timeout=2).json() == {"ok": True}
 
 
 def test_adnet_exit_codes(simnet: Any, capsys: pytest.CaptureFixture[str]) -> None:

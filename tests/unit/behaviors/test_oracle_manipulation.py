@@ -16,7 +16,7 @@ from botruntime.behaviors.adversarial import oracle_manipulation as a6
 from botruntime.behaviors.legitimate import oracle_audit
 from botruntime.behaviors.legitimate._price_paths import calm_walk, reference_walk
 from botruntime.bots.bot import Bot
-from botruntime.chain._delta_models import MarginAccount
+from botruntime.chain.delta_models import MarginAccount
 from botruntime.chain.testing import Request, answer
 from botruntime.chain.transport import Answer
 from botruntime.chain.tx import JsonValue, decode_amount

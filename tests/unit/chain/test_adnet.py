@@ -68,6 +68,37 @@ async def test_commands_build_their_argv_and_decode_json(adnet: AdnetClient) -> 
     assert args(await adnet.validators()) == ["validators"]
 
 
+async def test_faults_name_only_what_changes(adnet: AdnetClient) -> None:
+    assert args(await adnet.faults(latency_ms=300, error_rate=0.2)) == [
+        "faults",
+        "--node",
+        "all",
+        "--chain",
+        "both",
+        "--latency-ms",
+        "300",
+        "--error-rate",
+        "0.2",
+    ]
+    assert args(await adnet.faults(node="v2", chain="alpha", refuse=True)) == [
+        "faults",
+        "--node",
+        "v2",
+        "--chain",
+        "alpha",
+        "--refuse",
+    ]
+    assert args(await adnet.faults(refuse=False, status=503))[-3:] == [
+        "--status",
+        "503",
+        "--accept",
+    ]
+    assert args(await adnet.faults(refuse=True, for_s=2))[-3:] == ["--refuse", "--for-s", "2"]
+    assert args(await adnet.clear_faults()) == ["faults", "--clear"]
+    with pytest.raises(ValueError, match="name a fault"):
+        await adnet.faults(node="v1")
+
+
 async def test_exit_1_is_a_failure_carrying_adnets_message(adnet: AdnetClient) -> None:
     with pytest.raises(AdnetFailed, match="alpha-9 does not exist") as caught:
         await adnet.run("fail")

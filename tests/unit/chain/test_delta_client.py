@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from botruntime.chain import _delta_models as models
+from botruntime.chain import delta_models as models
 from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.delta import HttpDeltaClient
 from botruntime.chain.errors import ProtocolViolation

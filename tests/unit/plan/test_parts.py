@@ -197,16 +197,38 @@ def _check_placement_and_loss(
     _check_rebalance(plan, weights, parts, lost, rooms, resume_s)
 
 
-@pytest.mark.parametrize("case", sorted(CATALOGUE))
-@settings(max_examples=50, deadline=None)
-@given(data=st.data())
-def test_parts_of_every_catalogue_plan_add_up_to_the_plan(case: str, data: st.DataObject) -> None:
+def _items_in(plan: RunPlan) -> int:
+    return sum(len(_whole(plan, r)) for r in range(len(plan.roles)))
+
+
+# a placement is checked item by item: a plan of millions of arrivals (a `full` size) gets a
+# few random placements, the others many; every plan of the catalogue gets some
+_LARGE = 20_000
+LARGE = sorted(case for case, plan in CATALOGUE.items() if _items_in(plan) > _LARGE)
+SMALL = sorted(case for case in CATALOGUE if case not in LARGE)
+
+
+def _placements_add_up(case: str, data: st.DataObject) -> None:
     plan = CATALOGUE[case]
     weights = data.draw(splits(plan.bots), label="weights")
     lost = data.draw(st.integers(0, len(weights) - 1), label="lost")
     rooms = data.draw(survivor_rooms(weights[lost]), label="survivors")
     resume_s = data.draw(st.floats(0.0, plan.duration_s), label="resume_s")
     _check_placement_and_loss(plan, weights, lost, rooms, resume_s)
+
+
+@pytest.mark.parametrize("case", SMALL)
+@settings(max_examples=50, deadline=None)
+@given(data=st.data())
+def test_parts_of_every_catalogue_plan_add_up_to_the_plan(case: str, data: st.DataObject) -> None:
+    _placements_add_up(case, data)
+
+
+@pytest.mark.parametrize("case", LARGE)
+@settings(max_examples=4, deadline=None)
+@given(data=st.data())
+def test_parts_of_the_largest_catalogue_plans_add_up_too(case: str, data: st.DataObject) -> None:
+    _placements_add_up(case, data)
 
 
 @pytest.mark.parametrize("case", sorted(CLOSED))

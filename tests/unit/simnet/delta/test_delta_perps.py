@@ -164,6 +164,34 @@ def test_an_account_that_closes_below_maintenance_is_not_left_lagging(delta: Del
     assert delta.broken() == {}
 
 
+def test_a_halted_market_does_not_count_toward_the_liquidation_lag(delta: Delta) -> None:
+    """Feeders that stop (a run that ends, an outage) halt the market while its mark still
+    follows the last prices: with no price nobody can liquidate, so an account noticed below
+    maintenance in the last fresh block waits, its lag restarting when the price comes back."""
+    deposit(delta, 0, 10**8)
+    assert trade(delta, 0, order("long", 9 * 10**8, leverage=10)) == "committed"
+    perps = delta.perps
+    account = perps.accounts[delta.traders[0].delta_address]
+    price = PRICE_SCALE
+    for _ in range(2):  # -8 %: the mark (a TWAP) gets there after the feeders went silent
+        price = price * 96 // 100
+        delta.feed(price)
+        delta.block()
+    for _ in range(PARAMS.twap_blocks):
+        delta.block()
+    assert delta.oracle.feeds["bAX/DX"].stale and perps.liquidatable(account)
+    account.below_since = perps.height  # noticed in the last block with a fresh price
+    for _ in range(PARAMS.liquidation_lag_blocks + 2):
+        delta.block()
+    assert account.positions != {} and account.below_since is None
+    assert delta.broken() == {}
+    for _ in range(2):  # the price is back: noticed, then liquidated a block later
+        delta.feed(price)
+        delta.block()
+    assert account.positions == {}
+    assert delta.broken() == {}
+
+
 def test_keeper_gets_half_the_fee(delta: Delta) -> None:
     deposit(delta, 0, 10**8)
     assert trade(delta, 0, order("long", 9 * 10**8, leverage=10)) == "committed"
