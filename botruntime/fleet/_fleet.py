@@ -140,7 +140,9 @@ class Fleet:
     """The bots of `part` driven by this process.
 
     `resync_from_chain`: bots taken over from a lost worker read balances and nonces from the
-    chain first. `expected_codes`: reject codes every role counts as the defence working."""
+    chain first. `expected_codes`: reject codes every role counts as the defence working.
+    `may_send`: asked right before every tx is signed or sent; while it says False nothing
+    goes out (a cluster worker whose lease lapsed: its bots may have a new owner)."""
 
     def __init__(
         self,
@@ -149,8 +151,10 @@ class Fleet:
         *,
         resync_from_chain: bool = False,
         expected_codes: frozenset[str] = frozenset(),
+        may_send: Callable[[], bool] | None = None,
     ) -> None:
         self.part = part
+        self.may_send = may_send
         self.plan = part.plan
         self.recorder = recorder
         self.resync_from_chain = resync_from_chain
@@ -196,6 +200,7 @@ class Fleet:
             client_ids=ClientIds.of(plan.run_id, plan.roles),
             crews=Crews(plan, self.bots) if plan.crews else None,
             role_bots={role.name: role.bots for role in plan.roles},
+            may_send=self.may_send,
         )
         for bot in self.bots:
             for chain in sides:
