@@ -216,6 +216,8 @@ class Fleet:
         read and the new shadow ledger would never know them. So first wait (at most a commit
         timeout) until no tx of these bots is pending, then read balances and nonces.
         """
+        if not self.bots:
+            return
         deadline = time.monotonic() + ctx.commit_timeout_s
         for chain, side in ctx.sides.items():
             waiting = list(self.bots)
@@ -230,16 +232,29 @@ class Fleet:
                     chain,
                     ctx.commit_timeout_s,
                 )
-        for bot in self.bots:
-            balances: dict[Denom, int] = {}
-            for chain, side in ctx.sides.items():
+        balances: dict[int, dict[Denom, int]] = {bot.index: {} for bot in self.bots}
+        for chain, side in ctx.sides.items():
+            for bot in self.bots:
                 with contextlib.suppress(ChainError):  # a chain without a bridge has none
                     ctx.bridge.known(await side.client_for(bot).bridge_sent(bot.address(chain)))
-                account = await side.client_for(bot).account(bot.address(chain))
+            # the accounts as of one height, and the commit watcher on from that height: a
+            # payment to a bot committed meanwhile is in the read or credited, never both
+            for _ in range(5):
+                height = (await side.client_for(self.bots[0]).latest_block()).height
+                accounts = [await side.client_for(b).account(b.address(chain)) for b in self.bots]
+                if (await side.client_for(self.bots[0]).latest_block()).height == height:
+                    break
+            else:
+                _log.warning("%s kept moving while taken-over bots were read", chain)
+            side.watcher.height = side.watcher.start_height = height
+            for bot, account in zip(self.bots, accounts, strict=True):
                 bot.resync_nonce(chain, account.nonce)
                 bot.set_accepted(chain, account.nonce)
-                balances.update({Denom(d): v for d, v in account.balances.items() if d in _DENOMS})
-            bot.wallet.resync(balances)
+                balances[bot.index].update(
+                    {Denom(d): v for d, v in account.balances.items() if d in _DENOMS}
+                )
+        for bot in self.bots:
+            bot.wallet.resync(balances[bot.index])
 
     async def _side(self, chain: ChainName) -> ChainSide:
         target = self.plan.target

@@ -1,12 +1,15 @@
-"""A worker frozen (SIGSTOP) past its lease under `rebalance`, then resumed: one owner per bot.
+"""A worker frozen (SIGSTOP) for 7 s under `rebalance`, then resumed: one owner per bot.
 
 A coordinator and three `testbots worker --runner scenario` processes run a transfer-only
-scenario against the session's simnet (liveness: lost after 1 s, dead-man 3 s). One worker
-is frozen for 7 s mid-hold and then resumed while the plan still runs. Its bots move to the
-survivors only once it is fenced, and nothing it holds is sent again after it resumes. The
-chain shows it: per sender, in nonce order, the old owner's txs all come before the new
-owner's, none was intended while the old worker was frozen, no `bad_nonce` was met, and every
-committed tx is accounted for by a shadow ledger that matched the chain.
+scenario against the session's simnet (lost after 1 s). One worker is frozen for 7 s
+mid-hold and then resumed while the plan still runs, with two dead-man intervals:
+- 3 s: the freeze outlasts its lease; the coordinator fences it by time, while it is frozen,
+  and once resumed it sends nothing (the fleet asks the lapsed lease first);
+- 10 s: its lease still holds when it resumes; the coordinator waits for it to read the
+  Abort, stop and report (the acknowledgement) before its bots move.
+The chain shows one owner per bot: per sender, in nonce order, the old owner's txs all come
+before the new owner's, none was intended while the old worker was frozen, no `bad_nonce`
+was met, and every committed tx is accounted for by a shadow ledger that matched the chain.
 """
 
 from __future__ import annotations
@@ -42,9 +45,21 @@ HOLD_S = 13.0  # the plan runs on for a while after the frozen worker resumes (a
 SLACK_S = 1.0  # how late a tx may have been intended before the freeze took hold
 
 
+@pytest.fixture(params=[3.0, 10.0], ids=["lease-lapses", "stop-acknowledged"])
+def fenced_cluster(request: pytest.FixtureRequest, cluster: Cluster) -> Cluster:
+    """The cluster fixture's, its coordinator started again with this dead-man interval."""
+    if request.param != cluster.dead_man_s:
+        assert cluster.coordinator is not None
+        cluster.coordinator.kill()
+        cluster.dead_man_s = request.param
+        cluster.start_coordinator()
+    return cluster
+
+
 async def test_a_frozen_worker_never_sends_for_bots_it_no_longer_owns(
-    cluster: Cluster, simnet: RunningSimnet
+    fenced_cluster: Cluster, simnet: RunningSimnet
 ) -> None:
+    cluster = fenced_cluster
     workers = _start_workers(cluster, 3)
     async with ControlClient(cluster.address, cluster.token) as client:
         run = await _distribute(client, simnet, "rebalance", hold_s=HOLD_S)
@@ -66,10 +81,12 @@ async def test_a_frozen_worker_never_sends_for_bots_it_no_longer_owns(
     assert {b for p in takers for b in range(p.bot_first, p.bot_first + p.bot_count)} == set(lost)
     assert victim.worker_id not in {p.worker_id for p in takers}
     taken_from_s = min(p.plan_from_s for p in takers)
-    # fenced by its lapsed lease (last heartbeat + dead-man), never at the lost threshold
-    assert taken_from_s >= FREEZE_AT_S + cluster.dead_man_s - SLACK_S, takers
-    assert taken_from_s < resumed_at_s  # it was frozen still: only the lease could fence it
-    frozen.wait_for_line(r"dead-man switch|fenced \(", timeout_s=20)
+    fenced_by_time = cluster.dead_man_s < FREEZE_S
+    if fenced_by_time:  # its last heartbeat + dead-man: while it was frozen still
+        assert FREEZE_AT_S + cluster.dead_man_s - SLACK_S <= taken_from_s < resumed_at_s, takers
+    else:  # fenced by its word, read only once it resumed: never at the lost threshold
+        assert taken_from_s >= resumed_at_s, takers
+        frozen.wait_for_line(r"fenced \(", timeout_s=20)
 
     origin = plan_clock_origin(end.start_at_unix_s)
     txs = committed_txs(simnet.alpha_url(0), end.run_id, origin)
@@ -79,9 +96,11 @@ async def test_a_frozen_worker_never_sends_for_bots_it_no_longer_owns(
         mine = sorted((t for t in txs if t.bot_index == bot), key=lambda t: (t.height, t.nonce))
         assert [t.nonce for t in mine] == list(range(len(mine))), (bot, mine)
         intended = [t.intended_offset_s for t in mine]
-        frozen_window = [s for s in intended if FREEZE_AT_S + SLACK_S <= s < taken_from_s]
-        assert frozen_window == [], f"bot {bot}: sent for while its worker was frozen"
-        old = [i for i, s in enumerate(intended) if s < FREEZE_AT_S + SLACK_S]
+        # the old owner's last arrivals: before the freeze, or (its lease held) up to its stop
+        old_until_s = FREEZE_AT_S + SLACK_S if fenced_by_time else taken_from_s
+        between = [s for s in intended if old_until_s <= s < taken_from_s]
+        assert between == [], f"bot {bot}: sent for while its worker was frozen and fenced"
+        old = [i for i, s in enumerate(intended) if s < old_until_s]
         new = [i for i, s in enumerate(intended) if s >= taken_from_s]
         assert not old or not new or max(old) < min(new), f"bot {bot}: two owners {mine}"
     bad_nonce = [k for k in merged.keys("n.reject") if k.label_dict().get("code") == "bad_nonce"]
