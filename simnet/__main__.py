@@ -46,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
         "--mempool-max-txs", type=int, default=5_000, help="txs each node's mempool holds at most"
     )
     parser.add_argument(
+        "--keepalive-idle-s",
+        type=int,
+        default=30,
+        help="seconds an idle keep-alive connection stays open",
+    )
+    parser.add_argument(
+        "--max-requests-per-connection",
+        type=int,
+        default=1_000,
+        help="requests one connection serves; the last is answered with Connection: close",
+    )
+    parser.add_argument(
         "--alpha-param",
         action="append",
         default=[],
@@ -71,6 +83,8 @@ async def _serve(args: argparse.Namespace) -> None:
         block_time_s=args.block_time,
         max_block_txs=args.max_block_txs,
         mempool_max_txs=args.mempool_max_txs,
+        keepalive_idle_s=args.keepalive_idle_s,
+        max_requests_per_connection=args.max_requests_per_connection,
     )
     network = Network(
         params, args.seed, args.vuln, args.chain_suffix, alpha_params=dict(args.alpha_param)
@@ -89,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--port-base is 0 or 1024 .. {65535 - 50 - args.nodes}", file=sys.stderr)
         return 2
     try:
-        Params(nodes=args.nodes, block_time_s=args.block_time)
+        Params(
+            nodes=args.nodes,
+            block_time_s=args.block_time,
+            keepalive_idle_s=args.keepalive_idle_s,
+            max_requests_per_connection=args.max_requests_per_connection,
+        )
         AlphaParams.with_overrides(dict(args.alpha_param))
     except ValueError as exc:
         print(exc, file=sys.stderr)

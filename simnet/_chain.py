@@ -154,6 +154,8 @@ class Chain:
         placement, replaced = mempool.place(entry, ledger.nonce(entry.sender))
         if placement == "ready":
             self._check_funds(mempool, entry, replaced)
+        else:
+            self._check_funds_alone(entry)
         if not gossiped:
             self.admitted += 1
         # every 100th tx a client submitted, the first early: 1 % exactly, so a short run sees
@@ -202,6 +204,18 @@ class Chain:
                     f"{entry.sender} needs {needed} {denom} (fee, amounts and account "
                     f"creation) but has {max(available, 0)} after its pending txs",
                     {"denom": denom, "needed": str(needed), "available": str(max(available, 0))},
+                )
+
+    def _check_funds_alone(self, entry: Entry) -> None:
+        """A tx queued behind a nonce gap must at least be payable on its own (as geth checks
+        every tx's cost against the balance): one that never could is refused, not parked."""
+        for denom, cost in entry.costs(self.spec.native).items():
+            available = self.ledger.balance(entry.sender, denom)
+            if cost > available:
+                raise Rejected(
+                    "insufficient_funds",
+                    f"{entry.sender} needs {cost} {denom} (fee and amounts) but holds {available}",
+                    {"denom": denom, "needed": str(cost), "available": str(available)},
                 )
 
     def fail(self, tx_hash: str, code: str) -> None:
@@ -294,6 +308,8 @@ class Chain:
         placement, replaced = node.mempool.place(entry, self.ledger.nonce(entry.sender))
         if placement == "ready":
             self._check_funds(node.mempool, entry, replaced)
+        else:
+            self._check_funds_alone(entry)
         return "pending" if placement == "ready" else "queued_future"
 
     def index_address(self, address: str, height: int, index: int, tx_hash: str) -> None:

@@ -242,8 +242,8 @@ class Mempool:
             ]
             for e in later:
                 removed += self.remove(e.hash)
-        if not queue:
-            del self.senders[entry.sender]
+        if not queue:  # the last successor's removal may have dropped the queue already
+            self.senders.pop(entry.sender, None)
         return removed
 
     def recheck(self, sender: str, account_nonce: int) -> list[Entry]:
@@ -263,6 +263,37 @@ class Mempool:
             queue.demote_all()
         queue.promote(account_nonce + len(queue.ready))
         return stale
+
+    def recheck_funds(self, sender: str, balance: Callable[[str], int]) -> list[Entry]:
+        """After a block: the txs the sender can no longer pay for leave, as CheckTx run again
+        on the new state does (CometBFT recheck; geth drops queued txs that cost more than
+        the balance too). Ready txs are paid in nonce order: the first one the balance does
+        not cover goes, with its later nonces (they cannot execute without it); a queued
+        future tx goes when it alone costs more than the balance. A conflicting tx committed
+        from another node's mempool is what leaves a pending tx unpaid: the loser of a double
+        spend goes now, not when this node next proposes or its TTL ends."""
+        queue = self.senders.get(sender)
+        if queue is None:
+            return []
+        native = self.native
+        unpaid = [
+            e
+            for e in queue.future.values()
+            if any(amount > balance(denom) for denom, amount in e.costs(native).items())
+        ]
+        held: dict[str, int] = {}
+        for nonce in sorted(queue.ready):
+            entry = queue.ready[nonce]
+            costs = entry.costs(native).items()
+            for denom, amount in costs:
+                held[denom] = held.get(denom, 0) + amount
+            if any(held[denom] > balance(denom) for denom, _ in costs):
+                unpaid.append(entry)
+                break
+        removed: list[Entry] = []
+        for entry in unpaid:
+            removed += self.remove(entry.hash, with_successors=entry.nonce in queue.ready)
+        return removed
 
     def expire(self, height: int) -> list[Entry]:
         """Drop what this node has held past the TTL (futures too, unless unbounded)."""

@@ -90,7 +90,7 @@ class Params:
     txs_per_s: float = 100.0
     txs_burst: int = 200
     max_connections: int = 1_024
-    keepalive_idle_s: float = 30.0
+    keepalive_idle_s: int = 30
     max_requests_per_connection: int = 1_000
     max_body_bytes: int = MIB
     admission_queue: int = 256
@@ -104,6 +104,12 @@ class Params:
             raise ValueError(f"--nodes is 1 .. 50 (ports of Delta start at +50), got {self.nodes}")
         if self.block_time_s <= 0:
             raise ValueError(f"--block-time is > 0 seconds, got {self.block_time_s}")
+        if self.keepalive_idle_s < 1:
+            raise ValueError(f"--keepalive-idle-s is >= 1 second, got {self.keepalive_idle_s}")
+        if self.max_requests_per_connection < 1:
+            raise ValueError(
+                f"--max-requests-per-connection is >= 1, got {self.max_requests_per_connection}"
+            )
 
     def to_wire(self) -> dict[str, int | float]:
         return asdict(self)

@@ -7,7 +7,8 @@ fail, the tx stays in the block with that code, its fee is charged and its nonce
 and the messages change nothing. `deliver_trusts_checktx` skips the ante checks and the
 balance check of the transfers, and the proposer merges every node's mempool (the A2 double
 spend). After the block: included txs leave every mempool, senders' queues are re-checked
-(stale nonces dropped, futures promoted), the TTL is applied.
+(stale nonces dropped, futures promoted, txs the sender can no longer pay for dropped), the
+TTL is applied.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from botruntime.chain.tx import JsonValue
 from simnet._blocks import Block, TxRecord, block_hash
@@ -219,6 +221,9 @@ def _after_block(chain: Chain, taken: list[Entry], height: int, failed_senders: 
             for stale in mempool.recheck(sender, chain.ledger.nonce(sender)):
                 if stale.hash not in chain.index:
                     chain.fail(stale.hash, "bad_nonce")
+            for unpaid in mempool.recheck_funds(sender, partial(chain.ledger.balance, sender)):
+                if unpaid.hash not in chain.index:
+                    chain.fail(unpaid.hash, "insufficient_funds")
         for expired in mempool.expire(height):
             chain.fail(expired.hash, "deadline_exceeded")
 

@@ -31,7 +31,7 @@ from simnet._http import error_response, json_response
 from simnet._module_routes import module_routes
 from simnet._network import Network
 from simnet._openapi import openapi_route
-from simnet._transport import CoalescingHttpToolsProtocol
+from simnet._transport import node_protocol
 from simnet._waiters import CommitWaiters
 
 __all__ = ["NodeServer", "Runtime"]
@@ -48,7 +48,9 @@ UNLIMITED_IDLE_S: Final = 24 * 3600
 class NodeServer:
     """One node's port: uvicorn's HTTP protocol on a socket we bind (so port 0 works)."""
 
-    def __init__(self, app: ASGIApp, port: int) -> None:
+    def __init__(
+        self, app: ASGIApp, port: int, leaks_half_closed: Callable[[], bool] = lambda: False
+    ) -> None:
         self.port = port
         self.config = uvicorn.Config(
             app,
@@ -56,7 +58,7 @@ class NodeServer:
             port=port,
             lifespan="off",
             loop="none",
-            http=CoalescingHttpToolsProtocol,
+            http=node_protocol(leaks_half_closed),
             log_level="warning",
             access_log=False,
             server_header=False,
@@ -111,7 +113,9 @@ class Runtime:
         for name, offset in (("alpha", 0), ("delta", DELTA_OFFSET)):
             for i in range(network.params.nodes):
                 port = 0 if port_base == 0 else port_base + offset + i
-                self.servers[(name, i)] = NodeServer(self._app(name, i), port)
+                self.servers[(name, i)] = NodeServer(
+                    self._app(name, i), port, lambda: network.vulns.on("no_conn_limits")
+                )
 
     def _app(self, chain: str, index: int) -> ASGIApp:
         api = NodeApi(self.network, chain, index, self.waiters)
@@ -157,7 +161,7 @@ class Runtime:
         unlimited = vulns.on("no_conn_limits")
         for server in self.servers.values():
             server.config.timeout_keep_alive = (
-                UNLIMITED_IDLE_S if unlimited else int(params.keepalive_idle_s)
+                UNLIMITED_IDLE_S if unlimited else params.keepalive_idle_s
             )
             server.config.limit_concurrency = None if unlimited else params.max_connections
 
@@ -197,7 +201,7 @@ class Runtime:
                 reader, writer = await asyncio.open_connection(HOST, server.port)
                 writer.write(b"GET /health HTTP/1.1\r\nhost: simnet\r\nconnection: close\r\n\r\n")
                 await writer.drain()
-                answer = await reader.read()
+                answer = await reader.readline()  # the status line: not every switch closes
                 writer.close()
                 await writer.wait_closed()
                 if not answer.startswith(b"HTTP/1.1 200"):

@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol with one `send()` per answer instead of two.
+"""uvicorn's httptools protocol with one `send()` per answer instead of two, and the
+half-closed sockets the `no_conn_limits` switch leaks.
 
 uvicorn writes an answer's status line and headers, then its body, as two transport writes,
 and uvloop turns each into a syscall. On this machine's VM a send costs about 60 µs, a
@@ -6,16 +7,23 @@ quarter of a node's CPU per submitted tx (measured with cProfile under
 bench/simnet_capacity.py). `CoalescingTransport` gathers the writes made in one step of the
 loop and sends them together on the next step, so an answer leaves in one syscall.
 Everything else is the real transport's.
+
+A defended node closes a connection once its client has hung up (EOF), and closes it after
+answering a request that said `Connection: close`. Under `no_conn_limits` it does neither: it
+leaves the closing to the client and, once the client has closed its side, keeps its own side
+open (CLOSE_WAIT), so every socket a closing client used stays an open descriptor and an open
+connection until the process ends (SCENARIOS.md §8, R5 C3).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["CoalescingHttpToolsProtocol", "CoalescingTransport"]
+__all__ = ["CoalescingHttpToolsProtocol", "CoalescingTransport", "node_protocol"]
 
 
 class CoalescingTransport:
@@ -54,3 +62,26 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         coalescing = CoalescingTransport(transport, self.loop)
         super().connection_made(coalescing)  # type: ignore[arg-type]
+
+    # a class attribute so uvicorn can build the protocol with its own arguments
+    leaks_half_closed: Callable[[], bool] = staticmethod(lambda: False)
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if self.cycle is not None and self.leaks_half_closed():
+            self.cycle.keep_alive = True  # `Connection: close` not honoured: the client closes
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """The client closed its side: close ours (None), or keep it half-closed (True)."""
+        return True if self.leaks_half_closed() else None
+
+
+def node_protocol(leaks_half_closed: Callable[[], bool]) -> type[CoalescingHttpToolsProtocol]:
+    """The protocol class of one network's ports: `leaks_half_closed` is asked at each EOF
+    and each request, so the switch takes effect on connections already open."""
+
+    class NodeProtocol(CoalescingHttpToolsProtocol):
+        pass
+
+    NodeProtocol.leaks_half_closed = staticmethod(leaks_half_closed)
+    return NodeProtocol

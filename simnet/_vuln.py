@@ -27,7 +27,8 @@ SWITCHES: Final[Mapping[str, str]] = {
     "future_queue_unbounded": "no cap or TTL on future-nonce txs",
     "no_gap_promotion": "queued future txs not re-checked when the gap fills",
     "no_rate_limit": "no per-client quotas",
-    "no_conn_limits": "no idle timeout, unlimited connections and requests per connection",
+    "no_conn_limits": "no idle timeout, unlimited connections and requests per connection, "
+    "half-closed sockets leaked",
     "stale_reads": "a lagging node ignores X-Min-Height and omits X-Height",
     "no_mempool_gossip": "txs stay in the receiving node's mempool",
     "mempool_view_full": "pending tx bodies are public in GET /mempool",

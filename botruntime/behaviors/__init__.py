@@ -2,7 +2,7 @@
 adversarial and anti-pattern (SCENARIOS.md §1.1). Importing this package registers them all.
 """
 
-from botruntime.behaviors import adversarial, legitimate  # noqa: F401  (registers them)
+from botruntime.behaviors import adversarial, antipattern, legitimate  # noqa: F401  (registers them)
 from botruntime.behaviors._check import check_behaviours
 from botruntime.behaviors._registry import (
     Behavior,

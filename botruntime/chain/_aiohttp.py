@@ -28,6 +28,8 @@ class AiohttpTransport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._headers = {"X-Client-Id": config.client_id, "Accept": "application/json"}
+        if not config.keep_alive:
+            self._headers["Connection"] = "close"
         self._timeout = aiohttp.ClientTimeout(
             total=config.request_timeout_s, connect=config.connect_timeout_s
         )
@@ -39,7 +41,8 @@ class AiohttpTransport:
             connector = aiohttp.TCPConnector(
                 limit=self.config.pool_size,
                 limit_per_host=self.config.pool_size,
-                keepalive_timeout=self.config.keepalive_s,
+                keepalive_timeout=self.config.keepalive_s if self.config.keep_alive else None,
+                force_close=not self.config.keep_alive,
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Literal, NotRequired, Protocol, Self, TypedDict
 
+from botruntime.chain.events import EventStream
 from botruntime.chain.models import (
     Account,
     Block,
@@ -95,6 +96,22 @@ class ChainApi(Protocol):
         min_height: int | None = None,
     ) -> TxPage: ...
     async def supply(self) -> dict[str, int]: ...
+    def events(
+        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
+    ) -> EventStream:
+        """A stream of this node's events (open it with `async with`)."""
+        ...
+
+    async def idle_closed_after_s(self, *, wait_s: float) -> float | None:
+        """On a connection of its own, ask once and stay idle: seconds until the node closed
+        it, or None if still open after `wait_s` (its keep-alive idle timeout at work)."""
+        ...
+
+    async def requests_until_close(self, *, limit: int) -> int | None:
+        """Ask up to `limit` times on one connection: answers until the node ended it
+        (`Connection: close` or a hang-up), or None if it never did (its request cap)."""
+        ...
+
     async def faucet(self, address: str, amount: int, denom: str | None = None) -> FaucetResult: ...
     def sign(
         self,

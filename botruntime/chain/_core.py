@@ -14,8 +14,10 @@ from urllib.parse import urlencode
 
 from botruntime.chain._api import BroadcastMode
 from botruntime.chain._edge import HttpEdge
+from botruntime.chain._keepalive import idle_closed_after_s, requests_until_close
 from botruntime.chain._wire_model import list_from_wire
 from botruntime.chain.errors import DuplicateTx, NotCommitted, ProtocolViolation, Unreachable
+from botruntime.chain.events import EventStream
 from botruntime.chain.models import (
     Account,
     Block,
@@ -184,10 +186,29 @@ class HttpChainClient(HttpEdge):
         )
         return TxPage.from_wire(wire, "GET /txs?address=")
 
+    def events(
+        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
+    ) -> EventStream:
+        """A stream of this node's events, as this client's caller (open it with `async with`)."""
+        return EventStream(
+            self.transport.config.root,
+            types=types,
+            from_height=from_height,
+            client_id=self.client_id,
+        )
+
     async def supply(self) -> dict[str, int]:
         """The total supply of every denom of this chain."""
         wire = await self._exchange("GET", "/supply", operation="supply")
         return supply_from_wire(wire)
+
+    # ---- connection hygiene (R5 C4): on a raw connection of the probe's own ---------------
+
+    async def idle_closed_after_s(self, *, wait_s: float) -> float | None:
+        return await idle_closed_after_s(self.transport.config.root, self.client_id, wait_s=wait_s)
+
+    async def requests_until_close(self, *, limit: int) -> int | None:
+        return await requests_until_close(self.transport.config.root, self.client_id, limit=limit)
 
     # ---- writes ---------------------------------------------------------------------------
 

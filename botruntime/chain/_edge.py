@@ -44,7 +44,8 @@ class HttpEdge:
 
     Give `base_url` (a fast transport is made and owned) or `transport` (borrowed: the caller
     closes it). `chain_id` is read from `/status` on first need when not given. `client_id` is
-    the `X-Client-Id` of this client's requests (default: the transport's `config.client_id`).
+    the `X-Client-Id` of this client's requests (default: the transport's `config.client_id`);
+    `keep_alive=False` opens a connection per request (`TransportConfig.keep_alive`).
     `on_attempt` is called for every try of every call, so metrics can count amplification.
     """
 
@@ -56,6 +57,7 @@ class HttpEdge:
         chain_id: str | None = None,
         client_id: str | None = None,
         pool_size: int = 64,
+        keep_alive: bool = True,
         request_timeout_s: float = 10.0,
         retry_policy: RetryPolicy | None = None,
         rng: Random | None = None,
@@ -70,6 +72,7 @@ class HttpEdge:
                 client_id=client_id or "testbots",
                 pool_size=pool_size,
                 request_timeout_s=request_timeout_s,
+                keep_alive=keep_alive,
             )
             transport = fast_transport(config)
             self._owns_transport = True

@@ -9,7 +9,8 @@ HTTP/2 (`fast_transport` hands `https://` URLs to aiohttp).
 At most `pool_size` connections exist; a request takes an idle one (most recently used
 first, so few stay warm) or opens one, and gives it back only if the answer allows
 keep-alive. A timed-out or failed request aborts its connection: a late answer can never be
-read as the answer to the next request.
+read as the answer to the next request. With `config.keep_alive` False, every request opens a
+connection, says `Connection: close` and closes it (a FIN, not a reset) once answered.
 """
 
 from __future__ import annotations
@@ -109,6 +110,12 @@ class _Connection(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
+    def close(self) -> None:
+        """Hang up after a complete answer: the node sees an orderly close (EOF)."""
+        self.lost = True
+        if self._transport is not None:
+            self._transport.close()
+
 
 class H1Transport:
     """A pool of at most `config.pool_size` keep-alive connections to one `http://` node."""
@@ -121,7 +128,10 @@ class H1Transport:
         self._host = url.hostname
         self._port = url.port or 80
         self._prefix = url.path.rstrip("/")
-        self._fixed = f"Host: {url.netloc}\r\nAccept: application/json\r\n".encode("latin-1")
+        hang_up = "" if config.keep_alive else "Connection: close\r\n"
+        self._fixed = f"Host: {url.netloc}\r\nAccept: application/json\r\n{hang_up}".encode(
+            "latin-1"
+        )
         self._client_line = self._client_id_line(config.client_id)
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(config.pool_size)
@@ -199,7 +209,9 @@ class H1Transport:
                 except BaseException:
                     conn.abort()  # a late answer must never meet the next request
                     raise
-                if conn.keep_alive and not conn.lost and not self._closed:
+                if not self.config.keep_alive:
+                    conn.close()
+                elif conn.keep_alive and not conn.lost and not self._closed:
                     conn.last_used = time.monotonic()
                     self._idle.append(conn)
                 else:

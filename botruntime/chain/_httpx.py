@@ -26,6 +26,8 @@ class HttpxTransport:
         self._client: httpx.AsyncClient | None = None
         self._closed = False
         self._headers = {"X-Client-Id": config.client_id, "Accept": "application/json"}
+        if not config.keep_alive:
+            self._headers["Connection"] = "close"
 
     def _open(self) -> httpx.AsyncClient:
         if self._closed:
@@ -38,7 +40,9 @@ class HttpxTransport:
                 ),
                 limits=httpx.Limits(
                     max_connections=self.config.pool_size,
-                    max_keepalive_connections=self.config.pool_size,
+                    max_keepalive_connections=self.config.pool_size
+                    if self.config.keep_alive
+                    else 0,
                     keepalive_expiry=self.config.keepalive_s,
                 ),
                 trust_env=False,

@@ -13,7 +13,6 @@ returns a typed model (`botruntime.chain._delta_models`); `events` follows the e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar, Final, Protocol, Unpack
 from urllib.parse import quote as _escape
 
@@ -37,7 +36,6 @@ from botruntime.chain._delta_models import (
     positions_from_wire,
 )
 from botruntime.chain._wire_model import list_from_wire
-from botruntime.chain.events import EventStream
 from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import Denom, Msg
 from botruntime.identity import ALPHA_HRP, DELTA_HRP, Identity
@@ -143,9 +141,6 @@ class DeltaClient(BridgeApi, Protocol):
     async def prices(self) -> list[OraclePrice]: ...
     async def price(self, pair: str) -> OraclePrice: ...
     async def feeders(self) -> Feeders: ...
-    def events(
-        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
-    ) -> EventStream: ...
 
 
 class HttpDeltaClient(HttpBridgeClient):
@@ -332,17 +327,6 @@ class HttpDeltaClient(HttpBridgeClient):
     async def feeders(self) -> Feeders:
         wire = await self._get("/oracle/feeders", "oracle_feeders")
         return Feeders.from_wire(wire, "GET /oracle/feeders")
-
-    def events(
-        self, *, types: Sequence[str] = ("block", "tx"), from_height: int | None = None
-    ) -> EventStream:
-        """A stream of this node's events (open it with `async with`)."""
-        return EventStream(
-            self.transport.config.root,
-            types=types,
-            from_height=from_height,
-            client_id=self.client_id,
-        )
 
 
 def _conforms(client: HttpDeltaClient) -> DeltaClient:

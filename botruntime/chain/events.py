@@ -23,6 +23,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Final, Self
 
+# httpx imports its HTTP/1.1 stack when its first client is made, and anyio's asyncio
+# backend on its first request: ~250 ms on a busy machine, which would stall a run's event
+# loop when its first subscriber connects. They are imported with this module instead.
+import anyio._backends._asyncio  # noqa: F401
+import httpcore  # noqa: F401
 import httpx
 import orjson
 from pydantic import field_validator
@@ -122,6 +127,9 @@ class EventStream:
         self.connections = 0  # how many times the stream was opened (1 + reconnects)
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
+            # a plain-http node needs no TLS context, whose certificates take ~100 ms of CPU
+            # to load: an event loop opening many streams would stall on each
+            verify=base_url.startswith("https:"),
             headers={"X-Client-Id": client_id, "Accept": "text/event-stream"},
             timeout=httpx.Timeout(10.0, read=None),
             transport=transport,
@@ -145,6 +153,17 @@ class EventStream:
             )
         self.connections += 1
         self._answer, self._lines = answer, answer.aiter_lines()
+
+    async def open(self) -> Self:
+        """Connect now, so that the caller can time the request (iterating connects
+        otherwise); this stream. An error answer raises the `Rejected` tree, no answer
+        `Unreachable`."""
+        if self._lines is None:
+            try:
+                await self._connect()
+            except httpx.TransportError as exc:
+                raise Unreachable(f"GET /events/stream: no answer ({exc!r})") from exc
+        return self
 
     async def _drop(self, reason: BaseException) -> None:
         """Close the current connection; wait to reconnect, or give up after too many."""

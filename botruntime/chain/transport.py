@@ -13,6 +13,10 @@ client edge's job (`botruntime.chain._edge`, via `errors.error_from_answer`).
 Every request carries `X-Client-Id` (rate limits key on it) and, when asked, `X-Min-Height`.
 The id travels with each request (`client_id=`), so one pool serves many clients: each bot is
 its own client to the network (DESIGN §5) while a worker keeps one pool per node.
+
+`keep_alive=False` makes any transport the client that pools nothing: every request opens its
+own connection, says `Connection: close`, and closes it once answered (SCENARIOS.md R5's
+churners). `pool_size` then bounds the connections open at once.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class TransportConfig:
     connect_timeout_s: float = 5.0
     request_timeout_s: float = 10.0  # whole request: connect + send + answer
     keepalive_s: float = 30.0
+    keep_alive: bool = True  # False: a new connection per request, `Connection: close`
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):

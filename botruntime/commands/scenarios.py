@@ -20,6 +20,7 @@ from botruntime.scenario import (
     PoissonLoad,
     RampingLoad,
     RoleLoad,
+    RoundsLoad,
     Scenario,
     ScenarioError,
     SteppedLoad,
@@ -214,6 +215,12 @@ def _describe(load: RoleLoad) -> str:
             )
             drain = f", drain {load.drain_s:g} s" if load.drain_s else ""
             return f"stepped: {load.step_s:g} s at each of {', '.join(steps)}{drain}"
+        case RoundsLoad():
+            drain = f", drain {load.drain_s:g} s" if load.drain_s else ""
+            return (
+                f"rounds: {load.per_round} at once every {load.every_s:g} s, {load.rounds} "
+                f"rounds from {load.first_s:g} s{drain}"
+            )
         case TraceLoad():
             return f"trace {load.file} at {load.speed:g}x"
         case ClosedLoad():

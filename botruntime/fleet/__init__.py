@@ -7,6 +7,7 @@ from botruntime.fleet._fleet import Fleet, FleetOutcome, RoleRun
 from botruntime.fleet._intent import Intent
 from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import CommitAudit, RecentTx, RecentTxs
+from botruntime.fleet._streams import StreamCheck, StreamFindings, Subscription, Subscriptions
 
 __all__ = [
     "ChainClient",
@@ -28,4 +29,8 @@ __all__ = [
     "RecentTx",
     "RecentTxs",
     "RoleRun",
+    "StreamCheck",
+    "StreamFindings",
+    "Subscription",
+    "Subscriptions",
 ]

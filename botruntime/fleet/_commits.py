@@ -107,6 +107,16 @@ class CommitWatcher:
                 self._next_node()
             await asyncio.sleep(self._poll_s)
 
+    async def read_through(self, height: int, *, timeout_s: float) -> bool:
+        """Wait until the blocks up to `height` are read, so that every tx in them is settled;
+        False when `timeout_s` passed first. `run` does the reading."""
+        deadline = time.perf_counter() + timeout_s
+        while self.height < height:
+            if time.perf_counter() >= deadline:
+                return False
+            await asyncio.sleep(self._poll_s)
+        return True
+
     def _next_node(self) -> None:
         """Read from the next node: blocks are the same on every node, only its lag differs
         (a node behind shows a lower latest height, which only delays what is read)."""

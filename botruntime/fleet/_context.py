@@ -25,6 +25,7 @@ from botruntime.fleet._crews import Crews, CrewView
 from botruntime.fleet._failover import NodeLiveness
 from botruntime.fleet._reads import ReadMemory
 from botruntime.fleet._recent import RecentTxs
+from botruntime.fleet._streams import Subscription, Subscriptions
 from botruntime.identity import Identity
 from botruntime.metrics import Recorder
 from botruntime.plan import RolePlan
@@ -70,23 +71,32 @@ class ChainSide:
     # the chain's fee schedule (GET /params): minimum fee = base + per_byte x canonical size
     min_fee_base: int = 0
     min_fee_per_byte: int = 0
+    # one per node, pooling nothing: each request on a connection of its own, `Connection:
+    # close` (R5's churners); empty when the fleet made none
+    per_request: Sequence[ChainClient] = ()
 
     def min_fee(self, size_bytes: int) -> int:
         """The least fee the chain takes for a tx of `size_bytes` canonical bytes."""
         return self.min_fee_base + self.min_fee_per_byte * size_bytes
 
-    def client_for(self, bot: Bot, *, node: int | None = None) -> ChainClient:
+    def client_for(
+        self, bot: Bot, *, node: int | None = None, keep_alive: bool = True
+    ) -> ChainClient:
         """The client of `bot`'s node (or of `node`) whose requests carry the bot's own
-        `X-Client-Id`: the node's one pool, another caller (`for_client`)."""
+        `X-Client-Id`: the node's one pool, another caller (`for_client`). `keep_alive=False`:
+        the node's client that opens a connection per request instead."""
         if self.client_ids is None:
             raise RuntimeError("this ChainSide is not part of a FleetContext yet")
-        client = self.clients[bot.index % len(self.clients) if node is None else node]
+        clients = self.clients if keep_alive else self.per_request
+        if not clients:
+            raise RuntimeError(f"the {self.name} side has no client without keep-alive")
+        client = clients[bot.index % len(clients) if node is None else node]
         return client.for_client(self.client_ids(bot))
 
 
-def alpha_client(side: ChainSide, bot: Bot) -> AlphaClient:
+def alpha_client(side: ChainSide, bot: Bot, *, keep_alive: bool = True) -> AlphaClient:
     """`side.client_for(bot)` on an Alpha side, typed as the Alpha client it is."""
-    client = side.client_for(bot)
+    client = side.client_for(bot, keep_alive=keep_alive)
     if not isinstance(client, HttpAlphaClient):
         raise TypeError(f"the {side.name} side serves no Alpha client")
     return client
@@ -161,6 +171,8 @@ class FleetContext:
     # asked before every tx is signed or sent: False while this process may not act for its
     # bots (a cluster worker's lapsed lease); None: always
     may_send: Callable[[], bool] | None = None
+    # subscribers' event streams, open between their actions (closed by the fleet's close)
+    subscriptions: Subscriptions = field(default_factory=Subscriptions)
 
     def __post_init__(self) -> None:
         self.bridge = BridgeBook(self.recorder, self.owners)
@@ -186,6 +198,11 @@ class Chains:
         return alpha_client(self._ctx.sides["alpha"], self._bot)
 
     @property
+    def alpha_per_request(self) -> AlphaClient:
+        """The bot's Alpha node on a new connection per request, `Connection: close` (R5)."""
+        return alpha_client(self._ctx.sides["alpha"], self._bot, keep_alive=False)
+
+    @property
     def delta(self) -> ChainClient:
         return self._ctx.sides["delta"].client_for(self._bot)
 
@@ -202,6 +219,11 @@ class Chains:
         that bots sharing a duty can split it, e.g. oracle feeders their feeder keys."""
         found = self._ctx.role_bots.get(self._bot.role)
         return found if found is not None else range(self._bot.index, self._bot.index + 1)
+
+    def bots_of(self, role: str) -> range:
+        """The run's bots of `role` (empty when the run has none): payees of one kind, such
+        as the merchants a customer pays."""
+        return self._ctx.role_bots.get(role, range(0))
 
     @property
     def recent(self) -> RecentTxs:
@@ -228,3 +250,8 @@ class Chains:
     @property
     def alpha_book(self) -> AlphaBook:
         return self._ctx.alpha_book
+
+    @property
+    def subscription(self) -> Subscription:
+        """This bot's event stream and what it has seen of it (kept between its actions)."""
+        return self._ctx.subscriptions.of(self._bot.index)

@@ -21,7 +21,9 @@ from botruntime.behaviors import BEHAVIORS, Behavior
 from botruntime.bots.bot import Bot, ChainName
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.delta import HttpDeltaClient
-from botruntime.chain.errors import ChainError
+from botruntime.chain.errors import ChainError, RateLimited, Unreachable
+from botruntime.chain.models import Account
+from botruntime.chain.retry import RetryPolicy
 from botruntime.chain.tx import JsonValue
 from botruntime.fleet._commits import CommitWatcher, Events, TxObserver
 from botruntime.fleet._context import (
@@ -269,13 +271,24 @@ class Fleet:
             cls(url, client_id=f"{self._client_id}-watch", pool_size=2) for url in urls
         ]
         watch_client = watch_clients[0]
-        self._clients.extend([*clients, *watch_clients])
-        for client in (*clients, watch_client):
+        chain_id = await watch_client.resolve_chain_id()
+        per_request: list[ChainClient] = [
+            cls(
+                url,
+                chain_id=chain_id,
+                client_id=self._client_id,
+                pool_size=pool,
+                keep_alive=False,
+                on_attempt=self._attempt,
+            )
+            for url in urls
+        ]
+        self._clients.extend([*clients, *watch_clients, *per_request])
+        for client in clients:
             await client.resolve_chain_id()
         params = await clients[0].params()
         base, per_byte = params.integer("min_fee_base"), params.integer("min_fee_per_byte")
         fee = 2 * (base + per_byte * _TYPICAL_TX_BYTES)
-        chain_id = await watch_client.resolve_chain_id()
         watcher = CommitWatcher(
             watch_client, on_tx=self._receipts(chain, chain_id), fallbacks=watch_clients[1:]
         )
@@ -288,6 +301,7 @@ class Fleet:
             _NATIVE[chain],
             min_fee_base=base,
             min_fee_per_byte=per_byte,
+            per_request=per_request,
         )
 
     def _receipts(self, chain: ChainName, chain_id: str) -> TxObserver:
@@ -352,6 +366,7 @@ class Fleet:
                 ]
                 for loop, running in zip(self._loops, loops, strict=True):
                     self.reports[loop.role] = await running
+                await self._read_to_tip(ctx)
                 if self.part.bots != range(self.plan.bots):  # other workers hold bots too
                     await self._settle(start + self.plan.duration_s, stop)
             finally:
@@ -360,6 +375,18 @@ class Fleet:
         for bot in self.bots:
             bot.lifecycle.stopping("plan ended")
             bot.lifecycle.stopped()
+
+    async def _read_to_tip(self, ctx: FleetContext) -> None:
+        """A fired tx settles when the commit watcher reads its block, and a behaviour that
+        learned of the block first (from the event stream, by polling) may have ended the
+        plan before then: read every chain up to its current height before stopping."""
+        for side in ctx.sides.values():
+            try:
+                tip = (await side.clients[0].latest_block()).height
+            except ChainError:
+                continue  # the watcher's own reads say what is wrong
+            if not await side.watcher.read_through(tip, timeout_s=ctx.commit_timeout_s):
+                _log.warning("%s: blocks up to %d not read before the plan ended", side.name, tip)
 
     async def _settle(self, plan_end_ts: float, stop: asyncio.Event | None) -> None:
         """Keep watching the chain until the whole plan has ended, drain included: other
@@ -440,9 +467,8 @@ class Fleet:
         """Why `bot`'s shadow ledger differs from the chain, or None when it does not."""
         assert self.ctx is not None
         for chain, side in self.ctx.sides.items():
-            client = side.client_for(bot)
             try:
-                account = await client.account(bot.address(chain))
+                account = await _account_seen(side, bot, chain)
             except ChainError as exc:
                 return f"bot {bot.index}: {chain} account unreadable ({exc})"
             want = {
@@ -485,8 +511,32 @@ class Fleet:
     async def close(self) -> None:
         if self.ctx is not None and self.ctx.crews is not None:
             self.ctx.crews.close()
+        if self.ctx is not None:
+            await self.ctx.subscriptions.aclose()
         for client in self._clients:
             try:
                 await client.close()
             except Exception:  # closing must not hide the run's own outcome
                 _log.debug("closing a chain client failed", exc_info=True)
+
+
+# a node behind the height asked for is left for the next one, not waited on (it may lag on
+# purpose, R6 stale_read_write)
+_SEEN_READ = RetryPolicy(retry_on=(Unreachable, RateLimited))
+
+
+async def _account_seen(side: ChainSide, bot: Bot, chain: ChainName) -> Account:
+    """`bot`'s account as of the height the commit watcher has seen (everything the shadow
+    ledger holds), from the bot's node or, when that one is behind, the next one that is not."""
+    first = bot.index % len(side.clients)
+    last_error: ChainError | None = None
+    for step in range(len(side.clients)):
+        client = side.client_for(bot, node=(first + step) % len(side.clients))
+        try:
+            return await client.with_retry(_SEEN_READ).account(
+                bot.address(chain), min_height=side.watcher.height
+            )
+        except ChainError as exc:
+            last_error = exc
+    assert last_error is not None
+    raise last_error

@@ -130,6 +130,25 @@ class Intent:
         action; `tx` is the hash of the tx it is about, kept as an example."""
         self._ctx.recorder.counter(name, action=self.action, **labels).add(by, example=tx)
 
+    def notified(self, committed_wall_s: float) -> None:
+        """Record `lat.notify{action}`: from the commit (its block's time, a wall-clock instant
+        the chain wrote) to now, when the client learned of it (SCENARIOS.md §1.3)."""
+        now = time.perf_counter()
+        committed = now - max(0.0, time.time() - committed_wall_s)
+        self._ctx.recorder.observe(
+            "notify", self.chain, self.action, "ok", committed, committed, now
+        )
+
+    def measure_s(self, name: str, seconds: float, **labels: str) -> None:
+        """Record a duration into a scenario histogram whose name ends in `_s` (`adv.*_s`),
+        for this intent's action."""
+        self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(max(seconds, 0.0))
+
+    def sample(self, name: str, value: int, **labels: str) -> None:
+        """Record `value`, a count (a queue's depth, a lag in blocks), in the scenario
+        histogram `name` for this intent's action: `max(name)` reads back the largest."""
+        self._ctx.recorder.histogram(name, action=self.action, **labels).record_s(float(value))
+
     async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
         hash or case id it is known by) and record it as `lat.submit{action}`: the node's
@@ -150,6 +169,9 @@ class Intent:
         failover: bool = False,
         amounts_on_chain: bool = False,
         fee: int | None = None,
+        pipelined: bool = False,
+        keep_alive: bool = True,
+        nonce: int | None = None,
     ) -> Landed | None:
         """Sign, send and follow one tx; the block it landed in, or None (recorded why).
 
@@ -160,12 +182,21 @@ class Intent:
         add of liquidity takes): `amount` of `spend` is only held while the tx is out, the fee
         is settled, and the amounts come from the tx's events (`Fleet`'s receipts).
         `fee`: pay this instead of the chain's usual fee (a tx that bids for its place in the
-        block, as a front-runner does)."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, None)
+        block, as a front-runner does).
+        `pipelined`: the bot sequences its own nonces: the nonce is taken at signing, so the
+        bot's next action signs the next one while this tx is still out (several actions of
+        one bot in flight, each at a consecutive nonce: a hot wallet's sequencer).
+        `keep_alive=False`: broadcast on a connection of its own that closes after the answer
+        (`ChainSide.client_for`); the block is followed as usual. `nonce`: sign at this nonce
+        instead of the bot's next (a client that read its nonce from a stale node, R6); a
+        `bad_nonce` answer resyncs the bot to the nonce the chain wants."""
+        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, nonce=nonce)
         if signed is None:
             return None
         tx, hold = signed
-        return await self._send(bot, tx, hold, failover, amounts_on_chain)
+        if pipelined:
+            bot.nonce_used(self.chain, tx.body.nonce)
+        return await self._send(bot, tx, hold, failover, amounts_on_chain, keep_alive)
 
     def _reserve_and_sign(
         self,
@@ -174,10 +205,14 @@ class Intent:
         spend: Denom,
         amount: int,
         fee: int | None,
-        memo: str | None,
+        memo: str | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
+        nonce: int | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
-        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce; None
-        (counted) when the ledger cannot cover it or the process may not act (`fenced`)."""
+        """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce (or at
+        `nonce`); None (counted) when the ledger cannot cover it or the process may not act
+        (`fenced`)."""
         if self._fenced():
             return None
         ctx = self._ctx
@@ -189,9 +224,17 @@ class Intent:
             # the behaviour should have sized the amount from spendable(): a generator bug
             ctx.recorder.counter("n.reject", action=self.action, code="local_funds", expected="no")
             return None
-        nonce = bot.next_nonce(self.chain)
+        nonce = bot.next_nonce(self.chain) if nonce is None else nonce
         memo = self.memo(bot) if memo is None else memo
-        tx = side.client_for(bot).sign(bot.identity, msgs, nonce=nonce, fee=fee, memo=memo)
+        tx = side.client_for(bot).sign(
+            bot.identity,
+            msgs,
+            nonce=nonce,
+            fee=fee,
+            memo=memo,
+            timeout_height=timeout_height,
+            client_tx_id=client_tx_id,
+        )
         return tx, hold
 
     async def fire(
@@ -203,6 +246,9 @@ class Intent:
         amount: int,
         fee: int | None = None,
         memo: str | None = None,
+        nonce: int | None = None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
     ) -> SubmitResult | Rejected | None:
         """Sign and send one tx without waiting for its block (a flood: the next arrival does
         not wait on this one); the node's answer, its reject, or None (no answer, recorded).
@@ -212,25 +258,88 @@ class Intent:
         the chain never took into a block (refused, evicted, expired) costs nothing, so its
         hold simply ends with the run. The bot's nonce moves on at once: the role must not
         run two actions of one bot at a time (max_in_flight_per_bot: 1); a refused tx hands
-        its nonce back. `memo` defaults to the intent's memo."""
-        signed = self._reserve_and_sign(bot, msgs, spend, amount, fee, memo)
+        its nonce back. `memo` defaults to the intent's memo; `timeout_height` (a deadline:
+        not in a block by then, never) and `client_tx_id` (an idempotency key) go in the body.
+        `nonce`: sign at this nonce, not the bot's local one (a client that asks the chain for
+        its nonce before every tx, so several of its actions may be in flight at once: they
+        race for the nonce as such a client's workers do)."""
+        sent = await self._fire(
+            bot, msgs, spend, amount, fee, memo, nonce, None, timeout_height, client_tx_id
+        )
+        if sent is None:
+            return None
+        answer, nonce = sent[0], sent[1]
+        if not isinstance(answer, SubmitResult):
+            # refused, or no answer (then a copy that did arrive still settles when it lands)
+            bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
+        return answer
+
+    async def fire_at(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        *,
+        nonce: int,
+        spend: Denom,
+        amount: int,
+        fee: int | None = None,
+        memo: str | None = None,
+        node: int | None = None,
+    ) -> tuple[SubmitResult | Rejected | None, asyncio.Future[Landed] | None]:
+        """`fire` at a nonce the behaviour chose, to node `node` (default: the bot's own), for
+        a client that keeps its nonces itself: the bot's counter only moves forward past
+        `nonce` and a refusal hands nothing back (R3 nonce_gap: a refused tx leaves a gap).
+        Also the future of the tx's landing, None when it was refused; await it through
+        `asyncio.shield` (cancelling it would end the shadow ledger's hold as if the tx never
+        landed)."""
+        sent = await self._fire(bot, msgs, spend, amount, fee, memo, nonce, node)
+        if sent is None:
+            return None, None
+        answer, _, landing = sent
+        return answer, None if isinstance(answer, Rejected) else landing
+
+    async def _fire(
+        self,
+        bot: Bot,
+        msgs: Sequence[Msg],
+        spend: Denom,
+        amount: int,
+        fee: int | None,
+        memo: str | None,
+        nonce: int | None,
+        node: int | None,
+        timeout_height: int = 0,
+        client_tx_id: str | None = None,
+    ) -> tuple[SubmitResult | Rejected | None, int, asyncio.Future[Landed]] | None:
+        """Reserve, sign, register the landing and send: the answer, the nonce signed with and
+        the landing (cancelled when refused); None when the ledger could not cover it."""
+        signed = self._reserve_and_sign(
+            bot, msgs, spend, amount, fee, memo, timeout_height, client_tx_id, nonce
+        )
         if signed is None:
             return None
         tx, hold = signed
         side = self._ctx.sides[self.chain]
-        client = side.client_for(bot)
+        client = side.client_for(bot, node=node)
         nonce = tx.body.nonce
         bot.nonce_used(self.chain, nonce)
         landing = side.watcher.expect(tx.hash)
         landing.add_done_callback(self._settle_when_landed(bot, nonce, hold, time.perf_counter()))
         answer = await self.submit(client.broadcast(tx, "sync"), tx=tx.hash)
-        if isinstance(answer, SubmitResult):
-            return answer
         if isinstance(answer, Rejected):
             side.watcher.forget(tx.hash)  # cancels the landing: the hold ends
-        # refused, or no answer (then a copy that did arrive still settles when it lands)
-        bot.resync_nonce(self.chain, answer.expected if isinstance(answer, BadNonce) else nonce)
-        return answer
+        return answer, nonce, landing
+
+    def follow_up(self, action: str) -> Intent:
+        """A new intent of the same bot's client, intended now: what a client does on its
+        own initiative while following this one (filling a nonce gap it found, R3)."""
+        return Intent(
+            self._ctx,
+            action,
+            self.chain,
+            time.perf_counter(),
+            expected_codes=self.expected_codes,
+        )
 
     def _settle_when_landed(
         self, bot: Bot, nonce: int, hold: Reservation, sent: float
@@ -265,6 +374,7 @@ class Intent:
         hold: Reservation,
         failover: bool = False,
         amounts_on_chain: bool = False,
+        keep_alive: bool = True,
     ) -> Landed | None:
         ctx = self._ctx
         side = ctx.sides[self.chain]
@@ -278,7 +388,7 @@ class Intent:
                     side, bot, tx, ctx.liveness, first=holder, on_failover=self._failed_over(tx)
                 )
             else:
-                await side.client_for(bot).broadcast(tx, "sync")
+                await side.client_for(bot, keep_alive=keep_alive).broadcast(tx, "sync")
         except Rejected as exc:
             rec.observe("submit", self.chain, self.action, exc.code, self.intended_ts, sent, _now())
             side.watcher.forget(tx.hash)
@@ -355,6 +465,8 @@ class Intent:
         spread = liveness.spread(self.chain, holder, accepted_ts)
         name = "chain.silent_loss" if spread else "chain.lost_in_crash"
         self.count(name, tx=tx.hash, node=f"v{holder + 1}")
+        if self._fenced():
+            return holder, accepted_ts  # not this process's to send again any more
         try:
             node, _ = await broadcast_failover(
                 side, bot, tx, liveness, first=holder + 1, skip=holder

@@ -1,6 +1,7 @@
 """Load: *when* each action happens. Behaviours decide *what* (DESIGN §5, STYLE).
 
-Open loop (independent users): an arrival plan — `constant`, `ramping`, `poisson`, `trace` —
+Open loop (independent users): an arrival plan — `constant`, `ramping`, `poisson`, `rounds`,
+`trace` —
 run by `OpenLoop`, which calls `action(intended_ts, slot)` at each arrival's time; latency is
 measured from `intended_ts`. Closed loop (human-paced): `SessionPlan` run by `ClosedLoop`.
 Plans and session plans `split(weights)` into shares whose union is exactly the plan, so a
@@ -27,11 +28,13 @@ from botruntime.load._plans import (
     MergedShares,
     PoissonPlan,
     ProfilePlan,
+    RoundsPlan,
     Share,
     constant,
     poisson,
     poisson_stages,
     ramping,
+    rounds,
 )
 from botruntime.load._profile import RateProfile, Span, Stage
 from botruntime.load._tally import Action, LoopReport
@@ -50,6 +53,7 @@ __all__ = [
     "PoissonPlan",
     "ProfilePlan",
     "RateProfile",
+    "RoundsPlan",
     "SessionPlan",
     "SessionRange",
     "SessionShare",
@@ -63,5 +67,6 @@ __all__ = [
     "poisson",
     "poisson_stages",
     "ramping",
+    "rounds",
     "trace",
 ]

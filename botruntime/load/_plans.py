@@ -7,6 +7,7 @@ plan at 5,000/s is a few numbers, not 4.5 million floats.
     constant(50, 60)                              50/s for 60 s, evenly spaced
     ramping([Stage("ramp", 10, 50), Stage("hold", 40, 50), Stage("drain", 10)])
     poisson(50, 60, seed=7)  /  poisson_stages(stages, seed=7)
+    rounds(every_s=2, count=25, per_round=20)     20 arrivals at once, every 2 s, 25 times
     trace("timeline.csv")                         replay recorded offsets (see _trace.py)
 """
 
@@ -31,11 +32,13 @@ __all__ = [
     "MergedShares",
     "PoissonPlan",
     "ProfilePlan",
+    "RoundsPlan",
     "Share",
     "constant",
     "poisson",
     "poisson_stages",
     "ramping",
+    "rounds",
 ]
 
 
@@ -116,6 +119,60 @@ class PoissonPlan(ArrivalPlan):
 
     def hold_windows(self) -> tuple[Span, ...]:
         return self.profile.hold_windows
+
+
+class RoundsPlan(ArrivalPlan):
+    """Barrier rounds: `per_round` arrivals due together at `first_s + k·every_s` for each of
+    `count` rounds, then `drain_s`. Arrival i belongs to round i // per_round; a share of the
+    plan holds part of every round, all due at the round's one instant."""
+
+    def __init__(
+        self,
+        every_s: float,
+        count: int,
+        per_round: int,
+        *,
+        first_s: float = 0.0,
+        drain_s: float = 0.0,
+    ) -> None:
+        if every_s <= 0 or count < 1 or per_round < 1 or first_s < 0 or drain_s < 0:
+            raise PlanError(
+                f"rounds need every_s > 0, count >= 1, per_round >= 1, first_s and drain_s >= 0; "
+                f"got every_s={every_s}, count={count}, per_round={per_round}, "
+                f"first_s={first_s}, drain_s={drain_s}",
+                field="rounds",
+            )
+        self.every_s = every_s
+        self.count = count
+        self.per_round = per_round
+        self.first_s = first_s
+        self.drain_s = drain_s
+
+    @property
+    def duration_s(self) -> float:
+        return self.first_s + self.count * self.every_s + self.drain_s
+
+    def expected_count(self) -> float:
+        return float(self.count * self.per_round)
+
+    def release_s(self, round_index: int) -> float:
+        """The instant round `round_index` is released, in seconds from the run's start."""
+        return self.first_s + round_index * self.every_s
+
+    def offsets(self) -> Iterator[float]:
+        for k in range(self.count):
+            due = self.release_s(k)
+            for _ in range(self.per_round):
+                yield due
+
+    def hold_windows(self) -> tuple[Span, ...]:
+        return ((self.first_s, self.first_s + self.count * self.every_s),)
+
+
+def rounds(
+    every_s: float, count: int, per_round: int, *, first_s: float = 0.0, drain_s: float = 0.0
+) -> RoundsPlan:
+    return RoundsPlan(every_s, count, per_round, first_s=first_s, drain_s=drain_s)
 
 
 def constant(rate_per_s: float, seconds: float) -> ProfilePlan:

@@ -31,6 +31,7 @@ from botruntime.load import (
     TracePlan,
     poisson_stages,
     ramping,
+    rounds,
     trace,
 )
 from botruntime.plan._plan import CrewPlan, PlanSource, RolePlan, RunPlan
@@ -43,6 +44,7 @@ from botruntime.scenario import (
     RampingLoad,
     Role,
     RoleLoad,
+    RoundsLoad,
     Scenario,
     ScenarioError,
     SteppedLoad,
@@ -227,6 +229,11 @@ def _load(
         if load.drain_s:
             steps.append(Stage("drain", load.drain_s))
         return _window(ramping(steps), window)
+    if isinstance(load, RoundsLoad):
+        barrier = rounds(
+            load.every_s, load.rounds, load.per_round, first_s=load.first_s, drain_s=load.drain_s
+        )
+        return _window(barrier, window)
     assert isinstance(load, TraceLoad)
     path = Path(base_dir) / load.file
     try:

@@ -4,8 +4,9 @@ These are the figures of SCENARIOS.md §1.3 that are not plain counters or histo
 err_rate, completeness, ledger.mismatch — the gates' figures of §1.4 (offered_ratio,
 dropped_ratio, worker.cpu, worker.lost_beyond_policy, inv.reachable, setup.complete) and the
 standard criteria's (chain.blocks_ratio, blocked_ratio), how full the mempools got
-(mempool.fill_max), for a stepped load the capacity figures (`_capacity.py`), and what the
-crews earned, read from the chain (adv.crew_profit_dx).
+(mempool.fill_max), what the network process held open (sim.fds_*, sim.connections_*), for
+a stepped load the capacity figures (`_capacity.py`), and what the crews earned, read from
+the chain (adv.crew_profit_dx).
 `SCALAR_SOURCES` says which counters each is computed from (or, for the ledger, explained
 by): a failed criterion shows their series as its evidence.
 """
@@ -22,6 +23,7 @@ from botruntime.runs._capacity import capacity_figures
 from botruntime.runs._crew_value import CREW_PROFIT
 from botruntime.runs._hold_stages import Figure, chain_advanced, generator_kept_up
 from botruntime.runs._mempool_samples import fill_max
+from botruntime.runs._server_samples import resource_figures
 from botruntime.runs._source import InvariantReading, RunEvidence
 from botruntime.runs._values import Execution, RunSetup
 from botruntime.scenario import Window
@@ -113,6 +115,7 @@ def gather_evidence(
             "no intent was offered, so none could be blocked",
         ),
         "mempool.fill_max": fill_max(metrics),
+        **resource_figures(plan, metrics),
     }
     scalars: dict[str, float] = {
         "err_rate": unexpected / intents if intents else 0.0,

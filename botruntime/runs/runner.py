@@ -45,6 +45,7 @@ from botruntime.runs._metrics_file import read_metrics, write_metrics
 from botruntime.runs._report_build import build_report
 from botruntime.runs._request import Progress, RunRequest, new_run_id, testbots_home
 from botruntime.runs._script import run_script
+from botruntime.runs._server_samples import follow_server
 from botruntime.runs._stack import Stack, start_cluster
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
@@ -137,6 +138,8 @@ def _profile_args(profile: SimnetProfile) -> list[str]:
     flags = (
         ("--max-block-txs", profile.max_txs_per_block),
         ("--mempool-max-txs", profile.mempool_max_txs),
+        ("--keepalive-idle-s", profile.keepalive_idle_s),
+        ("--max-requests-per-connection", profile.max_requests_per_connection),
     )
     alpha = [
         arg
@@ -312,6 +315,9 @@ async def _execute(
             sampling = tg.create_task(
                 follow_mempools(plan.target, own, start_ts), name="mempool-samples"
             )
+            watching = tg.create_task(
+                follow_server(plan.target, own, start_ts), name="server-samples"
+            )
             reporting = tg.create_task(progress.run(), name="progress")
             try:
                 if in_process is not None:
@@ -329,6 +335,7 @@ async def _execute(
                 scripting.cancel()  # a step timed after the plan's end never runs
                 following.cancel()
                 sampling.cancel()
+                watching.cancel()
                 reporting.cancel()
                 pump.stop()
                 await pumping

@@ -30,7 +30,8 @@ from ._expr_ast import (
 __all__ = ["Checker", "Kind", "value_kind"]
 
 Kind = Literal["condition", "duration", "number"]
-# scalars and histograms whose values are durations (seconds)
+# scalars and histograms whose values are durations (seconds); a scenario's own histogram
+# of durations says so by its name (`adv.release_lag_s`), as a scalar does
 _DURATION_SCALARS = frozenset({"block_time", "chain.block_interval"})
 _DURATION_HISTOGRAMS = ("lat.", "worker.loop_lag", "worker.schedule_lag", "chain.block_interval")
 
@@ -59,7 +60,10 @@ class Checker:
             case Metric() | Count() | Rate():
                 return "number"
             case Quantile(metric=metric):
-                return "duration" if metric.name.startswith(_DURATION_HISTOGRAMS) else "number"
+                duration = metric.name.startswith(_DURATION_HISTOGRAMS) or metric.name.endswith(
+                    "_s"
+                )
+                return "duration" if duration else "number"
             case WindowAgg(inner=inner, column=column):
                 if in_window:
                     raise self._fail(column, "sliding windows do not nest", "use one window")

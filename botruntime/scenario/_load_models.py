@@ -3,7 +3,9 @@
 Open loop (arrivals do not wait for answers): `constant`, `ramping` and `poisson` follow
 stages (`ramp` to a rate, `hold` at it, `drain`: no new intents, wait for in-flight ones),
 `stepped` holds each of a rising list of rates for the same time (a stepped ramp: each step is
-a hold stage, judged on its own), `trace` replays a recorded timeline. Closed loop: `closed`
+a hold stage, judged on its own), `rounds` fires a batch of arrivals at once at fixed
+instants (barrier rounds: every attacker of a round released together), `trace` replays a
+recorded timeline. Closed loop: `closed`
 sessions, each doing its next action after the previous one and a think time. A rate is either
 absolute (`rate_per_s`) or a fraction of the network's measured capacity C_tx
 (`capacity_fraction`, for `full` sizes).
@@ -32,6 +34,7 @@ __all__ = [
     "PoissonLoad",
     "RampingLoad",
     "RoleLoad",
+    "RoundsLoad",
     "Stage",
     "SteppedLoad",
     "ThinkTime",
@@ -243,7 +246,32 @@ class SteppedLoad(BaseModel):
         return max(self.rates_per_s) if self.rates_per_s else None
 
 
+class RoundsLoad(BaseModel):
+    """Barrier rounds: `per_round` arrivals all due at one instant, `first_s` from the start
+    of the run and every `every_s` after it, `rounds` times, then `drain_s`.
+
+    The instants are offsets from the run's start, which every worker shares (the
+    coordinator's `start_at_unix_s`), so a round is one wall-clock release on every worker:
+    attackers spread over several worker processes fire together without talking to each
+    other. The round's arrivals are split over the workers like any other arrivals."""
+
+    model_config = _MODEL
+    kind: Literal["rounds"]
+    every_s: PositiveFloat
+    rounds: Annotated[int, Field(gt=0, le=1_000_000)]
+    per_round: Annotated[int, Field(gt=0, le=1_000_000)]
+    first_s: NonNegativeFloat = 0.0
+    drain_s: NonNegativeFloat = 0.0
+    active: ActiveWindow | None = None
+
+    def duration_s(self) -> float:
+        return self.first_s + self.rounds * self.every_s + self.drain_s
+
+    def peak_rate_per_s(self) -> float | None:
+        return self.per_round / self.every_s  # the mean rate; a round is one burst
+
+
 RoleLoad = Annotated[
-    ConstantLoad | RampingLoad | PoissonLoad | SteppedLoad | TraceLoad | ClosedLoad,
+    ConstantLoad | RampingLoad | PoissonLoad | SteppedLoad | RoundsLoad | TraceLoad | ClosedLoad,
     Field(discriminator="kind"),
 ]

@@ -433,6 +433,10 @@ class SimnetProfile(BaseModel):
     reads_per_s_per_client: PositiveFloat | None = None
     txs_per_s_per_client: PositiveFloat | None = None
     nodes: PositiveInt | None = None
+    # keep-alive hygiene (§1.6: idle 30 s, 1,000 requests per connection), for a run too short
+    # to see an idle connection time out at the default (R5 connection_churn)
+    keepalive_idle_s: PositiveInt | None = None
+    max_requests_per_connection: PositiveInt | None = None
     # Alpha's periods in blocks (§1.6: unbonding 10, deposit 10, voting 15), for a run too
     # short to see an unbonding mature or a proposal close at the defaults
     unbonding_blocks: PositiveInt | None = None

@@ -1,6 +1,7 @@
 """Attackers: each one tries to make the network do what it must not."""
 
 from botruntime.behaviors.adversarial import (
+    double_spend,
     fuzz,
     oracle_manipulation,
     replay,
@@ -9,4 +10,4 @@ from botruntime.behaviors.adversarial import (
     sybil,
 )
 
-__all__ = ["fuzz", "oracle_manipulation", "replay", "sandwich", "spam", "sybil"]
+__all__ = ["double_spend", "fuzz", "oracle_manipulation", "replay", "sandwich", "spam", "sybil"]

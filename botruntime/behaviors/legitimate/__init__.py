@@ -6,11 +6,14 @@ from botruntime.behaviors.legitimate import (
     dex,
     explorer,
     governance,
+    merchant,
     oracle,
     oracle_audit,
+    payouts,
     perps,
     reads,
     staking,
+    subscribe,
     transfers,
 )
 
@@ -20,10 +23,13 @@ __all__ = [
     "dex",
     "explorer",
     "governance",
+    "merchant",
     "oracle",
     "oracle_audit",
+    "payouts",
     "perps",
     "reads",
     "staking",
+    "subscribe",
     "transfers",
 ]

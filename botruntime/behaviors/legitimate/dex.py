@@ -34,6 +34,7 @@ __all__ = [
     "add_liquidity",
     "arbitrage",
     "deposit_value_dx",
+    "hot_pool",
     "judge_quote",
     "pick_pool",
     "pool_audit",
@@ -43,6 +44,8 @@ __all__ = [
     "remove_liquidity",
     "send_swap",
     "swap",
+    "swap_hot_pool",
+    "swap_other_pool",
     "swap_victim",
 ]
 
@@ -147,17 +150,29 @@ async def send_swap(
     return quote, landed
 
 
+def hot_pool(pools: list[Pool]) -> Pool | None:
+    """Pool #1, the one most swaps hit (R2 `hot_account`): the lowest id."""
+    return min(pools, key=lambda p: p.id) if pools else None
+
+
+async def _swap_in(
+    bot: Bot, chains: Chains, rng: Random, rec: Intent, pool: Pool | None
+) -> tuple[Quote, Landed] | None:
+    """A lognormal swap (median 0.05 % of the pool) with 0.5 % slippage tolerance on `pool`."""
+    if pool is None:
+        return None
+    denom_in = rng.choice((pool.denom_a, pool.denom_b))
+    size = lognormal_size(rng, pool.reserve(denom_in))
+    return await send_swap(bot, chains, rec, pool, denom_in, size, _TOLERANCE_BPS)
+
+
 @behavior("swap", group="legitimate", chain="delta", sends_tx=True)
 async def swap(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
     """Swap a lognormal amount (median 0.05 % of the pool) with 0.5 % slippage tolerance,
     then hold what it paid against its quote (`judge_quote`)."""
     pool = pick_pool(await _pools(rec, delta_of(chains)), rng)
-    if pool is None:
-        return
-    denom_in = rng.choice((pool.denom_a, pool.denom_b))
-    size = lognormal_size(rng, pool.reserve(denom_in))
-    sent = await send_swap(bot, chains, rec, pool, denom_in, size, _TOLERANCE_BPS)
-    if sent is not None:
+    sent = await _swap_in(bot, chains, rng, rec, pool)
+    if pool is not None and sent is not None:
         await judge_quote(chains, rec, pool.id, *sent)
 
 
@@ -370,3 +385,20 @@ async def pool_audit(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None
         rec.count("mkt.pool_blocks", pool=str(pool.id))
         if abs(bax_price(pool) - oracle.median) * 10_000 > _POOL_OFF_BPS * oracle.median:
             rec.count("mkt.pool_blocks_off", pool=str(pool.id))
+
+
+@behavior("swap_hot_pool", group="legitimate", chain="delta", sends_tx=True)
+async def swap_hot_pool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """A lognormal swap with 0.5 % tolerance on pool #1 only: the hot pool most of a
+    market's swaps hit (R2); its quote is not judged (that is L6's)."""
+    await _swap_in(bot, chains, rng, rec, hot_pool(await _pools(rec, delta_of(chains))))
+
+
+@behavior("swap_other_pool", group="legitimate", chain="delta", sends_tx=True)
+async def swap_other_pool(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
+    """A lognormal swap with 0.5 % tolerance on any pool but #1 (pool #1 itself when it is
+    the only one)."""
+    pools = await _pools(rec, delta_of(chains))
+    hot = hot_pool(pools)
+    others = [p for p in pools if p is not hot] or pools
+    await _swap_in(bot, chains, rng, rec, pick_pool(others, rng))
