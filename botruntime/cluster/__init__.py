@@ -8,6 +8,35 @@
 
 A worker runs its assignments through a `FleetRunner`; `SyntheticRunner` is one that needs no
 network. Generated protobuf code stays inside this package (`_pb`, import-linter protected).
+
+Fencing (DESIGN §6): a bot has exactly one owner at a time.
+
+- Epoch. Every `RegisterWorker` opens a new ownership epoch (`WorkerRecord.epoch`, never
+  reused); every assignment record carries the epoch of the worker it was given to. A worker
+  judged `lost` (or gone) has a dead epoch for good: it must register again, as a new owner.
+- Lease (worker side, `_fence.Lease`). A worker may act for its bots only while its lease
+  holds: granted by the registration, renewed by every heartbeat the coordinator `Ack`s,
+  and lapsing `dead_man_s` after the *send* of the last acknowledged heartbeat. The fleet
+  asks the lease right before it signs or sends any tx (`FleetRunner.run(..., may_act)`), so a
+  process frozen past its term and resumed sends nothing, even before its dead-man switch
+  runs; the switch then stops every bot and registers afresh. The coordinator never `Ack`s a
+  heartbeat of a dead epoch, so a lost worker's lease is never renewed.
+- Stop. When a worker is judged lost, the coordinator puts `Abort` (every run) on its
+  Session and keeps the Session open; the worker takes it as the end of its epoch: it revokes
+  its lease, stops every bot, and sends each assignment's `AssignmentDone` as the
+  acknowledgement that those bots stopped.
+- Fence (coordinator side, `_fence.Fence`). A lost worker's bots are marked `lost` at once
+  (their load gap starts at their last delta), but under `rebalance` they move to survivors
+  only when the old owner is fenced: every assignment it held acknowledged the stop, or its
+  last heartbeat + `dead_man_s` has passed on the coordinator's clock, by when its lease has
+  lapsed (the lease counts from a send that came before that heartbeat arrived). Then the
+  Session is closed and the policy re-derives the bots (nonces resynced from the chain); the
+  gap runs to the takeover. A run does not complete while lost bots await their fence.
+  `fail` and `continue` move nothing, so they decide at once.
+- Late messages. A heartbeat, metric delta or result of a dead epoch is ignored and kept as a
+  typed `FencedMessage` (`Coordinator.fenced_messages`): it is never merged, never renews a
+  lease, never changes a record; a result only counts as the stop's acknowledgement. A
+  Session hello of a dead epoch is refused (FAILED_PRECONDITION: register again).
 """
 
 from botruntime.cluster._auth import TOKEN_HEADER, TlsFiles, check_token
@@ -30,6 +59,7 @@ from botruntime.cluster._errors import (
     ProtocolViolation,
     RunStateError,
 )
+from botruntime.cluster._fence import FencedMessage
 from botruntime.cluster._health import WORKER_SERVICE
 from botruntime.cluster._loop_stall import LoopStall
 from botruntime.cluster._registry import LivenessConfig
@@ -50,6 +80,7 @@ from botruntime.cluster._types import (
     HealthSample,
     Liveness,
     LoadGap,
+    MayAct,
     RunnerGauges,
     RunState,
     ShareLevel,
@@ -74,12 +105,14 @@ __all__ = [
     "CoordinatorUnavailable",
     "DeltaSink",
     "DistributeRequest",
+    "FencedMessage",
     "FleetRunner",
     "HealthSample",
     "Liveness",
     "LivenessConfig",
     "LoadGap",
     "LoopStall",
+    "MayAct",
     "MetricsFollower",
     "NotFound",
     "PlacementError",

@@ -18,6 +18,7 @@ from botruntime.cluster._types import (
     AssignmentOutcome,
     AssignmentResult,
     FleetRunner,
+    MayAct,
     RunnerGauges,
 )
 from botruntime.metrics import IntervalDelta
@@ -50,8 +51,10 @@ class AssignmentSet:
         emit_delta: Callable[[Assignment, IntervalDelta], None],
         on_finished: Callable[[Finished], None],
         *,
+        may_act: MayAct,
         stop_grace_s: float = 2.0,
     ) -> None:
+        self._may_act = may_act
         self._tg = tg
         self._runner = runner
         self._emit = emit_delta
@@ -137,7 +140,7 @@ class AssignmentSet:
         a = entry.assignment
         try:
             return await self._runner.run(
-                a, lambda delta: self._emit(a, delta), entry.stop, entry.gauges
+                a, lambda delta: self._emit(a, delta), entry.stop, entry.gauges, self._may_act
             )
         except asyncio.CancelledError:
             if entry.forced:

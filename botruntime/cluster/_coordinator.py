@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from botruntime.cluster._errors import NotFound, PlacementError, ProtocolViolation
+from botruntime.cluster._fence import Fence, FencedMessage, MessageKind
 from botruntime.cluster._loss import decide
 from botruntime.cluster._placement import WorkerRoom, place, place_segments
 from botruntime.cluster._registry import LivenessConfig, WorkerRecord, WorkerRegistry
@@ -80,6 +81,9 @@ class Coordinator:
         self._runs: dict[str, Run] = {}
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
+        self._clock = clock
+        self._fences: dict[str, Fence] = {}  # lost workers whose bots wait to move
+        self.fenced_messages: list[FencedMessage] = []  # ignored: from dead epochs (last 1000)
 
     # -- workers -----------------------------------------------------------------------
 
@@ -106,6 +110,8 @@ class Coordinator:
             record.connected = False
 
     def on_heartbeat(self, link: WorkerLink, health: HealthSample) -> None:
+        if self._fenced_out(link, MessageKind.HEARTBEAT):
+            return  # no Ack: a lost worker's lease is never renewed
         change = self.registry.heartbeat(link.worker_id, health)
         if change is not None:
             log.info("worker %s is alive again", link.worker_id)
@@ -114,6 +120,8 @@ class Coordinator:
     def on_delta(
         self, link: WorkerLink, run_id: str, assignment_id: str, seq: int, payload: bytes
     ) -> None:
+        if self._fenced_out(link, MessageKind.DELTA, assignment_id):
+            return  # its load after the loss is the gap's; never merged
         self._run_of(run_id, "MetricDelta").ingest(link.worker_id, assignment_id, seq, payload)
         self._pulse()
 
@@ -127,6 +135,12 @@ class Coordinator:
         detail: str,
     ) -> None:
         run = self._run_of(run_id, "AssignmentDone")
+        if self._fenced_out(link, MessageKind.RESULT, assignment_id):
+            fence = self._fences.get(link.worker_id)
+            if fence is not None:  # the result is the worker's word that those bots stopped
+                fence.acknowledge(assignment_id)
+                self._close_fences()
+            return
         run.finish(link.worker_id, assignment_id, outcome, counters, detail)
         self.registry.get(link.worker_id).assignment_ids.discard(assignment_id)
         if outcome is AssignmentOutcome.FAILED and not run.state.terminal:
@@ -137,8 +151,12 @@ class Coordinator:
         """The worker ended its Session on purpose (drained or shutting down): it is gone, and
         whatever it still held is handled like a loss."""
         if self.registry.get(link.worker_id).liveness is Liveness.LOST:
+            fence = self._fences.get(link.worker_id)
+            if fence is not None:  # it left after its results: nothing of it runs any more
+                fence.acknowledged = True
+                self._close_fences()
             return
-        self._on_lost(link.worker_id)
+        self._on_lost(link.worker_id, stopped=True)
         self.registry.mark_gone(link.worker_id)
         self._pulse()
 
@@ -286,6 +304,7 @@ class Coordinator:
             if change.after is Liveness.LOST:
                 self._on_lost(change.worker_id)
             self._pulse()
+        self._close_fences()
         for run in self._runs.values():
             self._settle(run)
 
@@ -307,38 +326,102 @@ class Coordinator:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _on_lost(self, worker_id: str) -> None:
+    def _on_lost(self, worker_id: str, *, stopped: bool = False) -> None:
+        """The worker's epoch is over: tell it to stop everything, and open its fence.
+
+        Its open assignments are lost at once (their gaps date from their last delta) and the
+        policy decides; under `rebalance` the bots move only when the fence closes
+        (`_close_fences`). `stopped`: the worker ended its Session itself after stopping."""
         record = self.registry.get(worker_id)
-        link = self._links.pop(worker_id, None)
+        record.liveness = Liveness.LOST  # its messages count for nothing from here on
+        link = self._links.get(worker_id)
         if link is not None:
-            link.send(AbortCommand("", f"worker {worker_id} was judged lost"))
-            link.close()
+            # every run: the worker fences itself; the Session stays open for its results
+            link.send(AbortCommand("", f"worker {worker_id} was judged lost: epoch over"))
+        fence = Fence(worker_id, record.epoch, self.registry.fence_closes_at(record))
+        fence.acknowledged = stopped
         for run in self._runs.values():
             lost = run.open_assignments(worker_id)
             if run.state.terminal or not lost:
                 continue
             for r in lost:
                 run.mark_lost(r)
-            decision = decide(
-                run,
-                lost,
-                resume_s=run.plan_offset_s(self._wall() + self.config.resume_delay_s),
-                rooms=self._rooms(),
-                new_id=functools.partial(self._new_assignment_id, run.run_id),
-            )
-            run.gaps.extend(decision.gaps)
-            run.notes.append(decision.reason)
-            log.warning("run %s: %s", run.run_id, decision.reason)
-            if decision.action == "abort":
-                self._stop(run, decision.reason, abort=True)
-            elif decision.action == "continue":
-                run.degraded = True
-            for new in decision.new_assignments:
-                self._assign(run, new)
-            self._settle(run)
+                fence.waiting.add(r.assignment.assignment_id)
+            if run.spec.policy != "rebalance":  # nothing moves: decide now
+                for r in lost:
+                    r.settled_loss = True
+                self._decide_loss(run, lost)
+        if not fence.waiting:
+            fence.acknowledged = True
+        self._fences[worker_id] = fence
         record.assignment_ids.clear()
+        log.warning(
+            "worker %s (epoch %d) lost: its bots move once it is fenced (at the latest in %.1f s)",
+            worker_id,
+            record.epoch,
+            max(fence.closes_at - self._clock(), 0.0),
+        )
+        self._close_fences()
+
+    def _close_fences(self) -> None:
+        """Apply the loss policy for every lost worker whose fence has closed."""
+        now = self._clock()
+        for worker_id, fence in list(self._fences.items()):
+            if not fence.closed(now):
+                continue
+            del self._fences[worker_id]
+            link = self._links.pop(worker_id, None)
+            if link is not None:
+                link.close()
+            how = "it acknowledged the stop" if fence.acknowledged else "its lease has lapsed"
+            log.warning("worker %s (epoch %d) fenced: %s", worker_id, fence.epoch, how)
+            for run in self._runs.values():
+                lost = [
+                    r
+                    for r in run.assignments.values()
+                    if r.worker_id == worker_id
+                    and r.outcome is AssignmentOutcome.LOST
+                    and not r.settled_loss
+                ]
+                if not lost:
+                    continue
+                for r in lost:
+                    r.settled_loss = True
+                if run.state.terminal:
+                    continue
+                self._decide_loss(run, lost)
+
+    def _decide_loss(self, run: Run, lost: list[AssignmentRecord]) -> None:
+        decision = decide(
+            run,
+            lost,
+            resume_s=run.plan_offset_s(self._wall() + self.config.resume_delay_s),
+            rooms=self._rooms(),
+            new_id=functools.partial(self._new_assignment_id, run.run_id),
+        )
+        run.gaps.extend(decision.gaps)
+        run.notes.append(decision.reason)
+        log.warning("run %s: %s", run.run_id, decision.reason)
+        if decision.action == "abort":
+            self._stop(run, decision.reason, abort=True)
+        elif decision.action == "continue":
+            run.degraded = True
+        for new in decision.new_assignments:
+            self._assign(run, new)
+        self._settle(run)
+
+    def _fenced_out(self, link: WorkerLink, kind: MessageKind, assignment_id: str = "") -> bool:
+        """A message of a dead epoch: recorded as ignored (True), never acted on."""
+        if not self.registry.dead(link.worker_id):
+            return False
+        epoch = self.registry.get(link.worker_id).epoch
+        self.fenced_messages.append(FencedMessage(link.worker_id, epoch, kind, assignment_id))
+        del self.fenced_messages[:-1000]
+        log.info("ignored a %s of %s: epoch %d is over", kind, link.worker_id, epoch)
+        return True
 
     def _assign(self, run: Run, record: AssignmentRecord) -> None:
+        record.epoch = self.registry.get(record.worker_id).epoch
         run.add(record)
         self.registry.get(record.worker_id).assignment_ids.add(record.assignment.assignment_id)
         self._send(record.worker_id, AssignCommand(record.assignment))

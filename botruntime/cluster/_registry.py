@@ -49,6 +49,7 @@ class WorkerRecord:
     capacity_bots: int
     session_key: bytes
     last_seen: float
+    epoch: int  # the ownership epoch: one per registration, never reused
     liveness: Liveness = Liveness.ALIVE
     health: HealthSample | None = None
     connected: bool = False
@@ -80,6 +81,7 @@ class WorkerRegistry:
             capacity_bots=capacity_bots,
             session_key=secrets.token_bytes(16),
             last_seen=self._clock(),
+            epoch=self._next,
         )
         self._workers[worker_id] = record
         return record
@@ -111,6 +113,14 @@ class WorkerRegistry:
             record.liveness = Liveness.ALIVE
             return LivenessChange(worker_id, Liveness.SUSPECT, Liveness.ALIVE)
         return None
+
+    def dead(self, worker_id: str) -> bool:
+        """Is this registration's epoch over (lost or gone)? Its messages then count for nothing."""
+        return self.get(worker_id).liveness in (Liveness.LOST, Liveness.GONE)
+
+    def fence_closes_at(self, record: WorkerRecord) -> float:
+        """When a lost worker's lease has surely lapsed: its last heartbeat + dead_man_s."""
+        return record.last_seen + self.config.dead_man_s
 
     def mark_gone(self, worker_id: str) -> None:
         self.get(worker_id).liveness = Liveness.GONE

@@ -76,11 +76,13 @@ class RunSpec:
 class AssignmentRecord:
     assignment: Assignment
     worker_id: str
+    epoch: int = 0  # the owner's registration epoch (`WorkerRecord.epoch`)
     outcome: AssignmentOutcome | None = None
     detail: str = ""
     counters: dict[str, int] = field(default_factory=dict)
     next_seq: int = 0
     reported_until_s: float = 0.0  # plan offset up to which its deltas have arrived
+    settled_loss: bool = False  # lost, and the loss policy has decided for it
 
     @property
     def open(self) -> bool:
@@ -138,7 +140,7 @@ class Run:
         if self.state is RunState.PENDING and now_unix_s >= self.start_at_unix_s:
             self.transition(RunState.RUNNING)
         if self.state is RunState.RUNNING:
-            if not self.open_assignments():
+            if not self.open_assignments() and not self.awaiting_fence():
                 self.transition(
                     RunState.COMPLETED, self.reason or "every plan share ran to its end"
                 )
@@ -184,6 +186,13 @@ class Run:
             for r in self.assignments.values()
             if r.open and (worker_id is None or r.worker_id == worker_id)
         ]
+
+    def awaiting_fence(self) -> bool:
+        """Lost bots wait for their old owner's fence before the policy moves them."""
+        return any(
+            r.outcome is AssignmentOutcome.LOST and not r.settled_loss
+            for r in self.assignments.values()
+        )
 
     def ingest(self, worker_id: str, assignment_id: str, seq: int, payload: bytes) -> None:
         """Merge one delta; late ones (after the stop grace closed the assignment) count too.

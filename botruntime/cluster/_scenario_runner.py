@@ -16,6 +16,7 @@ from botruntime.cluster._types import (
     AssignmentOutcome,
     AssignmentResult,
     DeltaSink,
+    MayAct,
     RunnerGauges,
 )
 from botruntime.fleet import Fleet
@@ -38,10 +39,11 @@ class ScenarioRunner:
         emit_delta: DeltaSink,
         stop: asyncio.Event,
         gauges: RunnerGauges,
+        may_act: MayAct,
     ) -> AssignmentResult:
         part = self.plans.part(assignment)
         recorder = Recorder(source=assignment.assignment_id)
-        fleet = Fleet(part, recorder, resync_from_chain=assignment.resync_nonces)
+        fleet = Fleet(part, recorder, resync_from_chain=assignment.resync_nonces, may_send=may_act)
 
         async def sink(delta: IntervalDelta) -> None:
             emit_delta(delta)

@@ -18,6 +18,7 @@ from botruntime.cluster._types import (
     AssignmentOutcome,
     AssignmentResult,
     DeltaSink,
+    MayAct,
     RunnerGauges,
 )
 from botruntime.load import Action, ClosedLoop, OpenLoop, SessionRange
@@ -39,6 +40,7 @@ class SyntheticRunner:
         emit_delta: DeltaSink,
         stop: asyncio.Event,
         gauges: RunnerGauges,
+        may_act: MayAct,
     ) -> AssignmentResult:
         part = self.plans.part(assignment)
         recorder = Recorder(source=assignment.assignment_id)
@@ -49,7 +51,9 @@ class SyntheticRunner:
 
         loops: list[OpenLoop | ClosedLoop] = []
         for role in part.roles:
-            action = _synthetic_action(recorder, role.role.name, self.service_time_s, intents)
+            action = _synthetic_action(
+                recorder, role.role.name, self.service_time_s, intents, may_act
+            )
             if isinstance(role.load, SessionRange):
                 loops.append(ClosedLoop(role.load, action, role=role.role.name, recorder=recorder))
                 continue
@@ -96,12 +100,16 @@ class _Count:
 
 
 def _synthetic_action(
-    recorder: Recorder, role: str, service_time_s: float, intents: _Count
+    recorder: Recorder, role: str, service_time_s: float, intents: _Count, may_act: MayAct
 ) -> Action:
     timer = recorder.timer("submit", chain="synthetic", action=role)
     counter = recorder.counter("n.intent", role=role)
+    fenced = recorder.counter("n.reject", action=role, code="fenced", expected="no")
 
     async def action(intended_ts: float, slot: int) -> None:
+        if not may_act():
+            fenced.add()  # the lease lapsed: not ours to send any more
+            return
         intents.n += 1
         counter.add()
         sent = time.perf_counter()

@@ -29,6 +29,7 @@ __all__ = [
     "HealthSample",
     "Liveness",
     "LoadGap",
+    "MayAct",
     "RunState",
     "RunnerGauges",
     "ShareLevel",
@@ -132,6 +133,10 @@ class LoadGap:
     policy: WorkerLossPolicy
 
 
+MayAct = Callable[[], bool]
+"""The worker's lease (`_fence.Lease.valid`): False once its epoch may be over; a runner asks
+it right before each tx it signs or sends, and sends nothing while it says False."""
+
 DeltaSink = Callable[[IntervalDelta], None]
 """Where a runner hands each interval's metric delta; record it with source=assignment_id."""
 
@@ -179,6 +184,8 @@ class FleetRunner(Protocol):
       worker (the coordinator dates a lost share's gap from its last interval). Emit every
       delta through `emit_delta`, the last partial one included, before returning.
     - Stop: return soon after `stop` is set; a runner still going 2 s later is cancelled.
+    - Fencing: ask `may_act()` right before every tx is signed or sent and send nothing while
+      it is False (the worker's lease lapsed: another worker may own these bots by now).
     - Result: the runner's own totals in `AssignmentResult.counters` (counted apart from the
       recorder), so the merge can be checked against them.
     """
@@ -189,4 +196,5 @@ class FleetRunner(Protocol):
         emit_delta: DeltaSink,
         stop: asyncio.Event,
         gauges: RunnerGauges,
+        may_act: MayAct,
     ) -> AssignmentResult: ...

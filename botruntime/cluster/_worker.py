@@ -2,9 +2,13 @@
 
 A worker registers with its capacity, then keeps one Session: it writes a heartbeat every
 interval and the metric deltas and results of its assignments, and follows the commands it
-reads. It reconnects when the stream breaks; assignments keep running meanwhile, but if no word
-comes from the coordinator for `dead_man_s` (10 s) it stops every bot by itself: load never
-runs unattended. Drain (or `stop`, on SIGTERM) stops every bot, reports, and ends the Session.
+reads. It reconnects when the stream breaks; assignments keep running meanwhile, but only
+while its lease holds (`_fence.Lease`: `dead_man_s`, 10 s, from the send of the last heartbeat
+the coordinator acknowledged). A lapsed lease sends nothing for any bot at once, and the
+dead-man switch then stops every bot: load never runs unattended, and never under two owners.
+An Abort of every run is the coordinator's word that this epoch is over: the lease ends, the
+bots stop, and their results go out as the acknowledgement. Drain (or `stop`, on SIGTERM)
+stops every bot, reports, and ends the Session.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import grpc
 from botruntime.cluster._assignments import AssignmentSet, Finished
 from botruntime.cluster._auth import TlsFiles, call_metadata
 from botruntime.cluster._errors import ClusterConfigError, ProtocolViolation
+from botruntime.cluster._fence import Lease
 from botruntime.cluster._health import HealthProbe, WorkerHealthServer
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
@@ -104,7 +109,7 @@ class Worker:
         self._outbox = _Outbox()
         self._registration: pb.RegisterWorkerReply | None = None
         self._dead_man_s = options.dead_man_s
-        self._last_contact = time.monotonic()
+        self._lease = Lease(options.dead_man_s)
         self._delta_seq: dict[str, int] = {}
         self._beat_seq = 0
         self._probe = HealthProbe()
@@ -126,6 +131,7 @@ class Worker:
                     self._runner,
                     self._emit_delta,
                     self._finished,
+                    may_act=self._lease.valid,
                     stop_grace_s=self.options.stop_grace_s,
                 )
                 helpers = [
@@ -196,6 +202,7 @@ class Worker:
     async def _session(self, stub: Any, stop: asyncio.Event) -> bool:
         """One registration (if needed) and one Session; True when the worker should leave."""
         if self._registration is None:
+            asked_at = self._lease.now()
             reply = await stub.RegisterWorker(
                 pb.RegisterWorkerRequest(
                     name=self.options.name or socket.gethostname(),
@@ -208,7 +215,7 @@ class Worker:
             self._registration = reply
             self._dead_man_s = reply.dead_man_s or self.options.dead_man_s
             log.info("registered as %s", reply.worker_id)
-            self._contact()  # an answer; a reconnect attempt alone is not word from it
+            self._lease.begin(asked_at, self._dead_man_s)  # a new epoch
         registration = self._registration
         call = stub.Session(metadata=self._metadata)
         await call.write(
@@ -243,7 +250,6 @@ class Worker:
     async def _read(self, call: Any, decoder: CommandDecoder) -> bool:
         """Follow commands; True when told to drain, False when the coordinator hung up."""
         async for message in call:
-            self._contact()
             command = decoder.feed(message)
             if command is not None and self._obey(command):
                 return True
@@ -275,13 +281,17 @@ class Worker:
     def _obey(self, command: Command) -> bool:
         assert self._assignments is not None
         match command:
-            case AckCommand():
-                pass
+            case AckCommand(seq=seq):
+                self._lease.ack(seq)
             case AssignCommand(assignment=assignment):
                 self._assignments.start(assignment)
             case StopCommand(run_id=run_id, assignment_id=assignment_id, reason=reason):
                 n = self._assignments.stop(run_id, assignment_id)
                 log.info("stop %s %s (%s): %d assignments", run_id, assignment_id, reason, n)
+            case AbortCommand(run_id="", reason=reason):
+                self._lease.revoke(reason)  # this epoch is over: nothing more goes out
+                n = self._assignments.stop()
+                log.warning("fenced (%s): stopped %d assignments", reason, n)
             case AbortCommand(run_id=run_id, reason=reason):
                 n = self._assignments.stop(run_id)
                 log.warning("abort %s (%s): %d assignments", run_id or "all", reason, n)
@@ -299,6 +309,7 @@ class Worker:
             gauges = self._assignments.gauges()
             probe = self._probe.sample()
             self._beat_seq += 1
+            self._lease.beat(self._beat_seq)
             health = HealthSample(
                 seq=self._beat_seq,
                 sent_at_unix_s=time.time(),
@@ -338,22 +349,21 @@ class Worker:
 
     # -- the dead-man switch -------------------------------------------------------------
 
-    def _contact(self) -> None:
-        self._last_contact = time.monotonic()
-
     async def _dead_man_switch(self) -> None:
-        """No word from the coordinator for dead_man_s: stop every bot, register afresh."""
+        """The lease lapsed (no acknowledged heartbeat for dead_man_s): stop every bot,
+        register afresh. Nothing was sent since it lapsed: the fleet asks the lease first."""
         assert self._assignments is not None
         while True:
             await asyncio.sleep(0.2)
-            silent_s = time.monotonic() - self._last_contact
-            if silent_s < self._dead_man_s or not len(self._assignments):
+            lease = self._lease
+            if lease.valid() or lease.revoked or not len(self._assignments):
                 continue
             self.dead_man_trips += 1
+            lease.revoke("dead-man switch")
             n = self._assignments.stop()
             log.error(
-                "dead-man switch: no word from the coordinator for %.1f s; stopped %d assignments",
-                silent_s,
+                "dead-man switch: no acknowledged heartbeat for %.1f s; stopped %d assignments",
+                self._dead_man_s,
                 n,
             )
             await self._assignments.wait_idle(self.options.stop_grace_s + 1.0)
@@ -361,6 +371,7 @@ class Worker:
 
     def _forget_registration(self) -> None:
         assert self._assignments is not None
+        self._lease.revoke("registration forgotten")
         self._assignments.stop()
         self._registration = None
         self._outbox.clear()  # results of runs the coordinator has written off

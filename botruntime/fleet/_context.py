@@ -11,7 +11,7 @@ per node: `ChainSide.client_for(bot)` is the node's client seen as that bot (`Cl
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from random import Random
 
@@ -168,6 +168,9 @@ class FleetContext:
     alpha_book: AlphaBook = field(default_factory=AlphaBook)
     # the run's bot indices per role (the plan's allocation), for bots that split a duty
     role_bots: Mapping[str, range] = field(default_factory=dict)
+    # asked before every tx is signed or sent: False while this process may not act for its
+    # bots (a cluster worker's lapsed lease); None: always
+    may_send: Callable[[], bool] | None = None
     # subscribers' event streams, open between their actions (closed by the fleet's close)
     subscriptions: Subscriptions = field(default_factory=Subscriptions)
 

@@ -142,7 +142,9 @@ class Fleet:
     """The bots of `part` driven by this process.
 
     `resync_from_chain`: bots taken over from a lost worker read balances and nonces from the
-    chain first. `expected_codes`: reject codes every role counts as the defence working."""
+    chain first. `expected_codes`: reject codes every role counts as the defence working.
+    `may_send`: asked right before every tx is signed or sent; while it says False nothing
+    goes out (a cluster worker whose lease lapsed: its bots may have a new owner)."""
 
     def __init__(
         self,
@@ -151,8 +153,10 @@ class Fleet:
         *,
         resync_from_chain: bool = False,
         expected_codes: frozenset[str] = frozenset(),
+        may_send: Callable[[], bool] | None = None,
     ) -> None:
         self.part = part
+        self.may_send = may_send
         self.plan = part.plan
         self.recorder = recorder
         self.resync_from_chain = resync_from_chain
@@ -198,6 +202,7 @@ class Fleet:
             client_ids=ClientIds.of(plan.run_id, plan.roles),
             crews=Crews(plan, self.bots) if plan.crews else None,
             role_bots={role.name: role.bots for role in plan.roles},
+            may_send=self.may_send,
         )
         for bot in self.bots:
             for chain in sides:
@@ -213,6 +218,8 @@ class Fleet:
         read and the new shadow ledger would never know them. So first wait (at most a commit
         timeout) until no tx of these bots is pending, then read balances and nonces.
         """
+        if not self.bots:
+            return
         deadline = time.monotonic() + ctx.commit_timeout_s
         for chain, side in ctx.sides.items():
             waiting = list(self.bots)
@@ -227,16 +234,29 @@ class Fleet:
                     chain,
                     ctx.commit_timeout_s,
                 )
-        for bot in self.bots:
-            balances: dict[Denom, int] = {}
-            for chain, side in ctx.sides.items():
+        balances: dict[int, dict[Denom, int]] = {bot.index: {} for bot in self.bots}
+        for chain, side in ctx.sides.items():
+            for bot in self.bots:
                 with contextlib.suppress(ChainError):  # a chain without a bridge has none
                     ctx.bridge.known(await side.client_for(bot).bridge_sent(bot.address(chain)))
-                account = await side.client_for(bot).account(bot.address(chain))
+            # the accounts as of one height, and the commit watcher on from that height: a
+            # payment to a bot committed meanwhile is in the read or credited, never both
+            for _ in range(5):
+                height = (await side.client_for(self.bots[0]).latest_block()).height
+                accounts = [await side.client_for(b).account(b.address(chain)) for b in self.bots]
+                if (await side.client_for(self.bots[0]).latest_block()).height == height:
+                    break
+            else:
+                _log.warning("%s kept moving while taken-over bots were read", chain)
+            side.watcher.height = side.watcher.start_height = height
+            for bot, account in zip(self.bots, accounts, strict=True):
                 bot.resync_nonce(chain, account.nonce)
                 bot.set_accepted(chain, account.nonce)
-                balances.update({Denom(d): v for d, v in account.balances.items() if d in _DENOMS})
-            bot.wallet.resync(balances)
+                balances[bot.index].update(
+                    {Denom(d): v for d, v in account.balances.items() if d in _DENOMS}
+                )
+        for bot in self.bots:
+            bot.wallet.resync(balances[bot.index])
 
     async def _side(self, chain: ChainName) -> ChainSide:
         target = self.plan.target

@@ -19,6 +19,7 @@ and one that never does leaves the shadow ledger as it was, exactly as the chain
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -87,6 +88,14 @@ class Intent:
             "n.reject", action=self.action, code=code, expected=expected
         ).add(example=tx)
 
+    def _fenced(self) -> bool:
+        """True (counted as reject `fenced`) when this process may not act for its bots now."""
+        may_send = self._ctx.may_send
+        if may_send is None or may_send():
+            return False
+        self.reject("fenced")
+        return True
+
     def error(self, exc: ChainError, tx: str | None = None) -> None:
         self._ctx.recorder.counter("n.error", action=self.action, kind=error_kind(exc)).add(
             example=tx
@@ -146,7 +155,11 @@ class Intent:
     async def submit(self, call: Awaitable[T], *, tx: str | None = None) -> T | Rejected | None:
         """Send something that is not this bot's own tx (a replay, a fuzzed body; `tx` the
         hash or case id it is known by) and record it as `lat.submit{action}`: the node's
-        answer, the reject, or None (no answer)."""
+        answer, the reject, or None (no answer, or not sent: `fenced`)."""
+        if self._fenced():
+            if inspect.iscoroutine(call):
+                call.close()
+            return None
         return await self._measured("submit", self.action, call, tx)
 
     async def transact(
@@ -204,7 +217,10 @@ class Intent:
         nonce: int | None = None,
     ) -> tuple[SignedTx, Reservation] | None:
         """Hold `amount` + fee on the shadow ledger and sign at the bot's next nonce (or at
-        `nonce`); None (counted) when the ledger cannot cover it."""
+        `nonce`); None (counted) when the ledger cannot cover it or the process may not act
+        (`fenced`)."""
+        if self._fenced():
+            return None
         ctx = self._ctx
         side = ctx.sides[self.chain]
         fee = side.fee if fee is None else fee
@@ -471,6 +487,8 @@ class Intent:
         spread = liveness.spread(self.chain, holder, accepted_ts)
         name = "chain.silent_loss" if spread else "chain.lost_in_crash"
         self.count(name, tx=tx.hash, node=f"v{holder + 1}")
+        if self._fenced():
+            return holder, accepted_ts  # not this process's to send again any more
         try:
             node, _ = await broadcast_failover(
                 side, bot, tx, liveness, first=holder + 1, skip=holder

@@ -25,23 +25,21 @@ from __future__ import annotations
 from random import Random
 from typing import TYPE_CHECKING, Final
 
+from botruntime.behaviors._fees import min_fee_for
 from botruntime.behaviors._table import behavior
 from botruntime.bots.bot import Bot
 from botruntime.chain.models import SubmitResult
 from botruntime.chain.tx import (
     MAX_MEMO_BYTES,
-    JsonValue,
     Msg,
-    TxBody,
     bank_multisend,
     bank_send,
-    canonical_json,
 )
 from botruntime.identity import ALPHA_HRP, address_from_pubkey
 from botruntime.wallet import AX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: its types are for annotations only
-    from botruntime.fleet import ChainClient, Chains, ChainSide, Intent
+    from botruntime.fleet import ChainClient, Chains, Intent
 
 __all__ = ["dust_send", "spam_memo", "spam_probe"]
 
@@ -50,8 +48,6 @@ BURST: Final = 96
 _SPAM_AMOUNT: Final = AX.unit  # paid to itself: above any dust limit, costs nothing
 _MULTISEND_OUTPUT_BYTES: Final = 70  # a self-output in canonical JSON, a little under
 _PROBES: Final = ("oversized", "memo", "underpaid")
-_PUBKEY_B64: Final = "A" * 44  # base64 of 32 bytes
-_SIGNATURE_B64: Final = "A" * 88  # base64 of 64 bytes
 
 
 def fat_memo(memo: str, size: int) -> str:
@@ -59,25 +55,6 @@ def fat_memo(memo: str, size: int) -> str:
     front of its timestamp: still a testbots memo of the same intent, as fat as asked."""
     head, _, stamp = memo.rpartition(":")
     return f"{head}:{stamp.rjust(max(len(stamp), size - len(head) - 1), '0')}"
-
-
-def min_fee_for(side: ChainSide, chain_id: str, bot: Bot, msgs: list[Msg], memo: str) -> int:
-    """The least fee the chain takes for these messages signed by `bot` at its next nonce.
-    The fee is part of the body, so the size is measured until it stops changing; a key and a
-    signature have fixed lengths, so no signing is needed to measure."""
-    fee = side.min_fee(0)
-    for _ in range(4):
-        body = TxBody(chain_id, bot.alpha_address, bot.next_nonce("alpha"), fee, tuple(msgs), memo)
-        wire: JsonValue = {
-            "body": body.to_wire(),
-            "pubkey": _PUBKEY_B64,
-            "signature": _SIGNATURE_B64,
-        }
-        needed = side.min_fee(len(canonical_json(wire)))
-        if needed == fee:
-            break
-        fee = needed
-    return fee
 
 
 async def _over_cap(bot: Bot, client: ChainClient, rec: Intent) -> None:

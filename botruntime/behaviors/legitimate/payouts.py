@@ -21,8 +21,8 @@ from __future__ import annotations
 from random import Random
 from typing import TYPE_CHECKING, Final
 
+from botruntime.behaviors._fees import min_fee_for
 from botruntime.behaviors._table import behavior
-from botruntime.behaviors.adversarial.spam import min_fee_for
 from botruntime.bots.bot import Bot
 from botruntime.chain.tx import Msg, bank_multisend, bank_send
 from botruntime.wallet import AX

@@ -28,6 +28,8 @@ from botruntime.identity import Identity
 class ChainTx:
     bot_index: int
     intended_offset_s: float  # on the run's plan clock
+    nonce: int = -1  # the sender's nonce the tx was signed with
+    height: int = -1  # the block it committed in
 
 
 def plan_clock_origin(start_at_unix_s: float) -> float:
@@ -57,7 +59,8 @@ def committed_txs(alpha_url: str, run_id: str, origin_pc: float) -> list[ChainTx
                     memo = parse_memo(str(body.get("memo", "")))
                     if memo is not None and memo.run_id == run_id:
                         offset = memo.intended_ts_us / 1e6 - origin_pc
-                        out.append(ChainTx(memo.bot_index, offset))
+                        nonce = int(str(body.get("nonce", -1)))
+                        out.append(ChainTx(memo.bot_index, offset, nonce, int(block["height"])))
             height = int(blocks[-1]["height"]) + 1
     return out
 

@@ -122,8 +122,8 @@ class Cluster:
             "coordinator",
             f"--listen={listen}",
             f"--heartbeat-s={HEARTBEAT_S}",
-            f"--lost-after-s={LOST_AFTER_S}",
-            f"--dead-man-s={DEAD_MAN_S}",
+            f"--lost-after-s={self.lost_after_s}",
+            f"--dead-man-s={self.dead_man_s}",
             "--start-delay-s=1.0",
             f"--metrics-listen={self.metrics_address}",
         )

@@ -140,8 +140,9 @@ async def test_rebalance_moves_the_lost_bots_and_records_the_gap(cluster: Cluste
     assert {p.worker_id for p in moved}.isdisjoint({lost[0].worker_id})
     (gap,) = end.gaps
     assert gap.policy == "rebalance" and gap.from_s <= killed_at <= gap.to_s
-    # from its last delta (at most one 1 s interval before the kill) to the takeover
-    assert gap.to_s - gap.from_s <= 1.0 + cluster.lost_after_s + 1.0
+    # from its last delta (at most one 1 s interval before the kill) to the takeover, which
+    # waits for the fence: a killed worker acknowledges nothing, so its last heartbeat + dead-man
+    assert gap.to_s - gap.from_s <= 1.0 + cluster.dead_man_s + 1.0
     # every planned arrival is either in the merged metrics or in the gap, exactly once
     role = _role(cluster, hold_s)
     lost_part = role.share_of(30, gap.share, gap.from_s)

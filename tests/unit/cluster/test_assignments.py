@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -46,6 +47,7 @@ class ScriptedRunner:
         emit_delta: DeltaSink,
         stop: asyncio.Event,
         gauges: RunnerGauges,
+        may_act: Callable[[], bool],
     ) -> AssignmentResult:
         kind = self.behaviour[assignment.assignment_id]
         gauges.bots_running = 1
@@ -65,7 +67,7 @@ async def test_stop_reaches_each_runner_and_a_deaf_one_is_cancelled_after_the_gr
     async with asyncio.TaskGroup() as tg:
         assignments = AssignmentSet(
             tg, runner, lambda a, d: deltas.append((a.assignment_id, d)), finished.append,
-            stop_grace_s=0.3,
+            may_act=lambda: True, stop_grace_s=0.3,
         )  # fmt: skip
         for n in (1, 2, 3):
             assignments.start(_assignment(n))

@@ -83,11 +83,11 @@ def test_a_lost_worker_under_rebalance_hands_its_bots_to_the_survivors() -> None
     coordinator, clocks, links, run_id = _cluster("rebalance")
     for link in links:
         _drain(link)
-    for t in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0):
+    for t in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0):
         clocks.t = t
         _beat(coordinator, [links[0], links[2]], int(t))
         coordinator.tick()
-    run = coordinator.run(run_id)
+    run = coordinator.run(run_id)  # lost at 5 s, fenced at 10 s: its last beat + dead-man
     assert run.state is RunState.RUNNING
     lost = links[1].worker_id
     assert [str(r.outcome) for r in run.assignments.values() if r.worker_id == lost] == ["lost"]

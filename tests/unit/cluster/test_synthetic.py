@@ -60,7 +60,11 @@ async def test_two_shares_offer_the_plan_once_and_count_what_they_sent() -> None
         jobs = [
             tg.create_task(
                 runner.run(
-                    _assignment(text, i, start), merged.ingest, asyncio.Event(), RunnerGauges()
+                    _assignment(text, i, start),
+                    merged.ingest,
+                    asyncio.Event(),
+                    RunnerGauges(),
+                    lambda: True,
                 )
             )
             for i in (0, 1)
@@ -78,7 +82,9 @@ async def test_stop_ends_a_long_plan_promptly() -> None:
     runner = SyntheticRunner(service_time_s=0.001)
     assignment = _assignment(_scenario(hold_s=60.0), 0, time.time())
     async with asyncio.TaskGroup() as tg:
-        job = tg.create_task(runner.run(assignment, deltas.append, stop, RunnerGauges()))
+        job = tg.create_task(
+            runner.run(assignment, deltas.append, stop, RunnerGauges(), lambda: True)
+        )
         await asyncio.sleep(0.5)
         stop.set()
         async with asyncio.timeout(2.0):

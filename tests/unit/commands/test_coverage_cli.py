@@ -86,7 +86,9 @@ def test_the_repo_scenarios_print_four_tables_and_name_every_switch_without_kill
     assert "mempool_drop" not in unkilled
     unused = _named(result.output, "registered behaviours no scenario uses")
     assert set(unused) == set(BEHAVIORS) - _used(SCENARIOS)
-    assert "fails the tests once all 24 scenario files exist" in result.output
+    # the warning stands only while the catalogue is incomplete
+    complete = len(list(SCENARIOS.glob("*.yaml"))) >= 24
+    assert ("fails the tests once all 24 scenario files exist" in result.output) != complete
 
 
 def test_json_is_the_same_matrix_for_machines() -> None:
