@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from botruntime.coverage import coverage_of_dir
+from botruntime.scenario import VULN_SWITCHES, load_scenario
 from testbots_dagster.mutation import main as dagster_main
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
@@ -22,6 +22,9 @@ def test_the_dagster_sweep_needs_dagster_home_and_known_names(
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     unknown = runner.invoke(dagster_main, ["--scenario", "nope"])
     assert unknown.exit_code == 2 and "no scenario nope" in unknown.output
-    nobody_kills = coverage_of_dir(SCENARIOS).switches_without_killer[0]
-    unkilled = runner.invoke(dagster_main, ["--switch", nobody_kills])
-    assert unkilled.exit_code == 2 and f"kills {nobody_kills}" in unkilled.output
+    # a switch the chosen scenario does not kill (every switch has a killer somewhere)
+    baseline = load_scenario(SCENARIOS / "transfer_baseline.yaml").scenario
+    killed = {switch for c in baseline.verdict.criteria for switch in c.kills}
+    other = next(switch for switch in VULN_SWITCHES if switch not in killed)
+    unkilled = runner.invoke(dagster_main, ["--scenario", "transfer_baseline", "--switch", other])
+    assert unkilled.exit_code == 2 and f"kills {other}" in unkilled.output
