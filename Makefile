@@ -10,7 +10,7 @@ MUTATION_ARGS ?=
 export TESTBOTS_HOME ?= $(CURDIR)/.testbots
 export DAGSTER_HOME  ?= $(TESTBOTS_HOME)/dagster
 
-.PHONY: setup browser run mutation test lint typecheck imports unit ui bench clean
+.PHONY: setup browser postgres run mutation test lint typecheck imports unit ui bench clean
 
 setup: $(STAMP)
 
@@ -49,7 +49,15 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
 	  || { echo "could not install chromium: run 'apt-get install chromium' and retry"; exit 2; }; }
 
-unit: $(STAMP) browser
+# the results-store and Dagster-storage tests start a throwaway PostgreSQL server (Debian's
+# package; initdb into a temporary directory, run as `nobody` under root, stopped at the end)
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the results-store and Dagster-storage tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >/dev/null \
+	  || { echo "could not install postgresql: run 'apt-get install postgresql' and retry"; exit 2; }; }
+
+unit: $(STAMP) browser postgres
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports unit

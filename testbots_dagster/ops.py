@@ -31,7 +31,7 @@ from testbots_dagster.resources import (
     TargetResource,
     testbots_home,
 )
-from testbots_dagster.results_store import RunAlreadyStored
+from testbots_dagster.results_store import RunAlreadyStored, StoreUnavailable
 
 if TYPE_CHECKING:
     from botruntime.runs.runner import Progress
@@ -186,6 +186,9 @@ def report(
         if stored.verdict != result.verdict:
             raise
         context.log.info(f"run {result.run_id} is stored already ({stored.verdict})")
+    except StoreUnavailable as exc:  # says whether none of the run is stored or it is unknown
+        context.log.error(f"{result.scenario_id}: {result.verdict}, but not stored: {exc}")
+        raise
     html = write_html(result, prepared.home / "runs")
     context.log.info(f"{result.scenario_id}: {result.verdict}; HTML report {html}")
     return dg.Output(result, metadata=report_metadata(result, html))

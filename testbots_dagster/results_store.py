@@ -21,14 +21,19 @@ Layout (one row per run in `runs`, its parts in four child tables keyed by `run_
 
 Append-only: there is no update or delete; a second write of a run id is `RunAlreadyStored`
 and changes nothing. A run's rows are written in one transaction, so a crash or an error half
-way leaves no trace of that run: a reader sees a run whole or not at all. JSON columns are
+way leaves no trace of that run: a reader sees a run whole or not at all. When the connection
+drops during a write, `append` asks the database on a new connection which it was: the whole
+run was committed (the reply to COMMIT was lost; `append` returns, the run is stored) or none of
+it (`StoreUnavailable` with `.stored` False); `.stored` is None when the database cannot be
+asked either, and the message says so. JSON columns are
 strict JSON (Postgres refuses NaN): a non-finite number, such as the percentile of a metric
 with no samples, reads back as null.
 
 ResultsStoreError
 ├── RunAlreadyStored    the run id is in the store already (.run_id)
 ├── RunNotFound         no run with this id (.run_id)
-└── StoreUnavailable    the database could not be opened, read or written (.url, password hidden)
+└── StoreUnavailable    the database could not be opened, read or written (.url, password hidden;
+                        .stored after a failed write: False nothing of it, None unknown)
 """
 
 from __future__ import annotations
@@ -101,9 +106,10 @@ class RunNotFound(ResultsStoreError):
 
 
 class StoreUnavailable(ResultsStoreError):
-    def __init__(self, message: str, *, url: str) -> None:
+    def __init__(self, message: str, *, url: str, stored: bool | None = None) -> None:
         super().__init__(f"results store {url}: {message}")
         self.url = url
+        self.stored = stored  # after a failed write: False when none of the run is stored
 
 
 def default_url(home: Path) -> str:
@@ -164,9 +170,28 @@ class ResultsStore:
                 f"write of run {report.run_id!r} refused ({exc})", url=self.url
             ) from exc
         except SQLAlchemyError as exc:
+            stored = self._stored_after_failure(report.run_id)
+            if stored:  # committed; only the reply to COMMIT was lost with the connection
+                return
+            outcome = (
+                "nothing of it is stored: append it again"
+                if stored is False
+                else "the store cannot be asked whether it is stored: check with has() later"
+            )
             raise StoreUnavailable(
-                f"write of run {report.run_id!r} failed ({exc})", url=self.url
+                f"write of run {report.run_id!r} failed ({exc}); {outcome}",
+                url=self.url,
+                stored=stored,
             ) from exc
+
+    def _stored_after_failure(self, run_id: str) -> bool | None:
+        """Whether a write that failed was committed after all (its transaction is all or
+        nothing), asked on a fresh connection; None when the database cannot be reached."""
+        try:
+            with self._engine.connect() as conn:
+                return exists(conn, run_id)
+        except SQLAlchemyError:
+            return None
 
     # -- reading -----------------------------------------------------------------------------
 

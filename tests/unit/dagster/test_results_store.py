@@ -1,4 +1,5 @@
-"""ResultsStore on a real SQLite file: append-only, one transaction per run, baselines."""
+"""ResultsStore on a real SQLite file and on the session's throwaway PostgreSQL: append-only,
+one transaction per run, baselines."""
 
 import sqlite3
 import subprocess
@@ -24,10 +25,20 @@ from testbots_dagster.results_store import (
 MakeReport = Callable[..., RunReport]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[ResultsStore]:
-    with ResultsStore.at_home(tmp_path / "home") as s:
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ResultsStore]:
+    url = default_url(tmp_path / "home")
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+    with ResultsStore(url) as s:
         yield s
+
+
+def _rows(store: ResultsStore, table: str, run_id: str) -> int:
+    """Rows of `run_id` in `table`, read by SQL on the store's own database."""
+    query = sa.text(f"SELECT count(*) FROM {table} WHERE run_id = :run_id")
+    with store._engine.connect() as conn:
+        return int(conn.execute(query, {"run_id": run_id}).scalar_one())
 
 
 def _count(db: Path, table: str, run_id: str) -> int:
@@ -75,7 +86,7 @@ def test_a_failed_criterions_evidence_reads_back_even_from_a_store_made_before_i
 
 
 def test_second_write_of_a_run_is_refused_and_changes_nothing(
-    tmp_path: Path, store: ResultsStore, make_report: MakeReport
+    store: ResultsStore, make_report: MakeReport
 ) -> None:
     first = make_report()
     store.append(first)
@@ -84,11 +95,11 @@ def test_second_write_of_a_run_is_refused_and_changes_nothing(
         store.append(changed)
     assert caught.value.run_id == first.run_id
     assert store.get(first.run_id) == first
-    assert _count(tmp_path / "home" / "results.sqlite", "intervals", first.run_id) == 10
+    assert _rows(store, "intervals", first.run_id) == 10
 
 
 def test_a_failure_mid_write_leaves_nothing_of_the_run(
-    tmp_path: Path, store: ResultsStore, make_report: MakeReport
+    store: ResultsStore, make_report: MakeReport
 ) -> None:
     report = make_report()
     engine: sa.Engine = store._engine
@@ -103,9 +114,8 @@ def test_a_failure_mid_write_leaves_nothing_of_the_run(
             store.append(report)
     finally:
         sa.event.remove(engine, "before_cursor_execute", fail_on_histograms)
-    db = tmp_path / "home" / "results.sqlite"
     for table in ("runs", "criteria", "intervals", "histograms"):
-        assert _count(db, table, report.run_id) == 0, table
+        assert _rows(store, table, report.run_id) == 0, table
     with pytest.raises(RunNotFound):
         store.get(report.run_id)
     store.append(report)  # the run id was not burnt by the failed write
