@@ -24,6 +24,7 @@ from botruntime.cluster._coordinator import Coordinator, CoordinatorConfig
 from botruntime.cluster._errors import (
     ClusterConfigError,
     ClusterError,
+    CoordinatorRefused,
     CoordinatorUnavailable,
     NotFound,
     PlacementError,
@@ -71,6 +72,7 @@ __all__ = [
     "ControlClient",
     "Coordinator",
     "CoordinatorConfig",
+    "CoordinatorRefused",
     "CoordinatorUnavailable",
     "DeltaSink",
     "DistributeRequest",
