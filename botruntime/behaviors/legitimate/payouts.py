@@ -9,7 +9,7 @@ users out from one key, and users paying one merchant.
   its size needs.
 - `payout_sharded`: `payout_sequenced` from one of several hot keys (the role has one bot per
   shard; the executor spreads payouts over them).
-- `pay_merchant`: a user pays the one merchant of the run (the bot of role `merchant`).
+- the payers pay the run's merchant with `pay_merchant` (transfers.py, shared with A2).
 
 Payouts go to the run's users, the bots of role `payer`, so the merchant's balance is only
 what its payers paid it. Every payout is sent through `Intent.transact`: the shadow ledgers
@@ -32,20 +32,16 @@ if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only rec
 
 __all__ = [
     "BATCH_PAYOUTS",
-    "MERCHANT_ROLE",
     "PAYEE_ROLE",
-    "pay_merchant",
     "payout_batch",
     "payout_sequenced",
     "payout_sharded",
     "payout_to",
 ]
 
-MERCHANT_ROLE: Final = "merchant"
 PAYEE_ROLE: Final = "payer"
 BATCH_PAYOUTS: Final = 20  # payouts per multisend (SCENARIOS.md R2)
 _MAX_PAYOUT_AX: Final = 10
-_MAX_PAYMENT_AX: Final = 20
 
 
 def _one_of(chains: Chains, role: str, what: str) -> range:
@@ -92,12 +88,3 @@ async def payout_batch(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> No
     fee = max(side.fee, 2 * min_fee_for(side, chain_id, bot, msgs, rec.memo(bot)))
     total = sum(amount for _, amount in outputs)
     await rec.transact(bot, msgs, spend=AX, amount=total, fee=fee, pipelined=True)
-
-
-@behavior("pay_merchant", group="legitimate", chain="alpha", sends_tx=True)
-async def pay_merchant(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> None:
-    """Pay the run's merchant 1-20 AX and follow the tx until its block."""
-    merchants = _one_of(chains, MERCHANT_ROLE, "pay_merchant")
-    to = chains.peers.address(merchants[0], "alpha")
-    amount = rng.randint(1, _MAX_PAYMENT_AX) * AX.unit
-    await rec.transact(bot, [bank_send(to, amount, AX.value)], spend=AX, amount=amount)

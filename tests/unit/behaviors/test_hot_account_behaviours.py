@@ -16,7 +16,7 @@ import pytest
 
 from botruntime.behaviors import BehaviorFn
 from botruntime.behaviors.antipattern import hot
-from botruntime.behaviors.legitimate import payouts
+from botruntime.behaviors.legitimate import payouts, transfers
 from botruntime.bots.bot import Bot
 from botruntime.chain.alpha import HttpAlphaClient
 from botruntime.chain.testing import MockTransport, Request, answer, error_answer
@@ -258,7 +258,7 @@ async def test_payers_pay_the_one_merchant(desk: Desk) -> None:
     payer = Bot(SEED, 5, "payer")
     payer.wallet.credit(AX, FUNDS)
     for ts in (1.0, 2.0):
-        await desk.act(payouts.pay_merchant, bot=payer, ts=ts)
+        await desk.act(transfers.pay_merchant, bot=payer, ts=ts)
     merchant = desk.ctx.peers.address(ROLES["merchant"].start, "alpha")
     assert [m["to"] for tx in desk.node.committed for m in tx.body.msgs] == [merchant] * 2
     assert payer.wallet.balance(AX) == FUNDS - paid(desk.node.committed)
@@ -266,6 +266,6 @@ async def test_payers_pay_the_one_merchant(desk: Desk) -> None:
 
 async def test_paying_a_merchant_needs_a_merchant_role(desk: Desk) -> None:
     desk.ctx.role_bots = {"payer": ROLES["payer"]}
-    with pytest.raises(LookupError, match="'merchant'"):
-        await desk.act(payouts.pay_merchant)
+    with pytest.raises(ValueError, match="'merchant'"):
+        await desk.act(transfers.pay_merchant)
     assert desk.node.submitted == []
