@@ -12,7 +12,7 @@ import uvloop
 
 from simnet._network import Network
 from simnet._params import Params
-from simnet._runtime import Runtime, print_line
+from simnet._runtime import Runtime, print_line, raise_fd_limit
 from simnet._vuln import SWITCHES
 from simnet.alpha import AlphaParams
 
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    raise_fd_limit(Params().max_connections, 2 * args.nodes)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(_serve(args))
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import socket
 import sys
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from simnet._openapi import openapi_route
 from simnet._transport import node_protocol
 from simnet._waiters import CommitWaiters
 
-__all__ = ["NodeServer", "Runtime"]
+__all__ = ["NodeServer", "Runtime", "raise_fd_limit"]
 
 log = logging.getLogger("simnet")
 
@@ -241,6 +242,20 @@ async def _bug(request: Request, exc: Exception) -> Response:
     log.exception("a bug in simnet answering %s %s", request.method, request.url.path)
     body = {"code": "unavailable", "codespace": "simnet", "message": repr(exc), "details": {}}
     return json_response(body, 500)
+
+
+def raise_fd_limit(connections_per_port: int, ports: int) -> int:
+    """Lift the soft descriptor limit towards the hard one, so every port can reach its
+    connection limit (and refuse past it with the typed answer) instead of failing accept()
+    at a distribution's default soft limit of 1,024. Returns the soft limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections_per_port * ports * 2 + 1_024  # each port at its limit, and as many over
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        return wanted
+    return soft
 
 
 def print_line(line: str) -> None:

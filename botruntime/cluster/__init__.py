@@ -53,6 +53,7 @@ from botruntime.cluster._coordinator import Coordinator, CoordinatorConfig
 from botruntime.cluster._errors import (
     ClusterConfigError,
     ClusterError,
+    CoordinatorRefused,
     CoordinatorUnavailable,
     NotFound,
     PlacementError,
@@ -102,6 +103,7 @@ __all__ = [
     "ControlClient",
     "Coordinator",
     "CoordinatorConfig",
+    "CoordinatorRefused",
     "CoordinatorUnavailable",
     "DeltaSink",
     "DistributeRequest",

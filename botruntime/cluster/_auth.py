@@ -2,9 +2,9 @@
 
 Every RPC carries the token in the `x-testbots-token` metadata entry. The server interceptor
 compares digests in constant time before any handler runs; a peer without the right token gets
-UNAUTHENTICATED with the same words whatever it asked, so it learns nothing (not even which
-methods exist). Only the standard health check is open, so Kubernetes probes need no secret;
-it says SERVING or not, nothing else.
+UNAUTHENTICATED with the same words and the refusal `unauthenticated` whatever it asked, so it
+learns nothing (not even which methods exist). Only the standard health check is open, so
+Kubernetes probes need no secret; it says SERVING or not, nothing else.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Final
 import grpc
 
 from botruntime.cluster._errors import ClusterConfigError
+from botruntime.cluster._refusal import refuse
 
 __all__ = ["TOKEN_HEADER", "TlsFiles", "TokenInterceptor", "call_metadata", "check_token"]
 
@@ -49,7 +50,7 @@ def _digest(value: str) -> bytes:
 
 
 async def _deny(_request: object, context: grpc.aio.ServicerContext) -> None:
-    await context.abort(grpc.StatusCode.UNAUTHENTICATED, DENIED)
+    await refuse(context, "unauthenticated", DENIED)
 
 
 class TokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]

@@ -1,7 +1,8 @@
 """The control client: what the CLI, `testbots run` and Dagster ops use to drive a coordinator.
 
 It speaks gRPC and answers in domain types (`RunView`, `ClusterView`), so no caller sees a
-protobuf message. Errors arrive as `CoordinatorUnavailable` with the gRPC code name.
+protobuf message. Errors arrive as `CoordinatorUnavailable` with the gRPC code name; a call the
+coordinator refused as its subclass `CoordinatorRefused` with `.reason` and `.retry_after_s`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from botruntime.cluster._auth import TlsFiles, call_metadata
 from botruntime.cluster._errors import CoordinatorUnavailable
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
+from botruntime.cluster._refusal import refused
 from botruntime.cluster._types import (
     AssignmentOutcome,
     HealthSample,
@@ -318,11 +320,14 @@ class MetricsFollower:
 
 def _unavailable(exc: Any, address: str) -> CoordinatorUnavailable:
     code = exc.code()
+    message = exc.details()
     if code == grpc.StatusCode.UNAUTHENTICATED:
-        return CoordinatorUnavailable(
-            f"{address} refused the token: use the coordinator's --token / TESTBOTS_TOKEN",
-            code=code.name,
-        )
+        message = "refused the token: use the coordinator's --token / TESTBOTS_TOKEN"
+    refusal = refused(exc, address, message)
+    if refusal is not None:
+        return refusal
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return CoordinatorUnavailable(f"{address} {message}", code=code.name)
     if code == grpc.StatusCode.UNAVAILABLE:
         return CoordinatorUnavailable(
             f"no coordinator answers at {address}: start one (testbots coordinator) or fix "

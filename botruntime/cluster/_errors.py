@@ -7,6 +7,8 @@ ClusterError
 ├── RunStateError          the run's state machine forbids this step (.state, .wanted)
 ├── PlacementError         the live workers cannot hold the bots (.needed, .available)
 └── CoordinatorUnavailable the control client could not reach or was refused by the coordinator
+    └── CoordinatorRefused the coordinator refused the call: .reason (_refusal.REASONS),
+                           .retry_after_s where the same call may succeed later
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "ClusterConfigError",
     "ClusterError",
+    "CoordinatorRefused",
     "CoordinatorUnavailable",
     "NotFound",
     "PlacementError",
@@ -64,3 +67,14 @@ class CoordinatorUnavailable(ClusterError):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class CoordinatorRefused(CoordinatorUnavailable):
+    """The coordinator answered and refused: branch on `.reason`, not on the words."""
+
+    def __init__(
+        self, message: str, *, code: str, reason: str, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.reason = reason
+        self.retry_after_s = retry_after_s

@@ -1,7 +1,8 @@
 """gRPC methods -> Coordinator calls, and the coordinator's state -> status messages.
 
-Domain errors become gRPC codes here and nowhere else: NotFound -> NOT_FOUND, a bad request
--> INVALID_ARGUMENT, a run or cluster that cannot do it now -> FAILED_PRECONDITION.
+Domain errors become refusals here (`_refusal`: a gRPC code plus the machine-readable
+`testbots-reason` trailer): NotFound -> not_found, a bad request -> invalid_request, a run or
+cluster that cannot do it now -> run_state or placement (with retry-after).
 """
 
 from __future__ import annotations
@@ -9,18 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
-import grpc
-
 from botruntime.cluster._coordinator import Coordinator
-from botruntime.cluster._errors import (
-    ClusterError,
-    NotFound,
-    PlacementError,
-    ProtocolViolation,
-    RunStateError,
-)
+from botruntime.cluster._errors import ClusterError, ProtocolViolation
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
+from botruntime.cluster._refusal import refuse_error
 from botruntime.cluster._run import AssignmentRecord, Run, RunSpec
 from botruntime.cluster._session import serve_session
 from botruntime.cluster._types import RunState
@@ -39,21 +33,12 @@ __all__ = ["Servicer", "run_status"]
 
 T = TypeVar("T")
 
-_CODES: tuple[tuple[type[ClusterError], Any], ...] = (
-    (NotFound, grpc.StatusCode.NOT_FOUND),
-    (ProtocolViolation, grpc.StatusCode.INVALID_ARGUMENT),
-    (PlacementError, grpc.StatusCode.FAILED_PRECONDITION),
-    (RunStateError, grpc.StatusCode.FAILED_PRECONDITION),
-)
-
 
 async def _answer(context: Any, call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
     except ClusterError as exc:
-        code = next((c for kind, c in _CODES if isinstance(exc, kind)), grpc.StatusCode.INTERNAL)
-        await context.abort(code, str(exc))
-        raise  # abort raises; this line is never reached
+        await refuse_error(context, exc)
 
 
 def placement_pb(record: AssignmentRecord) -> pb.Placement:

@@ -2,8 +2,9 @@
 
 The first message must be a SessionHello matching a registration. Then one task reads (heartbeats,
 metric deltas, results) and one writes the commands queued on the worker's link; when either
-ends, both do. A malformed or out-of-order message ends this stream with INVALID_ARGUMENT and
-the reason; nothing else is touched, and the worker may reconnect.
+ends, both do. A malformed or out-of-order message ends this stream with the refusal
+`invalid_request` and the words; a hello for a registration now gone with `not_registered`
+(register again). Nothing else is touched, and the worker may reconnect.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
-
 from botruntime.cluster._coordinator import Coordinator, WorkerLink
 from botruntime.cluster._errors import ClusterError, ProtocolViolation
 from botruntime.cluster._pb import orchestration_pb2 as pb
+from botruntime.cluster._refusal import refuse
 from botruntime.cluster._types import AssignmentOutcome, DrainCommand
 from botruntime.cluster._wire import command_to_pb, health_from_pb, outcome_from_pb
 
@@ -37,16 +37,13 @@ async def serve_session(
         async with asyncio.timeout(hello_timeout_s):
             first = await anext(requests)
     except (TimeoutError, StopAsyncIteration):
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "open a Session with SessionHello")
-        return
+        await refuse(context, "invalid_request", "open a Session with SessionHello")
     if first.WhichOneof("kind") != "hello":
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message must be hello")
-        return
+        await refuse(context, "invalid_request", "the first message must be hello")
     try:
         link = coordinator.attach(first.hello.worker_id, first.hello.session_key)
     except ClusterError as exc:
-        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
-        return
+        await refuse(context, "not_registered", str(exc))
     violation: ProtocolViolation | None = None
     clean_end = False
     try:
@@ -63,7 +60,7 @@ async def serve_session(
         coordinator.detach(link)
     if violation is not None:
         log.warning("session of %s: %s", link.worker_id, violation.detail)
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, violation.detail)
+        await refuse(context, "invalid_request", violation.detail)
     elif clean_end:
         coordinator.on_closed(link)  # the worker said goodbye: what it still held is lost
 

@@ -31,6 +31,7 @@ from botruntime.cluster._fence import Lease
 from botruntime.cluster._health import HealthProbe, WorkerHealthServer
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
+from botruntime.cluster._refusal import refused
 from botruntime.cluster._types import (
     AbortCommand,
     AckCommand,
@@ -175,11 +176,14 @@ class Worker:
 
     def _on_rpc_error(self, exc: BaseException) -> ClusterConfigError | None:
         code = getattr(exc, "code", lambda: None)()
-        if code == grpc.StatusCode.UNAUTHENTICATED:
+        is_rpc = isinstance(exc, grpc.aio.AioRpcError)
+        refusal = refused(exc, self.options.coordinator, str(exc)) if is_rpc else None
+        reason = refusal.reason if refusal is not None else None
+        if reason == "unauthenticated":
             return ClusterConfigError(
                 "the coordinator refused our token: give workers the coordinator's --token"
             )
-        if code == grpc.StatusCode.FAILED_PRECONDITION:
+        if reason == "not_registered":
             # our registration is gone (judged lost): what we run was given to others
             detail = getattr(exc, "details", lambda: str(exc))()
             log.warning("coordinator: %s; stopping our bots, registering again", detail)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from botruntime.cluster import (
     ControlClient,
+    CoordinatorRefused,
     CoordinatorUnavailable,
     DistributeRequest,
     LivenessConfig,
@@ -54,8 +55,8 @@ async def place(coordinator: CoordinatorAddress, plan: RunPlan, workers: int) ->
         while True:
             try:
                 return await client.distribute(DistributeRequest(plan.source, workers))
-            except CoordinatorUnavailable as exc:
-                if exc.code != "FAILED_PRECONDITION" or time.monotonic() > deadline:
+            except CoordinatorRefused as exc:
+                if exc.reason != "placement" or time.monotonic() > deadline:
                     raise
             await asyncio.sleep(0.1)
 

@@ -18,8 +18,10 @@ from botruntime.cluster import (
     TOKEN_HEADER,
     WORKER_SERVICE,
     ControlClient,
+    CoordinatorRefused,
 )
 from botruntime.cluster._pb import orchestration_pb2 as pb
+from botruntime.cluster._refusal import REASON_KEY
 
 if TYPE_CHECKING:
     from conftest import Cluster
@@ -67,6 +69,7 @@ async def test_a_peer_without_the_token_gets_nothing(cluster: Cluster, token: st
                 await call(b"", metadata=metadata, timeout=5)
             assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, method
             assert refused.value.details() == "unauthenticated", method  # the same words for all
+            assert dict(refused.value.trailing_metadata())[REASON_KEY] == "unauthenticated"
         session = channel.stream_stream("/testbots.v1.BotOrchestration/Session")(
             metadata=metadata, timeout=5
         )
@@ -76,6 +79,7 @@ async def test_a_peer_without_the_token_gets_nothing(cluster: Cluster, token: st
         for call in (session, watch):
             assert await call.code() == grpc.StatusCode.UNAUTHENTICATED
             assert await call.details() == "unauthenticated"
+            assert dict(await call.trailing_metadata())[REASON_KEY] == "unauthenticated"
     # a worker with the wrong token is refused, says why, and is never registered
     worker = cluster.start_worker(token="wrong-token-but-long-enough")
     assert worker.popen.wait(timeout=20) == 2
@@ -130,17 +134,19 @@ async def test_bad_messages_end_only_their_own_stream(cluster: Cluster) -> None:
                 with pytest.raises(grpc.aio.AioRpcError) as ended:
                     async for _ in session(iter(messages), metadata=metadata, timeout=5):
                         pass
-                codes[case] = ended.value.code()
+                reason = dict(ended.value.trailing_metadata()).get(REASON_KEY)
+                codes[case] = (ended.value.code(), reason)
             garbage = channel.stream_stream("/testbots.v1.BotOrchestration/Session")
             with pytest.raises(grpc.aio.AioRpcError):
                 async for _ in garbage(iter([b"\xff\xff\xff not protobuf"]), metadata=metadata):
                     pass
+        invalid = (grpc.StatusCode.INVALID_ARGUMENT, "invalid_request")
         assert codes == {
-            "heartbeat before hello": grpc.StatusCode.INVALID_ARGUMENT,
-            "a stolen worker id": grpc.StatusCode.FAILED_PRECONDITION,
-            "a result for a run never given": grpc.StatusCode.INVALID_ARGUMENT,
-            "hello twice": grpc.StatusCode.INVALID_ARGUMENT,
-            "a NaN lag": grpc.StatusCode.INVALID_ARGUMENT,
+            "heartbeat before hello": invalid,
+            "a stolen worker id": (grpc.StatusCode.FAILED_PRECONDITION, "not_registered"),
+            "a result for a run never given": invalid,
+            "hello twice": invalid,
+            "a NaN lag": invalid,
         }
         # the coordinator and the well-behaved worker noticed nothing
         view = await client.cluster()
@@ -148,6 +154,25 @@ async def test_bad_messages_end_only_their_own_stream(cluster: Cluster) -> None:
     assert [w.liveness for w in view.workers if w.name == "worker0"] == ["alive"]
     table = cluster.cli("status", f"--coordinator={cluster.address}")
     assert table.returncode == 0 and re.search(r"worker0 .* alive", table.stdout)
+
+
+async def test_the_control_client_gets_each_refusal_as_its_typed_reason(cluster: Cluster) -> None:
+    cluster.start_worker()
+    async with ControlClient(cluster.address, cluster.token) as client:
+        await client.wait_for_workers(1, timeout_s=20)
+        with pytest.raises(CoordinatorRefused) as unknown:
+            await client.run_status("no-such-run")
+        request = distribute_request(cluster.scenario(hold_s=5.0, rate_per_s=10.0), min_workers=3)
+        with pytest.raises(CoordinatorRefused) as placement:
+            await client.distribute(request)
+    assert (unknown.value.reason, unknown.value.code) == ("not_found", "NOT_FOUND")
+    assert unknown.value.retry_after_s is None and "no-such-run" in str(unknown.value)
+    assert (placement.value.reason, placement.value.code) == ("placement", "FAILED_PRECONDITION")
+    assert placement.value.retry_after_s == 1.0 and "min_workers" in str(placement.value)
+    async with ControlClient(cluster.address, "x" * 20) as stranger:
+        with pytest.raises(CoordinatorRefused) as denied:
+            await stranger.cluster()
+    assert denied.value.reason == "unauthenticated" and "refused the token" in str(denied.value)
 
 
 async def test_testbots_stop_stops_every_bot_within_two_seconds(cluster: Cluster) -> None:
