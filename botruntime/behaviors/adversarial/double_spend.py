@@ -43,8 +43,8 @@ from botruntime.chain.tx import SignedTx, bank_send
 from botruntime.wallet import AX, WalletError
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: its types are for annotations only
-    from botruntime.fleet import Chains, ChainSide, Intent
-    from botruntime.fleet._commits import Landed
+    from botruntime.fleet import Chains, ChainSide, Intent, Landed
+
 
 __all__ = ["ARM_S", "double_spend_set"]
 

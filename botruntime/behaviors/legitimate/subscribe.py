@@ -26,8 +26,7 @@ from botruntime.chain.models import SubmitResult
 from botruntime.wallet import AX
 
 if TYPE_CHECKING:  # the fleet imports the behaviours: at run time they only receive these
-    from botruntime.chain._api import ChainApi
-    from botruntime.fleet import Chains, Intent, StreamFindings, Subscription
+    from botruntime.fleet import ChainClient, Chains, Intent, StreamFindings, Subscription
 
 __all__ = ["RECONNECT_EVERY", "notified_send"]
 
@@ -71,7 +70,7 @@ async def notified_send(bot: Bot, chains: Chains, rng: Random, rec: Intent) -> N
         await asyncio.sleep(OFFLINE_BLOCKS * (sub.block_interval_s or DEFAULT_BLOCK_S))
 
 
-async def _open(sub: Subscription, client: ChainApi, rec: Intent) -> bool:
+async def _open(sub: Subscription, client: ChainClient, rec: Intent) -> bool:
     """Connect from where the last stream stopped (the node's tip the first time)."""
     stream = client.events(types=("block", "tx"), from_height=sub.resume_height)
     opened = await rec.query("events_stream", stream.open())
@@ -83,7 +82,7 @@ async def _open(sub: Subscription, client: ChainApi, rec: Intent) -> bool:
 
 
 async def _learn_of(
-    sub: Subscription, client: ChainApi, rec: Intent, tx_hash: str, submitted_at: int
+    sub: Subscription, client: ChainClient, rec: Intent, tx_hash: str, submitted_at: int
 ) -> None:
     """Read the stream until the block holding `tx_hash` is complete; if the stream passes
     a few blocks without it, ask the node once whether it is in a block the stream skipped."""
