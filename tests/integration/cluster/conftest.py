@@ -7,6 +7,7 @@ injected clock. Every process is started by a fixture and killed by PID in its t
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import yaml
 
@@ -150,6 +152,26 @@ class Cluster:
         self.workers.append(proc)
         return proc
 
+    def start_scenario_workers(self, n: int) -> None:
+        """`n` workers that run real scenario bots, registered before this returns."""
+        for i in range(n):
+            self.workers.append(
+                self._start(
+                    f"worker{i}",
+                    "worker",
+                    f"--coordinator={self.address}",
+                    f"--name=worker{i}",
+                    "--runner=scenario",
+                )
+            )
+        asyncio.run(self._wait_for_workers(n))
+
+    async def _wait_for_workers(self, n: int) -> None:
+        from botruntime.cluster import ControlClient
+
+        async with ControlClient(self.address, self.token) as client:
+            await client.wait_for_workers(n, timeout_s=60)
+
     def cli(self, *args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "TESTBOTS_TOKEN": token}
         return subprocess.run(
@@ -179,6 +201,14 @@ class Cluster:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
+    """A Dagster instance of the test's own, for jobs handed to the cluster."""
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as inst:
+        yield inst
 
 
 @pytest.fixture

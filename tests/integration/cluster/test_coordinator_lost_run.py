@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,18 +46,6 @@ async def _wait_until_running(
     raise AssertionError("the run never started on the cluster")
 
 
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as inst:
-        yield inst
-
-
-async def _wait_for_workers(cluster: Cluster, n: int) -> None:
-    async with ControlClient(cluster.address, cluster.token) as client:
-        await client.wait_for_workers(n, timeout_s=60)
-
-
 def test_a_run_that_loses_its_coordinator_is_recorded_inconclusive(
     cluster: Cluster,
     tmp_path: Path,
@@ -67,17 +54,7 @@ def test_a_run_that_loses_its_coordinator_is_recorded_inconclusive(
 ) -> None:
     """Through Dagster on an external cluster, as the nightly run goes: the coordinator is
     killed mid-run; the job still ends with a report and a stored INCONCLUSIVE result."""
-    for i in range(2):
-        cluster.workers.append(
-            cluster._start(
-                f"worker{i}",
-                "worker",
-                f"--coordinator={cluster.address}",
-                f"--name=worker{i}",
-                "--runner=scenario",
-            )
-        )
-    asyncio.run(_wait_for_workers(cluster, 2))
+    cluster.start_scenario_workers(2)
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
     text = cluster.scenario(hold_s=40, rate_per_s=20, on_worker_loss="fail")

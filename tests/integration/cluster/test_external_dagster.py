@@ -4,7 +4,6 @@ to a coordinator and three workers started apart from Dagster, as deploy/ runs t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,18 +22,6 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as inst:
-        yield inst
-
-
-async def _wait_for_workers(cluster: Cluster, n: int) -> None:
-    async with ControlClient(cluster.address, cluster.token) as client:
-        await client.wait_for_workers(n, timeout_s=30)
-
-
 async def _run_view(cluster: Cluster, run_id: str) -> RunView:
     async with ControlClient(cluster.address, cluster.token) as client:
         return await client.run_status(run_id)
@@ -46,17 +33,7 @@ def test_the_job_runs_on_an_external_cluster(
     instance: dg.DagsterInstance,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for i in range(3):
-        cluster.workers.append(
-            cluster._start(
-                f"worker{i}",
-                "worker",
-                f"--coordinator={cluster.address}",
-                f"--name=worker{i}",
-                "--runner=scenario",
-            )
-        )
-    asyncio.run(_wait_for_workers(cluster, 3))
+    cluster.start_scenario_workers(3)
     home = tmp_path / "testbots"
     monkeypatch.setenv("TESTBOTS_HOME", str(home))
     monkeypatch.setenv("TESTBOTS_TOKEN", cluster.token)

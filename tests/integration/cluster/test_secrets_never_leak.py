@@ -9,7 +9,6 @@ for each secret in every form a program would print it (hex, base64, repr of byt
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 import pytest
 
-from botruntime.cluster import ControlClient
 from botruntime.identity import Identity, derive_seed
 from botruntime.scenario import load_scenario
 from testbots_dagster.definitions import build_definitions
@@ -60,18 +58,6 @@ def _every_file(folder: Path) -> Iterator[Path]:
             yield path
 
 
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as inst:
-        yield inst
-
-
-async def _wait_for_workers(cluster: Cluster, n: int) -> None:
-    async with ControlClient(cluster.address, cluster.token) as client:
-        await client.wait_for_workers(n, timeout_s=60)
-
-
 def test_no_secret_in_any_file_log_row_or_metadata(
     cluster: Cluster,
     simnet: Any,
@@ -82,17 +68,7 @@ def test_no_secret_in_any_file_log_row_or_metadata(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every log line of this process, whatever its level
-    for i in range(2):
-        cluster.workers.append(
-            cluster._start(
-                f"worker{i}",
-                "worker",
-                f"--coordinator={cluster.address}",
-                f"--name=worker{i}",
-                "--runner=scenario",
-            )
-        )
-    asyncio.run(_wait_for_workers(cluster, 2))
+    cluster.start_scenario_workers(2)
     simnet.reset([(FUNDER.alpha_address, {"AX": 10**15, "DX": 10**15})])
     target = f"alpha={simnet.alpha_url(0)},alpha={simnet.alpha_url(1)},delta={simnet.delta_url(0)}"
     home = tmp_path / "testbots"
