@@ -85,6 +85,10 @@ def _summary(metrics: RunMetrics, evidence: RunEvidence, elapsed_s: float) -> di
     ):
         if name in evidence.scalars:
             out[name.replace(".", "_")] = evidence.scalars[name]
+    # per action, as a scrape of the run's /metrics counts them: `intents{action=send_ax}`
+    actions = {a for key in metrics.keys("n.intent") if (a := key.label_dict().get("action"))}
+    for action in sorted(actions):
+        out[f"intents{{action={action}}}"] = float(metrics.count("n.intent", {"action": action}))
     return out
 
 
