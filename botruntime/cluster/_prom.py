@@ -142,29 +142,34 @@ class _OneWorker(Collector):
 
 class WorkerMetricsPage:
     """A worker's `GET /metrics`: its own state and health, then its share of the latest run
-    (the deltas it sends the coordinator, merged here too)."""
+    (the deltas it sends the coordinator, merged here too). The run before it is kept for
+    its late deltas; older ones are dropped."""
 
     def __init__(self, figures: Callable[[], WorkerFigures]) -> None:
         self._registry = CollectorRegistry(auto_describe=False)
         self._registry.register(_OneWorker(figures))
-        self._run_id = ""
-        self._metrics = MergedIntervals()
+        self._runs: dict[str, MergedIntervals] = {}  # by first delta: the newest last
         self._latest = _Latest()
 
     def ingest(self, run_id: str, delta: IntervalDelta) -> None:
-        if run_id != self._run_id:  # a new run: the last one's figures go
-            self._metrics.close()
-            self._run_id, self._metrics = run_id, MergedIntervals()
-        self._metrics.ingest(delta)
+        metrics = self._runs.get(run_id)
+        if metrics is None:
+            metrics = self._runs[run_id] = MergedIntervals()
+            while len(self._runs) > 2:
+                self._runs.pop(next(iter(self._runs))).close()
+        metrics.ingest(delta)
 
     def render(self) -> bytes:
         body = generate_latest(self._registry)
-        if self._run_id:
-            body += self._latest.render(self._run_id, self._metrics)
+        if self._runs:
+            run_id = next(reversed(self._runs))
+            body += self._latest.render(run_id, self._runs[run_id])
         return body
 
     def close(self) -> None:
-        self._metrics.close()
+        for metrics in self._runs.values():
+            metrics.close()
+        self._runs.clear()
 
 
 class MetricsServer:

@@ -66,6 +66,8 @@ def test_a_worker_page_shows_its_share_of_the_latest_run(promtool: Callable[[str
     page.ingest("run-1", rec.flush(0))
     rec.counter("n.intent", action="send_ax").add(2)
     page.ingest("run-2", rec.flush(1))  # a new run: the page shows only its figures
+    rec.counter("n.intent", action="send_ax").add(5)
+    page.ingest("run-1", rec.flush(2))  # a late delta of the run before goes to that run
     text = page.render()
     samples = _samples(text)
     assert samples["testbots_intents_total"] == [({"action": "send_ax"}, 2.0)]
