@@ -44,6 +44,7 @@ from botruntime.runs._stack import stop_stack
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
 from botruntime.runs.report import (
+    NOT_ENFORCED,
     REPORT_VERSION,
     CriterionOutcome,
     Evidence,
@@ -56,6 +57,7 @@ from botruntime.runs.report import (
 __all__ = [
     "BASELINE_WINDOW",
     "CAPACITY_SCENARIO",
+    "NOT_ENFORCED",
     "REPORT_VERSION",
     "AdversarialRefused",
     "Baseline",

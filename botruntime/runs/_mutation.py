@@ -158,14 +158,18 @@ def is_catch_all(report: RunReport, switch: str) -> bool:
 
 
 def _judge_catch_all(report: RunReport, switch: str) -> tuple[PairStatus, str]:
-    """Killed when the verdict is FAIL (some enforced hard criterion failed), else survived."""
+    """Killed when the verdict is FAIL (some enforced hard criterion failed), else survived;
+    a criterion the size only reports (statistical at smoke) kills nothing."""
+    failed = [c for c in report.criteria if c.kind != "gate" and c.status == "fail"]
+    judged = ", ".join(c.id for c in failed if c.kind == "hard" and c.enforced)
+    reported = ", ".join(c.id for c in failed if not (c.kind == "hard" and c.enforced))
+    also = f"; failed without failing the run: {reported}" if reported else ""
     if report.verdict == "FAIL":
-        failed = [c.id for c in report.criteria if c.kind == "hard" and c.status == "fail"]
-        return "killed", f"no criterion names {switch}; verdict FAIL, failed: {', '.join(failed)}"
+        return "killed", f"no criterion names {switch}; verdict FAIL, failed: {judged}{also}"
     return (
         "survived",
         f"no criterion names {switch}, and every criterion this size enforces held "
-        f"(verdict {report.verdict})",
+        f"(verdict {report.verdict}{also})",
     )
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 import pytest
 
 from botruntime.runs import (
+    NOT_ENFORCED,
     CriterionOutcome,
     DetectionPower,
     MutationPair,
@@ -147,8 +148,15 @@ def _soak_mutant(switch: str, verdict: VerdictName, failed: tuple[str, ...] = ()
             CriterionOutcome(
                 "C1_invariants", "hard", status("C1_invariants"), "inv ok", "", None, ("fee_leak",)
             ),
+            # statistical: smoke only reports it
             CriterionOutcome(
-                "C2_point_query", "hard", status("C2_point_query"), "p99", "", 0.2, ("leak_index",)
+                "C2_point_query",
+                "hard",
+                status("C2_point_query"),
+                "p99",
+                f"p99 = 0.2 s{NOT_ENFORCED}",
+                0.2,
+                ("leak_index",),
             ),
             CriterionOutcome(
                 "C4_complete",
@@ -185,12 +193,23 @@ def test_a_catch_all_mutant_is_killed_by_a_fail_and_survives_as_a_warn() -> None
     killed = judge_pair(pair, _soak_mutant("bridge_no_once", "FAIL", ("C1_invariants",)))
     assert killed.killed and not killed.warns
     assert killed.detail == "no criterion names bridge_no_once; verdict FAIL, failed: C1_invariants"
+    # what smoke only reports is named apart: it did not make the run FAIL
+    both = judge_pair(
+        pair, _soak_mutant("bridge_no_once", "FAIL", ("C4_complete", "C2_point_query"))
+    )
+    assert both.detail == (
+        "no criterion names bridge_no_once; verdict FAIL, failed: C4_complete; "
+        "failed without failing the run: C2_point_query"
+    )
 
     # a statistical criterion failing where smoke does not enforce it leaves the verdict WARN:
     # nothing this size judges caught the switch
     quiet = judge_pair(pair, _soak_mutant("bridge_no_once", "WARN", ("C2_point_query",)))
     assert quiet.status == "survived" and quiet.warns
-    assert "every criterion this size enforces held (verdict WARN)" in quiet.detail
+    assert quiet.detail.endswith(
+        "every criterion this size enforces held "
+        "(verdict WARN; failed without failing the run: C2_point_query)"
+    )
     assert quiet.line().startswith("WARN         mixed_soak/bridge_no_once: no criterion names")
 
     broken = judge_pair(pair, _soak_mutant("bridge_no_once", "INCONCLUSIVE", ("G1",)))
