@@ -11,6 +11,7 @@ from botruntime.runs._findings import criterion_evidence
 from botruntime.runs._source import RunEvidence
 from botruntime.runs._values import Execution, RunSetup
 from botruntime.runs.report import (
+    NOT_ENFORCED,
     CriterionOutcome,
     Evidence,
     IntervalPoint,
@@ -54,7 +55,7 @@ def _outcome(result: CriterionResult, evidence: tuple[Evidence, ...]) -> Criteri
         status=status,
         expr=result.expr,
         explanation=result.outcome.explanation
-        + ("" if result.enforced or result.kind == "gate" else " (reported, not enforced)"),
+        + ("" if result.enforced or result.kind == "gate" else NOT_ENFORCED),
         value=result.outcome.observed,
         kills=result.kills,
         evidence=evidence,
