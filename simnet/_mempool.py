@@ -103,7 +103,9 @@ class Mempool:
     def place(self, entry: Entry, account_nonce: int) -> tuple[Placement, Entry | None]:
         """Where `entry` goes and which pending tx it replaces; raise if its nonce has no room."""
         vulns = self.vulns
-        queue = self.senders.get(entry.sender) or SenderQueue(self.native)
+        queue = self.senders.get(entry.sender)
+        if queue is None:
+            queue = SenderQueue(self.native)
         nonce = entry.nonce
         if vulns.on("nonce_not_enforced"):
             return "ready", self._replaces(queue.ready.get(nonce), entry, account_nonce)
@@ -113,18 +115,19 @@ class Mempool:
                 f"nonce {nonce} is already used; the account's next nonce is {account_nonce}",
                 {"expected": account_nonce},
             )
-        next_free = account_nonce + len(queue.ready)
+        ready, future = queue.ready, queue.future
+        next_free = account_nonce + len(ready)
         if nonce < next_free:
-            return "ready", self._replaces(queue.ready[nonce], entry, next_free)
-        if nonce in queue.future:
-            return "future", self._replaces(queue.future[nonce], entry, next_free)
-        unbounded = vulns.on("mempool_unbounded_fifo")
-        if len(queue) >= self.params.max_pending_per_sender and not unbounded:
+            return "ready", self._replaces(ready[nonce], entry, next_free)
+        if nonce in future:
+            return "future", self._replaces(future[nonce], entry, next_free)
+        pending = len(ready) + len(future)
+        if pending >= self.params.max_pending_per_sender and not vulns.on("mempool_unbounded_fifo"):
             raise Throttled(
                 "sender_quota",
-                f"{entry.sender} already has {len(queue)} txs pending on this node "
+                f"{entry.sender} already has {pending} txs pending on this node "
                 f"(limit {self.params.max_pending_per_sender}); wait for some to commit",
-                {"pending": len(queue), "limit": self.params.max_pending_per_sender},
+                {"pending": pending, "limit": self.params.max_pending_per_sender},
                 retry_after_s=self.params.block_time_s,
             )
         if vulns.on("one_pending_per_sender") and nonce != account_nonce:
@@ -167,7 +170,12 @@ class Mempool:
         evicted: list[Entry] = []
         if replaced is not None:
             evicted += self.remove(replaced.hash)
-        if not self.vulns.on("mempool_unbounded_fifo"):
+        params = self.params
+        full = (
+            len(self.entries) >= params.mempool_max_txs
+            or self.bytes + entry.size > params.mempool_max_bytes
+        )
+        if full and not self.vulns.on("mempool_unbounded_fifo"):
             evicted += self._make_room(entry)
         queue = self.senders.get(entry.sender)
         if queue is None:
@@ -180,7 +188,7 @@ class Mempool:
         self.heights[entry.hash] = height
         self.bytes += entry.size
         heapq.heappush(self._low, (entry.fee_per_byte, -entry.arrival, entry.hash))
-        if placement == "ready":
+        if placement == "ready" and queue.future:
             self._promote(queue)
         return evicted
 
