@@ -187,7 +187,10 @@ class Mempool:
         self.entries[entry.hash] = entry
         self.heights[entry.hash] = height
         self.bytes += entry.size
-        heapq.heappush(self._low, (entry.fee_per_byte, -entry.arrival, entry.hash))
+        low = self._low
+        heapq.heappush(low, (entry.fee_per_byte, -entry.arrival, entry.hash))
+        if len(low) > 2 * len(self.entries) + 1_000:
+            self._compact_low()  # the heap keeps txs that left; it must not grow with history
         if placement == "ready" and queue.future:
             self._promote(queue)
         return evicted
@@ -216,11 +219,17 @@ class Mempool:
             evicted += self.remove(victim.hash, with_successors=True)
         return evicted
 
+    def _compact_low(self) -> None:
+        """The eviction heap rebuilt from the txs still here (it is lazy: removal leaves
+        entries behind), so it stays within twice the pool, amortized O(1) per insert."""
+        low: list[tuple[float, int, str]] = [
+            (e.fee_per_byte, -e.arrival, h) for h, e in self.entries.items()
+        ]
+        heapq.heapify(low)
+        self._low = low
+
     def _lowest(self) -> Entry | None:
         low = self._low
-        if len(low) > 2 * len(self.entries) + 1_000:
-            self._low = low = [(e.fee_per_byte, -e.arrival, h) for h, e in self.entries.items()]
-            heapq.heapify(low)
         while low:
             entry = self.entries.get(low[0][2])
             if entry is not None:
