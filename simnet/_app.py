@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from botruntime.chain.tx import JsonValue
 from botruntime.identity import AddressError, parse_address
 from simnet._blocks import rfc3339
 from simnet._chain import Chain
@@ -246,9 +246,10 @@ class NodeApi:
 
     async def block_txs(self, request: Request) -> Response:
         block = self.chain.blocks[self._block_at(request)]
-        txs: list[JsonValue] = []
+        txs: list[object] = []
         for i, (h, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
-            item: dict[str, JsonValue] = {"hash": h, "index": i, "tx": body, "code": block.code(i)}
+            tx = orjson.Fragment(body)  # the stored JSON as is, not decoded and re-encoded
+            item: dict[str, object] = {"hash": h, "index": i, "tx": tx, "code": block.code(i)}
             events = block.events_of(i)
             if events:  # what module messages did (a swap's output): the tx's result
                 item["events"] = events

@@ -24,6 +24,7 @@ from simnet._ledger import Ledger
 from simnet._mempool import Mempool
 from simnet._module import Modules
 from simnet._node import Node
+from simnet._nonces import CommittedNonces
 from simnet._params import ChainSpec, Params
 from simnet._vuln import Vulns
 
@@ -66,7 +67,7 @@ class Chain:
             Block(0, genesis_time_us, genesis_hash.upper(), "", (), (), "genesis", 0)
         ]
         self.index: dict[str, TxRecord] = {}
-        self.committed_keys: set[tuple[str, int]] = set()  # (sender, nonce)
+        self.committed_keys = CommittedNonces()  # (sender, nonce)
         # address -> [(height, index, hash)] of committed txs it signed or received
         self.by_address: dict[str, list[tuple[int, int, str]]] = {}
         self.failed: OrderedDict[str, str] = OrderedDict()  # hash -> code

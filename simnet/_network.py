@@ -311,7 +311,8 @@ def _consensus_state(chain: Chain) -> dict[str, object]:
 
 def _reindex(chain: Chain) -> None:
     for block in chain.blocks[1:]:
-        for i, (tx_hash, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
+        for i, tx_hash in enumerate(block.txs):
+            body = block.body(i)
             inner = body.get("body")
             code = block.code(i)
             if isinstance(inner, dict):

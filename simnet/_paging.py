@@ -8,8 +8,6 @@ per-address index: the answer is the same, the cost grows with the chain (L9 C3)
 
 from __future__ import annotations
 
-import orjson
-
 from botruntime.chain.tx import JsonValue
 from simnet._chain import Chain
 
@@ -22,7 +20,7 @@ def scan_history(chain: Chain, address: str) -> list[tuple[int, int, str]]:
     needle = f'"{address}"'.encode()
     for block in chain.blocks[1:]:
         for index, (tx_hash, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
-            if needle in orjson.dumps(body):
+            if needle in body:
                 found.append((block.height, index, tx_hash))
     return found
 
