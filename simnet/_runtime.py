@@ -64,6 +64,10 @@ class NodeServer:
             access_log=False,
             server_header=False,
             date_header=False,
+            # no proxy stands in front of a node: X-Forwarded-For must not rename the peer
+            # (the gate keys connections and anonymous clients on it), and skipping the
+            # middleware saves its pass over the headers of every request
+            proxy_headers=False,
             timeout_graceful_shutdown=1,
         )
         self.config.load()
