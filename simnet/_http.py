@@ -22,6 +22,7 @@ from simnet._errors import Rejected, SimnetError
 __all__ = [
     "JSON",
     "AsgiEndpoint",
+    "bug_response",
     "error_response",
     "json_body",
     "json_object",
@@ -61,6 +62,12 @@ def error_response(exc: SimnetError) -> Response:
     if exc.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
     return json_response(exc.to_wire(), exc.status, headers)
+
+
+def bug_response(exc: Exception) -> Response:
+    """The 500 of an exception no route expected: a bug in simnet (PROTOCOL.md)."""
+    body = {"code": "unavailable", "codespace": "simnet", "message": repr(exc), "details": {}}
+    return json_response(body, 500)
 
 
 async def send_json(send: Send, content: object, status: int = 200) -> None:
