@@ -20,6 +20,7 @@ from simnet._admission import TxDecoder
 from simnet._blocks import Block, TxRecord
 from simnet._entry import Entry
 from simnet._errors import Rejected, SimnetError
+from simnet._history import AddressHistory
 from simnet._ledger import Ledger
 from simnet._mempool import Mempool
 from simnet._module import Modules
@@ -68,8 +69,8 @@ class Chain:
         ]
         self.index: dict[str, TxRecord] = {}
         self.committed_keys = CommittedNonces()  # (sender, nonce)
-        # address -> [(height, index, hash)] of committed txs it signed or received
-        self.by_address: dict[str, list[tuple[int, int, str]]] = {}
+        # address -> (height, index, hash) of committed txs it signed or received, oldest first
+        self.by_address: dict[str, AddressHistory] = {}
         self.failed: OrderedDict[str, str] = OrderedDict()  # hash -> code
         self.client_ids: dict[tuple[str, str], tuple[str, int]] = {}
         self.gossip: deque[tuple[float, Entry, int]] = deque()
@@ -319,8 +320,12 @@ class Chain:
             self._check_funds_alone(entry)
         return "pending" if placement == "ready" else "queued_future"
 
-    def index_address(self, address: str, height: int, index: int, tx_hash: str) -> None:
-        self.by_address.setdefault(address, []).append((height, index, tx_hash))
+    def index_address(self, address: str, height: int, index: int) -> None:
+        """Tx `index` of block `height` involves `address` (the block may not be appended yet)."""
+        history = self.by_address.get(address)
+        if history is None:
+            history = self.by_address[address] = AddressHistory(self)
+        history.append(height, index)
 
     def block_at(self, height: int) -> Block | None:
         return self.blocks[height] if 0 <= height < len(self.blocks) else None

@@ -325,7 +325,7 @@ def _reindex(chain: Chain) -> None:
                 sender, nonce, touched = "faucet", -1, {str(faucet["address"])}
             chain.index[tx_hash] = TxRecord(block.height, i, sender, nonce, tx_hash, code)
             for address in sorted(touched):
-                chain.index_address(address, block.height, i, tx_hash)
+                chain.index_address(address, block.height, i)
 
 
 def _recipients(body: dict[str, JsonValue]) -> list[str]:

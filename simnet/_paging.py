@@ -8,6 +8,8 @@ per-address index: the answer is the same, the cost grows with the chain (L9 C3)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from botruntime.chain.tx import JsonValue
 from simnet._chain import Chain
 
@@ -26,7 +28,7 @@ def scan_history(chain: Chain, address: str) -> list[tuple[int, int, str]]:
 
 
 def offset_page(
-    history: list[tuple[int, int, str]], offset: int, limit: int, served: int
+    history: Sequence[tuple[int, int, str]], offset: int, limit: int, served: int
 ) -> tuple[list[JsonValue], int | None]:
     """One page of the newest-first history from `offset`, and the next offset (or None)."""
     newest_first = [item for item in reversed(history) if item[0] <= served]

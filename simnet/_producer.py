@@ -62,7 +62,7 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     for tx_hash, address, denom, amount in chain.faucet_queue:
         ledger.mint(address, denom, amount)
         chain.index[tx_hash] = TxRecord(height, len(hashes), FAUCET, -1, tx_hash)
-        chain.index_address(address, height, len(hashes), tx_hash)
+        chain.index_address(address, height, len(hashes))
         hashes.append(tx_hash)
         faucet_body: dict[str, JsonValue] = {
             "faucet": {"address": address, "denom": denom, "amount": str(amount)}
@@ -114,10 +114,10 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
         chain.index[entry.hash] = TxRecord(
             height, i, entry.sender, entry.nonce, entry.canonical_hash, code
         )
-        chain.index_address(entry.sender, height, i, entry.hash)
+        chain.index_address(entry.sender, height, i)
         if code == "ok":  # a failed tx paid no one: it is in its sender's history only
             for to in {to for to, _, _ in entry.transfers if to != entry.sender}:
-                chain.index_address(to, height, i, entry.hash)
+                chain.index_address(to, height, i)
         key = (entry.sender, entry.nonce)
         if key in committed_keys:
             duplicates.append(f"{entry.sender}/{entry.nonce}")
