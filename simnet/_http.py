@@ -115,7 +115,7 @@ async def read_json(scope: Scope, receive: Receive, limit: int | None) -> Any:
 def json_object(value: object, allowed: frozenset[str], what: str) -> dict[str, JsonValue]:
     if not isinstance(value, dict):
         raise Rejected("malformed", f"{what} is a JSON object")
-    extra = sorted(set(value) - allowed)
+    extra = [] if value.keys() <= allowed else sorted(set(value) - allowed)
     if extra:
         raise Rejected(
             "unknown_field", f"{what}: unknown field {extra[0]!r}; allowed: {sorted(allowed)}"
