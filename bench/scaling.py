@@ -15,7 +15,8 @@ request does not depend on the chain's state):
 - Memory per committed transfer of history (RSS growth per tx between history sizes, after
   a collection), against the budget `MEMORY_BUDGET_B_PER_TX`, and what 1M txs would hold.
 
-    .venv/bin/python bench/scaling.py [--history 1000000] [--window 4000]
+    .venv/bin/python bench/scaling.py [--only simnet-history simnet-mempool]
+        [--history 1000000] [--window 4000]
 """
 
 from __future__ import annotations
@@ -166,8 +167,16 @@ def history_sizes(history: int, window: int) -> list[int]:
     return [*(s for s in sizes if 2 * window <= s < history), history]
 
 
-def simnet_history_curves(history: int, window: int, verify_us: float) -> list[Curve]:
+def pin_to_one_core() -> None:
+    """simnet runs on one core: so do its curves (and the bare verify they are compared with)."""
+    if (psutil.cpu_count() or 1) >= 2 and hasattr(psutil.Process(), "cpu_affinity"):
+        psutil.Process().cpu_affinity([0])
+
+
+def simnet_history_curves(history: int, window: int) -> list[Curve]:
     """CPU per committed tx in a window at each history size, and RSS per tx of history."""
+    pin_to_one_core()
+    verify_us = bare_verify_us()
     senders, per_block = 200, 1_000
     load = SimnetLoad(senders, Params(block_time_s=0.1, max_block_txs=5_000))
     process = psutil.Process()
@@ -212,8 +221,10 @@ def simnet_history_curves(history: int, window: int, verify_us: float) -> list[C
     ]
 
 
-def simnet_mempool_curve(window: int, verify_us: float) -> Curve:
+def simnet_mempool_curve(window: int) -> Curve:
     """CPU per admitted tx (decode, checks, one node's mempool) as that mempool fills."""
+    pin_to_one_core()
+    verify_us = bare_verify_us()
     params = Params(block_time_s=0.1, mempool_max_txs=20_000, max_pending_per_sender=64)
     senders = params.mempool_max_txs // params.max_pending_per_sender + 1  # room for all
     load = SimnetLoad(senders, params)
@@ -239,26 +250,22 @@ def simnet_mempool_curve(window: int, verify_us: float) -> Curve:
 # ---- main ----------------------------------------------------------------------------------------
 
 
-CURVES: dict[str, Callable[[argparse.Namespace, float], list[Curve]]] = {
-    "simnet-history": lambda a, v: simnet_history_curves(a.history, a.window, v),
-    "simnet-mempool": lambda a, v: [simnet_mempool_curve(a.window, v)],
+CURVES: dict[str, Callable[[argparse.Namespace], list[Curve]]] = {
+    "simnet-history": lambda a: simnet_history_curves(a.history, a.window),
+    "simnet-mempool": lambda a: [simnet_mempool_curve(a.window)],
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--history", type=int, default=1_000_000, help="txs of simnet history")
-    parser.add_argument("--window", type=int, default=4_000, help="txs measured per point")
     parser.add_argument("--only", nargs="*", choices=sorted(CURVES), default=sorted(CURVES))
+    parser.add_argument("--history", type=int, default=1_000_000, help="simnet: txs of history")
+    parser.add_argument("--window", type=int, default=4_000, help="simnet: txs per point")
     args = parser.parse_args()
-    if psutil.cpu_count() and hasattr(psutil.Process(), "cpu_affinity"):
-        psutil.Process().cpu_affinity([0])  # one core, as one simnet process has
     print(load_average(), flush=True)
-    verify_us = bare_verify_us()
-    print(f"bare PyNaCl verify: {verify_us:.1f} us (one core, same run)")
     ok = True
     for name in args.only:
-        for curve in CURVES[name](args, verify_us):
+        for curve in CURVES[name](args):
             ok = curve.print() and ok
     print(load_average())
     if not ok:
