@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Final, Literal
 
 from simnet._entry import Entry
 from simnet._errors import Rejected, Throttled
@@ -65,6 +65,9 @@ class SenderQueue:
             self.future[nonce] = entry
 
 
+_NO_QUEUE: Final = SenderQueue("")  # what `place` reads for a sender with nothing pending
+
+
 class Mempool:
     def __init__(self, params: Params, vulns: Vulns, native: str) -> None:
         self.native = native
@@ -105,7 +108,7 @@ class Mempool:
         vulns = self.vulns
         queue = self.senders.get(entry.sender)
         if queue is None:
-            queue = SenderQueue(self.native)
+            queue = _NO_QUEUE  # only read here: no queue is made for a tx that may be refused
         nonce = entry.nonce
         if vulns.on("nonce_not_enforced"):
             return "ready", self._replaces(queue.ready.get(nonce), entry, account_nonce)
