@@ -2,7 +2,7 @@
 
 Most routes take a Starlette `Request` and return a `Response`. The hot path (`POST /txs`) is an
 `AsgiEndpoint` instead: it reads the body from `receive` and answers through `send` itself,
-which saves the Request/Response objects and their adapter (measured ~15 µs of simnet CPU per
+which saves the Request/Response objects and their adapter (measured ~20 µs of simnet CPU per
 submitted tx, see bench/simnet_capacity.py), with the same bytes on the wire.
 """
 
