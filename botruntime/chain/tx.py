@@ -31,6 +31,8 @@ from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 
 from botruntime.chain._decode import (
+    AMOUNT_PATTERN,
+    base64_pattern,
     decode_address,
     decode_amount,
     decode_b64,
@@ -42,7 +44,9 @@ from botruntime.chain._decode import (
 from botruntime.chain._msg_schemas import (
     DENOMS,
     MAX_AMOUNT,
+    MAX_NONCE,
     MSG_SCHEMAS,
+    OUTPUT_SCHEMA,
     Denom,
     FieldKind,
     JsonValue,
@@ -61,10 +65,14 @@ from botruntime.chain._tx_errors import (
 from botruntime.identity import Identity, address_from_pubkey
 
 __all__ = [
+    "AMOUNT_PATTERN",
     "DENOMS",
     "MAX_AMOUNT",
+    "MAX_CLIENT_TX_ID",
     "MAX_MEMO_BYTES",
+    "MAX_NONCE",
     "MSG_SCHEMAS",
+    "OUTPUT_SCHEMA",
     "BadSignature",
     "Denom",
     "FieldKind",
@@ -82,6 +90,7 @@ __all__ = [
     "UnknownField",
     "bank_multisend",
     "bank_send",
+    "base64_pattern",
     "canonical_json",
     "decode_amount",
     "decode_tx",
