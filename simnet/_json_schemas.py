@@ -16,11 +16,13 @@ from typing import Any, Final
 
 from botruntime.chain.tx import (
     AMOUNT_PATTERN,
+    BODY_REQUIRED,
     MAX_CLIENT_TX_ID,
     MAX_MEMO_BYTES,
     MAX_NONCE,
     MSG_SCHEMAS,
     OUTPUT_SCHEMA,
+    TX_FIELDS,
     FieldKind,
     base64_pattern,
 )
@@ -67,8 +69,6 @@ _MEMO: Final = {
     "description": f"at most {MAX_MEMO_BYTES} bytes of UTF-8; the pattern admits the ASCII ones",
 }
 
-_TX_FIELDS: Final = ("body", "pubkey", "signature")
-_BODY_REQUIRED: Final = ("chain_id", "sender", "nonce", "fee", "msgs", "memo", "timeout_height")
 _BANK: Final = ("bank.send", "bank.multisend")
 # message types each chain serves besides bank (its modules' `msg_types`; a unit test ties them)
 _MODULE_PREFIXES: Final = {
@@ -78,7 +78,6 @@ _MODULE_PREFIXES: Final = {
 # the address fields of a message that name an account of the other chain (the recipient of
 # what crosses the bridge); every other address field names one of this chain
 _OTHER_CHAIN: Final = frozenset({("bridge.lock", "to"), ("bridge.burn", "to")})
-_ENUMS: Final = {("perps.open", "side"): ["long", "short"]}
 
 
 def address(*specs: ChainSpec) -> dict[str, Any]:
@@ -103,8 +102,6 @@ def chain_msg_types(spec: ChainSpec) -> list[str]:
 def _field(
     kind: str, name: str, field: FieldKind, spec: ChainSpec, other: ChainSpec
 ) -> dict[str, Any]:
-    if (kind, name) in _ENUMS:
-        return {"type": "string", "enum": _ENUMS[(kind, name)]}
     if field == "address":
         return address(other if (kind, name) in _OTHER_CHAIN else spec)
     if field == "denom":
@@ -171,8 +168,8 @@ def tx_schema(spec: ChainSpec, msg_ref: str = "#/components/schemas/") -> dict[s
             "timeout_height": UINT64,
             "client_tx_id": {"type": "string", "minLength": 1, "maxLength": MAX_CLIENT_TX_ID},
         },
-        _BODY_REQUIRED,
+        BODY_REQUIRED,
     )
     pubkey = {"type": "string", "pattern": base64_pattern(32)}
     signature = {"type": "string", "pattern": base64_pattern(64)}
-    return closed({"body": body, "pubkey": pubkey, "signature": signature}, _TX_FIELDS)
+    return closed({"body": body, "pubkey": pubkey, "signature": signature}, TX_FIELDS)

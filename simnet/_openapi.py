@@ -301,7 +301,10 @@ class OpenApi:
             "/simnet/metrics": {
                 "get": {
                     "summary": "Prometheus text",
-                    "responses": {"200": {"description": "ok", "content": {"text/plain": {}}}},
+                    "responses": {
+                        **_answer(_OBJECT),
+                        "200": {"description": "ok", "content": {"text/plain": {}}},
+                    },
                 }
             },
             "/simnet/vuln": {"get": _op("vulnerable-mode switches", _OBJECT)},

@@ -66,6 +66,7 @@ from botruntime.identity import Identity, address_from_pubkey
 
 __all__ = [
     "AMOUNT_PATTERN",
+    "BODY_REQUIRED",
     "DENOMS",
     "MAX_AMOUNT",
     "MAX_CLIENT_TX_ID",
@@ -73,6 +74,7 @@ __all__ = [
     "MAX_NONCE",
     "MSG_SCHEMAS",
     "OUTPUT_SCHEMA",
+    "TX_FIELDS",
     "BadSignature",
     "Denom",
     "FieldKind",
@@ -114,9 +116,9 @@ __all__ = [
 MAX_MEMO_BYTES: Final = 256
 MAX_CLIENT_TX_ID: Final = 64
 
-_BODY_REQUIRED: Final = ("chain_id", "sender", "nonce", "fee", "msgs", "memo", "timeout_height")
-_BODY_FIELDS: Final = frozenset((*_BODY_REQUIRED, "client_tx_id"))
-_TX_FIELDS: Final = frozenset({"body", "pubkey", "signature"})
+BODY_REQUIRED: Final = ("chain_id", "sender", "nonce", "fee", "msgs", "memo", "timeout_height")
+_BODY_FIELDS: Final = frozenset((*BODY_REQUIRED, "client_tx_id"))
+TX_FIELDS: Final = frozenset({"body", "pubkey", "signature"})
 
 
 def canonical_json(value: JsonValue) -> bytes:
@@ -339,12 +341,12 @@ def decode_tx(value: object, hrp: str | None = None) -> SignedTx:
     With `hrp`, every address must carry that prefix. The signature is not checked here
     (`verify_tx` does that), so a decoded tx may still be forged.
     """
-    tx = decode_object(value, "tx", _TX_FIELDS)
+    tx = decode_object(value, "tx", TX_FIELDS)
     for name in ("body", "pubkey", "signature"):
         if name not in tx:
             raise Malformed(f"missing field {name!r}", path="tx")
     body = decode_object(tx["body"], "body", _BODY_FIELDS)
-    for name in _BODY_REQUIRED:
+    for name in BODY_REQUIRED:
         if name not in body:
             raise Malformed(f"missing field {name!r}", path="body")
     msgs = body["msgs"]
