@@ -88,7 +88,7 @@ class ControlPlane:
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/simnet/invariants", self.invariants),
-            Route("/simnet/invariants/{route:path}", self.invariant),
+            Route("/simnet/invariants/{group}/{name}", self.invariant),  # bank/total-supply
             Route("/simnet/vuln", self.vuln, methods=["GET", "PUT"]),
             Route("/simnet/faults", self.faults, methods=["POST", "DELETE"]),
             Route("/simnet/nodes", self.nodes),
@@ -122,7 +122,7 @@ class ControlPlane:
         return json_response(self._verdicts(request))
 
     async def invariant(self, request: Request) -> Response:
-        route = request.path_params["route"]
+        route = f"{request.path_params['group']}/{request.path_params['name']}"
         known = {r for inv in self.network.invariants.values() for r in inv.verdicts}
         if route not in known:
             raise Rejected("not_found", f"no invariant {route!r}; one of {sorted(known)}")

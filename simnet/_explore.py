@@ -33,9 +33,10 @@ DEFAULT_PAGE: Final = 50
 
 def cursor_pattern(size: int) -> str:
     """The cursors of `size` numbers this node gives, dot-separated (`12.3`): opaque to a client,
-    which only hands them back, but of a shape a document can state and a check can hold."""
+    which only hands them back, but of a shape a document can state and a check can hold. An
+    empty cursor is no cursor: the first page."""
     number = "(?:0|[1-9][0-9]{0,17})"
-    return f"^{number}" + rf"(?:\.{number})" * (size - 1) + "$"
+    return f"^(?:{number}" + rf"(?:\.{number})" * (size - 1) + ")?$"
 
 
 def encode_cursor(*key: int) -> str:
@@ -43,7 +44,7 @@ def encode_cursor(*key: int) -> str:
 
 
 def decode_cursor(text: str, size: int) -> tuple[int, ...]:
-    if re.fullmatch(cursor_pattern(size), text) is None:
+    if not text or re.fullmatch(cursor_pattern(size), text) is None:
         raise Rejected("malformed", f"cursor {text!r} is not one this node gave; start without")
     return tuple(int(k) for k in text.split("."))
 

@@ -76,19 +76,22 @@ def json_object(value: object, allowed: frozenset[str], what: str) -> dict[str, 
 def http_error_response(request: Request, exc: HTTPException) -> Response:
     """Starlette's own refusals (no route, wrong method) as the protocol's error answer. A 405
     carries `Allow` (RFC 9110): every method the routes at the path serve, so a path two
-    routes share (`GET /txs`, `POST /txs`) lists both, not only the first route's. (A handler
-    that refuses a method itself, its path caught by a parameter, matched in full: not counted.)"""
+    routes share (`GET /txs`, `POST /txs`) lists both, not only the first route's; where a
+    parameter would also match (`/txs/{hash}` at `/txs/simulate`), the literal route's alone."""
     code = "not_found" if exc.status_code == 404 else "malformed"
     message = f"{request.method} {request.url.path}: {exc.detail}"
     body = {"code": code, "codespace": "api", "message": message, "details": {}}
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        methods: set[str] = set()
+        by_params: dict[int, set[str]] = {}  # a literal segment owns its path: fewest parameters
         for route in request.app.router.routes:
-            if isinstance(route, Route) and route.matches(request.scope)[0] == Match.PARTIAL:
-                methods |= route.methods or set()
-        if methods:
-            headers["Allow"] = ", ".join(sorted(methods))
+            if not isinstance(route, Route):
+                continue
+            match, child = route.matches(request.scope)
+            if match == Match.PARTIAL:
+                by_params.setdefault(len(child["path_params"]), set()).update(route.methods or ())
+        if by_params:
+            headers["Allow"] = ", ".join(sorted(by_params[min(by_params)]))
     return json_response(body, exc.status_code, headers)
 
 

@@ -57,7 +57,12 @@ MAX_OUTPUTS: Final = 12
 MAX_TEXT_CHARS: Final = 256
 
 AMOUNT: Final = {"type": "string", "pattern": AMOUNT_PATTERN}
-UINT64: Final = {"type": "integer", "minimum": 0, "maximum": MAX_NONCE}
+UINT64: Final = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": MAX_NONCE,
+    "description": "written as an integer: 2, not 2.0 (a tx's signature covers its JSON as sent)",
+}
 PARAM_UINT: Final = {"type": "integer", "minimum": 0, "maximum": MAX_PARAM_INT}
 TX_HASH: Final = {"type": "string", "pattern": "^[0-9A-Fa-f]{64}$"}
 BOOL: Final = {"type": "boolean"}

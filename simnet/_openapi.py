@@ -33,7 +33,7 @@ from simnet._json_schemas import (
     tx_schema,
 )
 from simnet._module_routes import module_paths, module_schemas
-from simnet._network import Network
+from simnet._network import EXPORT_VERSION, Network
 from simnet._params import ALPHA, DELTA, ChainSpec
 from simnet._vuln import SWITCHES
 
@@ -206,6 +206,8 @@ class OpenApi:
     def _control_paths(self) -> dict[str, Any]:
         """The control plane: reads, and the writes that change the network (tagged `control`)."""
         nodes = {"type": "string", "enum": ["all", *self.node_ids]}
+        groups = {route.split("/")[0] for route in self.invariant_routes}
+        names = {route.split("/")[1] for route in self.invariant_routes}
         chain = {"type": "string", "enum": list(CHAINS)}
         switches = {"type": "array", "items": {"type": "string", "enum": sorted(SWITCHES)}}
         genesis_account = closed(
@@ -255,20 +257,29 @@ class OpenApi:
                 (),
             ),
             ("post", "/simnet/import"): {
-                "type": "object",
-                "description": "what GET /simnet/export gave",
+                **closed(
+                    {
+                        "version": {"const": EXPORT_VERSION},
+                        "seed": {"type": "string"},
+                        "chains": closed({"alpha": _OBJECT, "delta": _OBJECT}, ["alpha", "delta"]),
+                    },
+                    ["version", "seed", "chains"],
+                ),
+                "additionalProperties": True,
+                "description": "what GET /simnet/export gave (each chain's state must load)",
             },
         }
         paths: dict[str, Any] = {
             "/simnet/invariants": {
                 "get": _op("every invariant's verdict", {"type": "array"}, parameters=[_FULL])
             },
-            "/simnet/invariants/{route}": {
+            "/simnet/invariants/{group}/{name}": {
                 "get": _op(
-                    "one invariant's verdicts",
+                    "one invariant's verdicts (the route group/name, e.g. bank/total-supply)",
                     {"type": "array"},
                     parameters=[
-                        _path("route", {"type": "string", "enum": list(self.invariant_routes)}),
+                        _path("group", {"type": "string", "enum": sorted(groups)}),
+                        _path("name", {"type": "string", "enum": sorted(names)}),
                         _FULL,
                     ],
                 )

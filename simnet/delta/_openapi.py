@@ -204,7 +204,11 @@ _READS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
         ),
     ),
     "prices": ("/oracle/prices", "every oracle pair", _obj(prices=_list(_PRICE))),
-    "price": ("/oracle/prices/{pair}", "median, TWAP, age, sources and status of a pair", _PRICE),
+    "price": (
+        "/oracle/prices/{base}/{quote}",
+        "median, TWAP, age, sources and status of the pair base/quote",
+        _PRICE,
+    ),
     "feeders": (
         "/oracle/feeders",
         "the feeder set",
@@ -232,8 +236,10 @@ def _parameters(path: str, params: DeltaParams) -> list[dict[str, Any]]:
         found.append(_path("market", {"type": "string", "enum": markets}))
     if "{address}" in path:
         found.append(_path("address", address(DELTA)))
-    if "{pair}" in path:
-        found.append(_path("pair", {"type": "string", "enum": sorted(params.pairs)}))
+    if "{base}/{quote}" in path:  # a pair is base/quote, e.g. bAX/DX
+        bases, quotes = zip(*(pair.split("/") for pair in params.pairs), strict=True)
+        found.append(_path("base", {"type": "string", "enum": sorted(set(bases))}))
+        found.append(_path("quote", {"type": "string", "enum": sorted(set(quotes))}))
     if path.endswith("/quote"):
         in_denom = {**denom(DELTA), "description": "one of the pool's two denoms"}
         found += [_query("denom_in", in_denom, True), _query("amount_in", AMOUNT, True)]

@@ -39,6 +39,8 @@ async def node() -> AsyncIterator[httpx.AsyncClient]:
         ("OPTIONS", "/txs", "GET, HEAD, POST"),  # two routes share the path
         ("PATCH", "/status", "GET, HEAD"),
         ("GET", "/txs/simulate", "POST"),  # not a hash: the path of POST /txs/simulate
+        ("OPTIONS", "/txs/simulate", "POST"),
+        ("POST", "/blocks/latest", "GET, HEAD"),
         ("POST", "/simnet/nodes/v1/logs", "GET, HEAD"),  # not an action
         ("GET", "/simnet/nodes/v1/stop", "POST"),
         ("DELETE", "/simnet/invariants/bank/total-supply", "GET, HEAD"),
@@ -79,13 +81,15 @@ async def test_the_documented_values_are_accepted(node: httpx.AsyncClient) -> No
         answer = await node.get("/simnet/invariants", params={"full": full})
         assert answer.status_code == 200, answer.text
     assert (await node.get("/blocks", params={"limit": 10**18 - 1})).status_code == 200
-    assert (await node.get("/mempool", params={"cursor": "7"})).status_code == 200
+    for cursor in ("7", ""):
+        assert (await node.get("/mempool", params={"cursor": cursor})).status_code == 200
 
 
 def test_a_cursor_is_what_its_pattern_says() -> None:
     assert decode_cursor(encode_cursor(12, 0), 2) == (12, 0)
     assert re.fullmatch(cursor_pattern(2), encode_cursor(12, 0))
-    for bad in ("12", "12.3.4", "-1.2", "01.2", "1.2 ", "1e3.2", ""):
+    assert re.fullmatch(cursor_pattern(2), "")  # no cursor: the first page
+    for bad in ("12", "12.3.4", "-1.2", "01.2", "1.2 ", "1e3.2", "."):
         assert not re.fullmatch(cursor_pattern(2), bad)
         with pytest.raises(Rejected, match="not one this node gave"):
             decode_cursor(bad, 2)
