@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -91,7 +92,7 @@ class NodeExplorer:
         except AddressError as exc:
             raise Rejected("invalid_address", f"?address=: {exc}") from None
         limit = query_int(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
-        history = self.chain.by_address.get(address, [])
+        history: Sequence[tuple[int, int, str]] = self.chain.by_address.get(address, ())
         vulns = self.network.vulns
         if vulns.on("leak_index"):
             history = scan_history(self.chain, address)
