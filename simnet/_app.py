@@ -10,6 +10,7 @@ import base64
 from dataclasses import dataclass
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -211,6 +212,8 @@ class NodeApi:
 
     async def tx(self, request: Request) -> Response:
         tx_hash = request.path_params["hash"]
+        if tx_hash == "simulate":  # POST /txs/simulate's path, not a hash: another method is 405
+            raise HTTPException(405)
         if not (len(tx_hash) == 64 and all(c in "0123456789ABCDEFabcdef" for c in tx_hash)):
             raise Rejected("malformed", f"a tx hash is 64 hex digits, got {tx_hash!r}")
         tx_hash = tx_hash.upper()

@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from botruntime.chain.tx import JsonValue
@@ -21,9 +23,11 @@ from simnet._errors import Rejected, SimnetError
 
 __all__ = [
     "JSON",
+    "MAX_PARAM_INT",
     "AsgiEndpoint",
     "bug_response",
     "error_response",
+    "http_error_response",
     "json_body",
     "json_object",
     "json_response",
@@ -34,6 +38,8 @@ __all__ = [
 ]
 
 JSON: Final = "application/json"
+_PARAM_DIGITS: Final = 18  # an integer in a path or query: what int64 holds, decimal digits only
+MAX_PARAM_INT: Final = 10**_PARAM_DIGITS - 1
 _JSON_HEADER: Final = (b"content-type", JSON.encode())
 
 
@@ -123,9 +129,37 @@ def json_object(value: object, allowed: frozenset[str], what: str) -> dict[str, 
     return value
 
 
+def http_error_response(request: Request, exc: HTTPException) -> Response:
+    """Starlette's own refusals (no route, wrong method) as the protocol's error answer. A 405
+    carries `Allow` (RFC 9110): every method the routes at the path serve, so a path two
+    routes share (`GET /txs`, `POST /txs`) lists both, not only the first route's; where a
+    parameter would also match (`/txs/{hash}` at `/txs/simulate`), the literal route's alone."""
+    code = "not_found" if exc.status_code == 404 else "malformed"
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    body = {"code": code, "codespace": "api", "message": message, "details": {}}
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        by_params: dict[int, set[str]] = {}  # a literal segment owns its path: fewest parameters
+        for route in request.app.router.routes:
+            if not isinstance(route, Route):
+                continue
+            match, child = route.matches(request.scope)
+            if match == Match.PARTIAL:
+                by_params.setdefault(len(child["path_params"]), set()).update(route.methods or ())
+        if by_params:
+            headers["Allow"] = ", ".join(sorted(by_params[min(by_params)]))
+    return json_response(body, exc.status_code, headers)
+
+
+def _int_text(text: object) -> bool:
+    return (
+        isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= _PARAM_DIGITS
+    )
+
+
 def path_int(request: Request, name: str) -> int:
     text = request.path_params[name]
-    if not (isinstance(text, str) and text.isascii() and text.isdigit() and len(text) < 19):
+    if not _int_text(text):
         raise Rejected("malformed", f"{name} is a non-negative integer, got {text!r}")
     return int(text)
 
@@ -134,6 +168,6 @@ def query_int(request: Request, name: str, default: int, maximum: int) -> int:
     text = request.query_params.get(name)
     if text is None:
         return default
-    if not (text.isascii() and text.isdigit() and len(text) < 19):
+    if not _int_text(text):
         raise Rejected("malformed", f"?{name}= is a non-negative integer, got {text!r}")
     return min(int(text), maximum)

@@ -29,7 +29,7 @@ from simnet.bridge import ESCROW
 
 BAX: Final = Denom.BAX.value
 
-__all__ = ["GenesisAccount", "Network"]
+__all__ = ["EXPORT_VERSION", "GenesisAccount", "Network"]
 
 VALIDATOR_FUNDS: Final = 10**12
 EXPORT_VERSION: Final = 1

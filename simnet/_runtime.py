@@ -29,7 +29,7 @@ from simnet._events import EventHub, NodeEvents
 from simnet._explore import NodeExplorer
 from simnet._gate import NodeGate
 from simnet._hotpath import HotPath
-from simnet._http import bug_response, error_response, json_response
+from simnet._http import bug_response, error_response, http_error_response
 from simnet._module_routes import module_routes
 from simnet._network import Network
 from simnet._openapi import openapi_route
@@ -133,7 +133,7 @@ class Runtime:
                 *module_routes(self.network, chain),
                 *NodeEvents(self.network, self.events, chain, index).routes(),
                 *self.control.routes(),
-                openapi_route(chain),
+                openapi_route(self.network, chain),
             ],
             exception_handlers={
                 SimnetError: _simnet_error,
@@ -237,10 +237,7 @@ async def _simnet_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = "not_found" if exc.status_code == 404 else "malformed"
-    message = f"{request.method} {request.url.path}: {exc.detail}"
-    body = {"code": code, "codespace": "api", "message": message, "details": {}}
-    return json_response(body, exc.status_code)
+    return http_error_response(request, exc)
 
 
 async def _bug(request: Request, exc: Exception) -> Response:
