@@ -102,6 +102,7 @@ class ControlPlane:
             Route("/simnet/export", self.export),
             Route("/simnet/import", self.import_, methods=["POST"]),
             Route("/simnet/metrics", self.metrics),
+            Route("/metrics", self.metrics),  # where a Prometheus scrape looks by default
             Route("/simnet/network", self.info),
         ]
 

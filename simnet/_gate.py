@@ -1,9 +1,9 @@
 """The ASGI layer in front of a node's routes: faults, admission, limits, heights.
 
-In order, for every request but the control plane (`/simnet/*`, which must keep working while a
-node is faulty): the admission queue (503 + Retry-After); a paused node holds the request;
-injected latency; an injected status or error rate; per-client token buckets (429 +
-Retry-After); `X-Min-Height` on reads (409 height_not_reached). Every answer carries
+In order, for every request but the control plane (`/simnet/*` and `/metrics`, which must keep
+working while a node is faulty): the admission queue (503 + Retry-After); a paused node holds
+the request; injected latency; an injected status or error rate; per-client token buckets (429
++ Retry-After); `X-Min-Height` on reads (409 height_not_reached). Every answer carries
 `X-Height`, except from a lagging node under the `stale_reads` switch, which also ignores
 X-Min-Height.
 
@@ -71,7 +71,7 @@ class NodeGate:
                 message["headers"] = headers
             await send(message)
 
-        if scope["path"].startswith("/simnet"):
+        if scope["path"].startswith("/simnet") or scope["path"] == "/metrics":
             await self.app(scope, receive, send_with_height)
             return
         network = self.network

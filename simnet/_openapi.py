@@ -309,14 +309,17 @@ class OpenApi:
             },
             "/simnet/network": {"get": _op("chain ids, endpoints, block time", _OBJECT)},
             "/simnet/export": {"get": _op("the whole state, for import", _OBJECT)},
-            "/simnet/metrics": {
-                "get": {
-                    "summary": "Prometheus text",
-                    "responses": {
-                        **_answer(_OBJECT),
-                        "200": {"description": "ok", "content": {"text/plain": {}}},
-                    },
+            **{
+                path: {
+                    "get": {
+                        "summary": "Prometheus text",
+                        "responses": {
+                            **_answer(_OBJECT),
+                            "200": {"description": "ok", "content": {"text/plain": {}}},
+                        },
+                    }
                 }
+                for path in ("/simnet/metrics", "/metrics")
             },
             "/simnet/vuln": {"get": _op("vulnerable-mode switches", _OBJECT)},
             "/simnet/clock": {"get": _op("block time and clock state", _OBJECT)},

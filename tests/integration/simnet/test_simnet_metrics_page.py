@@ -1,4 +1,4 @@
-"""simnet's Prometheus page (`GET /simnet/metrics` on every node) after commits, a refused tx
+"""simnet's Prometheus page (`GET /metrics`, also `/simnet/metrics`, on every node) after commits, a refused tx
 and a block: every family carries samples, and `promtool check metrics` finds nothing to fix."""
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ async def test_the_page_is_clean_for_promtool(simnet: Any, promtool: Callable[[s
         refused = await node.post("/txs", json=_transfer(simnet, alice, bob, 0))  # used nonce
         assert refused.status_code >= 400
         simnet.step(1)
-        page = (await node.get("/simnet/metrics")).text
+        page = (await node.get("/metrics")).text
+        assert (await node.get("/simnet/metrics")).text.splitlines()[:5] == page.splitlines()[:5]
     families = {f.name: f for f in text_string_to_metric_families(page)}
     assert families["simnet_committed_txs"].samples, page
     assert any(s.value >= 1 for s in families["simnet_reject"].samples), page
