@@ -353,3 +353,16 @@ def test_decode_raises_only_tx_errors(junk: JsonValue, data: Any, hrp: str | Non
             }
         else:
             assert tx.to_wire() == candidate  # whatever decodes re-encodes to the same JSON
+
+
+@pytest.mark.parametrize("memo", ["", "tb:run:3:17", "zahlung für café ☕", 'quote " and \\ back'])
+def test_a_signed_txs_hash_and_wire_are_those_of_its_whole_encoded_again(memo: str) -> None:
+    """sign_tx reuses the sign bytes for the hash and the body's wire form: same results as
+    encoding the whole tx from scratch."""
+    me, to = Identity.derive("hash-reuse", 0), Identity.derive("hash-reuse", 1)
+    msgs = (bank_send(to.alpha_address, 5),)
+    body = TxBody("alpha-simnet-1", me.alpha_address, 7, 2000, msgs, memo=memo)
+    signed = sign_tx(me, body)
+    again = SignedTx(body, signed.pubkey, signed.signature)  # nothing handed over
+    assert signed.to_wire() == again.to_wire()
+    assert signed.hash == again.hash == tx_hash(again.to_wire())
