@@ -97,6 +97,9 @@ class Recorder:
         self._counters: dict[MetricKey, Counter] = {}
         self._gauges: dict[MetricKey, Gauge] = {}
         self._kinds: dict[str, Kind] = {}
+        # handles by the call that asked (name, kind and labels in the caller's order): a
+        # second ask skips checking the name and sorting the labels (~2 µs of each intent)
+        self._asked: dict[tuple[object, ...], Histogram | Counter | Gauge] = {}
 
     def timer(self, phase: str, *, chain: str, action: str, outcome: str = "ok") -> Timer:
         """The series of `lat.<phase>` and `svc.<phase>`; for phase "query", `action` is the
@@ -131,25 +134,40 @@ class Recorder:
         found.record(intended_ts, sent_ts, done_ts)
 
     def histogram(self, name: str, **labels: str) -> Histogram:
+        asked = ("histogram", name, *labels.items())
+        found = self._asked.get(asked)
+        if isinstance(found, Histogram):
+            return found
         key = self._key(name, "histogram", labels)
-        found = self._histograms.get(key)
-        if found is None:
-            found = self._histograms[key] = Histogram(key)
-        return found
+        made = self._histograms.get(key)
+        if made is None:
+            made = self._histograms[key] = Histogram(key)
+        self._asked[asked] = made
+        return made
 
     def counter(self, name: str, **labels: str) -> Counter:
+        asked = ("counter", name, *labels.items())
+        found = self._asked.get(asked)
+        if isinstance(found, Counter):
+            return found
         key = self._key(name, "counter", labels)
-        found = self._counters.get(key)
-        if found is None:
-            found = self._counters[key] = Counter(key)
-        return found
+        made = self._counters.get(key)
+        if made is None:
+            made = self._counters[key] = Counter(key)
+        self._asked[asked] = made
+        return made
 
     def gauge(self, name: str, **labels: str) -> Gauge:
+        asked = ("gauge", name, *labels.items())
+        found = self._asked.get(asked)
+        if isinstance(found, Gauge):
+            return found
         key = self._key(name, "gauge", labels)
-        found = self._gauges.get(key)
-        if found is None:
-            found = self._gauges[key] = Gauge(key)
-        return found
+        made = self._gauges.get(key)
+        if made is None:
+            made = self._gauges[key] = Gauge(key)
+        self._asked[asked] = made
+        return made
 
     def flush(self, interval: int) -> IntervalDelta:
         """Everything recorded since the last flush, as interval `interval`; then start over."""
