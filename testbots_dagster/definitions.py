@@ -33,6 +33,7 @@ from testbots_dagster.factory import (
     build_rejected,
     build_scenario,
     read_catalogue,
+    read_source,
 )
 from testbots_dagster.reports import build_reports
 from testbots_dagster.resources import (
@@ -43,7 +44,14 @@ from testbots_dagster.resources import (
 from testbots_dagster.schedules import build_schedules
 from testbots_dagster.sensors import build_sensors
 
-__all__ = ["COORDINATOR_ENV", "RESULTS_URL_ENV", "TOKEN_ENV", "build_definitions", "defs"]
+__all__ = [
+    "COORDINATOR_ENV",
+    "RESULTS_URL_ENV",
+    "TOKEN_ENV",
+    "build_definitions",
+    "build_job_definitions",
+    "defs",
+]
 
 _log = logging.getLogger("testbots_dagster")
 
@@ -81,6 +89,24 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
         jobs=[*(b.job for b in built), fleet_job, reports_job],
         schedules=build_schedules(built, fleet_job),
         sensors=build_sensors(reports_job),
+        resources=_resources(),
+    )
+
+
+def build_job_definitions(scenarios_dir: Path, scenario_id: str) -> dg.Definitions:
+    """What running one scenario's job needs: its asset, checks and job, built as
+    `build_definitions` builds them, and the resources. `python -m testbots_dagster` (`make
+    run`) loads this: the whole catalogue (every scenario file validated, every asset, the
+    reports, schedules and sensors) is the UI's code location, and building it is most of
+    what Dagster added to a run. No job when no file has that id."""
+    source = read_source(scenarios_dir, scenario_id)
+    if source is None:
+        return dg.Definitions(resources=_resources())
+    built = build_scenario(source)
+    return dg.Definitions(
+        assets=[built.asset],
+        asset_checks=list(built.checks),
+        jobs=[built.job],
         resources=_resources(),
     )
 
