@@ -366,3 +366,47 @@ def test_a_signed_txs_hash_and_wire_are_those_of_its_whole_encoded_again(memo: s
     again = SignedTx(body, signed.pubkey, signed.signature)  # nothing handed over
     assert signed.to_wire() == again.to_wire()
     assert signed.hash == again.hash == tx_hash(again.to_wire())
+
+
+def _protocol_bytes(value: object) -> bytes:
+    """PROTOCOL.md's definition of the sign bytes, word for word."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+_LEAF = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | _TEXT
+)
+_JSON = st.recursive(
+    _LEAF,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_TEXT, inner, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_JSON)
+def test_canonical_json_is_the_protocols_encoding_byte_for_byte(value: Any) -> None:
+    """The fast path (orjson) and the fallback together give exactly json.dumps' bytes:
+    floats (other text in orjson), integers beyond 64 bits and any text included."""
+    assert canonical_json(value) == _protocol_bytes(value)
+
+
+def test_canonical_json_of_what_orjson_would_write_otherwise_is_json_dumps() -> None:
+    class Label(str):
+        pass
+
+    for value in ({"a": 1e16, "b": float("nan")}, {1: "x"}, [Label("y")], {"n": 2**64}):
+        assert canonical_json(value) == _protocol_bytes(value)  # type: ignore[arg-type]
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate is no UTF-8, as before
+        canonical_json({"k": "\ud800"})
