@@ -25,9 +25,6 @@ import dagster as dg
 
 from botruntime.runs import CAPACITY_SCENARIO
 from botruntime.scenario import find_scenarios_dir
-from testbots_dagster.capacity import build_capacity
-from testbots_dagster.coverage import build_coverage
-from testbots_dagster.detection import build_detection_power
 from testbots_dagster.factory import (
     FLEET_TAG,
     build_rejected,
@@ -35,14 +32,11 @@ from testbots_dagster.factory import (
     read_catalogue,
     read_source,
 )
-from testbots_dagster.reports import build_reports
 from testbots_dagster.resources import (
     CoordinatorResource,
     ResultsStoreResource,
     TargetResource,
 )
-from testbots_dagster.schedules import build_schedules
-from testbots_dagster.sensors import build_sensors
 
 __all__ = [
     "COORDINATOR_ENV",
@@ -61,6 +55,15 @@ TOKEN_ENV = "TESTBOTS_TOKEN"
 
 
 def build_definitions(scenarios_dir: Path) -> dg.Definitions:
+    # imported here, not at the top: the reports (pandas), schedules and sensors are the UI's,
+    # and `make run` (`build_job_definitions`) starts faster without them (~0.5 s)
+    from testbots_dagster.capacity import build_capacity
+    from testbots_dagster.coverage import build_coverage
+    from testbots_dagster.detection import build_detection_power
+    from testbots_dagster.reports import build_reports
+    from testbots_dagster.schedules import build_schedules
+    from testbots_dagster.sensors import build_sensors
+
     catalogue = read_catalogue(scenarios_dir)
     sources = catalogue.sources
     for error in catalogue.rejected:
