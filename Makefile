@@ -10,7 +10,7 @@ MUTATION_ARGS ?=
 export TESTBOTS_HOME ?= $(CURDIR)/.testbots
 export DAGSTER_HOME  ?= $(TESTBOTS_HOME)/dagster
 
-.PHONY: setup browser postgres run mutation test lint typecheck imports unit ui bench clean
+.PHONY: setup browser postgres promtool run mutation test lint typecheck imports unit ui bench clean
 
 setup: $(STAMP)
 
@@ -57,7 +57,15 @@ postgres:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >/dev/null \
 	  || { echo "could not install postgresql: run 'apt-get install postgresql' and retry"; exit 2; }; }
 
-unit: $(STAMP) browser postgres
+# every /metrics page (testbots run, worker, coordinator, simnet) is checked with `promtool
+# check metrics` (Debian's prometheus package; its server is not started by the tests)
+promtool:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  echo "installing Debian's prometheus for promtool (the /metrics tests)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } >/dev/null \
+	  || { echo "could not install prometheus: run 'apt-get install prometheus' and retry"; exit 2; }; }
+
+unit: $(STAMP) browser postgres promtool
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports unit

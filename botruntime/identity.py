@@ -38,6 +38,7 @@ __all__ = [
     "WrongHrp",
     "WrongLength",
     "address_from_pubkey",
+    "address_pattern",
     "derive_batch",
     "derive_seed",
     "parse_address",
@@ -48,9 +49,11 @@ ALPHA_HRP: Final = "ax"
 DELTA_HRP: Final = "dx"
 Hrp = Literal["ax", "dx"]
 
-_CHARSET: Final = frozenset("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
+_ALPHABET: Final = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_CHARSET: Final = frozenset(_ALPHABET)
 _ADDRESS_BYTES: Final = 20
 _MAX_BECH32_LEN: Final = 90
+_CHECKSUM_CHARS: Final = 6
 
 
 class AddressError(ValueError):
@@ -122,6 +125,15 @@ def address_from_pubkey(pubkey: bytes, hrp: str) -> str:
     if len(pubkey) != 32:
         raise ValueError(f"an ed25519 public key is 32 bytes, got {len(pubkey)}")
     return _encode(hrp, _account_id(pubkey))
+
+
+def address_pattern(*hrps: str) -> str:
+    """A regex of the addresses `parse_address` accepts under one of `hrps`, in their canonical
+    lowercase form (it also takes the all-uppercase one), checksum aside: no regex checks that.
+    """
+    data_chars = -(-_ADDRESS_BYTES * 8 // 5) + _CHECKSUM_CHARS
+    prefixes = "|".join(sorted(hrps))
+    return f"^(?:{prefixes})1[{''.join(sorted(_ALPHABET))}]{{{data_chars}}}$"
 
 
 def parse_address(text: str, expected_hrp: str | None = None) -> ParsedAddress:

@@ -80,7 +80,8 @@ class TxDecoder:
             )
         transfers = self._transfers(tx, overrides, unsigned_chain)
         sender = self._local_address(body.sender, "body.sender", unsigned_chain)
-        whole = _whole_bytes(raw_body, raw)
+        body_bytes = canonical_bytes(raw_body)  # the sign bytes, inside the hashed whole
+        whole = _whole_bytes(body_bytes, raw)
         size = len(whole)
         if size > self.params.max_tx_bytes and not vulns.on("no_size_limits"):
             raise Rejected(
@@ -89,7 +90,7 @@ class TxDecoder:
                 f"{self.params.max_tx_bytes}",
                 {"size": size, "limit": self.params.max_tx_bytes},
             )
-        self._verify(tx, raw_body, sender, unsigned_chain)
+        self._verify(tx, raw_body, body_bytes, sender, unsigned_chain)
         self._check_amounts(transfers)
         min_fee = self.params.min_fee_base + self.params.min_fee_per_byte * size
         if body.fee < min_fee:
@@ -159,24 +160,27 @@ class TxDecoder:
         self, tx: SignedTx, overrides: dict[str, int], unsigned_chain: bool
     ) -> tuple[Transfer, ...]:
         out: list[Transfer] = []
+        local = self.spec.hrp + "1"
         for i, msg in enumerate(tx.body.msgs):
-            path = f"body.msgs[{i}]"
             if msg["type"] == "bank.send":
-                outputs: list[tuple[str, JsonValue]] = [(path, msg)]
+                outputs: list[tuple[int | None, JsonValue]] = [(None, msg)]
             elif msg["type"] != "bank.multisend":
                 continue  # a module message: the chain's modules check and execute it
             else:
                 listed = msg["outputs"]
                 assert isinstance(listed, list)
-                outputs = [(f"{path}.outputs[{j}]", o) for j, o in enumerate(listed)]
-            for where, output in outputs:
+                outputs = list(enumerate(listed))
+            for j, output in outputs:
                 assert isinstance(output, dict)
                 to, denom, amount = output["to"], output["denom"], output["amount"]
                 assert isinstance(to, str) and isinstance(denom, str) and isinstance(amount, str)
-                to = self._local_address(to, f"{where}.to", unsigned_chain)
+                foreign = not to.startswith(local)
+                where = _output_path(i, j) if overrides or foreign else ""  # paths for errors
+                if foreign:
+                    to = self._local_address(to, f"{where}.to", unsigned_chain)
                 if unsigned_chain and denom == self.other.native:  # the sign-doc names no chain
                     denom = self.spec.native
-                value = overrides.get(f"{where}.amount", int(amount))
+                value = overrides.get(f"{where}.amount", int(amount)) if overrides else int(amount)
                 out.append((to, denom, value))
         return tuple(out)
 
@@ -197,7 +201,9 @@ class TxDecoder:
                     {"amount": str(amount), "dust_limit": str(dust)},
                 )
 
-    def _verify(self, tx: SignedTx, raw_body: object, sender: str, unsigned_chain: bool) -> None:
+    def _verify(
+        self, tx: SignedTx, raw_body: object, body_bytes: bytes, sender: str, unsigned_chain: bool
+    ) -> None:
         pubkey = tx.pubkey
         if self._address(pubkey, self.spec.hrp) != sender:
             raise Rejected(
@@ -210,13 +216,13 @@ class TxDecoder:
             if len(self._keys) > _CACHE_LIMIT:
                 self._keys.clear()
             key = self._keys[pubkey] = VerifyKey(pubkey)
-        candidates = [raw_body]
+        candidates = [body_bytes]
         if unsigned_chain:  # the sign-doc as if it did not bind chain id and prefix
-            candidates.append(_translate(raw_body, self.spec, self.other))
-            candidates.append(_translate(raw_body, self.other, self.spec))
+            candidates.append(canonical_bytes(_translate(raw_body, self.spec, self.other)))
+            candidates.append(canonical_bytes(_translate(raw_body, self.other, self.spec)))
         for candidate in candidates:
             try:
-                key.verify(canonical_bytes(candidate), tx.signature)  # type: ignore[arg-type]
+                key.verify(candidate, tx.signature)
                 return
             except CryptoError:
                 continue
@@ -252,12 +258,18 @@ def _module_msgs(msgs: tuple[Msg, ...]) -> tuple[Msg, ...]:
     return msgs
 
 
-def _whole_bytes(raw_body: object, raw: dict[str, object]) -> bytes:
+def _output_path(msg: int, output: int | None) -> str:
+    """Where an output sits in the tx: `body.msgs[0]` or `body.msgs[0].outputs[1]`."""
+    path = f"body.msgs[{msg}]"
+    return path if output is None else f"{path}.outputs[{output}]"
+
+
+def _whole_bytes(body_bytes: bytes, raw: dict[str, object]) -> bytes:
     """Canonical JSON of {body, pubkey, signature}; base64 needs no escaping, keys sort so."""
     return b"".join(
         (
             b'{"body":',
-            canonical_bytes(raw_body),  # type: ignore[arg-type]
+            body_bytes,
             b',"pubkey":"',
             str(raw["pubkey"]).encode(),
             b'","signature":"',

@@ -9,16 +9,26 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
-from botruntime.chain.tx import JsonValue
 from botruntime.identity import AddressError, parse_address
 from simnet._blocks import rfc3339
 from simnet._chain import Chain
 from simnet._errors import Rejected, SimnetError
-from simnet._http import json_body, json_object, json_response, path_int
+from simnet._http import (
+    AsgiEndpoint,
+    json_body,
+    json_object,
+    json_response,
+    path_int,
+    read_json,
+    send_json,
+)
 from simnet._network import Network
 from simnet._node import Node
 from simnet._params import simnet_version
@@ -48,7 +58,7 @@ class NodeApi:
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/txs", self.submit, methods=["POST"]),  # the hot path first
+            Route("/txs", AsgiEndpoint(self.submit), methods=["POST"]),  # the hot path first
             Route("/status", self.status),
             Route("/health", self.health),
             Route("/params", self.params),
@@ -134,10 +144,11 @@ class NodeApi:
 
     # ---- txs -----------------------------------------------------------------------------------
 
-    async def submit(self, request: Request) -> Response:
+    async def submit(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The hot path, as an `AsgiEndpoint`: no Request or Response objects."""
         network, chain, node = self.network, self.chain, self.node
         limit = None if network.vulns.on("no_size_limits") else network.params.max_body_bytes
-        wire = json_object(await json_body(request, limit), _TX_REQUEST, "the request")
+        wire = json_object(await read_json(scope, receive, limit), _TX_REQUEST, "the request")
         mode = wire.get("mode", "sync")
         if mode not in _MODES:
             raise Rejected("malformed", f"mode is one of {list(_MODES)}, got {mode!r}")
@@ -151,14 +162,17 @@ class NodeApi:
             except SimnetError as exc:
                 chain.fail(entry.hash, exc.code)
                 status = "pending"
-            return json_response({"hash": entry.hash, "code": "ok", "status": status})
+            await send_json(send, {"hash": entry.hash, "code": "ok", "status": status})
+            return
         status = chain.admit(node, entry, now)
         if mode == "sync":
-            return json_response({"hash": entry.hash, "code": "ok", "status": status})
+            await send_json(send, {"hash": entry.hash, "code": "ok", "status": status})
+            return
         timeout = min(network.params.commit_wait_s, max(2.0, 20 * network.block_time_s))
         outcome = await self.waiters.wait(self.chain_name, entry.hash, timeout)
         if outcome is None:
-            return json_response({"hash": entry.hash, "code": "ok", "status": "pending"})
+            await send_json(send, {"hash": entry.hash, "code": "ok", "status": "pending"})
+            return
         settled, height, code = outcome
         if settled == "failed":
             code = chain.failed.get(entry.hash, "bad_nonce")
@@ -170,8 +184,8 @@ class NodeApi:
                 "are spent, its messages changed nothing",
                 {"hash": entry.hash, "height": height},
             )
-        return json_response(
-            {"hash": entry.hash, "code": "ok", "status": "committed", "height": height}
+        await send_json(
+            send, {"hash": entry.hash, "code": "ok", "status": "committed", "height": height}
         )
 
     async def simulate(self, request: Request) -> Response:
@@ -198,6 +212,8 @@ class NodeApi:
 
     async def tx(self, request: Request) -> Response:
         tx_hash = request.path_params["hash"]
+        if tx_hash == "simulate":  # POST /txs/simulate's path, not a hash: another method is 405
+            raise HTTPException(405)
         if not (len(tx_hash) == 64 and all(c in "0123456789ABCDEFabcdef" for c in tx_hash)):
             raise Rejected("malformed", f"a tx hash is 64 hex digits, got {tx_hash!r}")
         tx_hash = tx_hash.upper()
@@ -233,9 +249,10 @@ class NodeApi:
 
     async def block_txs(self, request: Request) -> Response:
         block = self.chain.blocks[self._block_at(request)]
-        txs: list[JsonValue] = []
+        txs: list[object] = []
         for i, (h, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
-            item: dict[str, JsonValue] = {"hash": h, "index": i, "tx": body, "code": block.code(i)}
+            tx = orjson.Fragment(body)  # the stored JSON as is, not decoded and re-encoded
+            item: dict[str, object] = {"hash": h, "index": i, "tx": tx, "code": block.code(i)}
             events = block.events_of(i)
             if events:  # what module messages did (a swap's output): the tx's result
                 item["events"] = events

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Final, Literal
 
 from botruntime.chain.tx import JsonValue
@@ -19,10 +20,12 @@ from simnet._admission import TxDecoder
 from simnet._blocks import Block, TxRecord
 from simnet._entry import Entry
 from simnet._errors import Rejected, SimnetError
+from simnet._history import AddressHistory
 from simnet._ledger import Ledger
 from simnet._mempool import Mempool
 from simnet._module import Modules
 from simnet._node import Node
+from simnet._nonces import CommittedNonces
 from simnet._params import ChainSpec, Params
 from simnet._vuln import Vulns
 
@@ -31,6 +34,7 @@ __all__ = ["Chain", "TxStatus"]
 TxStatus = Literal["pending", "queued_future", "committed", "failed", "unknown"]
 _FAILED_KEPT: Final = 100_000
 _DROP_EVERY: Final = 100  # mempool_drop: 1 % of admitted txs
+_NOTHING: Final[Mapping[str, int]] = MappingProxyType({})
 
 
 def _itself(address: str) -> str:
@@ -64,9 +68,9 @@ class Chain:
             Block(0, genesis_time_us, genesis_hash.upper(), "", (), (), "genesis", 0)
         ]
         self.index: dict[str, TxRecord] = {}
-        self.committed_keys: set[tuple[str, int]] = set()  # (sender, nonce)
-        # address -> [(height, index, hash)] of committed txs it signed or received
-        self.by_address: dict[str, list[tuple[int, int, str]]] = {}
+        self.committed_keys = CommittedNonces()  # (sender, nonce)
+        # address -> (height, index, hash) of committed txs it signed or received, oldest first
+        self.by_address: dict[str, AddressHistory] = {}
         self.failed: OrderedDict[str, str] = OrderedDict()  # hash -> code
         self.client_ids: dict[tuple[str, str], tuple[str, int]] = {}
         self.gossip: deque[tuple[float, Entry, int]] = deque()
@@ -138,7 +142,8 @@ class Chain:
         """Admit `entry` into `node` (from a client, or a copy `gossiped` from another node);
         return its status and whether the mempool kept it."""
         tx_hash = entry.hash
-        if tx_hash in node.seen or tx_hash in node.mempool:
+        mempool = node.mempool
+        if tx_hash in node.seen or tx_hash in mempool.entries:
             raise Rejected("duplicate_tx", f"tx {tx_hash} was already received", {"hash": tx_hash})
         record = self.index.get(tx_hash)
         if record is not None and not self.vulns.on("nonce_not_enforced"):
@@ -148,10 +153,9 @@ class Chain:
                 {"hash": tx_hash, "height": record.height},
             )
         height = self.height
-        self._check_window(entry)
-        ledger = self.ledger
-        mempool = node.mempool
-        placement, replaced = mempool.place(entry, ledger.nonce(entry.sender))
+        if entry.client_tx_id is not None or entry.timeout_height or entry.msgs:
+            self._check_window(entry)
+        placement, replaced = mempool.place(entry, self.ledger.nonce(entry.sender))
         if placement == "ready":
             self._check_funds(mempool, entry, replaced)
         else:
@@ -192,12 +196,14 @@ class Chain:
     def _check_funds(self, mempool: Mempool, entry: Entry, replaced: Entry | None) -> None:
         native = self.spec.native
         committed = mempool.spent_by(entry.sender)
-        back = {} if replaced is None else replaced.costs(native)  # same nonce: it goes
+        back = _NOTHING if replaced is None else replaced.costs(native)  # same nonce: it goes
         creation = self.creation_fees(entry)
+        account = self.ledger.accounts.get(entry.sender)
+        balances = _NOTHING if account is None else account.balances
         for denom, cost in entry.costs(native).items():
             needed = cost + (creation if denom == native else 0)
             held = committed.get(denom, 0) - back.get(denom, 0)
-            available = self.ledger.balance(entry.sender, denom) - held
+            available = balances.get(denom, 0) - held
             if needed > available:
                 raise Rejected(
                     "insufficient_funds",
@@ -231,14 +237,16 @@ class Chain:
         """Copy txs whose gossip delay has passed to every other live node; return how many."""
         delivered = 0
         gossip = self.gossip
+        if not gossip or gossip[0][0] > now_s:
+            return 0
+        live = [node for node in self.nodes if node.live]  # no switch flips within this call
+        index = self.index if not self.vulns.on("nonce_not_enforced") else {}
         while gossip and gossip[0][0] <= now_s:
             _, entry, origin = gossip.popleft()
-            if not self.nodes[origin].live:
+            if not self.nodes[origin].live or entry.hash in index:
                 continue
-            if entry.hash in self.index and not self.vulns.on("nonce_not_enforced"):
-                continue
-            for node in self.nodes:
-                if node.index == origin or not node.live or entry.hash in node.mempool:
+            for node in live:
+                if node.index == origin or entry.hash in node.mempool.entries:
                     continue
                 try:
                     self._admit(node, entry, gossiped=True)
@@ -312,8 +320,12 @@ class Chain:
             self._check_funds_alone(entry)
         return "pending" if placement == "ready" else "queued_future"
 
-    def index_address(self, address: str, height: int, index: int, tx_hash: str) -> None:
-        self.by_address.setdefault(address, []).append((height, index, tx_hash))
+    def index_address(self, address: str, height: int, index: int) -> None:
+        """Tx `index` of block `height` involves `address` (the block may not be appended yet)."""
+        history = self.by_address.get(address)
+        if history is None:
+            history = self.by_address[address] = AddressHistory(self)
+        history.append(height, index)
 
     def block_at(self, height: int) -> Block | None:
         return self.blocks[height] if 0 <= height < len(self.blocks) else None

@@ -8,7 +8,7 @@ reopen a node's REST port (stop, kill, the `refuse` fault).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Final, Protocol
 
 from starlette.requests import Request
@@ -23,7 +23,7 @@ from simnet._network import Network
 from simnet._node import Faults, Node
 from simnet._vuln import SWITCHES, UnknownSwitch
 
-__all__ = ["ControlPlane", "Ports"]
+__all__ = ["CHAINS", "FULL", "NODE_ACTIONS", "RANGES", "ControlPlane", "Ports"]
 
 _FAULT_FIELDS: Final = frozenset(
     {
@@ -49,7 +49,18 @@ _LIFTED: Final[dict[str, JsonValue]] = {
     "pause": False,
     "partition": False,
 }
-_ACTIONS: Final = ("start", "stop", "restart", "kill", "pause", "resume")
+CHAINS: Final = ("alpha", "delta", "both", "all")  # a fault's or action's `chain`: both = all
+FULL: Final = {"0": False, "1": True, "false": False, "true": True}  # ?full= of invariants
+NODE_ACTIONS: Final = ("start", "stop", "restart", "kill", "pause", "resume")
+# the numbers a fault or clock request may set: field -> (lowest, highest)
+RANGES: Final[dict[str, tuple[float, float]]] = {
+    "latency_ms": (0, 60_000),
+    "error_rate": (0, 1),
+    "lag_blocks": (0, 1_000),
+    "for_s": (0.001, 86_400),
+    "block_time": (0.001, 3_600),
+    "step": (0, 10_000),
+}
 _LIMIT: Final = 64 * 1024 * 1024
 
 
@@ -77,12 +88,15 @@ class ControlPlane:
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/simnet/invariants", self.invariants),
-            Route("/simnet/invariants/{route:path}", self.invariant),
+            Route("/simnet/invariants/{group}/{name}", self.invariant),  # bank/total-supply
             Route("/simnet/vuln", self.vuln, methods=["GET", "PUT"]),
             Route("/simnet/faults", self.faults, methods=["POST", "DELETE"]),
             Route("/simnet/nodes", self.nodes),
             Route("/simnet/nodes/{node_id}/logs", self.node_logs),
-            Route("/simnet/nodes/{node_id}/{action}", self.node_action, methods=["POST"]),
+            *(
+                Route(f"/simnet/nodes/{{node_id}}/{a}", self._node_action(a), methods=["POST"])
+                for a in NODE_ACTIONS
+            ),
             Route("/simnet/clock", self.clock, methods=["GET", "POST"]),
             Route("/simnet/reset", self.reset, methods=["POST"]),
             Route("/simnet/export", self.export),
@@ -95,7 +109,10 @@ class ControlPlane:
 
     def _verdicts(self, request: Request) -> list[JsonValue]:
         network = self.network
-        if request.query_params.get("full") in ("1", "true"):
+        full = request.query_params.get("full", "0")
+        if full not in FULL:
+            raise Rejected("malformed", f"?full= is one of {list(FULL)}, got {full!r}")
+        if FULL[full]:
             for inv in network.invariants.values():
                 inv.full()
                 inv.determinism()
@@ -105,7 +122,7 @@ class ControlPlane:
         return json_response(self._verdicts(request))
 
     async def invariant(self, request: Request) -> Response:
-        route = request.path_params["route"]
+        route = f"{request.path_params['group']}/{request.path_params['name']}"
         known = {r for inv in self.network.invariants.values() for r in inv.verdicts}
         if route not in known:
             raise Rejected("not_found", f"no invariant {route!r}; one of {sorted(known)}")
@@ -155,7 +172,7 @@ class ControlPlane:
             return json_response(self._nodes_wire())
         wire = json_object(await json_body(request, 65536), _FAULT_FIELDS, "faults")
         targets = self._targets(wire)
-        for_s = _number(wire["for_s"], "for_s", 0.001, 86_400) if "for_s" in wire else None
+        for_s = _number(wire, "for_s") if "for_s" in wire else None
         for name, node in targets:
             await self._apply(name, node, wire)
         if for_s is not None:
@@ -179,16 +196,16 @@ class ControlPlane:
         faults = node.faults
         chain = self.network.chains[chain_name]
         if "latency_ms" in wire:
-            faults.latency_ms = _number(wire["latency_ms"], "latency_ms", 0, 60_000)
+            faults.latency_ms = _number(wire, "latency_ms")
         if "error_rate" in wire:
-            faults.error_rate = _number(wire["error_rate"], "error_rate", 0, 1)
+            faults.error_rate = _number(wire, "error_rate")
         if "status" in wire:
             status = wire["status"]
             if status is not None and not (isinstance(status, int) and 400 <= status <= 599):
                 raise Rejected("malformed", f"status is null or 400 .. 599, got {status!r}")
             faults.status = status
         if "lag_blocks" in wire:
-            node.lag_blocks = int(_number(wire["lag_blocks"], "lag_blocks", 0, 1_000))
+            node.lag_blocks = int(_number(wire, "lag_blocks"))
         if "pause" in wire:
             node.paused = _bool(wire["pause"], "pause")
         if "partition" in wire:
@@ -223,10 +240,15 @@ class ControlPlane:
     async def nodes(self, request: Request) -> Response:
         return json_response(self._nodes_wire())
 
-    async def node_action(self, request: Request) -> Response:
-        action = request.path_params["action"]
-        if action not in _ACTIONS:
-            raise Rejected("not_found", f"no action {action!r}; one of {list(_ACTIONS)}")
+    def _node_action(self, action: str) -> Callable[[Request], Awaitable[Response]]:
+        """One route per action, so `POST .../logs` is a 405 (logs are read with GET)."""
+
+        async def endpoint(request: Request) -> Response:
+            return await self.node_action(request, action)
+
+        return endpoint
+
+    async def node_action(self, request: Request, action: str) -> Response:
         wire: dict[str, JsonValue] = {"node": request.path_params["node_id"]}
         chain = request.query_params.get("chain")
         if chain is not None:
@@ -286,11 +308,11 @@ class ControlPlane:
                 await json_body(request, 4096), frozenset({"block_time", "pause", "step"}), "clock"
             )
             if "block_time" in wire:
-                network.block_time_s = _number(wire["block_time"], "block_time", 0.001, 3600)
+                network.block_time_s = _number(wire, "block_time")
             if "pause" in wire:
                 network.clock_paused = _bool(wire["pause"], "pause")
             if "step" in wire:
-                network.step(int(_number(wire["step"], "step", 0, 10_000)))
+                network.step(int(_number(wire, "step")))
         return json_response(
             {
                 "block_time": network.block_time_s,
@@ -364,14 +386,14 @@ def _names(value: JsonValue, field: str) -> Iterable[str]:
 
 
 def _chain_names(value: JsonValue) -> list[str]:
-    if value in ("both", "all"):
-        return ["alpha", "delta"]
-    if value in ("alpha", "delta"):
-        return [str(value)]
-    raise Rejected("malformed", f"chain is 'alpha', 'delta' or 'both', got {value!r}")
+    if value not in CHAINS:
+        raise Rejected("malformed", f"chain is 'alpha', 'delta' or 'both', got {value!r}")
+    return [str(value)] if value in ("alpha", "delta") else ["alpha", "delta"]
 
 
-def _number(value: JsonValue, field: str, low: float, high: float) -> float:
+def _number(wire: dict[str, JsonValue], field: str) -> float:
+    value = wire[field]
+    low, high = RANGES[field]
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise Rejected("malformed", f"{field} is a number in {low} .. {high}, got {value!r}")
     return float(value)

@@ -12,6 +12,7 @@ behind silently skips to the newest block, and pending overflow is dropped witho
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -27,13 +28,23 @@ from simnet._blocks import rfc3339
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._errors import Rejected
+from simnet._http import MAX_PARAM_INT, query_int
 from simnet._network import Network
 from simnet._node import Node
 from simnet._producer import BlockResult
 
-__all__ = ["EVENT_SCHEMAS", "EVENT_TYPES", "EventHub", "NodeEvents", "events_paths"]
+__all__ = [
+    "EVENT_SCHEMAS",
+    "EVENT_TYPES",
+    "TYPES_PATTERN",
+    "EventHub",
+    "NodeEvents",
+    "events_paths",
+]
 
 EVENT_TYPES: Final = frozenset({"block", "tx", "pending_tx"})
+_ONE_TYPE: Final = "(?:" + "|".join(sorted(EVENT_TYPES)) + ")"
+TYPES_PATTERN: Final = f"^{_ONE_TYPE}(?:,{_ONE_TYPE})*$"  # ?types=block,tx
 PENDING_BUFFER: Final = 10_000
 KEEPALIVE_S: Final = 15.0
 
@@ -54,8 +65,14 @@ EVENT_SCHEMAS: Final[dict[str, dict[str, object]]] = {
     },
     "tx": {
         "type": "object",
-        "required": ["hash", "height", "index", "sender"],
-        "properties": {"hash": _HASH, "height": _UINT, "index": _UINT, "sender": _HASH},
+        "required": ["hash", "height", "index", "sender", "code"],
+        "properties": {
+            "hash": _HASH,
+            "height": _UINT,
+            "index": _UINT,
+            "sender": _HASH,
+            "code": {"type": "string"},  # "ok", or the error code it failed with
+        },
     },
     "pending_tx": {
         "type": "object",
@@ -134,12 +151,12 @@ class NodeEvents:
 
     async def stream(self, request: Request) -> Response:
         text = request.query_params.get("types", "block,tx")
-        types = frozenset(t for t in text.split(",") if t)
-        if not types or not types <= EVENT_TYPES:
+        if re.fullmatch(TYPES_PATTERN, text) is None:
             raise Rejected(
                 "malformed",
                 f"?types= is a comma list of {sorted(EVENT_TYPES)}, got {text!r}",
             )
+        types = frozenset(text.split(","))
         chain = self.network.chains[self.chain_name]
         node = chain.nodes[self.node_index]
         start = _start_height(request, chain.served_height(node) + 1)
@@ -189,15 +206,12 @@ class NodeEvents:
 
 
 def _start_height(request: Request, live: int) -> int:
-    text = request.query_params.get("from_height")
-    if text is None:
-        last = request.headers.get("last-event-id")
-        if last is not None and last.isascii() and last.isdigit() and len(last) < 19:
-            return int(last) + 1
-        return live
-    if not (text.isascii() and text.isdigit() and len(text) < 19):
-        raise Rejected("malformed", f"?from_height= is a block height, got {text!r}")
-    return int(text)
+    if "from_height" in request.query_params:
+        return query_int(request, "from_height", live, MAX_PARAM_INT)
+    last = request.headers.get("last-event-id")  # an id this stream sent: a height
+    if last is not None and last.isascii() and last.isdigit() and len(last) < 19:
+        return int(last) + 1
+    return live
 
 
 def _event(kind: str, data: dict[str, JsonValue], event_id: int | None = None) -> bytes:
@@ -245,12 +259,34 @@ def _pending_event(entry: Entry, full: bool) -> bytes:
     return _event("pending_tx", data)
 
 
+def _stream_event(kind: str) -> dict[str, object]:
+    """One event as an SSE parser reads it: its `event:` name, its `data:` (JSON of the kind's
+    schema) and the `id:` in force (the height of the last block event sent)."""
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "const": kind},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{kind}_event"},
+            },
+            "id": {"type": "string", "pattern": "^[0-9]+$"},
+            "retry": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
 def events_paths() -> dict[str, object]:
-    """The stream's OpenAPI path: parameters, the SSE media type, each event's `data:` schema."""
-    example = _event("tx", {"hash": "ab" * 32, "height": 7, "index": 0, "sender": "dx1..."})
+    """The stream's OpenAPI path: parameters, and the SSE media type whose `schema` is that of
+    one event (OpenAPI 3.1 has no item schema for a stream), one branch per event kind."""
+    example = _event(
+        "tx", {"hash": "AB" * 32, "height": 7, "index": 0, "sender": "dx1...", "code": "ok"}
+    )
     example += _event(
         "block",
-        {"height": 7, "hash": "cd" * 32, "prev_hash": "ef" * 32, "time": rfc3339(0), "txs": 1},
+        {"height": 7, "hash": "CD" * 32, "prev_hash": "EF" * 32, "time": rfc3339(0), "txs": 1},
         7,
     )
     return {
@@ -263,23 +299,26 @@ def events_paths() -> dict[str, object]:
                         "name": "types",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "string", "pattern": "^[a-z_]+(,[a-z_]+)*$"},
+                        "schema": {"type": "string", "pattern": TYPES_PATTERN},
                         "examples": {"blocks and txs": {"value": "block,tx"}},
                     },
-                    {"name": "from_height", "in": "query", "required": False, "schema": _UINT},
+                    {
+                        "name": "from_height",
+                        "in": "query",
+                        "required": False,
+                        "schema": {**_UINT, "maximum": MAX_PARAM_INT},
+                    },
                 ],
                 "responses": {
                     "200": {
                         "description": "an endless stream",
                         "content": {
                             "text/event-stream": {
-                                "schema": {"type": "string"},
+                                "schema": {
+                                    "anyOf": [_stream_event(kind) for kind in EVENT_SCHEMAS]
+                                },
                                 "example": example.decode(),
                             }
-                        },
-                        "x-events": {
-                            kind: {"$ref": f"#/components/schemas/{kind}_event"}
-                            for kind in EVENT_SCHEMAS
                         },
                     },
                     "default": {

@@ -44,6 +44,7 @@ _MULTISEND_KEYS: Final = frozenset({"type", "outputs"})
 class FastDecoder:
     def __init__(self) -> None:
         self.known: set[str] = set()  # addresses decode_tx accepted
+        self.pubkeys: dict[str, bytes] = {}  # base64 -> key, for keys that decoded once
 
     def learn(self, tx: SignedTx) -> None:
         """Remember the addresses of a tx `decode_tx` accepted."""
@@ -103,8 +104,16 @@ class FastDecoder:
             if one is None:
                 return None
             decoded.append(one)
-        key, sig = _b64(pubkey, 32), _b64(signature, 64)
-        if key is None or sig is None:
+        key = self.pubkeys.get(pubkey)
+        if key is None:
+            key = _b64(pubkey, 32)
+            if key is None:
+                return None
+            if len(self.pubkeys) > _KNOWN_LIMIT:
+                self.pubkeys.clear()
+            self.pubkeys[pubkey] = key
+        sig = _b64(signature, 64)
+        if sig is None:
             return None
         return SignedTx(
             TxBody(chain_id, sender, nonce, fee_value, tuple(decoded), memo, timeout, client_tx_id),

@@ -1,10 +1,17 @@
 """The ASGI layer in front of a node's routes: faults, admission, limits, heights.
 
 In order, for every request but the control plane (`/simnet/*`, which must keep working while a
-node is faulty): a paused node holds the request; injected latency; an injected status or error
-rate; the admission queue (503 + Retry-After); per-client token buckets (429 + Retry-After);
-`X-Min-Height` on reads (409 height_not_reached). Every answer carries `X-Height`, except from
-a lagging node under the `stale_reads` switch, which also ignores X-Min-Height.
+node is faulty): the admission queue (503 + Retry-After); a paused node holds the request;
+injected latency; an injected status or error rate; per-client token buckets (429 +
+Retry-After); `X-Min-Height` on reads (409 height_not_reached). Every answer carries
+`X-Height`, except from a lagging node under the `stale_reads` switch, which also ignores
+X-Min-Height.
+
+Injected latency is a service time, not a free sleep: a node serves at most `admission_queue`
+requests at once (its capacity), each holding one slot for the latency. A node that sheds never
+takes more than it can serve, so no admitted request waits for a slot; under `no_load_shedding`
+the requests past the limit queue for a slot, and their wait grows with the queue as a real
+node's does, until clients time out.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ class NodeGate:
         self.reads = TokenBuckets(params.reads_per_s, params.reads_burst)
         self.txs = TokenBuckets(params.txs_per_s, params.txs_burst)
         self.inflight = 0
+        # the node's capacity while a latency fault makes every request cost a service time
+        self._service = asyncio.Semaphore(params.admission_queue)
         self.requests = 0
         self._per_connection: dict[object, int] = {}  # peer (host, port) -> requests served
         self._rng = random.Random(f"{network.seed}/{chain_name}/{node_index}/faults")
@@ -113,7 +122,10 @@ class NodeGate:
             raise Unavailable(f"node {node.node_id} is paused", retry_after_s=5.0)
         faults = node.faults
         if faults.latency_ms > 0:
-            await asyncio.sleep(faults.latency_ms / 1000)
+            async with self._service:  # wait for a slot, then hold it for the service time
+                # the cost when served: a fault lifted meanwhile no longer slows the request
+                await asyncio.sleep(node.faults.latency_ms / 1000)
+            faults = node.faults
         if faults.status is not None:
             if faults.status == 503:
                 raise Unavailable(f"node {node.node_id}: injected 503", retry_after_s=1.0)

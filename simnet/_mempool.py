@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Final, Literal
 
 from simnet._entry import Entry
 from simnet._errors import Rejected, Throttled
@@ -65,6 +65,9 @@ class SenderQueue:
             self.future[nonce] = entry
 
 
+_NO_QUEUE: Final = SenderQueue("")  # what `place` reads for a sender with nothing pending
+
+
 class Mempool:
     def __init__(self, params: Params, vulns: Vulns, native: str) -> None:
         self.native = native
@@ -103,7 +106,9 @@ class Mempool:
     def place(self, entry: Entry, account_nonce: int) -> tuple[Placement, Entry | None]:
         """Where `entry` goes and which pending tx it replaces; raise if its nonce has no room."""
         vulns = self.vulns
-        queue = self.senders.get(entry.sender) or SenderQueue(self.native)
+        queue = self.senders.get(entry.sender)
+        if queue is None:
+            queue = _NO_QUEUE  # only read here: no queue is made for a tx that may be refused
         nonce = entry.nonce
         if vulns.on("nonce_not_enforced"):
             return "ready", self._replaces(queue.ready.get(nonce), entry, account_nonce)
@@ -113,18 +118,19 @@ class Mempool:
                 f"nonce {nonce} is already used; the account's next nonce is {account_nonce}",
                 {"expected": account_nonce},
             )
-        next_free = account_nonce + len(queue.ready)
+        ready, future = queue.ready, queue.future
+        next_free = account_nonce + len(ready)
         if nonce < next_free:
-            return "ready", self._replaces(queue.ready[nonce], entry, next_free)
-        if nonce in queue.future:
-            return "future", self._replaces(queue.future[nonce], entry, next_free)
-        unbounded = vulns.on("mempool_unbounded_fifo")
-        if len(queue) >= self.params.max_pending_per_sender and not unbounded:
+            return "ready", self._replaces(ready[nonce], entry, next_free)
+        if nonce in future:
+            return "future", self._replaces(future[nonce], entry, next_free)
+        pending = len(ready) + len(future)
+        if pending >= self.params.max_pending_per_sender and not vulns.on("mempool_unbounded_fifo"):
             raise Throttled(
                 "sender_quota",
-                f"{entry.sender} already has {len(queue)} txs pending on this node "
+                f"{entry.sender} already has {pending} txs pending on this node "
                 f"(limit {self.params.max_pending_per_sender}); wait for some to commit",
-                {"pending": len(queue), "limit": self.params.max_pending_per_sender},
+                {"pending": pending, "limit": self.params.max_pending_per_sender},
                 retry_after_s=self.params.block_time_s,
             )
         if vulns.on("one_pending_per_sender") and nonce != account_nonce:
@@ -167,7 +173,12 @@ class Mempool:
         evicted: list[Entry] = []
         if replaced is not None:
             evicted += self.remove(replaced.hash)
-        if not self.vulns.on("mempool_unbounded_fifo"):
+        params = self.params
+        full = (
+            len(self.entries) >= params.mempool_max_txs
+            or self.bytes + entry.size > params.mempool_max_bytes
+        )
+        if full and not self.vulns.on("mempool_unbounded_fifo"):
             evicted += self._make_room(entry)
         queue = self.senders.get(entry.sender)
         if queue is None:
@@ -179,8 +190,11 @@ class Mempool:
         self.entries[entry.hash] = entry
         self.heights[entry.hash] = height
         self.bytes += entry.size
-        heapq.heappush(self._low, (entry.fee_per_byte, -entry.arrival, entry.hash))
-        if placement == "ready":
+        low = self._low
+        heapq.heappush(low, (entry.fee_per_byte, -entry.arrival, entry.hash))
+        if len(low) > 2 * len(self.entries) + 1_000:
+            self._compact_low()  # the heap keeps txs that left; it must not grow with history
+        if placement == "ready" and queue.future:
             self._promote(queue)
         return evicted
 
@@ -208,11 +222,17 @@ class Mempool:
             evicted += self.remove(victim.hash, with_successors=True)
         return evicted
 
+    def _compact_low(self) -> None:
+        """The eviction heap rebuilt from the txs still here (it is lazy: removal leaves
+        entries behind), so it stays within twice the pool, amortized O(1) per insert."""
+        low: list[tuple[float, int, str]] = [
+            (e.fee_per_byte, -e.arrival, h) for h, e in self.entries.items()
+        ]
+        heapq.heapify(low)
+        self._low = low
+
     def _lowest(self) -> Entry | None:
         low = self._low
-        if len(low) > 2 * len(self.entries) + 1_000:
-            self._low = low = [(e.fee_per_byte, -e.arrival, h) for h, e in self.entries.items()]
-            heapq.heapify(low)
         while low:
             entry = self.entries.get(low[0][2])
             if entry is not None:

@@ -29,7 +29,7 @@ from simnet.bridge import ESCROW
 
 BAX: Final = Denom.BAX.value
 
-__all__ = ["GenesisAccount", "Network"]
+__all__ = ["EXPORT_VERSION", "GenesisAccount", "Network"]
 
 VALIDATOR_FUNDS: Final = 10**12
 EXPORT_VERSION: Final = 1
@@ -311,7 +311,8 @@ def _consensus_state(chain: Chain) -> dict[str, object]:
 
 def _reindex(chain: Chain) -> None:
     for block in chain.blocks[1:]:
-        for i, (tx_hash, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
+        for i, tx_hash in enumerate(block.txs):
+            body = block.body(i)
             inner = body.get("body")
             code = block.code(i)
             if isinstance(inner, dict):
@@ -324,7 +325,7 @@ def _reindex(chain: Chain) -> None:
                 sender, nonce, touched = "faucet", -1, {str(faucet["address"])}
             chain.index[tx_hash] = TxRecord(block.height, i, sender, nonce, tx_hash, code)
             for address in sorted(touched):
-                chain.index_address(address, block.height, i, tx_hash)
+                chain.index_address(address, block.height, i)
 
 
 def _recipients(body: dict[str, JsonValue]) -> list[str]:

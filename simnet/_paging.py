@@ -8,7 +8,7 @@ per-address index: the answer is the same, the cost grows with the chain (L9 C3)
 
 from __future__ import annotations
 
-import orjson
+from collections.abc import Sequence
 
 from botruntime.chain.tx import JsonValue
 from simnet._chain import Chain
@@ -22,13 +22,13 @@ def scan_history(chain: Chain, address: str) -> list[tuple[int, int, str]]:
     needle = f'"{address}"'.encode()
     for block in chain.blocks[1:]:
         for index, (tx_hash, body) in enumerate(zip(block.txs, block.bodies, strict=True)):
-            if needle in orjson.dumps(body):
+            if needle in body:
                 found.append((block.height, index, tx_hash))
     return found
 
 
 def offset_page(
-    history: list[tuple[int, int, str]], offset: int, limit: int, served: int
+    history: Sequence[tuple[int, int, str]], offset: int, limit: int, served: int
 ) -> tuple[list[JsonValue], int | None]:
     """One page of the newest-first history from `offset`, and the next offset (or None)."""
     newest_first = [item for item in reversed(history) if item[0] <= served]

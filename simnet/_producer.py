@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from botruntime.chain.tx import JsonValue
-from simnet._blocks import Block, TxRecord, block_hash
+from simnet._blocks import Block, TxRecord, block_hash, encode_body
 from simnet._chain import Chain
 from simnet._entry import Entry
 from simnet._errors import Rejected, SimnetError
@@ -58,13 +58,16 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     chain.modules.begin_block(height)
     chain.block_fees_charged = chain.block_fees_credited = 0
     hashes: list[str] = []
-    bodies: list[dict[str, JsonValue]] = []
+    bodies: list[bytes] = []
     for tx_hash, address, denom, amount in chain.faucet_queue:
         ledger.mint(address, denom, amount)
         chain.index[tx_hash] = TxRecord(height, len(hashes), FAUCET, -1, tx_hash)
-        chain.index_address(address, height, len(hashes), tx_hash)
+        chain.index_address(address, height, len(hashes))
         hashes.append(tx_hash)
-        bodies.append({"faucet": {"address": address, "denom": denom, "amount": str(amount)}})
+        faucet_body: dict[str, JsonValue] = {
+            "faucet": {"address": address, "denom": denom, "amount": str(amount)}
+        }
+        bodies.append(encode_body(faucet_body))
     faucet = len(hashes)
     chain.faucet_queue = []
     failed: list[str] = []
@@ -106,15 +109,15 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     duplicates: list[str] = []
     for i, entry in enumerate(taken, start=faucet):
         hashes.append(entry.hash)
-        bodies.append(entry.wire)
+        bodies.append(encode_body(entry.wire))
         code = codes[i]
         chain.index[entry.hash] = TxRecord(
             height, i, entry.sender, entry.nonce, entry.canonical_hash, code
         )
-        chain.index_address(entry.sender, height, i, entry.hash)
+        chain.index_address(entry.sender, height, i)
         if code == "ok":  # a failed tx paid no one: it is in its sender's history only
             for to in {to for to, _, _ in entry.transfers if to != entry.sender}:
-                chain.index_address(to, height, i, entry.hash)
+                chain.index_address(to, height, i)
         key = (entry.sender, entry.nonce)
         if key in committed_keys:
             duplicates.append(f"{entry.sender}/{entry.nonce}")

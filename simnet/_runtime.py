@@ -28,7 +28,8 @@ from simnet._errors import SimnetError
 from simnet._events import EventHub, NodeEvents
 from simnet._explore import NodeExplorer
 from simnet._gate import NodeGate
-from simnet._http import error_response, json_response
+from simnet._hotpath import HotPath
+from simnet._http import bug_response, error_response, http_error_response
 from simnet._module_routes import module_routes
 from simnet._network import Network
 from simnet._openapi import openapi_route
@@ -64,6 +65,10 @@ class NodeServer:
             access_log=False,
             server_header=False,
             date_header=False,
+            # no proxy stands in front of a node: X-Forwarded-For must not rename the peer
+            # (the gate keys connections and anonymous clients on it), and skipping the
+            # middleware saves its pass over the headers of every request
+            proxy_headers=False,
             timeout_graceful_shutdown=1,
         )
         self.config.load()
@@ -128,7 +133,7 @@ class Runtime:
                 *module_routes(self.network, chain),
                 *NodeEvents(self.network, self.events, chain, index).routes(),
                 *self.control.routes(),
-                openapi_route(chain),
+                openapi_route(self.network, chain),
             ],
             exception_handlers={
                 SimnetError: _simnet_error,
@@ -136,7 +141,7 @@ class Runtime:
                 Exception: _bug,
             },
         )
-        return NodeGate(app, self.network, chain, index)
+        return NodeGate(HotPath(app, {("POST", "/txs"): api.submit}), self.network, chain, index)
 
     # ---- Ports (for the control plane) ---------------------------------------------------------
 
@@ -232,16 +237,12 @@ async def _simnet_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = "not_found" if exc.status_code == 404 else "malformed"
-    message = f"{request.method} {request.url.path}: {exc.detail}"
-    body = {"code": code, "codespace": "api", "message": message, "details": {}}
-    return json_response(body, exc.status_code)
+    return http_error_response(request, exc)
 
 
 async def _bug(request: Request, exc: Exception) -> Response:
     log.exception("a bug in simnet answering %s %s", request.method, request.url.path)
-    body = {"code": "unavailable", "codespace": "simnet", "message": repr(exc), "details": {}}
-    return json_response(body, 500)
+    return bug_response(exc)
 
 
 def raise_fd_limit(connections_per_port: int, ports: int) -> int:

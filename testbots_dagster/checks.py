@@ -7,7 +7,9 @@ validity                ERROR     yes       every validity gate held: the experi
 regression              WARN      no        no headline metric > 20 % worse than the median of
                                             the last 7 passing runs at the same size and target
 detects_vulnerability   ERROR     yes       on a run with simnet switches: for every switch, a
-                                            criterion whose `kills` names it failed
+                                            criterion whose `kills` names it failed; a switch
+                                            no criterion names (a catch-all run): the verdict
+                                            is FAIL, else WARN
 
 A failed ERROR check that is blocking fails the Dagster run, which is what the run-failure
 sensor reports. The judging is plain functions of a `RunReport` (`*_outcome`), tested without
@@ -22,7 +24,7 @@ from typing import Literal
 
 import dagster as dg
 
-from botruntime.runs import CriterionOutcome, RunReport, judge_switch
+from botruntime.runs import CriterionOutcome, RunReport, is_catch_all, judge_switch
 from testbots_dagster._headline import REGRESSION_TOLERANCE, Comparison, compare
 from testbots_dagster.resources import ResultsStoreResource
 from testbots_dagster.results_store import Baseline, ResultsStore
@@ -123,17 +125,23 @@ def detects_vulnerability_outcome(report: RunReport) -> Outcome:
     if not report.switches:
         return Outcome(True, "ERROR", "not a mutation run: no simnet switch was on")
     metadata: dict[str, str | int | float] = {}
-    missed = []
+    missed, warned = [], []
     for switch in report.switches:
         status, detail = judge_switch(report, switch)
         metadata[switch] = detail if status == "killed" else f"{status}: {detail}"
-        if status != "killed":
+        if status == "survived" and is_catch_all(report, switch):
+            warned.append(switch)  # nothing promised to catch it: the catch-all's WARN
+        elif status != "killed":
             missed.append(f"{switch} {status}")
     if missed:
         text = f"mutant not killed: {', '.join(missed)} — the scenario missed a broken defence"
-    else:
-        text = f"every switch was detected ({', '.join(report.switches)})"
-    return Outcome(not missed, "ERROR", text, metadata)
+        return Outcome(False, "ERROR", text, metadata)
+    if warned:
+        text = f"catch-all mutant survived: no criterion caught {', '.join(warned)}"
+        return Outcome(False, "WARN", text, metadata)
+    return Outcome(
+        True, "ERROR", f"every switch was detected ({', '.join(report.switches)})", metadata
+    )
 
 
 def _statuses(criteria: list[CriterionOutcome]) -> dict[str, str | int | float]:

@@ -4,7 +4,9 @@ Each (scenario, switch) pair a criterion's `kills` names is judged from its late
 results store with exactly that switch on (the weekly sweep at default size, `make mutation`
 at smoke size, or any run with `--simnet-vuln`), by `botruntime.runs.judge_pair`. The scores
 are numbers under labels that never change, so the UI plots the detection power over time;
-a markdown table gives each pair's outcome and the run it comes from.
+a markdown table gives each pair's outcome and the run it comes from. The catch-all mutants of
+the scenarios tagged `catch_all` are judged alike and listed in the table, outside the score;
+`catch_all_survivors` counts those that survived (the WARNs).
 """
 
 # No `from __future__ import annotations`: Dagster resolves the asset function's annotations.
@@ -24,7 +26,7 @@ __all__ = ["build_detection_power", "latest_outcomes", "outcomes_markdown"]
 
 
 def build_detection_power(built: Sequence[BuiltScenario]) -> dg.AssetsDefinition:
-    pairs = [pair for b in built for pair in b.pairs]
+    pairs = [pair for b in built for pair in (*b.pairs, *b.catch_all)]
 
     @dg.asset(
         deps=[b.key for b in built],
@@ -45,6 +47,7 @@ def build_detection_power(built: Sequence[BuiltScenario]) -> dg.AssetsDefinition
                 "switch_score": round(power.switch_score, 4),
                 "switches_killed": power.switches_killed,
                 "switches_in_simnet": power.switches_in_simnet,
+                "catch_all_survivors": len(power.survivors),
                 "score": dg.MetadataValue.md("\n".join(power.score_lines())),
                 "pairs": dg.MetadataValue.md(outcomes_markdown(power.outcomes)),
             }
@@ -80,8 +83,10 @@ def outcomes_markdown(outcomes: Sequence[PairOutcome]) -> str:
         cells = (
             o.pair.scenario_id,
             o.pair.switch,
-            ", ".join(o.pair.criteria),
-            o.status.replace("_", " ") if o.killed else f"**{o.status.replace('_', ' ')}**",
+            "(catch-all)" if o.pair.catch_all else ", ".join(o.pair.criteria),
+            o.status.replace("_", " ")
+            if o.killed
+            else f"**{o.status.replace('_', ' ')}**" + (" (WARN)" if o.warns else ""),
             o.verdict or "-",
             o.size or "-",
             f"`{o.run_id}`" if o.run_id else "-",

@@ -24,7 +24,7 @@ from typing import Any
 import dagster as dg
 
 from botruntime.behaviors import check_behaviours
-from botruntime.runs import MutationPair, mutation_pairs
+from botruntime.runs import MutationPair, catch_all_pairs, mutation_pairs
 from botruntime.scenario import (
     LoadedScenario,
     ScenarioError,
@@ -35,6 +35,7 @@ from testbots_dagster.checks import build_checks
 from testbots_dagster.ops import distribute, execute, report, setup
 
 __all__ = [
+    "CATCH_ALL",
     "FLEET_TAG",
     "GROUP",
     "SCENARIO_TAG",
@@ -54,6 +55,7 @@ FLEET_TAG = "testbots/fleet"  # runs carrying it queue behind each other (dagste
 SCENARIO_TAG = "testbots/scenario"
 LOAD_ERROR_TAG = "testbots/load_error"  # on the stand-in asset of a file that did not load
 NIGHTLY = "nightly"  # the scenario tag that puts it in the nightly regression
+CATCH_ALL = "catch_all"  # the scenario tag that puts its catch-all in the weekly sweep
 
 
 class ScenarioLoadError(RuntimeError):
@@ -88,6 +90,8 @@ class BuiltScenario:
     nightly: bool
     has_smoke: bool  # the scenario defines a smoke size (the nightly false-alarm runs use it)
     pairs: tuple[MutationPair, ...]  # (scenario, switch) mutants its criteria must kill
+    # tagged `catch_all`: a mutant of every switch no criterion names (a survivor WARNs)
+    catch_all: tuple[MutationPair, ...] = ()
 
     @property
     def primary_switch(self) -> str | None:
@@ -268,4 +272,5 @@ def build_scenario(source: ScenarioSource) -> BuiltScenario:
         nightly=NIGHTLY in scenario.tags,
         has_smoke=scenario.sizes.smoke is not None,
         pairs=pairs,
+        catch_all=tuple(catch_all_pairs(scenario)) if CATCH_ALL in scenario.tags else (),
     )

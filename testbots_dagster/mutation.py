@@ -6,7 +6,9 @@ weekly schedule's runs do through the daemon: its report goes to the results sto
 checks (`detects_vulnerability`) are evaluated; at the end the report assets, among them
 `detection_power`, are materialized, so `make ui` shows the sweep. It prints what `testbots
 mutation` (the same sweep without Dagster) prints, and exits alike: 0 every pair killed, 1 a
-mutant survived, 2 usage error, 3 a pair not shown killed.
+mutant survived, 2 usage error, 3 a pair not shown killed. `--catch-all ID` runs that
+scenario's catch-all instead (each switch none of its criteria names; a survivor WARNs), as
+`testbots mutation --catch-all` does.
 """
 
 # No `from __future__ import annotations`: this module builds Dagster run config at run time.
@@ -24,6 +26,7 @@ from botruntime.runs import (
     PairOutcome,
     failed_to_run,
     judge_pair,
+    select_catch_all,
     select_pairs,
     testbots_home,
 )
@@ -73,8 +76,19 @@ def _run_pair(
 )
 @click.option("--scenario", "scenario_ids", multiple=True, metavar="ID", help="Only its pairs.")
 @click.option("--switch", "switches", multiple=True, metavar="NAME", help="Only its pairs.")
-def main(size: str, scenario_ids: tuple[str, ...], switches: tuple[str, ...]) -> None:
+@click.option(
+    "--catch-all",
+    "catch_all",
+    multiple=True,
+    metavar="ID",
+    help="Instead: this scenario with each switch no criterion names (a survivor WARNs).",
+)
+def main(
+    size: str, scenario_ids: tuple[str, ...], switches: tuple[str, ...], catch_all: tuple[str, ...]
+) -> None:
     """Run every mutant a criterion names through Dagster; each must FAIL on its criterion."""
+    if catch_all and scenario_ids:
+        raise click.UsageError("--catch-all and --scenario: one at a time")
     if not os.environ.get("DAGSTER_HOME"):
         raise click.UsageError("set DAGSTER_HOME (make mutation sets it to $TESTBOTS_HOME/dagster)")
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -85,18 +99,22 @@ def main(size: str, scenario_ids: tuple[str, ...], switches: tuple[str, ...]) ->
     except ScenarioLoadError as exc:
         click.echo(f"testbots: {exc}", err=True)
         sys.exit(_USAGE)
-    unknown = sorted(set(scenario_ids) - {s.id for s in sources})
+    asked = catch_all or scenario_ids
+    unknown = sorted(set(asked) - {s.id for s in sources})
     if unknown:
         raise click.BadParameter(
-            f"no scenario {', '.join(unknown)} in {folder}", param_hint="--scenario"
+            f"no scenario {', '.join(unknown)} in {folder}",
+            param_hint="--catch-all" if catch_all else "--scenario",
         )
-    chosen = [s for s in sources if not scenario_ids or s.id in scenario_ids]
+    chosen = [s for s in sources if not asked or s.id in asked]
+    select = select_catch_all if catch_all else select_pairs
     try:
-        pairs = select_pairs([s.loaded.scenario for s in chosen], switches)
+        pairs = select([s.loaded.scenario for s in chosen], switches)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--switch") from None
     built = {s.id: build_scenario(s) for s in chosen}
-    click.echo(f"{len(pairs)} mutants at size {size}: {', '.join(p.name for p in pairs)}")
+    kind = "catch-all mutants" if catch_all else "mutants"
+    click.echo(f"{len(pairs)} {kind} at size {size}: {', '.join(p.name for p in pairs)}")
     outcomes = []
     url = os.environ.get(RESULTS_URL_ENV) or default_url(testbots_home())
     with dg.DagsterInstance.get() as instance, ResultsStore(url) as store:

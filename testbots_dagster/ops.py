@@ -76,6 +76,7 @@ def setup(
         home=home,
         workers=coordinator.workers,
         coordinator=coordinator.external(),
+        metrics_listen=coordinator.run_metrics_listen(),
     )
     context.log.info(f"setting up a {config.size} run of {config.source_file} on {request.target}")
     try:

@@ -77,6 +77,12 @@ class CoordinatorResource(dg.ConfigurableResource):
         description="embedded: worker processes to start; external: live workers to wait for",
     )
     address: str = Field(default="", description="external: the coordinator's HOST:PORT")
+    metrics_listen: str = Field(
+        default="",
+        description="embedded: HOST:PORT where the run's coordinator serves Prometheus "
+        "/metrics while the run goes (empty: off); an external coordinator serves its own "
+        "(`testbots coordinator --metrics-listen`)",
+    )
     token: str = Field(
         default="",
         description="external: the cluster token; give it as an env var (token: {env: "
@@ -99,6 +105,19 @@ class CoordinatorResource(dg.ConfigurableResource):
                 allow_retries=False,
             )
         return CoordinatorAddress(self.address, self.token)
+
+    def run_metrics_listen(self) -> str | None:
+        """Where the run's embedded coordinator serves /metrics, or None (off)."""
+        if not self.metrics_listen:
+            return None
+        if self.mode != "embedded":
+            raise dg.Failure(
+                description=f"the coordinator resource is external and sets metrics_listen "
+                f"{self.metrics_listen!r}: an external coordinator serves /metrics on its own "
+                "`--metrics-listen`; leave metrics_listen empty",
+                allow_retries=False,
+            )
+        return self.metrics_listen
 
 
 class ResultsStoreResource(dg.ConfigurableResource):

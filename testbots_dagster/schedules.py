@@ -15,7 +15,10 @@ turns it on (UI: Automation) when they want it.
   healthy network must never FAIL, so any FAIL there is a false alarm (the
   `false_alarm_report` sensor names it).
 - weekly: the mutant of every (scenario, switch) pair a criterion's `kills` names, at default
-  size on simnet, one run per pair and week; `detection_power` scores them.
+  size on simnet, one run per pair and week; `detection_power` scores them. And the catch-all
+  of every scenario tagged `catch_all` (SCENARIOS.md L9): a run with each switch none of its
+  criteria names, at smoke size (`CATCH_ALL_SIZE`), where `detects_vulnerability` WARNs on a
+  survivor.
 """
 
 # No `from __future__ import annotations`: Dagster resolves the schedule functions' annotations.
@@ -28,6 +31,7 @@ import dagster as dg
 from testbots_dagster.factory import SCENARIO_TAG, BuiltScenario
 
 __all__ = [
+    "CATCH_ALL_SIZE",
     "FALSE_ALARM_PROBE",
     "FALSE_ALARM_SEEDS",
     "MUTATION_CRON",
@@ -45,6 +49,10 @@ SWITCH_TAG = "testbots/switch"
 SEED_TAG = "testbots/seed"
 FALSE_ALARM_PROBE = "false_alarm_probe"  # TRIGGER_TAG value of the nightly smoke runs
 FALSE_ALARM_SEEDS = 3
+# the catch-all asks whether some criterion fails at all, which the invariants, completeness and
+# ledger criteria judge at smoke size; a default soak per switch (mixed_soak: 30 min) would not
+# fit a week's night
+CATCH_ALL_SIZE = "smoke"
 
 
 def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.ScheduleDefinition]:
@@ -80,23 +88,41 @@ def build_schedules(built: Sequence[BuiltScenario], fleet_job: Any) -> list[dg.S
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.STOPPED,
         description="The mutant of every (scenario, switch) pair a criterion names, at default "
-        "size: detects_vulnerability must pass (a criterion naming the switch fails).",
+        "size: detects_vulnerability must pass (a criterion naming the switch fails); and the "
+        "catch-all of the scenarios tagged catch_all at smoke size (a survivor WARNs).",
     )
     def weekly_mutation_sweep(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
         year, week, _ = context.scheduled_execution_time.isocalendar()
         return [
-            dg.RunRequest(
-                run_key=f"mutation-{year}-W{week:02d}-{pair.scenario_id}-{pair.switch}",
-                asset_selection=[b.key],
-                run_config=_run_config(b, size="default", switches=[pair.switch]),
-                tags={
-                    SCENARIO_TAG: b.scenario_id,
-                    TRIGGER_TAG: "mutation",
-                    SWITCH_TAG: pair.switch,
-                },
-            )
-            for b in built
-            for pair in b.pairs
+            *(
+                dg.RunRequest(
+                    run_key=f"mutation-{year}-W{week:02d}-{pair.scenario_id}-{pair.switch}",
+                    asset_selection=[b.key],
+                    run_config=_run_config(b, size="default", switches=[pair.switch]),
+                    tags={
+                        SCENARIO_TAG: b.scenario_id,
+                        TRIGGER_TAG: "mutation",
+                        SWITCH_TAG: pair.switch,
+                    },
+                )
+                for b in built
+                for pair in b.pairs
+            ),
+            *(
+                dg.RunRequest(
+                    run_key=f"catch-all-{year}-W{week:02d}-{pair.scenario_id}-{pair.switch}",
+                    asset_selection=[b.key],
+                    run_config=_run_config(b, size=CATCH_ALL_SIZE, switches=[pair.switch]),
+                    tags={
+                        SCENARIO_TAG: b.scenario_id,
+                        TRIGGER_TAG: "catch_all",
+                        SWITCH_TAG: pair.switch,
+                    },
+                )
+                for b in built
+                if b.has_smoke
+                for pair in b.catch_all
+            ),
         ]
 
     return [nightly_regression, weekly_mutation_sweep]

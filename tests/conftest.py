@@ -169,3 +169,28 @@ def new_postgres_database(postgres: PostgresServer) -> Iterator[Callable[[], str
 def postgres_url(new_postgres_database: Callable[[], str]) -> str:
     """A fresh database of this test's own on the session's server, dropped afterwards."""
     return new_postgres_database()
+
+
+def promtool_problems(exposition: str) -> str:
+    """What `promtool check metrics` (Debian's `prometheus` package: `make promtool`) finds
+    wrong with a Prometheus text exposition: its names, units, labels and help; "" when clean."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail("promtool is not installed: run `make promtool` (Debian's prometheus package)")
+    checked = subprocess.run(
+        [promtool, "check", "metrics"],
+        input=exposition,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if checked.returncode == 0:
+        return ""
+    return f"exit {checked.returncode}: {checked.stdout}{checked.stderr}".strip()
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Callable[[str], str]:
+    """`promtool(text)`: the problems `promtool check metrics` finds in `text` ("" if none)."""
+    return promtool_problems

@@ -32,6 +32,8 @@ from botruntime.chain._tx_errors import (
 from botruntime.identity import AddressError, parse_address
 
 __all__ = [
+    "AMOUNT_PATTERN",
+    "base64_pattern",
     "decode_address",
     "decode_amount",
     "decode_b64",
@@ -42,6 +44,26 @@ __all__ = [
 ]
 
 _AMOUNT_RE: Final = re.compile(r"0|[1-9][0-9]{0,38}")
+_B64: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _decimal_at_most(maximum: int) -> str:
+    """A regex of the canonical decimals 0 .. `maximum`: shorter numbers, then each way of
+    staying at or below `maximum`'s digits from the left (a JSON Schema cannot compare)."""
+    digits = str(maximum)
+    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = []
+    for i, d in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(d) > low:
+            rest = len(digits) - i - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            same_length.append(f"{digits[:i]}[{low}-{int(d) - 1}]{tail}")
+    return "|".join(["0", *shorter, *same_length, digits])
+
+
+# what `decode_amount` accepts, as a regex a JSON Schema `pattern` can carry
+AMOUNT_PATTERN: Final = f"^(?:{_decimal_at_most(MAX_AMOUNT)})$"
 _OUTPUT_KEYS: Final = frozenset(OUTPUT_SCHEMA)
 
 
@@ -101,6 +123,18 @@ def decode_b64(value: object, path: str, size: int) -> bytes:
     if len(raw) != size or base64.b64encode(raw).decode("ascii") != text:
         raise Malformed(f"expected canonical base64 of {size} bytes", path=path)
     return raw
+
+
+def base64_pattern(size: int) -> str:
+    """What `decode_b64(value, path, size)` accepts, as a regex: canonical padded base64 of
+    exactly `size` bytes (the unused low bits of the last character are zero)."""
+    chars, spare = divmod(size * 8, 6)
+    if not spare:
+        return f"^[A-Za-z0-9+/]{{{chars}}}$"
+    step = 1 << (6 - spare)  # the last character carries `spare` bits, the rest are zero
+    last = "".join(_B64[i] for i in range(0, 64, step))
+    padding = "=" * (-(chars + 1) % 4)
+    return f"^[A-Za-z0-9+/]{{{chars}}}[{last}]{padding}$"
 
 
 def _field(kind: FieldKind, value: object, path: str, hrp: str | None) -> JsonValue:

@@ -32,6 +32,8 @@ from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 
 from botruntime.chain._decode import (
+    AMOUNT_PATTERN,
+    base64_pattern,
     decode_address,
     decode_amount,
     decode_b64,
@@ -43,7 +45,9 @@ from botruntime.chain._decode import (
 from botruntime.chain._msg_schemas import (
     DENOMS,
     MAX_AMOUNT,
+    MAX_NONCE,
     MSG_SCHEMAS,
+    OUTPUT_SCHEMA,
     Denom,
     FieldKind,
     JsonValue,
@@ -62,10 +66,16 @@ from botruntime.chain._tx_errors import (
 from botruntime.identity import Identity, address_from_pubkey
 
 __all__ = [
+    "AMOUNT_PATTERN",
+    "BODY_REQUIRED",
     "DENOMS",
     "MAX_AMOUNT",
+    "MAX_CLIENT_TX_ID",
     "MAX_MEMO_BYTES",
+    "MAX_NONCE",
     "MSG_SCHEMAS",
+    "OUTPUT_SCHEMA",
+    "TX_FIELDS",
     "BadSignature",
     "Denom",
     "FieldKind",
@@ -83,6 +93,7 @@ __all__ = [
     "UnknownField",
     "bank_multisend",
     "bank_send",
+    "base64_pattern",
     "canonical_json",
     "decode_amount",
     "decode_tx",
@@ -106,9 +117,9 @@ __all__ = [
 MAX_MEMO_BYTES: Final = 256
 MAX_CLIENT_TX_ID: Final = 64
 
-_BODY_REQUIRED: Final = ("chain_id", "sender", "nonce", "fee", "msgs", "memo", "timeout_height")
-_BODY_FIELDS: Final = frozenset((*_BODY_REQUIRED, "client_tx_id"))
-_TX_FIELDS: Final = frozenset({"body", "pubkey", "signature"})
+BODY_REQUIRED: Final = ("chain_id", "sender", "nonce", "fee", "msgs", "memo", "timeout_height")
+_BODY_FIELDS: Final = frozenset((*BODY_REQUIRED, "client_tx_id"))
+TX_FIELDS: Final = frozenset({"body", "pubkey", "signature"})
 
 
 def canonical_json(value: JsonValue) -> bytes:
@@ -396,12 +407,12 @@ def decode_tx(value: object, hrp: str | None = None) -> SignedTx:
     With `hrp`, every address must carry that prefix. The signature is not checked here
     (`verify_tx` does that), so a decoded tx may still be forged.
     """
-    tx = decode_object(value, "tx", _TX_FIELDS)
+    tx = decode_object(value, "tx", TX_FIELDS)
     for name in ("body", "pubkey", "signature"):
         if name not in tx:
             raise Malformed(f"missing field {name!r}", path="tx")
     body = decode_object(tx["body"], "body", _BODY_FIELDS)
-    for name in _BODY_REQUIRED:
+    for name in BODY_REQUIRED:
         if name not in body:
             raise Malformed(f"missing field {name!r}", path="body")
     msgs = body["msgs"]

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from typing import Final
 
 import grpc
-from aiohttp import web
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from botruntime.cluster._auth import TlsFiles, TokenInterceptor
 from botruntime.cluster._coordinator import Coordinator, CoordinatorConfig
 from botruntime.cluster._errors import ClusterConfigError
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
-from botruntime.cluster._prom import MetricsPage
+from botruntime.cluster._prom import MetricsPage, MetricsServer
 from botruntime.cluster._servicer import Servicer
 
 __all__ = [
@@ -75,13 +74,11 @@ async def serve_coordinator(
     if not port:
         raise ClusterConfigError(f"cannot listen on {options.listen}: is the port in use?")
     await server.start()
-    runner: web.AppRunner | None = None
+    metrics = MetricsServer(
+        options.metrics_listen, MetricsPage(coordinator).render, "--metrics-listen"
+    )
     try:
-        if options.metrics_listen:
-            host, metrics_port = split_host_port(options.metrics_listen, "--metrics-listen")
-            runner = web.AppRunner(MetricsPage(coordinator).app(), access_log=None)
-            await runner.setup()
-            await web.TCPSite(runner, host, metrics_port).start()
+        await metrics.start()
         for service in ("", SERVICE_NAME):
             await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
         log.info("coordinator listening on %s (port %d)", options.listen, port)
@@ -98,6 +95,5 @@ async def serve_coordinator(
     finally:
         await health_servicer.enter_graceful_shutdown()
         await server.stop(grace=1.0)
-        if runner is not None:
-            await runner.cleanup()
+        await metrics.stop()
     return coordinator

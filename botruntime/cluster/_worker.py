@@ -31,6 +31,7 @@ from botruntime.cluster._fence import Lease
 from botruntime.cluster._health import HealthProbe, WorkerHealthServer
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
+from botruntime.cluster._prom import MetricsServer, WorkerFigures, WorkerMetricsPage
 from botruntime.cluster._refusal import refused
 from botruntime.cluster._types import (
     AbortCommand,
@@ -41,6 +42,7 @@ from botruntime.cluster._types import (
     DrainCommand,
     FleetRunner,
     HealthSample,
+    Liveness,
     StopCommand,
 )
 from botruntime.cluster._wire import CommandDecoder, health_to_pb, outcome_to_pb
@@ -59,6 +61,7 @@ class WorkerOptions:
     name: str = ""
     tls: TlsFiles | None = None
     health_listen: str | None = None  # serve grpc.health.v1 here for Kubernetes probes
+    metrics_listen: str | None = None  # serve Prometheus /metrics here
     dead_man_s: float = 10.0  # until the coordinator's registration reply says otherwise
     stop_grace_s: float = 2.0
     reconnect_s: float = 0.5
@@ -115,6 +118,11 @@ class Worker:
         self._beat_seq = 0
         self._probe = HealthProbe()
         self._health_server = WorkerHealthServer(options.health_listen)
+        self._last_health: HealthSample | None = None
+        self._metrics_page = WorkerMetricsPage(self._figures)
+        self._metrics_server = MetricsServer(
+            options.metrics_listen, self._metrics_page.render, "--metrics-listen"
+        )
         self.dead_man_trips = 0
         self._assignments: AssignmentSet | None = None
 
@@ -126,6 +134,7 @@ class Worker:
         """Follow the coordinator until Drain or `stop`; no task started here outlives this."""
         await self._health_server.start()
         try:
+            await self._metrics_server.start()
             async with asyncio.TaskGroup() as tg:
                 self._assignments = AssignmentSet(
                     tg,
@@ -149,6 +158,8 @@ class Worker:
         except* ClusterConfigError as group:
             raise group.exceptions[0] from None  # a setting to fix, not a crash to dump
         finally:
+            await self._metrics_server.stop()
+            self._metrics_page.close()
             await self._health_server.stop()
 
     # -- the link ------------------------------------------------------------------------
@@ -324,6 +335,7 @@ class Worker:
                 in_flight=gauges.in_flight,
                 bots_running=gauges.bots_running,
             )
+            self._last_health = health
             self._outbox.put(pb.WorkerMessage(heartbeat=health_to_pb(health)), first=True)
             due += interval_s
             await asyncio.sleep(max(due - time.monotonic(), 0.001))
@@ -338,6 +350,13 @@ class Worker:
             payload=delta.to_bytes(),
         )
         self._outbox.put(pb.WorkerMessage(delta=message))
+        self._metrics_page.ingest(assignment.run_id, delta)
+
+    def _figures(self) -> WorkerFigures:
+        """This worker as its own /metrics shows it: alive while its lease holds."""
+        state = Liveness.ALIVE if self._lease.valid() else Liveness.LOST
+        name = self.worker_id or self.options.name or "unregistered"
+        return WorkerFigures(name, state, self._last_health)
 
     def _finished(self, finished: Finished) -> None:
         a, result = finished.assignment, finished.result

@@ -4,6 +4,10 @@ Each pair is one ordinary run on simnet with that one switch on (report under
 `$TESTBOTS_HOME/runs/<run id>/`), judged by `botruntime.runs.judge_pair`. Prints each pair's
 outcome as it is known, then the detection power. Exit codes: 0 every pair killed, 1 a mutant
 survived, 2 usage error, 3 a pair not shown killed (its run was inconclusive or broke).
+
+`--catch-all ID` runs the scenario's catch-all instead (SCENARIOS.md L9): one run with each
+switch none of its criteria names; a mutant killed made the verdict FAIL, a survivor is
+printed as WARN and does not fail the command (exit 0, or 3 when a run was inconclusive).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from botruntime.runs import (
     RunError,
     failed_to_run,
     judge_pair,
+    select_catch_all,
     select_pairs,
 )
 from botruntime.runs.runner import RunRequest, run_scenario
@@ -94,6 +99,14 @@ def _run_pair(
     metavar="NAME",
     help="Only the pairs of this simnet switch (repeatable).",
 )
+@click.option(
+    "--catch-all",
+    "catch_all",
+    multiple=True,
+    metavar="ID",
+    help="Instead: this scenario with each switch no criterion of it names; a survivor "
+    "WARNs (repeatable).",
+)
 @WORKERS
 @HOME
 @SCENARIOS_DIR
@@ -101,13 +114,22 @@ def mutation(
     size: str,
     scenario_ids: tuple[str, ...],
     switches: tuple[str, ...],
+    catch_all: tuple[str, ...],
     workers: int,
     home: Path | None,
     scenarios_dir: Path | None,
 ) -> None:
     """Run every mutant a criterion names on simnet; each must FAIL on its criterion."""
+    if catch_all and scenario_ids:
+        raise click.UsageError(
+            "--catch-all runs the switches no criterion names, --scenario those named: "
+            "one at a time"
+        )
     try:
-        pairs = select_pairs(_scenarios(scenario_ids, scenarios_dir), switches)
+        if catch_all:
+            pairs = select_catch_all(_scenarios(catch_all, scenarios_dir), switches)
+        else:
+            pairs = select_pairs(_scenarios(scenario_ids, scenarios_dir), switches)
     except ScenarioError as exc:
         click.echo(f"testbots mutation: {exc}", err=True)
         raise SystemExit(int(ExitCode.USAGE)) from None
@@ -116,7 +138,8 @@ def mutation(
     if not pairs:
         click.echo("testbots mutation: no criterion of these scenarios names a switch to kill")
         raise SystemExit(0)
-    click.echo(f"{len(pairs)} mutants at size {size}: {', '.join(p.name for p in pairs)}")
+    kind = "catch-all mutants" if catch_all else "mutants"
+    click.echo(f"{len(pairs)} {kind} at size {size}: {', '.join(p.name for p in pairs)}")
     outcomes = []
     for pair in pairs:
         outcome = _run_pair(pair, size, workers, home, scenarios_dir)

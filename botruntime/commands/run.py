@@ -110,6 +110,8 @@ async def _run(request: RunRequest, console: Console) -> RunReport:
             f"  run {prepared.run_id}: {prepared.plan.bots} bots funded on "
             f"{prepared.status.alpha_chain_id or '-'} / {prepared.status.delta_chain_id or '-'}"
         )
+        if request.metrics_listen:
+            console.print(f"  metrics: http://{request.metrics_listen}/metrics", highlight=False)
         handle = await distribute(prepared, request.coordinator)
         with live_progress(console) as on_progress:
             done = await execute(
@@ -194,6 +196,13 @@ def _coordinator(address: str | None, token_file: Path | None) -> CoordinatorAdd
     default=None,
     help="File holding the cluster token for --coordinator (default: $TESTBOTS_TOKEN).",
 )
+@click.option(
+    "--metrics-listen",
+    default=None,
+    metavar="HOST:PORT",
+    help="Serve the run's live figures for Prometheus at http://HOST:PORT/metrics (from the "
+    "coordinator started for the run; off by default).",
+)
 @click.option("--run-id", default=None, help="Name the run (default: <scenario>-<time>-<hex>).")
 @HOME
 @SCENARIOS_DIR
@@ -207,6 +216,7 @@ def run(
     workers: int,
     coordinator: str | None,
     token_file: Path | None,
+    metrics_listen: str | None,
     run_id: str | None,
     home: Path | None,
     scenarios_dir: Path | None,
@@ -222,6 +232,7 @@ def run(
         switches=switches,
         workers=workers,
         coordinator=_coordinator(coordinator, token_file),
+        metrics_listen=metrics_listen,
         run_id=run_id,
         home=home,
         scenarios_dir=scenarios_dir,

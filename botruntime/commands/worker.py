@@ -45,6 +45,11 @@ __all__ = ["worker"]
     "--health-listen", default=None, help="HOST:PORT for grpc.health.v1 probes (off unless given)"
 )
 @click.option(
+    "--metrics-listen",
+    default=None,
+    help="HOST:PORT for Prometheus /metrics: this worker's health and share of the run (off)",
+)
+@click.option(
     "--test-block-loop-at-s",
     "block_loop",
     envvar="TESTBOTS_TEST_BLOCK_LOOP_AT_S",
@@ -60,6 +65,7 @@ def worker(
     synthetic_service_ms: float,
     tls_ca: Path | None,
     health_listen: str | None,
+    metrics_listen: str | None,
     block_loop: str | None,
 ) -> None:
     """Register with the coordinator and run what it assigns until it says drain."""
@@ -74,6 +80,7 @@ def worker(
             name=name,
             tls=TlsFiles(ca=tls_ca) if tls_ca else None,
             health_listen=health_listen,
+            metrics_listen=metrics_listen,
         )
         runner = _runner(runner_name, synthetic_service_ms / 1000, _stall(block_loop))
         asyncio.run(_work(options, runner))

@@ -10,6 +10,7 @@ one executor per role.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -340,6 +341,9 @@ class Fleet:
     def in_flight(self) -> dict[str, int]:
         return {loop.role: loop.in_flight for loop in self._loops}
 
+    def bot_states(self) -> dict[str, int]:
+        return dict(collections.Counter(str(bot.lifecycle.state) for bot in self.bots))
+
     async def run(self, start_ts: float | None = None, stop: asyncio.Event | None = None) -> None:
         """Drive every role's plan from `start_ts` (perf_counter; default now) to its end."""
         ctx = self.ctx or await self.setup()
@@ -350,7 +354,8 @@ class Fleet:
         ]
         for bot in self.bots:
             bot.lifecycle.running()
-        health = GeneratorHealth(self.recorder, in_flight=self.in_flight)
+        health = GeneratorHealth(self.recorder, in_flight=self.in_flight, bots=self.bot_states)
+        health.sample_bots()
         async with asyncio.TaskGroup() as tg:
             helpers: list[asyncio.Task[None]] = [
                 tg.create_task(side.watcher.run(), name=f"commit-watcher-{side.name}")
@@ -375,6 +380,7 @@ class Fleet:
         for bot in self.bots:
             bot.lifecycle.stopping("plan ended")
             bot.lifecycle.stopped()
+        health.sample_bots()
 
     async def _read_to_tip(self, ctx: FleetContext) -> None:
         """A fired tx settles when the commit watcher reads its block, and a behaviour that

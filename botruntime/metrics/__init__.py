@@ -25,7 +25,13 @@ from botruntime.metrics._hdr import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, n
 from botruntime.metrics._health import GeneratorHealth
 from botruntime.metrics._keys import Labels, MetricKey
 from botruntime.metrics._merged import MERGED_SOURCE, MergedIntervals
-from botruntime.metrics._prometheus import BUCKETS_S, PrometheusExporter
+from botruntime.metrics._prometheus import (
+    BUCKETS_S,
+    NAMESPACE,
+    PrometheusExporter,
+    PromName,
+    prometheus_name,
+)
 from botruntime.metrics._pump import IntervalPump, Sink
 from botruntime.metrics._recorder import Counter, Gauge, Histogram, Recorder, Timer
 from botruntime.metrics._run import RunMetrics
@@ -37,6 +43,7 @@ __all__ = [
     "LOWEST_US",
     "MAX_EXAMPLES",
     "MERGED_SOURCE",
+    "NAMESPACE",
     "SIGNIFICANT_DIGITS",
     "SUMMARY_QUANTILES",
     "Counter",
@@ -53,6 +60,7 @@ __all__ = [
     "MetricKey",
     "MetricKindError",
     "MetricsError",
+    "PromName",
     "PrometheusExporter",
     "Recorder",
     "RunMetrics",
@@ -61,4 +69,5 @@ __all__ = [
     "Timer",
     "UnknownMetric",
     "new_histogram",
+    "prometheus_name",
 ]

@@ -7,6 +7,7 @@ is INCONCLUSIVE, whatever the network did. Recorded per process:
 - `gen.cpu`          fraction of one core used by the process since the last sample, gauge
 - `gen.rss_bytes`    resident memory, gauge
 - `gen.inflight`     actions in flight per role (peak per interval), gauge
+- `gen.bots`         bots by lifecycle state (label `state`), gauge, on `sample_bots()`
 
 `gen.schedule_lag` (arrival started minus intended) is recorded by the executors themselves.
 """
@@ -30,6 +31,7 @@ class GeneratorHealth:
         recorder: Recorder,
         *,
         in_flight: Callable[[], Mapping[str, int]] | None = None,
+        bots: Callable[[], Mapping[str, int]] | None = None,
         tick_s: float = 0.05,
         process_every_s: float = 1.0,
     ) -> None:
@@ -37,12 +39,14 @@ class GeneratorHealth:
             raise ValueError(f"tick_s must be >= 0.001 (sub-ms timers misfire), got {tick_s}")
         self._recorder = recorder
         self._in_flight = in_flight
+        self._bots = bots
         self._tick_s = tick_s
         self._process_every_s = process_every_s
         self._loop_lag = recorder.histogram("gen.loop_lag")
         self._cpu = recorder.gauge("gen.cpu")
         self._rss = recorder.gauge("gen.rss_bytes")
         self._roles: dict[str, Gauge] = {}
+        self._states: dict[str, Gauge] = {}
         self._process = psutil.Process()
 
     async def run(self) -> None:
@@ -74,3 +78,14 @@ class GeneratorHealth:
     def sample_process(self) -> None:
         self._cpu.set(self._process.cpu_percent(None) / 100.0)
         self._rss.set(float(self._process.memory_info().rss))
+
+    def sample_bots(self) -> None:
+        """Bots per state; a state seen once and left reads 0, not its last count. Called by
+        the owner of the bots when they change state (it walks every bot: not per tick)."""
+        if self._bots is None:
+            return
+        counts = self._bots()
+        for state in counts.keys() - self._states.keys():
+            self._states[state] = self._recorder.gauge("gen.bots", state=state)
+        for state, gauge in self._states.items():
+            gauge.set(counts.get(state, 0))

@@ -13,7 +13,7 @@ from typing import Final, Literal, NamedTuple
 
 from botruntime.metrics._errors import MetricKindError, UnknownMetric
 
-__all__ = ["Kind", "Labels", "MetricKey", "check_name", "kind_of", "labels_of"]
+__all__ = ["Kind", "Labels", "MetricKey", "check_name", "kind_of", "known_names", "labels_of"]
 
 Kind = Literal["histogram", "counter", "gauge"]
 Labels = tuple[tuple[str, str], ...]
@@ -43,6 +43,7 @@ _KNOWN: Final[Mapping[str, Kind]] = {
     "gen.cpu": "gauge",  # fraction of one core used by the generator process
     "gen.rss_bytes": "gauge",
     "gen.inflight": "gauge",
+    "gen.bots": "gauge",  # bots of the process by lifecycle state (label `state`)
     # every fleet process (coordinator, workers), sampled by the runner from outside (L9 C3)
     "fleet.rss_bytes": "gauge",
     "fleet.fds": "gauge",
@@ -70,6 +71,11 @@ def labels_of(labels: Mapping[str, str] | None) -> Labels:
     if not labels:
         return ()
     return tuple(sorted((str(k), str(v)) for k, v in labels.items()))
+
+
+def known_names() -> tuple[str, ...]:
+    """Every name of the vocabulary (open-prefix names are not listed: any may come)."""
+    return tuple(_KNOWN)
 
 
 def kind_of(name: str) -> Kind | None:

@@ -55,11 +55,15 @@ class Timer:
 
 
 class Counter:
-    __slots__ = ("examples", "key", "value")
+    """A count; its first flush sends it even at 0, so a series the run knows it will count
+    (`dropped{role}`) reads 0 from the start, not "never recorded" (Prometheus' advice)."""
+
+    __slots__ = ("examples", "key", "sent", "value")
 
     def __init__(self, key: MetricKey) -> None:
         self.key = key
         self.value = 0
+        self.sent = False
         self.examples: list[str] = []
 
     def add(self, n: int = 1, example: str | None = None) -> None:
@@ -182,9 +186,10 @@ class Recorder:
         counters = []
         examples = []
         for counter in self._counters.values():
-            if counter.value:
+            if counter.value or not counter.sent:
                 counters.append((counter.key, counter.value))
                 counter.value = 0
+                counter.sent = True
             if counter.examples:
                 examples.append((counter.key, tuple(counter.examples)))
                 counter.examples = []

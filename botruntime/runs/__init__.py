@@ -30,10 +30,13 @@ from botruntime.runs._mutation import (
     MutationPair,
     PairOutcome,
     PairStatus,
+    catch_all_pairs,
     failed_to_run,
+    is_catch_all,
     judge_pair,
     judge_switch,
     mutation_pairs,
+    select_catch_all,
     select_pairs,
 )
 from botruntime.runs._request import testbots_home
@@ -41,6 +44,7 @@ from botruntime.runs._stack import stop_stack
 from botruntime.runs._text import summary_lines
 from botruntime.runs._values import Execution, RunHandle, RunSetup, TargetStatus
 from botruntime.runs.report import (
+    NOT_ENFORCED,
     REPORT_VERSION,
     CriterionOutcome,
     Evidence,
@@ -53,6 +57,7 @@ from botruntime.runs.report import (
 __all__ = [
     "BASELINE_WINDOW",
     "CAPACITY_SCENARIO",
+    "NOT_ENFORCED",
     "REPORT_VERSION",
     "AdversarialRefused",
     "Baseline",
@@ -81,13 +86,16 @@ __all__ = [
     "VerdictName",
     "baseline_of",
     "capacity_of",
+    "catch_all_pairs",
     "failed_to_run",
     "figures_frame",
     "find_capacity",
+    "is_catch_all",
     "judge_pair",
     "judge_switch",
     "latest_capacities",
     "mutation_pairs",
+    "select_catch_all",
     "select_pairs",
     "stop_stack",
     "stored_capacities",

@@ -11,9 +11,15 @@ named is a **pair**, and its mutant is a run of the scenario on simnet with that
                   or it could not start or finish
     not_run       no run of the pair yet
 
+A scenario's **catch-all** (SCENARIOS.md L9 "Vulnerable mode") runs it once with each switch
+none of its criteria names: any switch of §8 should make *some* criterion fail, so a
+catch-all mutant is killed when its run's verdict is FAIL (an enforced hard criterion failed),
+inconclusive as above, and otherwise survived, which is reported as a WARN, not a failure:
+nothing promised that criterion to catch that switch.
+
 One rule, here, for `testbots mutation`, the weekly mutation sweep, the `detection_power`
 asset and the `detects_vulnerability` check. Detection power is pairs killed / pairs named,
-and switches killed (by any pair) / switches simnet has.
+and switches killed (by any pair) / switches simnet has; catch-all mutants are counted apart.
 """
 
 from __future__ import annotations
@@ -30,10 +36,13 @@ __all__ = [
     "MutationPair",
     "PairOutcome",
     "PairStatus",
+    "catch_all_pairs",
     "failed_to_run",
+    "is_catch_all",
     "judge_pair",
     "judge_switch",
     "mutation_pairs",
+    "select_catch_all",
     "select_pairs",
 ]
 
@@ -49,11 +58,13 @@ _MARKS: Final[dict[PairStatus, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class MutationPair:
-    """A switch a scenario must detect, and the criteria whose `kills` name it."""
+    """A switch a scenario must detect, and the criteria whose `kills` name it; or, in its
+    catch-all (`catch_all`), a switch none of them names, which any criterion may catch."""
 
     scenario_id: str
     switch: str
     criteria: tuple[str, ...]
+    catch_all: bool = False
 
     @property
     def name(self) -> str:
@@ -70,6 +81,40 @@ def mutation_pairs(scenarios: Iterable[Scenario]) -> list[MutationPair]:
                 naming.setdefault(switch, []).append(criterion.id)
         pairs += [MutationPair(scenario.id, s, tuple(ids)) for s, ids in naming.items()]
     return pairs
+
+
+def catch_all_pairs(scenario: Scenario) -> list[MutationPair]:
+    """The catch-all mutants of `scenario`: every simnet switch (§8 order) no criterion names."""
+    named = {pair.switch for pair in mutation_pairs([scenario])}
+    return [
+        MutationPair(scenario.id, switch, (), catch_all=True)
+        for switch in VULN_SWITCHES
+        if switch not in named
+    ]
+
+
+def select_catch_all(
+    scenarios: Sequence[Scenario], switches: tuple[str, ...] = ()
+) -> list[MutationPair]:
+    """The catch-all mutants of `scenarios`, only those of `switches` when given; ValueError
+    naming a switch a criterion of one of them names (its own pair tests it) or no switch."""
+    pairs = [pair for scenario in scenarios for pair in catch_all_pairs(scenario)]
+    if not switches:
+        return pairs
+    unknown = [s for s in switches if s not in VULN_SWITCHES]
+    if unknown:
+        raise ValueError(
+            f"{', '.join(unknown)}: not a simnet switch; the switches are: "
+            f"{', '.join(VULN_SWITCHES)}"
+        )
+    left = {p.switch for p in pairs}
+    named = [s for s in switches if s not in left]
+    if named:
+        raise ValueError(
+            f"a criterion of {', '.join(s.id for s in scenarios)} names {', '.join(named)}: "
+            "its own pair tests it (testbots mutation --scenario), not the catch-all"
+        )
+    return [p for p in pairs if p.switch in switches]
 
 
 def select_pairs(
@@ -91,19 +136,41 @@ def select_pairs(
 
 
 def judge_switch(report: RunReport, switch: str) -> tuple[PairStatus, str]:
-    """Whether the run killed the mutant of `switch` (which was on in it), and why."""
+    """Whether the run killed the mutant of `switch` (which was on in it), and why; a switch
+    no criterion names is judged by the catch-all rule (`is_catch_all`)."""
     naming = [c for c in report.criteria if switch in c.kills]
     failed = [c.id for c in naming if c.status == "fail"]
     if report.verdict == "INCONCLUSIVE":
         gates = [c.id for c in report.criteria if c.kind == "gate" and c.status == "fail"]
         why = f"gates {', '.join(gates)} failed" if gates else "; ".join(report.notes[:1])
         return "inconclusive", f"the run was INCONCLUSIVE ({why or 'no reason given'})"
+    if not naming:
+        return _judge_catch_all(report, switch)
     if failed:
         return "killed", f"killed by {', '.join(failed)}"
-    if not naming:
-        return "survived", f"no criterion names {switch} in its kills"
     held = [c.id if c.status == "pass" else f"{c.id} ({c.status})" for c in naming]
     return "survived", f"{', '.join(held)} held"
+
+
+def is_catch_all(report: RunReport, switch: str) -> bool:
+    """Whether `switch` is a catch-all mutant of the report's scenario: no criterion names it."""
+    return not any(switch in c.kills for c in report.criteria)
+
+
+def _judge_catch_all(report: RunReport, switch: str) -> tuple[PairStatus, str]:
+    """Killed when the verdict is FAIL (some enforced hard criterion failed), else survived;
+    a criterion the size only reports (statistical at smoke) kills nothing."""
+    failed = [c for c in report.criteria if c.kind != "gate" and c.status == "fail"]
+    judged = ", ".join(c.id for c in failed if c.kind == "hard" and c.enforced)
+    reported = ", ".join(c.id for c in failed if not (c.kind == "hard" and c.enforced))
+    also = f"; failed without failing the run: {reported}" if reported else ""
+    if report.verdict == "FAIL":
+        return "killed", f"no criterion names {switch}; verdict FAIL, failed: {judged}{also}"
+    return (
+        "survived",
+        f"no criterion names {switch}, and every criterion this size enforces held "
+        f"(verdict {report.verdict}{also})",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +189,15 @@ class PairOutcome:
     def killed(self) -> bool:
         return self.status == "killed"
 
+    @property
+    def warns(self) -> bool:
+        """A catch-all mutant survived: reported as a WARN, not as a failure."""
+        return self.pair.catch_all and self.status == "survived"
+
     def line(self) -> str:
         run = f" [{self.verdict}, run {self.run_id}]" if self.run_id else ""
-        return f"{_MARKS[self.status]:<12} {self.pair.name}: {self.detail}{run}"
+        mark = "WARN" if self.warns else _MARKS[self.status]
+        return f"{mark:<12} {self.pair.name}: {self.detail}{run}"
 
 
 def judge_pair(pair: MutationPair, report: RunReport | None) -> PairOutcome:
@@ -135,6 +208,11 @@ def judge_pair(pair: MutationPair, report: RunReport | None) -> PairOutcome:
         raise ValueError(
             f"run {report.run_id} ({report.scenario_id}, switches "
             f"{list(report.switches)}) is not a mutant of {pair.name}"
+        )
+    if pair.catch_all and not is_catch_all(report, pair.switch):
+        raise ValueError(
+            f"run {report.run_id}: a criterion names {pair.switch}, so its mutant is no "
+            f"catch-all of {pair.scenario_id}"
         )
     status, detail = judge_switch(report, pair.switch)
     return PairOutcome(
@@ -155,26 +233,36 @@ def failed_to_run(pair: MutationPair, why: str) -> PairOutcome:
 
 @dataclass(frozen=True, slots=True)
 class DetectionPower:
-    """The score of a sweep: how many named pairs, and how many simnet switches, were killed."""
+    """The score of a sweep: how many named pairs, and how many simnet switches, were killed;
+    and apart from them, what each scenario's catch-all mutants did."""
 
     outcomes: tuple[PairOutcome, ...]
     switches_in_simnet: int = len(VULN_SWITCHES)
 
     @property
+    def named(self) -> tuple[PairOutcome, ...]:
+        """The outcomes of the pairs a criterion names (the score's)."""
+        return tuple(o for o in self.outcomes if not o.pair.catch_all)
+
+    @property
+    def catch_all(self) -> tuple[PairOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.pair.catch_all)
+
+    @property
     def pairs_named(self) -> int:
-        return len(self.outcomes)
+        return len(self.named)
 
     @property
     def pairs_killed(self) -> int:
-        return sum(o.killed for o in self.outcomes)
+        return sum(o.killed for o in self.named)
 
     @property
     def switches_killed(self) -> int:
-        return len({o.pair.switch for o in self.outcomes if o.killed})
+        return len({o.pair.switch for o in self.named if o.killed})
 
     @property
     def switches_named(self) -> int:
-        return len({o.pair.switch for o in self.outcomes})
+        return len({o.pair.switch for o in self.named})
 
     @property
     def pair_score(self) -> float:
@@ -185,26 +273,51 @@ class DetectionPower:
         return self.switches_killed / self.switches_in_simnet if self.switches_in_simnet else 0.0
 
     def with_status(self, status: PairStatus) -> tuple[PairOutcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == status)
+        """The named pairs of `status`."""
+        return tuple(o for o in self.named if o.status == status)
+
+    @property
+    def survivors(self) -> tuple[PairOutcome, ...]:
+        """The catch-all mutants that survived (WARN)."""
+        return tuple(o for o in self.catch_all if o.warns)
 
     @property
     def exit_code(self) -> int:
-        """0 every pair killed, 1 a mutant survived, 3 otherwise (a pair not shown killed)."""
+        """0 every named pair killed and every catch-all mutant judged (a survivor is a WARN),
+        1 a named pair's mutant survived, 3 otherwise (a mutant not shown either way)."""
         if self.with_status("survived"):
             return _EXIT_SURVIVED
         if self.pairs_killed < self.pairs_named:
             return _EXIT_INCONCLUSIVE
+        if any(o.status in ("inconclusive", "not_run") for o in self.catch_all):
+            return _EXIT_INCONCLUSIVE
         return _EXIT_ALL_KILLED
 
     def score_lines(self) -> list[str]:
-        lines = [
-            f"detection power: {self.pairs_killed}/{self.pairs_named} pairs killed "
-            f"({self.pair_score:.0%}), {self.switches_killed}/{self.switches_in_simnet} "
-            f"simnet switches killed ({self.switch_score:.0%})",
-        ]
-        for status in ("survived", "inconclusive", "not_run"):
-            found = self.with_status(status)
-            if found:
-                names = ", ".join(o.pair.name for o in found)
-                lines.append(f"  {_MARKS[status]}: {names}")
+        lines = []
+        if self.named or not self.catch_all:
+            lines.append(
+                f"detection power: {self.pairs_killed}/{self.pairs_named} pairs killed "
+                f"({self.pair_score:.0%}), {self.switches_killed}/{self.switches_in_simnet} "
+                f"simnet switches killed ({self.switch_score:.0%})"
+            )
+            for status in ("survived", "inconclusive", "not_run"):
+                found = self.with_status(status)
+                if found:
+                    names = ", ".join(o.pair.name for o in found)
+                    lines.append(f"  {_MARKS[status]}: {names}")
+        for scenario_id in dict.fromkeys(o.pair.scenario_id for o in self.catch_all):
+            mine = [o for o in self.catch_all if o.pair.scenario_id == scenario_id]
+            killed = sum(o.killed for o in mine)
+            lines.append(
+                f"catch-all of {scenario_id}: {killed}/{len(mine)} switches no criterion "
+                "names made it FAIL"
+            )
+            for label, those in (
+                ("WARN survived", [o for o in mine if o.warns]),
+                ("inconclusive", [o for o in mine if o.status == "inconclusive"]),
+                ("not run", [o for o in mine if o.status == "not_run"]),
+            ):
+                if those:
+                    lines.append(f"  {label}: {', '.join(o.pair.switch for o in those)}")
         return lines

@@ -11,13 +11,22 @@ from botruntime.runs._findings import criterion_evidence
 from botruntime.runs._source import RunEvidence
 from botruntime.runs._values import Execution, RunSetup
 from botruntime.runs.report import (
+    NOT_ENFORCED,
     CriterionOutcome,
     Evidence,
     IntervalPoint,
     RunReport,
     VerdictName,
 )
-from botruntime.scenario import CriterionResult, Expr, Scenario, compute_verdict, evaluate_number
+from botruntime.scenario import (
+    CriterionResult,
+    Expr,
+    Scenario,
+    Status,
+    Verdict,
+    compute_verdict,
+    evaluate_number,
+)
 
 __all__ = ["build_report", "git_sha"]
 
@@ -46,7 +55,7 @@ def _outcome(result: CriterionResult, evidence: tuple[Evidence, ...]) -> Criteri
         status=status,
         expr=result.expr,
         explanation=result.outcome.explanation
-        + ("" if result.enforced or result.kind == "gate" else " (reported, not enforced)"),
+        + ("" if result.enforced or result.kind == "gate" else NOT_ENFORCED),
         value=result.outcome.observed,
         kills=result.kills,
         evidence=evidence,
@@ -85,6 +94,10 @@ def _summary(metrics: RunMetrics, evidence: RunEvidence, elapsed_s: float) -> di
     ):
         if name in evidence.scalars:
             out[name.replace(".", "_")] = evidence.scalars[name]
+    # per action, as a scrape of the run's /metrics counts them: `intents{action=send_ax}`
+    actions = {a for key in metrics.keys("n.intent") if (a := key.label_dict().get("action"))}
+    for action in sorted(actions):
+        out[f"intents{{action={action}}}"] = float(metrics.count("n.intent", {"action": action}))
     return out
 
 
@@ -126,6 +139,27 @@ def _figures(scenario: Scenario, evidence: RunEvidence) -> dict[str, float | Non
     return {name: evaluate_number(f.tree, evidence) for name, f in scenario.figures.items()}
 
 
+def unmeasured_on_simnet(verdict: Verdict) -> list[str]:
+    """Why a simnet run's experiment broke, if it did: simnet measures everything a criterion
+    can name, so an enforced hard criterion with no data (nothing was sent, every action
+    failed) is a broken experiment, and the run is INCONCLUSIVE rather than PASS.
+
+    A run that already FAILed on evidence stays FAIL: a network so degraded that simnet's own
+    samples went unanswered (a per-tx leak slowing every read) is the finding, not a broken
+    experiment; the unjudged criteria stay listed as N/A in its notes.
+    """
+    if verdict.status is Status.FAIL:
+        return []
+    return [
+        f"{r.id} could not be judged on simnet: {r.outcome.explanation}"
+        for r in verdict.criteria
+        if r.kind == "hard"
+        and r.enforced
+        and r.outcome.status == "n/a"
+        and "baseline" not in r.expr
+    ]
+
+
 def build_report(
     setup: RunSetup,
     execution: Execution,
@@ -140,16 +174,7 @@ def build_report(
         plan.scenario, plan.size_name, evidence, invalid_reasons=invalid_reasons
     )
     if plan.target.is_simnet:
-        # simnet measures everything a criterion can name: an enforced hard criterion with no
-        # data (nothing was sent, every action failed) means the experiment broke
-        unjudged = [
-            f"{r.id} could not be judged on simnet: {r.outcome.explanation}"
-            for r in verdict.criteria
-            if r.kind == "hard"
-            and r.enforced
-            and r.outcome.status == "n/a"
-            and "baseline" not in r.expr
-        ]
+        unjudged = unmeasured_on_simnet(verdict)
         if unjudged:
             verdict = compute_verdict(
                 plan.scenario,

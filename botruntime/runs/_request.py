@@ -35,6 +35,8 @@ class RunRequest:
     workers: int = 1
     # a running coordinator to hand the run to, with its own workers; None = one started here
     coordinator: CoordinatorAddress | None = None
+    # HOST:PORT where the run's embedded coordinator serves Prometheus /metrics; None = off
+    metrics_listen: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,8 +89,11 @@ class Stack:
             stop_child(self.simnet)
 
 
-def start_cluster(stack: Stack, run_dir: Path, workers: int) -> Stack:
-    """A coordinator on a free loopback port and `workers` workers dialling it."""
+def start_cluster(
+    stack: Stack, run_dir: Path, workers: int, metrics_listen: str | None = None
+) -> Stack:
+    """A coordinator on a free loopback port and `workers` workers dialling it; with
+    `metrics_listen`, the coordinator serves Prometheus /metrics there."""
     token = secrets.token_hex(16)
     token_file = run_dir / "cluster.token"
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -100,7 +103,13 @@ def start_cluster(stack: Stack, run_dir: Path, workers: int) -> Stack:
     env = {"TESTBOTS_TOKEN": token}
     coordinator = spawn(
         "coordinator",
-        [testbots, "coordinator", "--listen", "127.0.0.1:0"],
+        [
+            testbots,
+            "coordinator",
+            "--listen",
+            "127.0.0.1:0",
+            *(("--metrics-listen", metrics_listen) if metrics_listen else ()),
+        ],
         run_dir / "coordinator.log",
         env=env,
     )

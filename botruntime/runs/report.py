@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 __all__ = [
+    "NOT_ENFORCED",
     "REPORT_VERSION",
     "CriterionOutcome",
     "Evidence",
@@ -30,6 +31,8 @@ _READABLE_VERSIONS: Final = frozenset({1, 2, REPORT_VERSION})
 VerdictName = Literal["PASS", "FAIL", "INCONCLUSIVE", "WARN"]
 CriterionKind = Literal["gate", "hard", "soft"]
 CriterionStatus = Literal["pass", "fail", "n/a"]
+# ends the explanation of a criterion the run's size only reports (statistical at smoke)
+NOT_ENFORCED: Final = " (reported, not enforced)"
 
 
 class ReportError(ValueError):
@@ -67,6 +70,12 @@ class CriterionOutcome:
     value: float | None = None
     kills: tuple[str, ...] = ()  # the simnet switches this criterion must detect
     evidence: tuple[Evidence, ...] = ()  # of a failed one: what it read, and examples
+
+    @property
+    def enforced(self) -> bool:
+        """Whether the run's size judged it (a failed one made the verdict FAIL or WARN), or
+        only reported it."""
+        return not self.explanation.endswith(NOT_ENFORCED)
 
 
 @dataclass(frozen=True, slots=True)

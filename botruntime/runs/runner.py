@@ -94,6 +94,7 @@ async def setup(request: RunRequest) -> RunSetup:
             "--workers 0 runs the bots in this process, which --coordinator cannot: "
             "drop one of them"
         )
+    _check_metrics_listen(request)
     home = testbots_home(request.home).resolve()
     plan = await _compile(request, home)
     run_dir = home / "runs" / plan.run_id
@@ -113,7 +114,9 @@ async def setup(request: RunRequest) -> RunSetup:
         async with httpx.AsyncClient(timeout=30.0) as http:
             invariants_start = await read_invariants(http, plan.target.control)
         if request.workers > 0 and request.coordinator is None:
-            stack = await asyncio.to_thread(start_cluster, stack, run_dir, request.workers)
+            stack = await asyncio.to_thread(
+                start_cluster, stack, run_dir, request.workers, request.metrics_listen
+            )
             stack.save(run_dir)
     except BaseException:
         await asyncio.to_thread(stack.stop)
@@ -128,6 +131,26 @@ async def setup(request: RunRequest) -> RunSetup:
         external=request.coordinator.address if request.coordinator else "",
         started_at_s=time.time(),
     )
+
+
+def _check_metrics_listen(request: RunRequest) -> None:
+    """/metrics of a run is its embedded coordinator's: refuse a run that starts none."""
+    listen = request.metrics_listen
+    if listen is None:
+        return
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise RunConfigError(f"--metrics-listen {listen!r} is not HOST:PORT, e.g. 127.0.0.1:9464")
+    if request.coordinator is not None:
+        raise RunConfigError(
+            "--metrics-listen serves the /metrics of a coordinator started for the run: with "
+            "--coordinator, scrape that coordinator's own --metrics-listen instead"
+        )
+    if request.workers == 0:
+        raise RunConfigError(
+            "--metrics-listen serves the /metrics of the run's coordinator, and --workers 0 "
+            "starts none: give --workers 1 or more"
+        )
 
 
 def _simnet_start_args(plan: RunPlan) -> list[str]:

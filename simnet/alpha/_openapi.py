@@ -1,15 +1,22 @@
-"""OpenAPI paths of Alpha's module reads and of the bridge reads (both chains serve those)."""
+"""OpenAPI paths of Alpha's module reads and of the bridge reads (both chains serve those).
+
+A path parameter is described as its handler checks it: an Alpha address (`v`, `a`), either
+chain's address (a bridge sender), a proposal number, a bridge transfer id.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from simnet._json_schemas import PARAM_UINT, address
+from simnet._params import ALPHA, DELTA
+
 __all__ = ["alpha_paths"]
 
 _ERROR_REF: Final = {"$ref": "#/components/schemas/Error"}
-_STRING: Final = {"type": "string"}
+_TRANSFER_ID: Final = {"type": "string", "pattern": "^(?:ax|dx)-[1-9][0-9]*$"}
 
-# path -> (summary, path parameters)
+# path -> (summary, its path parameters as keys of `_PARAMS`)
 _READS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "/validators": ("the active validator set by power", ()),
     "/validators/{v}": ("one validator", ("v",)),
@@ -29,15 +36,26 @@ _READS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "/campaign": ("the reward campaign (simnet only)", ()),
     "/campaign/eligibility/{a}": ("whether an address qualifies this epoch", ("a",)),
     "/campaign/payouts": ("every campaign payout", ()),
-    "/bridge/transfers/{id}": ("a bridge transfer and its attestation", ("id",)),
-    "/bridge/senders/{a}/transfers": ("every transfer an address opened, in lock order", ("a",)),
+    "/bridge/transfers/{id}": ("a bridge transfer and its attestation", ("transfer",)),
+    "/bridge/senders/{a}/transfers": ("every transfer an address opened, in lock order", ("s",)),
     "/bridge/escrow": ("escrow, bAX supply, in flight, outflow window", ()),
     "/bridge/params": ("bridge parameters and key set", ()),
 }
 
 
-def _param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": _STRING}
+# a parameter's key in the table above -> its name in the path and its schema
+_PARAMS: Final[dict[str, tuple[str, dict[str, Any]]]] = {
+    "v": ("v", address(ALPHA)),
+    "a": ("a", address(ALPHA)),
+    "s": ("a", address(ALPHA, DELTA)),  # a bridge sender: an address of either chain
+    "id": ("id", PARAM_UINT),
+    "transfer": ("id", _TRANSFER_ID),
+}
+
+
+def _param(key: str) -> dict[str, Any]:
+    name, schema = _PARAMS[key]
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def alpha_paths() -> dict[str, Any]:

@@ -57,7 +57,7 @@ class DeltaApi:
             Route("/perps/liquidatable", self.liquidatable),
             Route("/perps/insurance_fund", self.insurance_fund),
             Route("/oracle/prices", self.prices),
-            Route("/oracle/prices/{pair:path}", self.price),
+            Route("/oracle/prices/{base}/{quote}", self.price),  # the pair bAX/DX
             Route("/oracle/feeders", self.feeders),
         ]
 
@@ -283,7 +283,8 @@ class DeltaApi:
         return json_response({"prices": prices})
 
     async def price(self, request: Request) -> Response:
-        return json_response(self._price_wire(request.path_params["pair"]))
+        pair = f"{request.path_params['base']}/{request.path_params['quote']}"
+        return json_response(self._price_wire(pair))
 
     async def feeders(self, request: Request) -> Response:
         oracle = self.oracle

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from botruntime.chain.tx import MSG_SCHEMAS, FieldKind
+from botruntime.chain.tx import MSG_SCHEMAS
+from simnet._json_schemas import AMOUNT, PARAM_UINT, address, denom, msg_schema
+from simnet._params import ALPHA, DELTA
 from simnet.delta._examples import delta_examples, delta_msg_examples
 from simnet.delta._params import DeltaParams
 
@@ -23,7 +25,7 @@ _STR: Final = {"type": "string"}
 _INT: Final = {"type": "integer"}
 _UINT: Final = {"type": "integer", "minimum": 0}
 _BOOL: Final = {"type": "boolean"}
-_AMOUNT: Final = {"type": "string", "pattern": "^(0|[1-9][0-9]{0,38})$"}
+_AMOUNT: Final = AMOUNT
 _SIGNED: Final = {"type": "string", "pattern": "^(0|-?[1-9][0-9]*)$"}  # PnL, equity, funding
 _STATUS: Final = {"type": "string", "enum": ["open", "halted", "stale"]}
 _ERROR_REF: Final = {"$ref": "#/components/schemas/Error"}
@@ -202,7 +204,11 @@ _READS: Final[dict[str, tuple[str, str, dict[str, Any]]]] = {
         ),
     ),
     "prices": ("/oracle/prices", "every oracle pair", _obj(prices=_list(_PRICE))),
-    "price": ("/oracle/prices/{pair}", "median, TWAP, age, sources and status of a pair", _PRICE),
+    "price": (
+        "/oracle/prices/{base}/{quote}",
+        "median, TWAP, age, sources and status of the pair base/quote",
+        _PRICE,
+    ),
     "feeders": (
         "/oracle/feeders",
         "the feeder set",
@@ -220,21 +226,28 @@ def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[st
 
 
 def _parameters(path: str, params: DeltaParams) -> list[dict[str, Any]]:
+    """Each parameter as the handler checks it: an unknown pool, market or pair is a 404, a
+    `window` or `limit` over its maximum is clamped to it, so neither bounds the schema."""
     found: list[dict[str, Any]] = []
     if "{pool}" in path:
-        found.append(_path("pool", _UINT))
+        found.append(_path("pool", PARAM_UINT))
     if "{market}" in path:
-        found.append(_path("market", {"type": "string", "examples": [params.markets[0][0]]}))
+        markets = sorted(market for market, _ in params.markets)
+        found.append(_path("market", {"type": "string", "enum": markets}))
     if "{address}" in path:
-        found.append(_path("address", _STR))
-    if "{pair}" in path:
-        found.append(_path("pair", {"type": "string", "examples": [params.pairs[0]]}))
+        found.append(_path("address", address(DELTA)))
+    if "{base}/{quote}" in path:  # a pair is base/quote, e.g. bAX/DX
+        bases, quotes = zip(*(pair.split("/") for pair in params.pairs), strict=True)
+        found.append(_path("base", {"type": "string", "enum": sorted(set(bases))}))
+        found.append(_path("quote", {"type": "string", "enum": sorted(set(quotes))}))
     if path.endswith("/quote"):
-        found += [_query("denom_in", _STR, True), _query("amount_in", _AMOUNT, True)]
+        in_denom = {**denom(DELTA), "description": "one of the pool's two denoms"}
+        found += [_query("denom_in", in_denom, True), _query("amount_in", AMOUNT, True)]
     if path.endswith("/twap"):
-        found.append(_query("window", {**_UINT, "maximum": params.twap_history_blocks}))
+        window = f"blocks, at most twap_history_blocks ({params.twap_history_blocks}) counted"
+        found.append(_query("window", {**PARAM_UINT, "description": window}))
     if path.endswith("/liquidatable"):
-        found.append(_query("limit", _UINT))
+        found.append(_query("limit", PARAM_UINT))
     return found
 
 
@@ -269,29 +282,13 @@ def delta_paths(params: DeltaParams | None = None) -> dict[str, Any]:
     return paths
 
 
-_FIELD: Final[dict[FieldKind, dict[str, Any]]] = {
-    "address": _STR,
-    "denom": _STR,
-    "amount": _AMOUNT,
-    "uint": _UINT,
-    "str": _STR,
-    "bool": _BOOL,
-    "outputs": {"type": "array"},
-}
-
-
 def delta_msg_schemas(params: DeltaParams | None = None) -> dict[str, dict[str, Any]]:
-    """`components.schemas` for Delta's messages, from the decoder's table (all required)."""
+    """`components.schemas` for Delta's messages, as a tx to Delta carries them (the shapes of
+    `simnet._json_schemas`), each with a worked example."""
     examples = delta_msg_examples(params or DeltaParams())
     out: dict[str, dict[str, Any]] = {}
-    for kind, fields in MSG_SCHEMAS.items():
+    for kind in MSG_SCHEMAS:
         if kind.startswith(DELTA_MSG_PREFIXES):
-            props = {"type": {"const": kind}, **{f: _FIELD[k] for f, k in fields.items()}}
-            out[kind] = {
-                "type": "object",
-                "required": sorted(props),
-                "properties": props,
-                "additionalProperties": False,
-                "examples": [{"type": kind, **examples[kind]}],
-            }
+            example = {"type": kind, **examples[kind]}
+            out[kind] = {**msg_schema(kind, DELTA, ALPHA), "examples": [example]}
     return out

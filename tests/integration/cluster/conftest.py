@@ -134,10 +134,15 @@ class Cluster:
         return self.address
 
     def start_worker(
-        self, capacity: int = 100, token: str = TOKEN, health_listen: str | None = None
+        self,
+        capacity: int = 100,
+        token: str = TOKEN,
+        health_listen: str | None = None,
+        metrics_listen: str | None = None,
     ) -> Proc:
         name = f"worker{len(self.workers)}"
         extra = [f"--health-listen={health_listen}"] if health_listen else []
+        extra += [f"--metrics-listen={metrics_listen}"] if metrics_listen else []
         proc = self._start(
             name,
             "worker",

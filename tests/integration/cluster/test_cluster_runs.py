@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from _requests import distribute_request
+from prometheus_client.parser import text_string_to_metric_families
 
 from botruntime.cluster import ControlClient, CoordinatorUnavailable, RunView
 from botruntime.load import Share
@@ -37,9 +39,15 @@ async def _watch_to_end(client: ControlClient, run_id: str, timeout_s: float) ->
     return last
 
 
-async def _start(cluster: Cluster, client: ControlClient, workers: int, **request: object) -> str:
-    for _ in range(workers):
-        cluster.start_worker()
+async def _start(
+    cluster: Cluster,
+    client: ControlClient,
+    workers: int,
+    worker_metrics: str | None = None,
+    **request: object,
+) -> str:
+    for i in range(workers):
+        cluster.start_worker(metrics_listen=worker_metrics if i == 0 else None)
     await client.wait_for_workers(workers, timeout_s=20)
     text = cluster.scenario(
         hold_s=float(request.pop("hold_s", 4.0)),  # type: ignore[arg-type]
@@ -53,9 +61,21 @@ async def _start(cluster: Cluster, client: ControlClient, workers: int, **reques
     return run.run_id
 
 
-async def test_three_workers_merge_exactly_what_they_counted(cluster: Cluster) -> None:
+def _intents(page: str) -> float:
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(page)
+        for s in family.samples
+        if s.name == "testbots_intents_total"
+    )
+
+
+async def test_three_workers_merge_exactly_what_they_counted(
+    cluster: Cluster, promtool: Callable[[str], str]
+) -> None:
+    worker_metrics = f"127.0.0.1:{cluster.free_port()}"
     async with ControlClient(cluster.address, cluster.token) as client:
-        run_id = await _start(cluster, client, 3)
+        run_id = await _start(cluster, client, 3, worker_metrics=worker_metrics)
         await asyncio.sleep(2.0)
         # one bot's place, a probe bot spawned next to the plan, and a refused partial stop
         worker_id, state = await client.bot(run_id, 12)
@@ -63,12 +83,17 @@ async def test_three_workers_merge_exactly_what_they_counted(cluster: Cluster) -
         assert (await client.bot(run_id, 30, "spawn"))[1] in ("running", "pending")
         with pytest.raises(CoordinatorUnavailable, match="stop the run"):
             await client.bot(run_id, 12, "stop")
-        # live Prometheus figures: the cluster's and the run's merged ones
+        # live Prometheus figures: the cluster's and the run's merged ones on the
+        # coordinator, one worker's health and share on that worker
         async with httpx.AsyncClient() as http:
             page = (await http.get(f"http://{cluster.metrics_address}/metrics")).text
-        assert 'testbots_cluster_workers{liveness="alive"} 3.0' in page
-        assert "testbots_n_intent_total" in page
+            mine = (await http.get(f"http://{worker_metrics}/metrics")).text
+        assert 'testbots_workers{state="alive"} 3.0' in page
+        assert _intents(page) > 0 and _intents(mine) > 0
+        assert promtool(page) == "" and promtool(mine) == ""
         end = await _watch_to_end(client, run_id, timeout_s=30)
+        async with httpx.AsyncClient() as http:
+            mine = (await http.get(f"http://{worker_metrics}/metrics")).text
         merged = await client.run_metrics(run_id)
         status = await client.cluster()
     assert end.state == "completed" and not end.degraded and end.gaps == ()
@@ -88,6 +113,16 @@ async def test_three_workers_merge_exactly_what_they_counted(cluster: Cluster) -
     planned = _planned(cluster, 4.0)
     assert merged.count("n.intent") == sum(own) == planned
     assert end.counters["n.intent"] == planned
+    # the worker's own page ends with exactly what it counted for its share
+    (me,) = {
+        s.labels["worker"]
+        for family in text_string_to_metric_families(mine)
+        for s in family.samples
+        if s.name == "testbots_worker_cpu_ratio"
+    }
+    assert _intents(mine) == sum(
+        p.counters["n.intent"] for p in end.placements if p.worker_id == me
+    )
     assert merged.count("gen.offered") == planned
     assert merged.count("lat.submit") == planned  # one latency value per action
 

@@ -2,11 +2,15 @@
 the ops can share only values (the plan, the run handle, the execution) and the processes the
 run started; then `report` alone is re-executed from the finished run."""
 
+import socket
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import httpx
 import psutil
 import pytest
 
@@ -54,13 +58,51 @@ def _step_pids(instance: dg.DagsterInstance, run_id: str) -> dict[str, int]:
     return {e.step_key or "": e.dagster_event.pid or 0 for e in events if e.dagster_event}
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class _Scraper(threading.Thread):
+    """Keeps the last /metrics page at `url` that shows intents, until told to stop."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(name="scraper", daemon=True)
+        self.url = url
+        self.page = ""
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(timeout=5.0) as http:
+            while not self.done.is_set():
+                try:
+                    page = http.get(self.url).text
+                except httpx.HTTPError:
+                    page = ""  # the run's coordinator is not up, or gone
+                if "testbots_intents_total{" in page:
+                    self.page = page
+                self.done.wait(0.2)
+
+
 def test_each_op_in_its_own_process_and_report_reexecuted(
-    home: Path, instance: dg.DagsterInstance
+    home: Path, instance: dg.DagsterInstance, promtool: Callable[[str], str]
 ) -> None:
     started = time.time()
-    with dg.execute_job(_job(), instance=instance, run_config=CONFIG) as first:
-        assert first.success
-        run_id = first.run_id
+    listen = f"127.0.0.1:{_free_port()}"
+    config = {**CONFIG, "resources": {"coordinator": {"config": {"metrics_listen": listen}}}}
+    scraper = _Scraper(f"http://{listen}/metrics")
+    scraper.start()
+    try:
+        with dg.execute_job(_job(), instance=instance, run_config=config) as first:
+            assert first.success
+            run_id = first.run_id
+    finally:
+        scraper.done.set()
+        scraper.join()
+    # the run's coordinator served its /metrics while the ops ran, clean for promtool
+    assert scraper.page and promtool(scraper.page) == ""
     pids = _step_pids(instance, run_id)
     ops = [f"{NODE}.{op}" for op in ("setup", "distribute", "execute", "report")]
     assert set(ops) <= set(pids) and len({pids[op] for op in ops}) == 4

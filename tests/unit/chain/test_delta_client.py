@@ -109,7 +109,7 @@ def _fields(ex: dict[str, Any], kind: str) -> Iterator[tuple[str, Any]]:
             lambda wire: list_from_wire(models.LiquidatableAccount, wire, "accounts", "test"),
         ),
         ("/perps/insurance_fund", models.InsuranceFund.from_wire),
-        ("/oracle/prices/{pair}", models.OraclePrice.from_wire),
+        ("/oracle/prices/{base}/{quote}", models.OraclePrice.from_wire),
         ("/oracle/feeders", models.Feeders.from_wire),
     ],
 )

@@ -74,9 +74,18 @@ def test_detects_vulnerability_needs_a_failed_criterion_naming_each_switch(
     assert not survived.passed and survived.severity == "ERROR"
     assert survived.metadata["mempool_drop"] == "survived: C4_complete held"
 
+    # a switch no criterion names is a catch-all run: caught when the verdict is FAIL, a WARN
+    # (not an ERROR that fails the Dagster run) when it is not
     unnamed = detects_vulnerability_outcome(make_report(switches=("stale_reads",)))
-    assert not unnamed.passed
+    assert not unnamed.passed and unnamed.severity == "WARN"
+    assert "catch-all mutant survived" in unnamed.description
     assert "no criterion names" in str(unnamed.metadata["stale_reads"])
+    caught = _set(make_report(switches=("stale_reads",), verdict="FAIL"), "C6_invariants", "fail")
+    outcome = detects_vulnerability_outcome(caught)
+    assert outcome.passed and "C6_invariants" in str(outcome.metadata["stale_reads"])
+    # one named switch missed is an ERROR whatever the catch-all did
+    mixed = make_report(switches=("mempool_drop", "stale_reads"))
+    assert detects_vulnerability_outcome(mixed).severity == "ERROR"
 
 
 def test_regression_compares_with_the_store_baseline(

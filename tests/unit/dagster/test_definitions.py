@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from botruntime.scenario import VULN_SWITCHES
 from testbots_dagster.checks import CHECK_NAMES
 from testbots_dagster.definitions import build_definitions, build_job_definitions, defs
 from testbots_dagster.factory import (
@@ -225,7 +226,8 @@ def test_weekly_mutation_sweep_runs_every_named_pair_once_a_week(
         context = dg.build_schedule_context(scheduled_execution_time=when)
         return list(schedule.evaluate_tick(context).run_requests or [])
 
-    requests = tick(3)
+    everything = tick(3)
+    requests = [r for r in everything if r.tags["testbots/trigger"] == "mutation"]
     pairs = []
     for r in requests:
         scenario_id = r.tags["testbots/scenario"]
@@ -247,8 +249,28 @@ def test_weekly_mutation_sweep_runs_every_named_pair_once_a_week(
     ]
     first_pair = pairs[0].replace("/", "-")
     assert requests[0].run_key == f"mutation-2026-W01-{first_pair}"
-    assert [r.run_key for r in tick(3)] == [r.run_key for r in requests]  # one run per week
-    assert {r.run_key for r in tick(10)}.isdisjoint({r.run_key for r in requests})
+    assert [r.run_key for r in tick(3)] == [r.run_key for r in everything]  # one run per week
+    assert {r.run_key for r in tick(10)}.isdisjoint({r.run_key for r in everything})
+
+    # and the catch-all of each scenario tagged catch_all: every switch none of its criteria
+    # names, at smoke size
+    catch_all = [r for r in everything if r.tags["testbots/trigger"] == "catch_all"]
+    assert len(catch_all) + len(requests) == len(everything)
+    tagged = [i for i in SCENARIO_IDS if "catch_all" in _document(i).get("tags", [])]
+    assert "mixed_soak" in tagged
+    expected = []
+    for i in tagged:
+        named = {k for c in _document(i)["verdict"]["criteria"] for k in c.get("kills", [])}
+        expected += [f"{i}/{s}" for s in VULN_SWITCHES if s not in named]
+    seen = []
+    for r in catch_all:
+        scenario_id = r.tags["testbots/scenario"]
+        config = r.run_config["ops"][f"scenarios__{scenario_id}"]["config"]
+        assert (config["size"], config["target"]) == ("smoke", "simnet")
+        assert config["switches"] == [r.tags["testbots/switch"]]
+        seen.append(f"{scenario_id}/{config['switches'][0]}")
+    assert seen == expected
+    assert catch_all[0].run_key == f"catch-all-2026-W01-{expected[0].replace('/', '-')}"
 
 
 def test_the_instance_template_limits_fleet_runs_to_one(tmp_path: Path) -> None:

@@ -60,3 +60,16 @@ async def test_pump_sends_every_interval_and_the_partial_last_one() -> None:
     run = RunMetrics(interval_s=0.05)
     run.ingest_all(got)
     assert run.count("n.intent") == 6
+
+
+async def test_bots_by_state_read_zero_for_a_state_they_all_left() -> None:
+    rec = Recorder()
+    states = {"funded": 3}
+    health = GeneratorHealth(rec, bots=lambda: states)
+    health.sample_bots()
+    states = {"running": 2, "failed": 1}
+    health.sample_bots()
+    run = RunMetrics()
+    run.ingest(rec.flush(0))
+    last = {s: run.gauge_last("gen.bots", {"state": s}) for s in ("funded", "running", "failed")}
+    assert last == {"funded": 0, "running": 2, "failed": 1}

@@ -263,10 +263,10 @@ def test_a_scrape_reads_the_merge() -> None:
     for source in range(3):
         store.ingest(_delta(f"a{source}", 0, seed=source))
     page = PrometheusExporter(store).render().decode()
-    assert 'testbots_n_intent_total{action="send_ax"} 60.0' in page
+    assert 'testbots_intents_total{action="send_ax"} 60.0' in page
     assert (
-        'testbots_lat_submit_seconds_count{action="send_ax",chain="alpha",outcome="ok"} 60.0'
-        in page
+        'testbots_latency_seconds_count{action="send_ax",chain="alpha",outcome="ok",'
+        'phase="submit"} 60.0' in page
     )
 
 

@@ -53,6 +53,23 @@ def test_flush_hands_over_the_interval_and_starts_over() -> None:
     assert rec.flush(2).histograms[0].count == 1
 
 
+def test_a_new_counter_is_sent_once_at_zero_then_only_when_it_counts() -> None:
+    """A series the run knows it will count reads 0 from the start (Prometheus shows 0, not
+    an absent series); afterwards an interval without counts sends nothing."""
+    rec = Recorder("w7")
+    dropped = rec.counter("dropped", role="payers")
+    first = rec.flush(0)
+    assert [(k.name, dict(k.labels), v) for k, v in first.counters] == [
+        ("dropped", {"role": "payers"}, 0)
+    ]
+    assert rec.flush(1).empty
+    dropped.add()
+    assert [v for _, v in rec.flush(2).counters] == [1]
+    run = RunMetrics()
+    run.ingest(first)
+    assert run.keys("dropped") and run.count("dropped") == 0
+
+
 def test_names_outside_the_vocabulary_are_refused_with_a_suggestion() -> None:
     rec = Recorder()
     with pytest.raises(UnknownMetric) as err:

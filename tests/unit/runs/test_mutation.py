@@ -6,14 +6,17 @@ from typing import Literal
 import pytest
 
 from botruntime.runs import (
+    NOT_ENFORCED,
     CriterionOutcome,
     DetectionPower,
     MutationPair,
     RunReport,
     VerdictName,
+    catch_all_pairs,
     failed_to_run,
     judge_pair,
     mutation_pairs,
+    select_catch_all,
     select_pairs,
 )
 from botruntime.scenario import VULN_SWITCHES, load_scenario
@@ -123,3 +126,122 @@ def test_detection_power_counts_pairs_and_switches() -> None:
     assert survived.exit_code == 1
     assert DetectionPower((outcomes[0],)).exit_code == 0
     assert DetectionPower(()).pair_score == 0.0
+
+
+# ---- the catch-all (SCENARIOS.md L9): every switch no criterion names ------------------------
+
+SOAK_NAMED = ("fee_leak", "mempool_drop", "leak_index")  # what mixed_soak's criteria name
+
+
+def _soak_mutant(switch: str, verdict: VerdictName, failed: tuple[str, ...] = ()) -> RunReport:
+    """A run of mixed_soak with `switch` on; `failed` the criteria that failed."""
+
+    def status(cid: str) -> Status:
+        return "fail" if cid in failed else "pass"
+
+    return replace(
+        _mutant(verdict),
+        scenario_id="mixed_soak",
+        switches=(switch,),
+        criteria=(
+            CriterionOutcome("G1", "gate", status("G1"), "offered_ratio >= 0.95", "", None),
+            CriterionOutcome(
+                "C1_invariants", "hard", status("C1_invariants"), "inv ok", "", None, ("fee_leak",)
+            ),
+            # statistical: smoke only reports it
+            CriterionOutcome(
+                "C2_point_query",
+                "hard",
+                status("C2_point_query"),
+                "p99",
+                f"p99 = 0.2 s{NOT_ENFORCED}",
+                0.2,
+                ("leak_index",),
+            ),
+            CriterionOutcome(
+                "C4_complete",
+                "hard",
+                status("C4_complete"),
+                "n.lost == 0",
+                "",
+                0.0,
+                ("mempool_drop",),
+            ),
+            CriterionOutcome(
+                "C5_determinism", "hard", status("C5_determinism"), "inv ok", "", None
+            ),
+        ),
+    )
+
+
+def test_the_catch_all_is_every_switch_no_criterion_of_the_scenario_names() -> None:
+    soak = load_scenario("mixed_soak").scenario
+    pairs = catch_all_pairs(soak)
+    assert [p.switch for p in pairs] == [s for s in VULN_SWITCHES if s not in SOAK_NAMED]
+    assert all(p.catch_all and p.criteria == () for p in pairs)
+    assert not any(p.catch_all for p in mutation_pairs([soak]))
+    chosen = select_catch_all([soak], ("stale_reads", "no_rate_limit"))
+    assert [p.name for p in chosen] == ["mixed_soak/stale_reads", "mixed_soak/no_rate_limit"]
+    with pytest.raises(ValueError, match="names fee_leak: its own pair tests it"):
+        select_catch_all([soak], ("fee_leak",))
+    with pytest.raises(ValueError, match="no_such_switch: not a simnet switch"):
+        select_catch_all([soak], ("no_such_switch",))
+
+
+def test_a_catch_all_mutant_is_killed_by_a_fail_and_survives_as_a_warn() -> None:
+    pair = MutationPair("mixed_soak", "bridge_no_once", (), catch_all=True)
+    killed = judge_pair(pair, _soak_mutant("bridge_no_once", "FAIL", ("C1_invariants",)))
+    assert killed.killed and not killed.warns
+    assert killed.detail == "no criterion names bridge_no_once; verdict FAIL, failed: C1_invariants"
+    # what smoke only reports is named apart: it did not make the run FAIL
+    both = judge_pair(
+        pair, _soak_mutant("bridge_no_once", "FAIL", ("C4_complete", "C2_point_query"))
+    )
+    assert both.detail == (
+        "no criterion names bridge_no_once; verdict FAIL, failed: C4_complete; "
+        "failed without failing the run: C2_point_query"
+    )
+
+    # a statistical criterion failing where smoke does not enforce it leaves the verdict WARN:
+    # nothing this size judges caught the switch
+    quiet = judge_pair(pair, _soak_mutant("bridge_no_once", "WARN", ("C2_point_query",)))
+    assert quiet.status == "survived" and quiet.warns
+    assert quiet.detail.endswith(
+        "every criterion this size enforces held "
+        "(verdict WARN; failed without failing the run: C2_point_query)"
+    )
+    assert quiet.line().startswith("WARN         mixed_soak/bridge_no_once: no criterion names")
+
+    broken = judge_pair(pair, _soak_mutant("bridge_no_once", "INCONCLUSIVE", ("G1",)))
+    assert broken.status == "inconclusive" and not broken.warns
+    assert "gates G1 failed" in broken.detail
+
+    named = MutationPair("mixed_soak", "fee_leak", (), catch_all=True)
+    with pytest.raises(ValueError, match="a criterion names fee_leak"):
+        judge_pair(named, _soak_mutant("fee_leak", "FAIL", ("C1_invariants",)))
+
+
+def test_catch_all_survivors_warn_apart_from_the_detection_power() -> None:
+    def catch(switch: str) -> MutationPair:
+        return MutationPair("mixed_soak", switch, (), catch_all=True)
+
+    killed = judge_pair(
+        catch("bridge_no_once"), _soak_mutant("bridge_no_once", "FAIL", ("C4_complete",))
+    )
+    survived = judge_pair(catch("stale_reads"), _soak_mutant("stale_reads", "PASS"))
+    named = judge_pair(BASELINE, _mutant("FAIL", c4="fail"))
+    power = DetectionPower((named, killed, survived))
+    # the score counts the pairs a criterion names, and nothing else
+    assert (power.pairs_killed, power.pairs_named, power.switches_killed) == (1, 1, 1)
+    assert power.survivors == (survived,) and power.with_status("survived") == ()
+    assert power.exit_code == 0  # a catch-all survivor is a WARN, not a failure
+    assert power.score_lines()[1:] == [
+        "catch-all of mixed_soak: 1/2 switches no criterion names made it FAIL",
+        "  WARN survived: stale_reads",
+    ]
+    alone = DetectionPower((killed, survived))
+    assert alone.score_lines()[0].startswith("catch-all of mixed_soak: 1/2")
+    assert alone.exit_code == 0
+    unsure = DetectionPower((killed, failed_to_run(catch("no_rate_limit"), "boom")))
+    assert unsure.exit_code == 3  # a mutant shown neither way
+    assert "  inconclusive: no_rate_limit" in unsure.score_lines()

@@ -84,3 +84,14 @@ def test_everything_leaves_after_the_ttl(bench_factory: Callable[..., Any], ttl:
     bench.network.step(2)
     assert len(bench.alpha.nodes[0].mempool) == 0
     assert dict(bench.alpha.evictions) == {"deadline_exceeded": 4}  # one per node
+
+
+def test_the_eviction_heap_stays_within_the_pool_as_txs_commit(bench: Any) -> None:
+    """The heap is lazy (a tx that leaves stays in it); it must not grow with the history."""
+    for nonce in range(1_500):
+        assert admit(bench, bench.tx(0, nonce % 32 + 32 * (nonce // 32))) == "pending"
+        if nonce % 32 == 31:
+            bench.network.step(1)
+    mempool = bench.alpha.nodes[0].mempool
+    assert len(mempool) <= 32
+    assert len(mempool._low) <= 2 * len(mempool) + 1_001
