@@ -17,7 +17,8 @@ import dagster as dg
 
 from botruntime.runs import summary_lines, testbots_home
 from botruntime.scenario import ScenarioError, find_scenarios_dir
-from testbots_dagster.definitions import build_definitions
+from testbots_dagster.definitions import build_job_definitions
+from testbots_dagster.factory import ScenarioLoadError
 from testbots_dagster.results_store import ResultsStore, RunNotFound
 
 _USAGE, _INCONCLUSIVE = 2, 3
@@ -37,8 +38,8 @@ def main(scenario: str, size: str) -> None:
         raise click.UsageError("set DAGSTER_HOME (make run sets it to $TESTBOTS_HOME/dagster)")
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     try:
-        defs = build_definitions(find_scenarios_dir())
-    except ScenarioError as exc:
+        defs = build_job_definitions(find_scenarios_dir(), scenario)
+    except (ScenarioError, ScenarioLoadError) as exc:
         click.echo(f"testbots: {exc}", err=True)
         sys.exit(_USAGE)
     job_name = f"scenario_{scenario}"

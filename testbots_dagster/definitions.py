@@ -25,25 +25,27 @@ import dagster as dg
 
 from botruntime.runs import CAPACITY_SCENARIO
 from botruntime.scenario import find_scenarios_dir
-from testbots_dagster.capacity import build_capacity
-from testbots_dagster.coverage import build_coverage
-from testbots_dagster.detection import build_detection_power
 from testbots_dagster.factory import (
     FLEET_TAG,
     build_rejected,
     build_scenario,
     read_catalogue,
+    read_source,
 )
-from testbots_dagster.reports import build_reports
 from testbots_dagster.resources import (
     CoordinatorResource,
     ResultsStoreResource,
     TargetResource,
 )
-from testbots_dagster.schedules import build_schedules
-from testbots_dagster.sensors import build_sensors
 
-__all__ = ["COORDINATOR_ENV", "RESULTS_URL_ENV", "TOKEN_ENV", "build_definitions", "defs"]
+__all__ = [
+    "COORDINATOR_ENV",
+    "RESULTS_URL_ENV",
+    "TOKEN_ENV",
+    "build_definitions",
+    "build_job_definitions",
+    "defs",
+]
 
 _log = logging.getLogger("testbots_dagster")
 
@@ -53,6 +55,15 @@ TOKEN_ENV = "TESTBOTS_TOKEN"
 
 
 def build_definitions(scenarios_dir: Path) -> dg.Definitions:
+    # imported here, not at the top: the reports (pandas), schedules and sensors are the UI's,
+    # and `make run` (`build_job_definitions`) starts faster without them (~0.5 s)
+    from testbots_dagster.capacity import build_capacity
+    from testbots_dagster.coverage import build_coverage
+    from testbots_dagster.detection import build_detection_power
+    from testbots_dagster.reports import build_reports
+    from testbots_dagster.schedules import build_schedules
+    from testbots_dagster.sensors import build_sensors
+
     catalogue = read_catalogue(scenarios_dir)
     sources = catalogue.sources
     for error in catalogue.rejected:
@@ -81,6 +92,24 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
         jobs=[*(b.job for b in built), fleet_job, reports_job],
         schedules=build_schedules(built, fleet_job),
         sensors=build_sensors(reports_job),
+        resources=_resources(),
+    )
+
+
+def build_job_definitions(scenarios_dir: Path, scenario_id: str) -> dg.Definitions:
+    """What running one scenario's job needs: its asset, checks and job, built as
+    `build_definitions` builds them, and the resources. `python -m testbots_dagster` (`make
+    run`) loads this: the whole catalogue (every scenario file validated, every asset, the
+    reports, schedules and sensors) is the UI's code location, and building it is most of
+    what Dagster added to a run. No job when no file has that id."""
+    source = read_source(scenarios_dir, scenario_id)
+    if source is None:
+        return dg.Definitions(resources=_resources())
+    built = build_scenario(source)
+    return dg.Definitions(
+        assets=[built.asset],
+        asset_checks=list(built.checks),
+        jobs=[built.job],
         resources=_resources(),
     )
 

@@ -47,6 +47,7 @@ __all__ = [
     "build_scenario",
     "load_sources",
     "read_catalogue",
+    "read_source",
 ]
 
 GROUP = "scenarios"
@@ -130,6 +131,16 @@ def read_catalogue(directory: Path) -> Catalogue:
         except ScenarioLoadError as exc:
             rejected.append(exc)
     return Catalogue(tuple(sources), tuple(rejected))
+
+
+def read_source(directory: Path, scenario_id: str) -> ScenarioSource | None:
+    """The scenario `scenario_id` of `directory`, validated as `read_catalogue` validates each
+    file (ScenarioLoadError when it cannot load); None when no file has that id."""
+    try:
+        path = list_scenarios(directory).get(scenario_id)
+    except ScenarioError as exc:
+        raise ScenarioLoadError(str(exc), file=exc.file) from None
+    return None if path is None else _source(scenario_id, path)
 
 
 def load_sources(directory: Path) -> list[ScenarioSource]:

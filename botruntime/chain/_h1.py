@@ -94,16 +94,26 @@ class _Connection(asyncio.Protocol):
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_exception(error)
 
-    async def exchange(self, request: bytes) -> Answer:
+    async def exchange(self, request: bytes, deadline: float) -> Answer:
+        """Send `request` and wait for its answer until `deadline` (the loop's clock), then
+        TimeoutError. One timer handle per request: `asyncio.timeout` costs several times
+        more (a context object, the task's cancellation), and this is the hot path."""
         if self._transport is None or self.lost:
             raise ConnectionResetError("the connection is closed")
         self._headers = _Headers()
         self._body = []
-        self._waiter = self._loop.create_future()
-        self._transport.write(request)
-        await self._waiter
+        self._waiter = waiter = self._loop.create_future()
+        timer = self._loop.call_at(deadline, self._time_out)
+        try:
+            self._transport.write(request)
+            await waiter
+        finally:
+            timer.cancel()
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
         return Answer(self._status, self._headers, body)
+
+    def _time_out(self) -> None:
+        self._fail(TimeoutError())
 
     def abort(self) -> None:
         self.lost = True
@@ -171,14 +181,18 @@ class H1Transport:
             parts.append(body)
         return b"".join(parts)
 
-    async def _acquire(self, now: float) -> _Connection:
+    def _warm(self, now: float) -> _Connection | None:
+        """The most recently used idle connection still worth keeping, if any."""
         while self._idle:
             conn = self._idle.pop()
             if not conn.lost and now - conn.last_used < self.config.keepalive_s:
                 return conn
             conn.abort()
-        loop = asyncio.get_running_loop()
-        async with asyncio.timeout(self.config.connect_timeout_s):
+        return None
+
+    async def _connect(self, loop: asyncio.AbstractEventLoop, deadline: float) -> _Connection:
+        timeout_at = min(deadline, loop.time() + self.config.connect_timeout_s)
+        async with asyncio.timeout_at(timeout_at):
             _, conn = await loop.create_connection(
                 lambda: _Connection(loop), self._host, self._port
             )
@@ -201,11 +215,21 @@ class H1Transport:
         body = encode_body(json, content)
         wire = self._encode(method, path, body, headers, min_height, client_id)
         limit = self.config.request_timeout_s if timeout_s is None else timeout_s
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        slots = self._slots
         try:
-            async with asyncio.timeout(limit), self._slots:
-                conn = await self._acquire(time.monotonic())
+            # a wait (for a free slot, for a new connection) is bounded by the deadline too;
+            # only a request that waits pays for `asyncio.timeout_at`
+            if slots.locked():
+                async with asyncio.timeout_at(deadline):
+                    await slots.acquire()
+            else:
+                await slots.acquire()  # free: returns at once
+            try:
+                conn = self._warm(time.monotonic()) or await self._connect(loop, deadline)
                 try:
-                    answer = await conn.exchange(wire)
+                    answer = await conn.exchange(wire, deadline)
                 except BaseException:
                     conn.abort()  # a late answer must never meet the next request
                     raise
@@ -217,6 +241,8 @@ class H1Transport:
                 else:
                     conn.abort()
                 return answer
+            finally:
+                slots.release()
         except TimeoutError as exc:
             raise Unreachable(
                 f"{method} {self.config.root}{path}: no answer within {limit} s "

@@ -197,7 +197,7 @@ class Fleet:
             run_id=plan.run_id,
             recorder=self.recorder,
             sides=sides,
-            peers=Peers(plan.seed, plan.bots),
+            peers=Peers(plan.seed, plan.bots, local={bot.index: bot for bot in self.bots}),
             expected_codes=self.expected_codes,
             commit_timeout_s=max(10.0, 10 * plan.block_time_s),
             client_ids=ClientIds.of(plan.run_id, plan.roles),

@@ -12,11 +12,27 @@ from hdrh.histogram import HdrHistogram
 
 from botruntime.metrics._errors import DeltaDecodeError
 
-__all__ = ["HIGHEST_US", "LOWEST_US", "SIGNIFICANT_DIGITS", "decode", "new_histogram", "to_us"]
+__all__ = [
+    "HIGHEST_US",
+    "LOWEST_US",
+    "SIGNIFICANT_DIGITS",
+    "counts_index",
+    "decode",
+    "new_histogram",
+    "record_into",
+    "to_us",
+]
 
 LOWEST_US: Final = 1
 HIGHEST_US: Final = 3_600_000_000
 SIGNIFICANT_DIGITS: Final = 3
+
+# The shape's bucket layout, as HdrHistogram derives it: lowest 1 µs gives unit magnitude 0,
+# 3 digits need 2,048 sub-buckets (half: 1,024, magnitude 10).
+_HALF_MAGNITUDE: Final = 10
+_HALF_COUNT: Final = 1 << _HALF_MAGNITUDE
+_SUB_BUCKET_MASK: Final = (2 << _HALF_MAGNITUDE) - 1
+_BUCKET_SHIFT: Final = _HALF_MAGNITUDE + 1
 
 
 def new_histogram() -> HdrHistogram:
@@ -27,6 +43,25 @@ def to_us(seconds: float) -> int:
     """Seconds as whole µs inside the histogram's range (a value beyond 1 h counts as 1 h)."""
     us = int(seconds * 1_000_000)
     return 0 if us < 0 else (HIGHEST_US if us > HIGHEST_US else us)
+
+
+def counts_index(us: int) -> int:
+    """The counter that value `us` (0 .. HIGHEST_US) is counted in: HdrHistogram's own index
+    for this shape, computed in a few integer operations instead of its five method calls."""
+    bucket = (us | _SUB_BUCKET_MASK).bit_length() - _BUCKET_SHIFT
+    return ((bucket + 1) << _HALF_MAGNITUDE) + (us >> bucket) - _HALF_COUNT
+
+
+def record_into(hist: HdrHistogram, us: int) -> None:
+    """`hist.record_value(us)` for a value already in 0 .. HIGHEST_US, at a third of its cost:
+    a recorder records two values per request, on the hot path."""
+    bucket = (us | _SUB_BUCKET_MASK).bit_length() - _BUCKET_SHIFT
+    hist.counts[((bucket + 1) << _HALF_MAGNITUDE) + (us >> bucket) - _HALF_COUNT] += 1
+    hist.total_count += 1
+    if us < hist.min_value:
+        hist.min_value = us
+    if us > hist.max_value:
+        hist.max_value = us
 
 
 def decode(blob: str, *, field: str) -> HdrHistogram:

@@ -2,9 +2,10 @@
 
 One `Recorder` per process, used only from its event loop, so nothing here locks. Asking for a
 handle (`timer`, `counter`, `gauge`, `histogram`) checks the name and finds or makes the series
-once; recording through a handle is two `record_value` calls and no allocation. `flush` hands
-the interval's values over as an `IntervalDelta` and starts fresh histograms (making a new one
-is ~8x cheaper than resetting one in place). No percentile is computed here. A counter keeps
+once; recording through a handle is two `record_into` calls (HdrHistogram's `record_value`
+in a few integer operations) and no allocation. `flush` hands the interval's values over as an
+`IntervalDelta` and starts fresh histograms (making a new one is ~8x cheaper than resetting
+one in place). No percentile is computed here. A counter keeps
 the first `MAX_EXAMPLES` examples (tx hashes) it is given per interval: evidence, bounded.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from hdrh.histogram import HdrHistogram
 
 from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, HistogramDelta, IntervalDelta
-from botruntime.metrics._hdr import HIGHEST_US, new_histogram
+from botruntime.metrics._hdr import HIGHEST_US, new_histogram, record_into
 from botruntime.metrics._keys import PHASES, Kind, MetricKey, check_name, labels_of
 
 __all__ = ["Counter", "Gauge", "Histogram", "Recorder", "Timer"]
@@ -30,10 +31,10 @@ class Histogram:
 
     def record_s(self, seconds: float) -> None:
         us = int(seconds * 1_000_000)
-        self.hdr.record_value(0 if us < 0 else (HIGHEST_US if us > HIGHEST_US else us))
+        record_into(self.hdr, 0 if us < 0 else (HIGHEST_US if us > HIGHEST_US else us))
 
     def record_us(self, us: int) -> None:
-        self.hdr.record_value(0 if us < 0 else (HIGHEST_US if us > HIGHEST_US else us))
+        record_into(self.hdr, 0 if us < 0 else (HIGHEST_US if us > HIGHEST_US else us))
 
 
 class Timer:
@@ -49,8 +50,8 @@ class Timer:
         """Times on `time.perf_counter()`; intended <= sent <= done."""
         lat = int((done_ts - intended_ts) * 1_000_000)
         svc = int((done_ts - sent_ts) * 1_000_000)
-        self.latency.hdr.record_value(0 if lat < 0 else (HIGHEST_US if lat > HIGHEST_US else lat))
-        self.service.hdr.record_value(0 if svc < 0 else (HIGHEST_US if svc > HIGHEST_US else svc))
+        record_into(self.latency.hdr, 0 if lat < 0 else (HIGHEST_US if lat > HIGHEST_US else lat))
+        record_into(self.service.hdr, 0 if svc < 0 else (HIGHEST_US if svc > HIGHEST_US else svc))
 
 
 class Counter:
@@ -100,6 +101,9 @@ class Recorder:
         self._counters: dict[MetricKey, Counter] = {}
         self._gauges: dict[MetricKey, Gauge] = {}
         self._kinds: dict[str, Kind] = {}
+        # handles by the call that asked (name, kind and labels in the caller's order): a
+        # second ask skips checking the name and sorting the labels (~2 µs of each intent)
+        self._asked: dict[tuple[object, ...], Histogram | Counter | Gauge] = {}
 
     def timer(self, phase: str, *, chain: str, action: str, outcome: str = "ok") -> Timer:
         """The series of `lat.<phase>` and `svc.<phase>`; for phase "query", `action` is the
@@ -134,25 +138,40 @@ class Recorder:
         found.record(intended_ts, sent_ts, done_ts)
 
     def histogram(self, name: str, **labels: str) -> Histogram:
+        asked = ("histogram", name, *labels.items())
+        found = self._asked.get(asked)
+        if isinstance(found, Histogram):
+            return found
         key = self._key(name, "histogram", labels)
-        found = self._histograms.get(key)
-        if found is None:
-            found = self._histograms[key] = Histogram(key)
-        return found
+        made = self._histograms.get(key)
+        if made is None:
+            made = self._histograms[key] = Histogram(key)
+        self._asked[asked] = made
+        return made
 
     def counter(self, name: str, **labels: str) -> Counter:
+        asked = ("counter", name, *labels.items())
+        found = self._asked.get(asked)
+        if isinstance(found, Counter):
+            return found
         key = self._key(name, "counter", labels)
-        found = self._counters.get(key)
-        if found is None:
-            found = self._counters[key] = Counter(key)
-        return found
+        made = self._counters.get(key)
+        if made is None:
+            made = self._counters[key] = Counter(key)
+        self._asked[asked] = made
+        return made
 
     def gauge(self, name: str, **labels: str) -> Gauge:
+        asked = ("gauge", name, *labels.items())
+        found = self._asked.get(asked)
+        if isinstance(found, Gauge):
+            return found
         key = self._key(name, "gauge", labels)
-        found = self._gauges.get(key)
-        if found is None:
-            found = self._gauges[key] = Gauge(key)
-        return found
+        made = self._gauges.get(key)
+        if made is None:
+            made = self._gauges[key] = Gauge(key)
+        self._asked[asked] = made
+        return made
 
     def flush(self, interval: int) -> IntervalDelta:
         """Everything recorded since the last flush, as interval `interval`; then start over."""

@@ -353,3 +353,60 @@ def test_decode_raises_only_tx_errors(junk: JsonValue, data: Any, hrp: str | Non
             }
         else:
             assert tx.to_wire() == candidate  # whatever decodes re-encodes to the same JSON
+
+
+@pytest.mark.parametrize("memo", ["", "tb:run:3:17", "zahlung für café ☕", 'quote " and \\ back'])
+def test_a_signed_txs_hash_and_wire_are_those_of_its_whole_encoded_again(memo: str) -> None:
+    """sign_tx reuses the sign bytes for the hash and the body's wire form: same results as
+    encoding the whole tx from scratch."""
+    me, to = Identity.derive("hash-reuse", 0), Identity.derive("hash-reuse", 1)
+    msgs = (bank_send(to.alpha_address, 5),)
+    body = TxBody("alpha-simnet-1", me.alpha_address, 7, 2000, msgs, memo=memo)
+    signed = sign_tx(me, body)
+    again = SignedTx(body, signed.pubkey, signed.signature)  # nothing handed over
+    assert signed.to_wire() == again.to_wire()
+    assert signed.hash == again.hash == tx_hash(again.to_wire())
+
+
+def _protocol_bytes(value: object) -> bytes:
+    """PROTOCOL.md's definition of the sign bytes, word for word."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
+_LEAF = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | _TEXT
+)
+_JSON = st.recursive(
+    _LEAF,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(_TEXT, inner, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_JSON)
+def test_canonical_json_is_the_protocols_encoding_byte_for_byte(value: Any) -> None:
+    """The fast path (orjson) and the fallback together give exactly json.dumps' bytes:
+    floats (other text in orjson), integers beyond 64 bits and any text included."""
+    assert canonical_json(value) == _protocol_bytes(value)
+
+
+def test_canonical_json_of_what_orjson_would_write_otherwise_is_json_dumps() -> None:
+    class Label(str):
+        pass
+
+    for value in ({"a": 1e16, "b": float("nan")}, {1: "x"}, [Label("y")], {"n": 2**64}):
+        assert canonical_json(value) == _protocol_bytes(value)  # type: ignore[arg-type]
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate is no UTF-8, as before
+        canonical_json({"k": "\ud800"})

@@ -13,7 +13,7 @@ import yaml
 
 from botruntime.scenario import VULN_SWITCHES
 from testbots_dagster.checks import CHECK_NAMES
-from testbots_dagster.definitions import build_definitions, defs
+from testbots_dagster.definitions import build_definitions, build_job_definitions, defs
 from testbots_dagster.factory import (
     FLEET_TAG,
     LOAD_ERROR_TAG,
@@ -97,6 +97,32 @@ def test_the_launchpad_preset_is_the_scenario_file(definitions: dg.Definitions) 
     # what a user changes most comes first, then the document in the file's own key order
     assert list(config) == ["size", "seed", "switches", "target", "scenario"]
     assert list(config["scenario"]) == list(on_disk)
+
+
+def test_one_scenarios_job_alone_is_the_catalogues_job(definitions: dg.Definitions) -> None:
+    """What `make run` loads (one scenario) runs the same job as the whole code location."""
+    alone = build_job_definitions(REPO_SCENARIOS, "transfer_baseline")
+    (job,) = [j for j in alone.resolve_all_job_defs() if not j.name.startswith("__")]
+    whole = definitions.resolve_job_def("scenario_transfer_baseline")
+    assert job.name == whole.name and job.run_config == whole.run_config
+    assert job.tags == whole.tags
+    key = dg.AssetKey(["scenarios", "transfer_baseline"])
+    assert alone.resolve_assets_def(key).node_def.name == "scenarios__transfer_baseline"
+    checks = {c.name for c in alone.resolve_asset_graph().asset_check_keys if c.asset_key == key}
+    assert checks == set(CHECK_NAMES)
+    assert job.executor_def.name == whole.executor_def.name
+    assert set(alone.resources or {}) == set(definitions.resources or {})
+
+
+def test_one_scenarios_job_alone_refuses_a_bad_file_and_has_none_for_no_file(
+    scenarios_dir: Path,
+) -> None:
+    path = scenarios_dir / "transfer_baseline.yaml"
+    path.write_text(re.sub(r"bots: \d+", "bots: -3", path.read_text(), count=1))
+    with pytest.raises(ScenarioLoadError, match=r"sizes\.smoke\.bots"):
+        build_job_definitions(scenarios_dir, "transfer_baseline")
+    alone = build_job_definitions(scenarios_dir, "no_such_scenario")
+    assert not [j for j in alone.resolve_all_job_defs() if not j.name.startswith("__")]
 
 
 def test_primary_switch_and_nightly_come_from_the_yaml(scenarios_dir: Path) -> None:

@@ -4,6 +4,7 @@ from random import Random
 
 import pytest
 
+from botruntime.bots.bot import Bot
 from botruntime.fleet import Peers
 from botruntime.identity import Identity
 
@@ -26,3 +27,14 @@ def test_addresses_are_the_run_identities_and_the_cache_stays_bounded() -> None:
 def test_one_bot_has_no_peer() -> None:
     with pytest.raises(ValueError, match="at least 2 bots"):
         Peers("seed", 1).choose(Random(0), exclude=0)
+
+
+def test_a_payee_held_here_answers_with_its_own_address_and_derives_nothing_else() -> None:
+    bots = {i: Bot("seed", i, "payer") for i in range(10, 20)}
+    peers = Peers("seed", 100, local=bots)
+    assert peers.address(12, "alpha") == Identity.derive("seed", 12).alpha_address
+    assert peers.address(12, "alpha") is bots[12].alpha_address  # the bot's, kept by the bot
+    assert peers.address(15, "delta") == bots[15].delta_address
+    assert len(peers._cache) == 0  # nothing derived for local payees
+    assert peers.address(3, "alpha") == Identity.derive("seed", 3).alpha_address
+    assert len(peers._cache) == 1

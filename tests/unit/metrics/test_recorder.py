@@ -80,3 +80,27 @@ def test_names_outside_the_vocabulary_are_refused_with_a_suggestion() -> None:
     rec.counter("adv.replays_effective").add()  # scenario prefixes are open
     with pytest.raises(ValueError, match="phase"):
         rec.timer("broadcast", chain="alpha", action="send_ax")
+
+
+def test_a_handle_asked_again_is_the_same_series_whatever_the_label_order() -> None:
+    rec = Recorder()
+    first = rec.counter("n.reject", action="send_ax", code="bad_nonce", expected="no")
+    again = rec.counter("n.reject", expected="no", code="bad_nonce", action="send_ax")
+    assert (
+        again is first is rec.counter("n.reject", action="send_ax", code="bad_nonce", expected="no")
+    )
+    first.add()
+    again.add(2)
+    ((key, value),) = rec.flush(0).counters
+    assert value == 3 and key.label_dict()["code"] == "bad_nonce"
+    assert rec.histogram("adv.delay_s", action="a") is rec.histogram("adv.delay_s", action="a")
+
+
+def test_a_name_asked_before_as_one_kind_is_still_refused_as_another() -> None:
+    rec = Recorder()
+    rec.counter("n.intent", action="send_ax")
+    rec.counter("n.intent", action="send_ax")
+    with pytest.raises(MetricKindError):
+        rec.histogram("n.intent", action="send_ax")
+    with pytest.raises(MetricKindError):
+        rec.gauge("n.intent", action="send_ax")
