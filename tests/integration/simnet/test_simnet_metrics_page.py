@@ -1,5 +1,6 @@
-"""simnet's Prometheus page (`GET /metrics`, also `/simnet/metrics`, on every node) after commits, a refused tx
-and a block: every family carries samples, and `promtool check metrics` finds nothing to fix."""
+"""simnet's Prometheus page (`GET /metrics`, also `/simnet/metrics`, on every node) after
+commits, a refused tx and a block: every family carries samples, and `promtool check metrics`
+finds nothing to fix."""
 
 from __future__ import annotations
 
