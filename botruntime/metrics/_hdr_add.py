@@ -23,6 +23,7 @@ import struct
 import zlib
 from typing import Final, NamedTuple
 
+import numpy as np
 from hdrh.codec import (  # add_array, decode and encode are pyhdrh's C functions, re-exported
     V2_COMPRESSION_COOKIE_BASE,
     V2_ENCODING_COOKIE_BASE,
@@ -38,7 +39,7 @@ from hdrh.histogram import HdrHistogram
 
 from botruntime.metrics._errors import DeltaDecodeError
 from botruntime.metrics._hdr import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, new_histogram
-from botruntime.metrics._span import SpanCounts
+from botruntime.metrics._span import Counts, SpanCounts
 
 __all__ = ["BlobAdder", "CheckedBlob"]
 
@@ -70,6 +71,7 @@ class BlobAdder:
         self.counts_len: int = shape.counts_len
         self._scratch = (ctypes.c_ulonglong * self.counts_len)()
         self._at = ctypes.addressof(self._scratch)
+        self._counts: Counts = np.frombuffer(self._scratch, dtype=np.uint64)
         self._bytes = memoryview(self._scratch).cast("B")
         self._zeros = memoryview(bytes(self.counts_len * _WORD))
         self._dirty = (0, 0)  # bytes [from, to) of the scratch may hold a previous blob's
@@ -107,7 +109,7 @@ class BlobAdder:
         total, first, last = self._decoded(payload, field)
         if total:
             for span in spans:
-                span.add_counts(self._at, first, last, total, limit=self.counts_len)
+                span.add_counts(self._counts, 0, first, last, total, limit=self.counts_len)
         return total
 
     def take_back(self, payload: bytes, spans: tuple[SpanCounts, ...]) -> None:
@@ -115,7 +117,7 @@ class BlobAdder:
         total, first, last = self._decoded(payload, "")
         if total:
             for span in spans:
-                span.take_counts(self._at, first, last, total)
+                span.take_counts(self._counts, 0, first, last, total)
 
     def _decoded(self, payload: bytes, field: str) -> tuple[int, int, int]:
         try:
