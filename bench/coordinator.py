@@ -34,6 +34,10 @@ Long run, 30 minutes at speedup 10: RSS 97.1 MB at minute 5 and 98.2 MB at the e
 (at speedup 1 a poll carries 1 interval and takes ~19 ms); one whole fetch of the 1,813
 intervals took 8.3 s.
 
+Counters added with numpy's vector addition instead of hdrh's per-counter `add_array`, three
+alternating rounds against the code before it, load 3-6.5 (medians): a histogram's merge
+21.3 -> 17.6 µs; 50 workers 7.8 % -> 6.4 %, 200 workers 26.6 % -> 21.8 % of a core.
+
     .venv/bin/python bench/coordinator.py [--workers 50,100,200] [--seconds 10] [--procs 2]
         [--long-workers 50] [--minutes 10] [--speedup 10]   # --minutes 0 skips the long run
 """
