@@ -18,7 +18,7 @@ an instance; the Dagster checks only find the report and translate the outcome.
 
 # No `from __future__ import annotations`: Dagster resolves check-function annotations.
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -152,40 +152,50 @@ def _statuses(criteria: list[CriterionOutcome]) -> dict[str, str | int | float]:
 
 
 def build_checks(key: dg.AssetKey) -> list[dg.AssetChecksDefinition]:
-    """The four checks of one scenario asset."""
-
-    def check(
-        name: str,
-        blocking: bool,
-        description: str,
-        judge: Callable[[RunReport, ResultsStore], Outcome],
-    ) -> dg.AssetChecksDefinition:
-        @dg.asset_check(asset=key, name=name, blocking=blocking, description=description)
-        def _check(
-            context: dg.AssetCheckExecutionContext, results: ResultsStoreResource
-        ) -> dg.AssetCheckResult:
-            report = _checked_report(context, key, results.store)
-            return _result(judge(report, results.store))
-
-        return _check
-
-    return [
-        check("slo", True, "Every hard criterion of the scenario holds.", _slo),
-        check("validity", True, "Every validity gate held: the experiment was sound.", _validity),
-        check(
-            "regression",
-            False,
-            "Headline metrics within 20 % of the median of the last 7 passing runs "
-            "at the same size and target.",
-            _regression,
-        ),
-        check(
-            "detects_vulnerability",
-            True,
-            "On mutation runs: a criterion naming each simnet switch failed.",
-            _detects,
-        ),
+    """The four checks of one scenario asset, as one step that finds the run's report once
+    and judges it four times (four steps would each fetch it, and each step's start, output and
+    success is an event-log write: about 1 s of every run). The UI still shows four checks,
+    and any of them can be run on its own (the step runs only the selected ones)."""
+    judges: dict[str, Callable[[RunReport, ResultsStore], Outcome]] = {
+        "slo": _slo,
+        "validity": _validity,
+        "regression": _regression,
+        "detects_vulnerability": _detects,
+    }
+    specs = [
+        dg.AssetCheckSpec(name, asset=key, blocking=blocking, description=description)
+        for name, blocking, description in (
+            ("slo", True, "Every hard criterion of the scenario holds."),
+            ("validity", True, "Every validity gate held: the experiment was sound."),
+            (
+                "regression",
+                False,
+                "Headline metrics within 20 % of the median of the last 7 passing runs "
+                "at the same size and target.",
+            ),
+            (
+                "detects_vulnerability",
+                True,
+                "On mutation runs: a criterion naming each simnet switch failed.",
+            ),
+        )
     ]
+    assert tuple(judges) == CHECK_NAMES == tuple(s.name for s in specs)
+
+    @dg.multi_asset_check(specs=specs, name=f"{'__'.join(key.path)}_checks", can_subset=True)
+    def _checks(
+        context: dg.AssetCheckExecutionContext, results: ResultsStoreResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        report = _checked_report(context, key, results.store)
+        for check_key in sorted(context.selected_asset_check_keys, key=_in_order):
+            outcome = judges[check_key.name](report, results.store)
+            yield _result(check_key, outcome)
+
+    return [_checks]
+
+
+def _in_order(check_key: dg.AssetCheckKey) -> int:
+    return CHECK_NAMES.index(check_key.name)
 
 
 def _slo(report: RunReport, _store: ResultsStore) -> Outcome:
@@ -229,8 +239,10 @@ def _checked_report(
     return store.get(str(run_id.value))
 
 
-def _result(outcome: Outcome) -> dg.AssetCheckResult:
+def _result(check_key: dg.AssetCheckKey, outcome: Outcome) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
+        asset_key=check_key.asset_key,
+        check_name=check_key.name,
         passed=outcome.passed,
         severity=dg.AssetCheckSeverity[outcome.severity],
         description=outcome.description,
