@@ -33,6 +33,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from _measure import load_span
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 1.0
 
@@ -156,14 +158,7 @@ def main() -> None:
     print(f"  Dagster run start -> first op    {before_ops:6.2f} s")
     print(f"  last op -> Dagster run end       {after_ops:6.2f} s")
     print(f"  first op start -> last op end    {med(s[2] for s in steps):6.2f} s")
-    after = os.getloadavg()
-    print(
-        "load average (1/5/15 min): before "
-        + "/".join(f"{x:.2f}" for x in load_before)
-        + ", after "
-        + "/".join(f"{x:.2f}" for x in after)
-        + f" on {os.cpu_count()} cores"
-    )
+    print(load_span(load_before))
 
 
 if __name__ == "__main__":

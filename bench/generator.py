@@ -48,6 +48,7 @@ from pathlib import Path
 
 import psutil
 import uvloop
+from _measure import load_span
 from _sink import CHAIN_ID, pin, start_sink
 
 from botruntime.chain._h1 import H1Transport
@@ -296,14 +297,7 @@ def _report(
         f"(signing the same way: {parts['sign']:.1f} µs)"
     )
     print(f"sink core busy during ours: {max(sink_share):.0%} at most (it must not be the limit)")
-    after = os.getloadavg()
-    print(
-        "load average (1/5/15 min): before "
-        + "/".join(f"{x:.2f}" for x in load_before)
-        + ", after "
-        + "/".join(f"{x:.2f}" for x in after)
-        + f" on {os.cpu_count()} cores"
-    )
+    print(load_span(load_before))
 
 
 def _rate(figure: Figure) -> float:

@@ -57,8 +57,8 @@ from pathlib import Path
 
 import psutil
 import uvloop
+from _measure import bare_verify_us
 from _sink import pin, start_sink
-from nacl.signing import SigningKey
 
 from botruntime.behaviors.legitimate.transfers import peer_payment
 from botruntime.bots.bot import Bot
@@ -184,19 +184,6 @@ class SimnetLoad:
             spent += self.submit(list(self.signed(wanted)))
             spent += self.block()
         return spent
-
-
-def bare_verify_us(seconds: float = 1.0) -> float:
-    key = SigningKey(b"\x01" * 32)
-    message = b"x" * 420
-    signature = key.sign(message).signature
-    verify_key = key.verify_key
-    done, start = 0, time.process_time()
-    while time.process_time() - start < seconds:
-        for _ in range(500):
-            verify_key.verify(message, signature)
-        done += 500
-    return (time.process_time() - start) / done * 1e6
 
 
 def history_sizes(history: int, window: int) -> list[int]:

@@ -32,7 +32,7 @@ import httpx
 import orjson
 import psutil
 import uvloop
-from nacl.signing import SigningKey
+from _measure import bare_verify_us
 
 from botruntime.chain.tx import TxBody, bank_send, sign_tx
 from botruntime.identity import Identity
@@ -59,19 +59,6 @@ def committed(control: str) -> int:
         if line.startswith('simnet_committed_txs_total{chain="alpha"}'):
             return int(float(line.split()[-1]))
     raise SystemExit("simnet_committed_txs_total missing from /simnet/metrics")
-
-
-def verifies_per_s(seconds: float) -> float:
-    key = SigningKey(b"\x01" * 32)
-    message = b"x" * 420
-    signature = key.sign(message).signature
-    verify_key = key.verify_key
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for _ in range(1_000):
-            verify_key.verify(message, signature)
-        done += 1_000
-    return done / (time.perf_counter() - start)
 
 
 # ---- the load process -----------------------------------------------------------------------
@@ -226,7 +213,7 @@ def main() -> None:
         os.kill(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
     tx_s = done / elapsed
-    verify_s = verifies_per_s(2.0)
+    verify_s = 1e6 / bare_verify_us(2.0)
     broken = [f"{v['chain']}:{v['route']}" for v in invariants if not v["ok"]]
     print(f"submitted ok {counts['ok']}, rejected {counts['rejected']}, errors {counts['errors']}")
     print(
