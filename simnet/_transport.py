@@ -79,6 +79,9 @@ class CoalescingTransport:
         self._flush()
         self._transport.close()
 
+    def is_closing(self) -> bool:  # asked after every answer: no __getattr__ detour
+        return self._transport.is_closing()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
 
@@ -98,6 +101,49 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         self.connection_limit, self.limit_concurrency = self.limit_concurrency, None
         # the body of a request `answers_now` is asked to answer, None for any other request
         self._now_body: bytes | None = None
+        self._idle_since: float | None = None  # the loop time of the last answer, if idle
+
+    # ---- the keep-alive timeout: one timer per idle spell, not one per request ----------------
+
+    def _unset_keepalive_if_required(self) -> None:
+        """Data arrived: the connection is busy (uvicorn cancels its timer here; this one
+        stays armed and looks again when due)."""
+        self._idle_since = None
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, but the timer armed after an answer is kept while answers follow."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+            return
+        self._idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self._keep_alive_due
+            )
+
+    def _keep_alive_due(self) -> None:
+        """Close the connection idle for `timeout_keep_alive` since its last answer; look
+        again when that would be, if it answered since; a busy one re-arms on its answer."""
+        self.timeout_keep_alive_task = None
+        idle_since = self._idle_since
+        if idle_since is None or self.transport.is_closing():
+            return
+        left = idle_since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self.timeout_keep_alive_task = self.loop.call_later(left, self._keep_alive_due)
+        else:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()
+            self.timeout_keep_alive_task = None
+        super().connection_lost(exc)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         """Every ASGI request starts here (pipelined ones too); past the limit it gets the 503."""
