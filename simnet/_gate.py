@@ -184,9 +184,14 @@ class NodeGate:
         if faults.error_rate > 0 and self._rng.random() < faults.error_rate:
             raise Unavailable(f"node {node.node_id}: injected error", retry_after_s=1.0)
         vulns = network.vulns
-        headers = dict(scope["headers"])
+        client_id = min_height = None
+        for name, value in scope["headers"]:  # the last of each wins, as in a dict
+            if name == b"x-client-id":
+                client_id = value
+            elif name == b"x-min-height":
+                min_height = value
         if not vulns.on("no_rate_limit"):
-            client = headers.get(b"x-client-id", b"").decode("latin-1") or _peer(scope)
+            client = (client_id or b"").decode("latin-1") or _peer(scope)
             is_tx = scope["method"] == "POST" and scope["path"] == "/txs"
             wait_s = (self.txs if is_tx else self.reads).take(client, network.clock())
             if wait_s > 0:
@@ -197,7 +202,6 @@ class NodeGate:
                     {"client": client, "kind": kind},
                     retry_after_s=wait_s,
                 )
-        min_height = headers.get(b"x-min-height")
         if min_height is not None and scope["method"] == "GET" and not stale:
             text = min_height.decode("latin-1")
             if not (text.isascii() and text.isdigit() and len(text) < 19):
