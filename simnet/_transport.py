@@ -102,6 +102,7 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         # the body of a request `answers_now` is asked to answer, None for any other request
         self._now_body: bytes | None = None
         self._idle_since: float | None = None  # the loop time of the last answer, if idle
+        self._shutting_down = False  # the server stops: close once the request is answered
 
     # ---- the keep-alive timeout: one timer per idle spell, not one per request ----------------
 
@@ -169,6 +170,8 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not None and self.leaks_half_closed():
             self.cycle.keep_alive = True  # `Connection: close` not honoured: the client closes
+        if self.cycle is not None and self._shutting_down:
+            self.cycle.keep_alive = False
 
     def _answers_now(self) -> bool:
         """A route the app answers at once, on a connection with no answer outstanding, under
@@ -216,12 +219,21 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             super().on_body(body)
         super().on_message_complete()
 
+    def shutdown(self) -> None:
+        """The server stops: a request whose body is still arriving is answered first (as
+        uvicorn lets a cycle finish), then the connection closes."""
+        if self._now_body is None:
+            super().shutdown()
+        else:
+            self._shutting_down = True
+
     def _write_answer(self, answer: Answer) -> None:
         """`answer` as uvicorn's cycle would write it, then what it does once answered."""
         parser = self.parser
-        keep_alive = (
-            parser.get_http_version() != "1.0" and parser.should_keep_alive()
-        ) or self.leaks_half_closed()
+        keep_alive = not self._shutting_down and (
+            (parser.get_http_version() != "1.0" and parser.should_keep_alive())
+            or self.leaks_half_closed()
+        )
         head = [STATUS_LINE[answer.status]]
         closes = False
         for name, value in (*self.server_state.default_headers, *answer.headers):

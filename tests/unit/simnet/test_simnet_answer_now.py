@@ -158,3 +158,25 @@ async def test_answers_at_once_are_the_asgi_paths_byte_for_byte(
         "POST /txs",  # "commit" in the body
         "POST /txs",  # injected latency
     ]
+
+
+async def test_a_port_stopping_mid_body_answers_the_request_then_closes(
+    bench_factory: Callable[..., Any],
+) -> None:
+    async with port(bench_factory, now=True) as node:
+        reader, writer = await asyncio.open_connection(HOST, node.server.port)
+        request = post(b'{"tx": {}, "extra": 1}', b"x-client-id: c1")
+        writer.write(request[:-5])
+        await writer.drain()
+        await asyncio.sleep(0.2)  # the head is parsed: the body is awaited
+        stopping = asyncio.create_task(node.server.stop())
+        await asyncio.sleep(0.1)
+        writer.write(request[-5:])
+        async with asyncio.timeout(10):
+            answer = await reader.read()  # everything until the node closes
+            await stopping
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"\r\nconnection: close\r\n" in answer
+    assert answer.endswith(b"}")
+    assert node.asgi_calls == []
