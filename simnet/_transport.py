@@ -32,6 +32,7 @@ gets 400 `malformed`, and the connection closes.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any, Final, Protocol
 
@@ -44,11 +45,13 @@ from uvicorn.protocols.http.httptools_impl import (
 )
 
 from simnet._errors import Rejected, Unavailable
-from simnet._http import JSON, Answer, error_response
+from simnet._http import JSON, Answer, answer_of, bug_response, error_response
 
 __all__ = ["AnswersNow", "CoalescingHttpToolsProtocol", "CoalescingTransport", "node_protocol"]
 
 CONNECTION_LIMIT_RETRY_S: Final = 1.0
+
+log = logging.getLogger("simnet")
 
 
 class CoalescingTransport:
@@ -210,7 +213,11 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             return
         self._now_body = None
         assert self.answers_now is not None
-        answer = self.answers_now.answer_now(self.scope, body)
+        try:
+            answer = self.answers_now.answer_now(self.scope, body)
+        except Exception as exc:  # a bug: the parser would call it unreadable HTTP (400)
+            log.exception("a bug in simnet answering %s %s", self.scope["method"], self.url)
+            answer = answer_of(bug_response(exc))
         if answer is not None:
             self._write_answer(answer)
             return

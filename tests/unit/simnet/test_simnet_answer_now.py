@@ -180,3 +180,19 @@ async def test_a_port_stopping_mid_body_answers_the_request_then_closes(
     assert b"\r\nconnection: close\r\n" in answer
     assert answer.endswith(b"}")
     assert node.asgi_calls == []
+
+
+async def test_a_bug_answered_at_once_is_a_500_and_the_port_keeps_serving(
+    bench_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    async with port(bench_factory, now=True) as node:
+        monkeypatch.setattr("simnet._gate.NodeGate._check", broken)
+        [answer] = await node.ask(post(b"{}", b"x-client-id: c1"))
+        monkeypatch.undo()
+        [after] = await node.ask(post(b"{}", b"x-client-id: c1"))
+    assert answer.startswith(b"HTTP/1.1 500 ")
+    assert orjson.loads(answer.split(b"\r\n\r\n", 1)[1])["message"] == "RuntimeError('a bug')"
+    assert after.startswith(b"HTTP/1.1 400 ")  # the same connection, the next request
