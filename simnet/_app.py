@@ -180,12 +180,23 @@ class NodeApi:
 
     def submit_now(self, scope: Scope, body: bytes) -> Callable[[], Answer] | None:
         """`submit` on a body already read, answered without awaiting: None (before anything
-        happened) when the request may ask for mode=commit, which waits for a block."""
-        if b"commit" in body or b"\\u" in body:  # an escape could spell "commit" too
+        happened) when the request asks for mode=commit, which waits for a block. The body is
+        parsed here, once; a refusal of it is raised when the answer is asked for, after the
+        gate's own checks, as on the ASGI path."""
+        try:
+            request = parse_json(scope, body, self._body_limit())
+        except Rejected as exc:
+            refusal = exc
+
+            def refuse() -> Answer:
+                raise refusal
+
+            return refuse
+        if isinstance(request, dict) and request.get("mode") == "commit":
             return None
 
         def answer() -> Answer:
-            entry, _, status = self._take(parse_json(scope, body, self._body_limit()))
+            entry, _, status = self._take(request)
             return _taken(entry.hash, status)
 
         return answer

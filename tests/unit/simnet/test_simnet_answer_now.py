@@ -21,7 +21,9 @@ from simnet._runtime import HOST, NodeServer, Runtime
 pytestmark = pytest.mark.anyio
 
 CAP = 6  # requests per connection: the 6th is answered with Connection: close
-PARAMS = Params(nodes=1, txs_burst=4, max_requests_per_connection=CAP, max_body_bytes=2_000)
+PARAMS = Params(
+    nodes=1, txs_burst=4, max_requests_per_connection=CAP, max_body_bytes=2_000, commit_wait_s=0.2
+)
 
 
 @pytest.fixture
@@ -108,7 +110,7 @@ async def conversation(node: Port) -> list[bytes]:
     out += await node.ask(post(b'{"tx": {}, "extra": 1}', c2))
     out += await node.ask(post(b'{"tx": {}, "mode": "later"}', c2))  # the 6th: closes
     out += await node.ask(post(b"x" * 2_500, c2))  # over max_body_bytes
-    out += await node.ask(post(tx(1, 0, memo="tb:commit:0:1"), c3))  # may say commit: ASGI
+    out += await node.ask(post(tx(1, 0, memo="tb:commit:0:1"), c3))  # not mode=commit
     out += await node.ask(post(chunked(tx(1, 1)), c3, b"transfer-encoding: chunked"))
     out += await node.ask(post(tx(1, 2), c3, b"expect: 100-continue"))
     out += await node.ask(post(tx(1, 3), c3, target=b"/txs?x=1"))
@@ -129,6 +131,11 @@ async def conversation(node: Port) -> list[bytes]:
     node_state.lag_blocks = 1
     bench.network.vulns.enable(["stale_reads"])
     out += await node.ask(post(b"{}", b"x-client-id: c9"))  # a stale node sends no X-Height
+    node_state.lag_blocks = 0
+    # mode=commit waits for a block (none comes here: pending once the wait is over)
+    out += await node.ask(post(tx(2, 0, "commit"), b"x-client-id: c10"))
+    escaped = tx(2, 1, "commit").replace(b'"commit"', b'"\\u0063ommit"')  # still mode=commit
+    out += await node.ask(post(escaped, b"x-client-id: c10"))
     return out
 
 
@@ -139,13 +146,14 @@ async def test_answers_at_once_are_the_asgi_paths_byte_for_byte(
         expected = await conversation(asgi)
     async with port(bench_factory, now=True) as now:
         answers = await conversation(now)
-    assert len(expected) == 21
+    assert len(expected) == 23
     for sent, (want, got) in enumerate(zip(expected, answers, strict=True)):
         assert got == want, f"answer {sent}"
     statuses = [int(a.rsplit(b"HTTP/1.1 ", 1)[1][:3]) for a in answers]  # after any 100
     assert statuses[:13] == [200, 200, 409, 400, 400, 400, 413, 200, 200, 200, 200, 429, 200]
-    assert statuses[13:] == [400, 400, 400, 400, 500, 503, 400, 400]
-    assert b"\r\nx-height: " not in answers[-1] and b"\r\nx-height: " in answers[-2]
+    assert statuses[13:] == [400, 400, 400, 400, 500, 503, 400, 400, 200, 200]
+    assert b"\r\nx-height: " not in answers[-3] and b"\r\nx-height: " in answers[-4]
+    assert all(a.endswith(b'"status":"pending"}') for a in answers[-2:])
     assert b"\r\nretry-after: " in answers[11]
     assert sum(b"\r\nconnection: close\r\n" in a for a in answers) >= 3
     # the ASGI path served every request on one port, and only what must await on the other
@@ -155,8 +163,9 @@ async def test_answers_at_once_are_the_asgi_paths_byte_for_byte(
         "POST /txs",  # chunked
         "POST /txs",  # expect: 100-continue
         "POST /txs",  # a query string
-        "POST /txs",  # "commit" in the body
         "POST /txs",  # injected latency
+        "POST /txs",  # mode=commit
+        "POST /txs",  # mode=commit, escaped
     ]
 
 
