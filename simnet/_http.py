@@ -3,7 +3,9 @@
 Most routes take a Starlette `Request` and return a `Response`. The hot path (`POST /txs`) is an
 `AsgiEndpoint` instead: it reads the body from `receive` and answers through `send` itself,
 which saves the Request/Response objects and their adapter (measured ~20 µs of simnet CPU per
-submitted tx, see bench/simnet_capacity.py), with the same bytes on the wire.
+submitted tx, see bench/simnet_capacity.py), with the same bytes on the wire. An `Answer` is a
+whole answer as data: the port writes it itself when the request needs no ASGI cycle
+(simnet/_transport.py), `send_answer` sends it through ASGI otherwise.
 """
 
 from __future__ import annotations
