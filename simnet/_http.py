@@ -76,7 +76,7 @@ class Answer(NamedTuple):
 def json_answer(content: object, status: int = 200) -> Answer:
     """What `json_response(content, status)` sends, without building the Response."""
     body = orjson.dumps(content)
-    return Answer(status, [(b"content-length", str(len(body)).encode()), _JSON_HEADER], body)
+    return Answer(status, [(b"content-length", b"%d" % len(body)), _JSON_HEADER], body)
 
 
 def answer_of(response: Response) -> Answer:

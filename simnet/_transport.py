@@ -247,7 +247,10 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         )
         head = [STATUS_LINE[answer.status]]
         closes = False
-        for name, value in (*self.server_state.default_headers, *answer.headers):
+        headers = answer.headers
+        if self.server_state.default_headers:
+            headers = [*self.server_state.default_headers, *headers]
+        for name, value in headers:
             if name == b"connection" and b"close" in value.lower():
                 keep_alive, closes = False, True
             head += (name, b": ", value, b"\r\n")
