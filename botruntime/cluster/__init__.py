@@ -57,6 +57,7 @@ from botruntime.cluster._errors import (
     CoordinatorUnavailable,
     NotFound,
     PlacementError,
+    ProtocolMismatch,
     ProtocolViolation,
     RunStateError,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "NotFound",
     "PlacementError",
     "PlacementView",
+    "ProtocolMismatch",
     "ProtocolViolation",
     "RunState",
     "RunStateError",
