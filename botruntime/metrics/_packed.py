@@ -77,6 +77,10 @@ class PackedDelta:
         return self.index[a:b], self.counts[a:b]
 
     def to_bytes(self) -> bytes:
+        return pack_body(self.source, self.interval, self.body())
+
+    def body(self) -> bytes:
+        """The compressed part: everything but the source and interval."""
         keys = [*self.keys, *(k for k, _ in self.counters), *(g.key for g in self.gauges)]
         keys += [k for k, _ in self.examples]
         wide = bool(len(self.counts)) and int(self.counts.max()) > 0xFFFF_FFFF
@@ -87,9 +91,6 @@ class PackedDelta:
             "e": [list(items) for _, items in self.examples],
             "w": 8 if wide else 4,
         }
-        return pack_body(self.source, self.interval, self.body(keys, head, wide))
-
-    def body(self, keys: list[MetricKey], head: dict[str, object], wide: bool) -> bytes:
         key_json = orjson.dumps([[k.name, dict(k.labels)] for k in keys])
         head_json = orjson.dumps(head)
         width = _WIDTHS[8 if wide else 4]
