@@ -30,10 +30,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from hdrh.histogram import HdrHistogram
+from numpy.typing import NDArray
 
 from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, HistogramDelta, IntervalDelta
 from botruntime.metrics._errors import MetricKindError
@@ -42,12 +43,14 @@ from botruntime.metrics._keys import Kind, Labels, MetricKey, check_name, kind_o
 from botruntime.metrics._packed import DeltaPacker, PackedDelta
 from botruntime.metrics._run import LabelFilter
 from botruntime.metrics._sealed import SealedIntervals
-from botruntime.metrics._span import Counts, Index, SpanCounts
+from botruntime.metrics._span import Index, SpanCounts
 
 __all__ = ["MERGED_SOURCE", "MergedIntervals"]
 
 MERGED_SOURCE: Final = "merged"
-_FOLD_PAIRS: Final = 1 << 18  # pending counters an open interval holds at most (~4 MB)
+# pending counters an open interval holds at most (~12 MB as sent: a u16 index and a u32
+# count each): a thousand workers' second of 40 histograms is about 2M
+_FOLD_PAIRS: Final = 1 << 21
 
 
 class _Series:
@@ -96,8 +99,8 @@ class _Open:
         order: dict[MetricKey, int] = {}
         slots_of: dict[int, Index] = {}  # per key tuple (a decoder shares one per shape)
         slots: list[Index] = []
-        indexes: list[Index] = []
-        counts: list[Counts] = []
+        indexes: list[NDArray[np.integer[Any]]] = []
+        counts: list[NDArray[np.unsignedinteger[Any]]] = []
         for delta in self.pending:  # each holds its key tuple: ids stay unique meanwhile
             if not delta.keys:
                 continue
@@ -112,22 +115,25 @@ class _Open:
         self.pending, self.pending_pairs = [], 0
         if not order:
             return
-        at = np.concatenate(slots) * limit + np.concatenate(indexes)
+        at = np.concatenate(slots) * limit + np.concatenate(indexes).astype(np.intp)
         weights = np.concatenate(counts).astype(np.float64)  # exact below 2**53 per counter
         rows = np.bincount(at, weights=weights, minlength=len(order) * limit)
-        rows = rows.reshape(len(order), limit).astype(np.uint64)
+        rows = rows.reshape(len(order), limit)
+        touched = rows > 0
+        firsts = touched.argmax(axis=1).tolist()
+        lasts = (limit - 1 - touched[:, ::-1].argmax(axis=1)).tolist()
+        totals = rows.sum(axis=1).tolist()
         for key, slot in order.items():
-            row = rows[slot]
-            nonzero = np.flatnonzero(row)
-            if not len(nonzero):
+            total = int(totals[slot])
+            if not total:
                 continue
-            first, last = int(nonzero[0]), int(nonzero[-1])
-            total = int(row[first : last + 1].sum())
+            first, last = firsts[slot], lasts[slot]
+            window = rows[slot, first : last + 1].astype(np.uint64)
             series = self.histograms.get(key)
             if series is None:
                 series = self.histograms[key] = _Series(self.reopened)
             for span in series.spans():
-                span.add_counts(row, 0, first, last, total, limit=limit)
+                span.add_counts(window, first, first, last, total, limit=limit)
 
 
 class _Seen:

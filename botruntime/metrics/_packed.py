@@ -66,15 +66,11 @@ class PackedDelta:
     keys: tuple[MetricKey, ...]  # one per histogram
     bounds: tuple[int, ...]  # len(keys) + 1 offsets into index and counts
     totals: tuple[int, ...]
-    index: Index
-    counts: Counts
+    index: NDArray[np.integer[Any]]  # as sent (u16), or as a packer found them
+    counts: NDArray[np.unsignedinteger[Any]]  # as sent (u32 or u64)
     counters: tuple[tuple[MetricKey, int], ...] = ()
     gauges: tuple[GaugeDelta, ...] = ()
     examples: tuple[tuple[MetricKey, tuple[str, ...]], ...] = ()
-
-    def histogram(self, i: int) -> tuple[Index, Counts]:
-        a, b = self.bounds[i], self.bounds[i + 1]
-        return self.index[a:b], self.counts[a:b]
 
     def to_bytes(self) -> bytes:
         return pack_body(self.source, self.interval, self.body())
@@ -185,7 +181,7 @@ class DeltaUnpacker:
             )
         index_end = at + pairs * _INDEX.itemsize
         raw_index = np.frombuffer(raw, dtype=_INDEX, count=pairs, offset=at)
-        counts = np.frombuffer(raw, dtype=width, count=pairs, offset=index_end).astype(np.uint64)
+        counts = np.frombuffer(raw, dtype=width, count=pairs, offset=index_end)
         totals = self._totals(raw_index, counts, sizes)
         bounds = [0, *np.cumsum(sizes).tolist()]
         h_keys = keys[:n_h]
@@ -198,7 +194,7 @@ class DeltaUnpacker:
             h_keys,
             tuple(bounds),
             tuple(totals),
-            raw_index.astype(np.intp),
+            raw_index,
             counts,
             tuple(zip(c_keys, head["c"], strict=True)),
             tuple(
@@ -207,7 +203,9 @@ class DeltaUnpacker:
             tuple((k, tuple(items)) for k, items in zip(e_keys, head["e"], strict=True)),
         )
 
-    def _totals(self, raw_index: NDArray[np.uint16], counts: Counts, sizes: Index) -> list[int]:
+    def _totals(
+        self, raw_index: NDArray[np.uint16], counts: NDArray[np.unsignedinteger[Any]], sizes: Index
+    ) -> list[int]:
         """Values per histogram; every index must lie in the run's shape (a repeated index
         adds up, as HdrHistogram's own add would)."""
         if not len(raw_index):
@@ -221,7 +219,7 @@ class DeltaUnpacker:
             )
         starts = np.zeros(len(sizes), dtype=np.intp)
         np.cumsum(sizes[:-1], out=starts[1:])
-        totals: list[int] = np.add.reduceat(counts, starts).tolist()
+        totals: list[int] = np.add.reduceat(counts, starts, dtype=np.uint64).tolist()
         return totals
 
     def _keys_of(self, key_json: bytes) -> tuple[MetricKey, ...]:
