@@ -14,6 +14,7 @@ from _requests import distribute_request
 from grpc_health.v1 import health_pb2
 
 from botruntime.cluster import (
+    CLUSTER_PROTOCOL,
     SERVICE_NAME,
     TOKEN_HEADER,
     WORKER_SERVICE,
@@ -22,7 +23,6 @@ from botruntime.cluster import (
 )
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._refusal import REASON_KEY
-from botruntime.cluster._wire import CLUSTER_PROTOCOL
 
 if TYPE_CHECKING:
     from conftest import Cluster
