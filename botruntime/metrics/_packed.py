@@ -34,14 +34,19 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, IntervalDelta
+from botruntime.metrics._delta import (
+    _MAX_EXAMPLE_CHARS,
+    MAX_EXAMPLES,
+    GaugeDelta,
+    IntervalDelta,
+)
 from botruntime.metrics._errors import DeltaDecodeError
 from botruntime.metrics._hdr import new_histogram
 from botruntime.metrics._hdr_add import BlobAdder
 from botruntime.metrics._keys import MetricKey, labels_of
 from botruntime.metrics._span import Counts, Index
 
-__all__ = ["PACKED_VERSION", "DeltaPacker", "DeltaUnpacker", "PackedDelta"]
+__all__ = ["PACKED_VERSION", "DeltaPacker", "DeltaUnpacker", "PackedDelta", "pack_body"]
 
 PACKED_VERSION: Final = 3
 _MAGIC: Final = b"TBpk"
@@ -53,7 +58,6 @@ _WIDTHS: Final[dict[int, np.dtype[np.unsignedinteger[Any]]]] = {
     8: np.dtype("<u8"),
 }
 _KEYS_REMEMBERED: Final = 256  # distinct key lists a decoder keeps (one per worker shape)
-_MAX_EXAMPLE_CHARS: Final = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,12 +254,12 @@ class DeltaUnpacker:
         return made
 
 
-def is_packed(data: bytes) -> bool:
+def _is_packed(data: bytes) -> bool:
     return data[:4] == _MAGIC
 
 
 def _prefix(data: bytes) -> tuple[str, int, memoryview]:
-    if len(data) < _PREFIX.size or not is_packed(data):
+    if len(data) < _PREFIX.size or not _is_packed(data):
         raise DeltaDecodeError(
             "not a packed delta: the worker runs another testbots version; run the same "
             "version on coordinator and workers",
