@@ -9,7 +9,7 @@ same processes, the same stages, stopped by `execute` as always.
 
 A run launched from the UI gets an empty `HeadStart` (the code location's resource) and its
 `setup` starts the cluster, as `testbots run` does. No Dagster in here: the entry imports this
-before Dagster.
+before Dagster; and no runner until `begin`: the code location imports it too.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from botruntime.runs.runner import Stack, start_cluster
+if TYPE_CHECKING:
+    from botruntime.runs.runner import Stack
 
 __all__ = ["COORDINATOR_ENV", "EMBEDDED_WORKERS", "HeadStart"]
 
@@ -45,6 +47,9 @@ class HeadStart:
         if os.environ.get(COORDINATOR_ENV):
             yield cls()
             return
+        # imported here: the code location imports this module, and stays light without it
+        from botruntime.runs.runner import Stack, start_cluster
+
         run_dir = home / "runs" / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(1, thread_name_prefix="head-start") as pool:
