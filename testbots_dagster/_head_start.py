@@ -48,12 +48,12 @@ class HeadStart:
             yield cls()
             return
         # imported here: the code location imports this module, and stays light without it
-        from botruntime.runs.runner import Stack, start_cluster
+        from botruntime.runs.runner import Stack
 
         run_dir = home / "runs" / run_id
         run_dir.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(1, thread_name_prefix="head-start") as pool:
-            cluster = pool.submit(start_cluster, Stack(), run_dir, EMBEDDED_WORKERS)
+            cluster = pool.submit(_start_recorded, Stack(), run_dir)
             try:
                 yield cls(run_id, cluster)
             finally:
@@ -71,3 +71,13 @@ class HeadStart:
         fits = run_id == self._run_id and workers == EMBEDDED_WORKERS and metrics_listen is None
         cluster, self._cluster = (self._cluster, None) if fits else (None, self._cluster)
         return cluster
+
+
+def _start_recorded(stack: Stack, run_dir: Path) -> Stack:
+    """The cluster started, and recorded in the run's folder at once (stack.json), so a
+    `make run` killed before its setup adopts it leaves processes a reaper can find."""
+    from botruntime.runs.runner import start_cluster
+
+    started = start_cluster(stack, run_dir, EMBEDDED_WORKERS)
+    started.save(run_dir)
+    return started

@@ -104,6 +104,9 @@ async def setup(request: RunRequest) -> RunSetup:
     run_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack()
     try:
+        if request.cluster is not None:  # started ahead: in the run's record before anything
+            stack = await _adopted_cluster(request, run_dir)
+            stack.save(run_dir)
         if plan.target.is_simnet:
             args = _simnet_start_args(plan)
             handle, endpoints = await asyncio.to_thread(start_simnet, args, run_dir / "simnet.log")
@@ -116,8 +119,10 @@ async def setup(request: RunRequest) -> RunSetup:
         await _fund(plan)
         async with httpx.AsyncClient(timeout=30.0) as http:
             invariants_start = await read_invariants(http, plan.target.control)
-        if request.workers > 0 and request.coordinator is None:
-            stack = await _embedded_cluster(request, stack, run_dir)
+        if request.workers > 0 and request.coordinator is None and request.cluster is None:
+            stack = await asyncio.to_thread(
+                start_cluster, stack, run_dir, request.workers, request.metrics_listen
+            )
             stack.save(run_dir)
     except BaseException:
         await asyncio.to_thread(stack.stop)
@@ -134,13 +139,9 @@ async def setup(request: RunRequest) -> RunSetup:
     )
 
 
-async def _embedded_cluster(request: RunRequest, stack: Stack, run_dir: Path) -> Stack:
-    """The run's coordinator and workers: the ones started ahead for it (`request.cluster`),
-    else started now; `stack` gains them."""
-    if request.cluster is None:
-        return await asyncio.to_thread(
-            start_cluster, stack, run_dir, request.workers, request.metrics_listen
-        )
+async def _adopted_cluster(request: RunRequest, run_dir: Path) -> Stack:
+    """The coordinator and workers started ahead for the run (`request.cluster`), once up."""
+    assert request.cluster is not None
     early = await asyncio.wrap_future(request.cluster)
     if len(early.workers) != request.workers:
         await asyncio.to_thread(early.stop)
@@ -149,7 +150,7 @@ async def _embedded_cluster(request: RunRequest, stack: Stack, run_dir: Path) ->
             f"workers, the run asks for {request.workers}: start as many ahead, or none "
             "(setup then starts them)"
         )
-    return dataclasses.replace(early, simnet=stack.simnet)
+    return early
 
 
 def _check_cluster(request: RunRequest) -> None:
