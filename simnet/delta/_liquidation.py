@@ -7,7 +7,9 @@ cover is auto-deleveraged from the accounts in profit, pro rata. Accounts still 
 maintenance one block after they fell are liquidated by the protocol in end-block, at most
 `max_liquidations_per_block` per block (one under `liquidation_throttle`); an account whose
 price is stale waits, its lag restarting when the price comes back (a halted market has no
-price to liquidate at). `no_insurance_no_adl` writes a deficit off instead of covering it.
+price to liquidate at). An owner's close that leaves the account below zero is a deficit
+covered the same way (`cover_deficit`). `no_insurance_no_adl` writes a deficit off instead of
+covering it.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from simnet.delta._margin import HOUSE, PERPS_ACCOUNT, notional
 from simnet.delta._params import BPS
 
 if TYPE_CHECKING:
-    from simnet.delta._margin import MarginBook
+    from simnet.delta._margin import MarginAccount, MarginBook
 
-__all__ = ["deleverage", "liquidate", "protocol_liquidations"]
+__all__ = ["cover_deficit", "deleverage", "liquidate", "protocol_liquidations"]
 
 
 def liquidate(book: MarginBook, address: str, keeper: str | None) -> None:
@@ -34,26 +36,13 @@ def liquidate(book: MarginBook, address: str, keeper: str | None) -> None:
     fee = closed * book.params.liquidation_fee_bps // BPS
     taken = min(fee, max(account.collateral, 0))
     account.collateral -= taken
-    to_keeper = taken // 2 if keeper is not None else 0
+    to_keeper = min(taken // 2, max(book.held(), 0)) if keeper is not None else 0
     book.insurance += taken - to_keeper
     if keeper is not None and to_keeper:
         denom = book.params.collateral_denom
         book.ledger.add_module(PERPS_ACCOUNT, denom, -to_keeper)
         book.ledger.add(keeper, denom, to_keeper)
-    deficit = max(-account.collateral, 0)
-    covered = haircut = 0
-    if deficit and not book.vulns.on("no_insurance_no_adl"):
-        account.collateral = 0
-        covered = min(deficit, book.insurance)
-        book.insurance -= covered
-        uncovered = deficit - covered
-        if uncovered:
-            book.deficit += uncovered
-            haircut = deleverage(book, uncovered)
-            book.haircuts += haircut
-    elif deficit:
-        account.collateral = 0  # written off: nobody covers it
-        book.deficit += deficit
+    deficit, covered, haircut = cover_deficit(book, account)
     account.below_since = None
     book.liquidations.append(
         {
@@ -68,6 +57,24 @@ def liquidate(book: MarginBook, address: str, keeper: str | None) -> None:
             "adl_haircut": str(haircut),
         }
     )
+
+
+def cover_deficit(book: MarginBook, account: MarginAccount) -> tuple[int, int, int]:
+    """Settle a negative collateral: the insurance fund, then ADL; (deficit, covered, haircut)."""
+    deficit = max(-account.collateral, 0)
+    covered = haircut = 0
+    if deficit and not book.vulns.on("no_insurance_no_adl"):
+        account.collateral = 0
+        covered = book.draw_insurance(deficit)
+        uncovered = deficit - covered
+        if uncovered:
+            book.deficit += uncovered
+            haircut = deleverage(book, uncovered)
+            book.haircuts += haircut
+    elif deficit:
+        account.collateral = 0  # written off: nobody covers it
+        book.deficit += deficit
+    return deficit, covered, haircut
 
 
 def deleverage(book: MarginBook, amount: int) -> int:

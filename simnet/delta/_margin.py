@@ -6,7 +6,9 @@ and every PnL is zero-sum. An account's equity is collateral plus unrealised PnL
 market's mark (the oracle's 10-block TWAP); it needs `initial_margin_bps` of its notional (or
 notional / leverage when the order asked for less) to open or withdraw and
 `maintenance_margin_bps` to stay open. PnL rounds down for traders (Python's floor), so dust
-always stays with the protocol.
+always stays with the protocol. The house pays a realised profit from its collateral, then
+the insurance fund; what neither holds is cut from the profit (auto-deleveraging), and no
+withdrawal takes more than the module account holds, whatever the price does between blocks.
 
 `MarginBook` is the state every part of perps shares (trading, funding, liquidation) and the
 one primitive that moves a position, `trade`; `simnet.delta._perps` is the chain module.
@@ -91,6 +93,10 @@ class MarginBook:
     @property
     def ledger(self) -> Ledger:
         return self.chain.ledger
+
+    def held(self) -> int:
+        """What the perps module account holds on the ledger: the most it can pay out."""
+        return self.ledger.modules.get(PERPS_ACCOUNT, {}).get(self.params.collateral_denom, 0)
 
     def feed(self, market: str) -> Feed:
         pair = self.markets.get(market)
@@ -179,6 +185,7 @@ class MarginBook:
             return 0
         closed = min(abs(delta), abs(held)) * (1 if held > 0 else -1)
         realised = pnl(closed, position.entry, price)
+        realised -= self._unpayable(realised)
         account.collateral += realised
         account.realised += realised
         self.house.collateral -= realised
@@ -190,6 +197,32 @@ class MarginBook:
         else:  # flipped: the remainder opens at the price
             account.positions[market] = Position(rest, price, leverage)
         return realised
+
+    def draw_insurance(self, amount: int) -> int:
+        """Take up to `amount` from the insurance fund; return what it gave."""
+        covered = min(max(amount, 0), max(self.insurance, 0))
+        self.insurance -= covered
+        return covered
+
+    def _unpayable(self, profit: int) -> int:
+        """The part of a trader's realised `profit` nobody can pay, cut from it (ADL).
+
+        The house pays from its collateral, the insurance fund tops it up, and what is still
+        missing is auto-deleveraged from the profit being realised (counted in `deficit` and
+        `haircuts` alike), so the house never pays out collateral it does not hold.
+        `no_insurance_no_adl` lets the house pay it all, into a negative balance.
+        """
+        if profit <= 0 or self.vulns.on("no_insurance_no_adl"):
+            return 0
+        short = profit - max(self.house.collateral, 0)
+        if short <= 0:
+            return 0
+        covered = self.draw_insurance(short)
+        self.house.collateral += covered
+        cut = short - covered
+        self.deficit += cut
+        self.haircuts += cut
+        return cut
 
     def close_at(self, account: MarginAccount, market: str, price: int) -> None:
         """Close `account`'s whole position on `market` at `price`, the house mirroring it."""

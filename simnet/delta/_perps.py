@@ -18,7 +18,7 @@ from simnet._entry import Entry
 from simnet._errors import Rejected
 from simnet._module import Check, Module
 from simnet.delta._funding import FundingEvent, settle_funding
-from simnet.delta._liquidation import liquidate, protocol_liquidations
+from simnet.delta._liquidation import cover_deficit, liquidate, protocol_liquidations
 from simnet.delta._margin import (
     PERPS_ACCOUNT,
     MarginAccount,
@@ -132,11 +132,12 @@ class Perps(MarginBook, Module):
         free = self.withdrawable(account)
         if self.vulns.on("withdraw_unchecked"):
             free = account.collateral
+        free = min(free, self.held())  # the module never pays out more than it holds
         if amount == 0 or amount > free:
             raise Rejected(
                 "margin_insufficient",
-                f"{sender} may withdraw up to {max(free, 0)} DX and keep its initial margin; "
-                f"asked {amount} (> 0)",
+                f"{sender} may withdraw up to {max(free, 0)} DX and keep its initial margin "
+                f"(the perps module holds {self.held()} DX); asked {amount} (> 0)",
                 {"withdrawable": str(max(free, 0))},
             )
         account.collateral -= amount
@@ -200,12 +201,12 @@ class Perps(MarginBook, Module):
         if account is None:
             raise Rejected("margin_insufficient", f"{sender} has no margin; perps.deposit first")
         saved = (account.collateral, account.realised, dict(account.positions))
-        house_collateral = self.house.collateral
+        book = (self.house.collateral, self.insurance, self.deficit, self.haircuts)
         self.trade(account, market, delta, price, leverage)
         equity, needed = self.equity(account), self.initial(account)
         if not reducing and equity < needed:
             account.collateral, account.realised, account.positions = saved
-            self.house.collateral = house_collateral
+            self.house.collateral, self.insurance, self.deficit, self.haircuts = book
             raise Rejected(
                 "margin_insufficient",
                 f"{sender} would hold equity {equity} DX against an initial margin of {needed} "
@@ -213,6 +214,13 @@ class Perps(MarginBook, Module):
                 {"equity": str(equity), "initial_margin": str(needed)},
             )
         self.trade(self.house, market, -delta, price, self.params.max_leverage, mirror=True)
+        self._settle_bad_debt(account)
+
+    def _settle_bad_debt(self, account: MarginAccount) -> None:
+        """An account its owner closed out below zero (the mark moved past its margin before a
+        liquidation): its debt is a deficit, covered like a liquidation's."""
+        if not account.positions and account.collateral < 0:
+            cover_deficit(self, account)
 
     def _close(self, sender: str, market: str) -> None:
         account = self.accounts.get(sender)
@@ -220,18 +228,21 @@ class Perps(MarginBook, Module):
         if account is None or position is None:
             raise Rejected("malformed", f"{sender} has no position on {market} to close")
         self.close_at(account, market, self._tradable(market, opening=False).mark)
+        self._settle_bad_debt(account)
 
-    # ---- blocks --------------------------------------------------------------------------------
     # ---- blocks --------------------------------------------------------------------------------
 
     def begin_block(self, height: int) -> None:
         self.height = height
 
     def end_block(self, height: int, taken: Sequence[Entry]) -> None:
-        """After the oracle's end-block: funding, then protocol liquidations."""
+        """After the oracle's end-block: funding (the insurance fund tops up a house it left
+        below zero), then protocol liquidations."""
         if height % self.params.funding_every_blocks == 0:
             for market in self.markets:
                 settle_funding(self, market, height)
+            if self.house.collateral < 0 and not self.vulns.on("no_insurance_no_adl"):
+                self.house.collateral += self.draw_insurance(-self.house.collateral)
         protocol_liquidations(self, height)
 
     # ---- invariants ----------------------------------------------------------------------------
@@ -247,7 +258,7 @@ class Perps(MarginBook, Module):
         }
 
     def _margin_accounting(self) -> str | None:
-        held = self.ledger.modules.get(PERPS_ACCOUNT, {}).get(self.params.collateral_denom, 0)
+        held = self.held()
         owed = sum(a.collateral for a in self.accounts.values())
         owed += self.house.collateral + self.insurance
         if held != owed:

@@ -233,3 +233,56 @@ def test_a_deficit_beyond_the_insurance_fund_is_deleveraged_exactly(delta: Delta
     assert perps.deficit == perps.haircuts == int(str(record["deficit"]))
     assert perps.accounts[delta.traders[1].delta_address].collateral < short  # in profit: cut
     assert delta.broken() == {}
+
+
+def test_a_profit_beyond_the_house_is_paid_by_insurance_then_deleveraged(delta: Delta) -> None:
+    """The oracle doubles: the long's profit (2e12 DX) is more than the house (1e12) and the
+    insurance fund (1e9) hold. The house pays what it has, the fund what it has, the rest of the
+    profit is auto-deleveraged; the module never pays out more than it holds."""
+    perps = delta.perps
+    collateral, size = 2 * 10**11, 2 * 10**12  # 10x at a price of 1.0
+    deposit(delta, 0, collateral)
+    assert trade(delta, 0, order("long", size, leverage=10)) == "committed"
+    entry = perps.mark(MARKET)
+    walk(delta, 2 * PRICE_SCALE)
+    house, insurance = perps.house.collateral, perps.insurance
+    assert trade(delta, 0, {"type": "perps.close", "market": MARKET}) == "committed"
+    account = perps.accounts[delta.traders[0].delta_address]
+    gain = size * (perps.mark(MARKET) - entry) // PRICE_SCALE
+    assert gain > house + insurance
+    assert perps.house.collateral == 0 and perps.insurance == 0
+    assert perps.deficit == perps.haircuts == gain - house - insurance
+    assert account.realised == house + insurance
+    held = delta.chain.ledger.modules[PERPS_ACCOUNT]["DX"]
+    assert held == account.collateral  # everything the module holds is the trader's
+    everything = {"type": "perps.withdraw", "amount": str(account.collateral)}
+    assert trade(delta, 0, {**everything, "amount": str(held + 1)}) == "margin_insufficient"
+    assert trade(delta, 0, everything) == "committed"
+    assert delta.chain.ledger.modules[PERPS_ACCOUNT]["DX"] == 0
+    assert delta.broken() == {}
+
+
+def test_a_close_below_zero_is_a_deficit_the_insurance_fund_covers(delta: Delta) -> None:
+    """A crash: the 10x long falls from above maintenance to below zero in one block and its
+    owner closes at the next, before the protocol liquidates it, losing more than its margin. The
+    debt is not left on the account (the house would hold a claim nobody pays): the insurance
+    fund covers it, as in a liquidation."""
+    perps = delta.perps
+    walk(delta, PRICE_SCALE)  # a mark of ten equal prices: the gap moves it 5 % a block
+    deposit(delta, 0, 10**8)
+    assert trade(delta, 0, order("long", 10**9, leverage=10)) == "committed"
+    account = perps.accounts[delta.traders[0].delta_address]
+    for price in (PRICE_SCALE // 2, PRICE_SCALE // 100):  # the mark: 0.95 (above), 0.851
+        delta.feed(price)
+        delta.block()
+    assert account.below_since is not None and not perps.liquidations
+    insurance, house, collateral = perps.insurance, perps.house.collateral, account.collateral
+    assert trade(delta, 0, {"type": "perps.close", "market": MARKET}) == "committed"
+    assert not perps.liquidations and not account.positions
+    loss = -account.realised  # what the long lost, the house gained
+    debt = -(collateral + account.realised)
+    assert loss > 0 and debt > 0
+    assert account.collateral == 0
+    assert perps.insurance == insurance - debt
+    assert perps.house.collateral == house + loss
+    assert delta.broken() == {}
