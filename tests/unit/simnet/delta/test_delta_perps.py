@@ -3,7 +3,7 @@ the insurance fund and auto-deleveraging. Expected figures follow from the rules
 
 from __future__ import annotations
 
-from delta_bench import FEE, Delta
+from delta_bench import FEE, Delta, make_delta
 
 from simnet.delta import PERPS_ACCOUNT, PRICE_SCALE, DeltaParams
 
@@ -286,3 +286,40 @@ def test_a_close_below_zero_is_a_deficit_the_insurance_fund_covers(delta: Delta)
     assert perps.insurance == insurance - debt
     assert perps.house.collateral == house + loss
     assert delta.broken() == {}
+
+
+def test_the_insurance_fund_tops_up_a_house_funding_left_below_zero(delta: Delta) -> None:
+    """A house with nothing left pays the short's funding on a rising market: the insurance
+    fund covers what it paid, so the house never owes collateral it does not hold."""
+    perps = delta.perps
+    delta.chain.ledger.mint_module(PERPS_ACCOUNT, "DX", -perps.house.collateral)
+    perps.house.collateral = 0  # an empty house, same books
+    deposit(delta, 0, 10**9)
+    assert trade(delta, 0, order("long", 5 * 10**9, leverage=10)) == "committed"
+    insurance = perps.insurance
+    walk(delta, PRICE_SCALE * 120 // 100)  # the mark lags the index: the house's short pays
+    assert perps.funding_events and perps.house.funding < 0
+    dust = sum(e.dust for e in perps.funding_events)
+    assert perps.house.collateral == 0
+    assert perps.insurance == insurance + dust + perps.house.funding
+    assert delta.broken() == {}
+
+
+def test_no_withdrawal_takes_more_than_the_module_holds() -> None:
+    """Under `no_insurance_no_adl` the house pays a profit beyond its means into a negative
+    balance; the trader's collateral is then more than the module holds, and a withdrawal is
+    capped by the holdings, so the module account never goes below zero."""
+    delta = make_delta(vulns=("no_insurance_no_adl",))
+    perps = delta.perps
+    deposit(delta, 0, 2 * 10**11)
+    assert trade(delta, 0, order("long", 2 * 10**12, leverage=10)) == "committed"
+    walk(delta, 2 * PRICE_SCALE)
+    assert trade(delta, 0, {"type": "perps.close", "market": MARKET}) == "committed"
+    account = perps.accounts[delta.traders[0].delta_address]
+    held = perps.held()
+    assert perps.house.collateral < 0 and account.collateral > held > 0
+    withdraw = {"type": "perps.withdraw", "amount": str(held + 1)}
+    assert trade(delta, 0, withdraw) == "margin_insufficient"
+    assert trade(delta, 0, {**withdraw, "amount": str(held)}) == "committed"
+    assert perps.held() == 0
+    assert "bank/nonnegative-balance" not in delta.broken()
