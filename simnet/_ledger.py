@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = ["FAUCET", "FEE_COLLECTOR", "Account", "AccountView", "Ledger"]
 
@@ -26,9 +26,9 @@ class Account:
     signed: int = 0  # committed txs this account signed (auth/nonce-monotonic)
 
 
-@dataclass(frozen=True, slots=True)
-class AccountView:
-    """An account as of one height: what `GET /accounts/{addr}` shows."""
+class AccountView(NamedTuple):
+    """An account as of one height: what `GET /accounts/{addr}` shows. A block keeps one per
+    account it writes (the undo log): a tuple is built ~4x faster than a frozen dataclass."""
 
     nonce: int
     pubkey: bytes | None
@@ -100,9 +100,10 @@ class Ledger:
 
     def _touch(self, address: str) -> Account:
         account = self.accounts.get(address)
-        if address not in self._block_undo:
-            self._block_undo[address] = None if account is None else _snapshot(account)
-        self.touched.add(address)
+        undo = self._block_undo
+        if address not in undo:  # the first write in this block: keep the state before it
+            undo[address] = None if account is None else _snapshot(account)
+            self.touched.add(address)
         if account is None:
             account = self.accounts[address] = Account()
         return account
