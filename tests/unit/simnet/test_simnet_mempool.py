@@ -94,4 +94,27 @@ def test_the_eviction_heap_stays_within_the_pool_as_txs_commit(bench: Any) -> No
             bench.network.step(1)
     mempool = bench.alpha.nodes[0].mempool
     assert len(mempool) <= 32
-    assert len(mempool._low) <= 2 * len(mempool) + 1_001
+    assert mempool._low is None or len(mempool._low) <= 2 * len(mempool) + 1_001
+
+
+def test_the_eviction_heap_is_built_when_the_pool_fills_and_dropped_when_it_drains(
+    bench_factory: Callable[..., Any],
+) -> None:
+    bench = bench_factory(Params(mempool_max_txs=4), accounts=9)
+    chain = bench.alpha
+    pool = chain.nodes[0].mempool
+    fees = (6_000, 5_000, 7_000, 6_000, 9_000)
+    for senders in ((0, 1, 2, 3, 4), (5, 6, 7, 0, 2)):
+        wires = [
+            bench.tx(who, chain.ledger.nonce(bench.ids[who].alpha_address), fee=fee)
+            for who, fee in zip(senders, fees, strict=True)
+        ]
+        for wire in wires[:4]:
+            assert admit(bench, wire) == "pending"
+        assert pool._low is None  # not full yet: no heap kept
+        assert admit(bench, wires[4]) == "pending"  # full: the cheapest per byte goes
+        assert pool._low is not None
+        cheapest = chain.decode(wires[1]).hash
+        assert chain.tx_status(chain.nodes[0], cheapest) == ("failed", {"code": "mempool_full"})
+        bench.network.step(1)
+        assert len(pool) == 0 and pool._low is None  # drained: the heap is dropped
