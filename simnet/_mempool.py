@@ -275,6 +275,33 @@ class Mempool:
             self.senders.pop(entry.sender, None)
         return removed
 
+    def remove_committed(self, hashes: list[str]) -> None:
+        """After a block: its txs leave. A sender whose every pending tx here committed
+        leaves whole, without updating its queue tx by tx."""
+        entries, heights, queues = self.entries, self.heights, self.senders
+        here: dict[str, list[Entry]] = {}
+        for tx_hash in hashes:
+            entry = entries.get(tx_hash)
+            if entry is not None:
+                here.setdefault(entry.sender, []).append(entry)
+        for sender, committed in here.items():
+            queue = queues[sender]
+            ready, future = queue.ready, queue.future
+            whole = len(committed) == len(ready) + len(future)
+            for entry in committed if whole else ():
+                if ready.get(entry.nonce) is not entry and future.get(entry.nonce) is not entry:
+                    whole = False
+                    break
+            if not whole:
+                for entry in committed:
+                    self.remove(entry.hash)
+                continue
+            for entry in committed:
+                del entries[entry.hash]
+                del heights[entry.hash]
+                self.bytes -= entry.size
+            del queues[sender]
+
     def recheck(self, sender: str, account_nonce: int) -> list[Entry]:
         """After a block: drop nonces below the account's, promote futures the gap now reaches."""
         queue = self.senders.get(sender)

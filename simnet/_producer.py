@@ -223,9 +223,9 @@ def _after_block(chain: Chain, taken: list[Entry], height: int, failed_senders: 
     hashes = [e.hash for e in taken]
     for node in chain.nodes:
         mempool = node.mempool
-        remove, forget = mempool.remove, node.seen.pop
+        mempool.remove_committed(hashes)
+        forget = node.seen.pop
         for tx_hash in hashes:
-            remove(tx_hash)
             forget(tx_hash, None)  # past commit, replays meet the nonce check
         queues = mempool.senders
         for sender in senders:

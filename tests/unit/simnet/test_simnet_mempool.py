@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from simnet import Params, SimnetError
+from simnet._entry import Entry
+from simnet._mempool import Mempool
+from simnet._vuln import Vulns
 
 
 def admit(bench: Any, wire: Any, node: int = 0) -> str:
@@ -118,3 +121,21 @@ def test_the_eviction_heap_is_built_when_the_pool_fills_and_dropped_when_it_drai
         assert chain.tx_status(chain.nodes[0], cheapest) == ("failed", {"code": "mempool_full"})
         bench.network.step(1)
         assert len(pool) == 0 and pool._low is None  # drained: the heap is dropped
+
+
+def test_committed_txs_leave_whole_queues_or_tx_by_tx() -> None:
+    pool = Mempool(Params(), Vulns(), "AX")
+
+    def put(sender: str, nonce: int) -> Entry:
+        entry = Entry(f"{sender}{nonce}", f"{sender}{nonce}", {}, sender, b"", nonce, 900, 300, ())
+        pool.insert(entry, *pool.place(entry, 0), height=1)
+        return entry
+
+    a = [put("a", n) for n in range(3)]
+    b = [put("b", n) for n in range(2)]
+    pool.remove_committed([a[0].hash, a[1].hash, b[0].hash, b[1].hash, "unknown"])
+    assert list(pool.entries) == [a[2].hash] and list(pool.heights) == [a[2].hash]
+    assert pool.bytes == 300 and set(pool.senders) == {"a"}
+    assert pool.senders["a"].ready == {2: a[2]} and pool.senders["a"].spent == {"AX": 900}
+    pool.remove_committed([a[2].hash])
+    assert not pool.entries and not pool.senders and pool.bytes == 0
