@@ -157,6 +157,7 @@ class TxDecoder:
     ) -> tuple[Transfer, ...]:
         out: list[Transfer] = []
         local = self.spec.hrp + "1"
+        known = self._fast.known  # the one str of each address
         for i, msg in enumerate(msgs):
             if msg["type"] == "bank.send":
                 outputs: list[tuple[int | None, JsonValue]] = [(None, msg)]
@@ -170,6 +171,7 @@ class TxDecoder:
                 assert isinstance(output, dict)
                 to, denom, amount = output["to"], output["denom"], output["amount"]
                 assert isinstance(to, str) and isinstance(denom, str) and isinstance(amount, str)
+                to = known.get(to, to)
                 foreign = not to.startswith(local)
                 where = _output_path(i, j) if overrides or foreign else ""  # paths for errors
                 if foreign:

@@ -81,7 +81,10 @@ class Decoded(NamedTuple):
 
 class FastDecoder:
     def __init__(self) -> None:
-        self.known: set[str] = set()  # addresses decode_tx accepted
+        # addresses decode_tx accepted, each to its first str: a tx's sender comes back as that
+        # one object, so the chain's many lookups by address (ledger, mempools, indexes) meet
+        # the same string, its hash cached, instead of a new copy per tx
+        self.known: dict[str, str] = {}
         self.pubkeys: dict[str, bytes] = {}  # base64 -> key, for keys that decoded once
 
     def learn(self, tx: SignedTx) -> None:
@@ -89,12 +92,13 @@ class FastDecoder:
         known = self.known
         if len(known) > _KNOWN_LIMIT:
             known.clear()
-        known.add(tx.body.sender)
+        known.setdefault(tx.body.sender, tx.body.sender)
         for msg in tx.body.msgs:
             outputs = msg.get("outputs")
             for item in [msg, *(outputs if isinstance(outputs, list) else [])]:
                 if isinstance(item, dict) and isinstance(item.get("to"), str):
-                    known.add(str(item["to"]))
+                    to = str(item["to"])
+                    known.setdefault(to, to)
 
     def decode(self, raw: object) -> SignedTx | None:
         """The tx, if it has the common shape and known addresses; None means: ask decode_tx."""
@@ -117,7 +121,7 @@ class FastDecoder:
             type(chain_id) is not str
             or not chain_id.isascii()
             or type(sender) is not str
-            or sender not in self.known
+            or (sender := self.known.get(sender)) is None
             or type(nonce) is not int
             or not 0 <= nonce <= _MAX_NONCE
             or type(timeout) is not int
