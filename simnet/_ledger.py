@@ -8,7 +8,7 @@ with the state at `height - k` (R6) without copying the whole ledger per block.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
@@ -127,8 +127,25 @@ class Ledger:
         balances = self.modules.setdefault(module, {})
         balances[denom] = balances.get(denom, 0) + amount
 
-    def signed(self, address: str, pubkey: bytes, advance_nonce: bool) -> None:
-        account = self._touch(address)
+    def settle(
+        self,
+        sender: str,
+        pubkey: bytes,
+        fees: tuple[str, int],
+        transfers: Iterable[tuple[str, str, int]],
+        advance_nonce: bool,
+    ) -> None:
+        """A tx's own writes, the sender's account touched once: its fees (denom, amount)
+        debited, its transfers (to, denom, amount) moved, its signature counted and (unless
+        `advance_nonce` is off) its nonce spent."""
+        account = self._touch(sender)
+        balances = account.balances
+        denom, amount = fees
+        balances[denom] = balances.get(denom, 0) - amount
+        for to, denom, amount in transfers:
+            balances[denom] = balances.get(denom, 0) - amount
+            credit = self._touch(to).balances  # the sender itself, for a transfer to self
+            credit[denom] = credit.get(denom, 0) + amount
         account.pubkey = pubkey
         account.signed += 1
         if advance_nonce:

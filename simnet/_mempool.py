@@ -283,7 +283,11 @@ class Mempool:
         for tx_hash in hashes:
             entry = entries.get(tx_hash)
             if entry is not None:
-                here.setdefault(entry.sender, []).append(entry)
+                same = here.get(entry.sender)
+                if same is None:
+                    here[entry.sender] = [entry]
+                else:
+                    same.append(entry)
         for sender, committed in here.items():
             queue = queues[sender]
             ready, future = queue.ready, queue.future

@@ -184,16 +184,17 @@ def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
         code, creation = exc.code, 0
         entry.events = None
     fees = entry.fee + creation
-    ledger.add(sender, native, -fees)
     chain.block_fees_charged += fees
     if not chain.vulns.on("fee_leak"):
         ledger.add_module(FEE_COLLECTOR, native, fees)
         chain.block_fees_credited += fees
-    if code == "ok":
-        for to, denom, amount in entry.transfers:
-            ledger.add(sender, denom, -amount)
-            ledger.add(to, denom, amount)
-    ledger.signed(sender, entry.pubkey, advance_nonce=not chain.vulns.on("nonce_not_enforced"))
+    ledger.settle(
+        sender,
+        entry.pubkey,
+        (native, fees),
+        entry.transfers if code == "ok" else (),
+        advance_nonce=not chain.vulns.on("nonce_not_enforced"),
+    )
     return code
 
 
