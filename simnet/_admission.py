@@ -155,9 +155,14 @@ class TxDecoder:
     def _transfers(
         self, msgs: tuple[Msg, ...], overrides: dict[str, int], unsigned_chain: bool
     ) -> tuple[Transfer, ...]:
-        out: list[Transfer] = []
         local = self.spec.hrp + "1"
         known = self._fast.known  # the one str of each address
+        if len(msgs) == 1 and not overrides and not unsigned_chain:  # the common transfer
+            msg = msgs[0]
+            to = msg.get("to")
+            if msg["type"] == "bank.send" and isinstance(to, str) and to.startswith(local):
+                return ((known.get(to, to), str(msg["denom"]), int(str(msg["amount"]))),)
+        out: list[Transfer] = []
         for i, msg in enumerate(msgs):
             if msg["type"] == "bank.send":
                 outputs: list[tuple[int | None, JsonValue]] = [(None, msg)]
