@@ -225,7 +225,7 @@ def _mempool_bounds(chain: Chain, committed: tuple[str, ...]) -> str | None:
             if since + params.mempool_ttl_blocks < height:
                 return f"{node.node_id}: tx {tx_hash} pending since height {since}, past TTL"
             break  # heights are in admission order: the first is the oldest
-        for tx_hash in committed:
-            if tx_hash in mempool:
-                return f"{node.node_id}: committed tx {tx_hash} still pending"
+        if not mempool.entries.keys().isdisjoint(committed):  # one pass in C, then the culprit
+            tx_hash = next(h for h in committed if h in mempool)
+            return f"{node.node_id}: committed tx {tx_hash} still pending"
     return None

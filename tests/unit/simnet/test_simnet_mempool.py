@@ -9,6 +9,7 @@ import pytest
 
 from simnet import Params, SimnetError
 from simnet._entry import Entry
+from simnet._invariants import _mempool_bounds
 from simnet._mempool import Mempool
 from simnet._vuln import Vulns
 
@@ -139,3 +140,12 @@ def test_committed_txs_leave_whole_queues_or_tx_by_tx() -> None:
     assert pool.senders["a"].ready == {2: a[2]} and pool.senders["a"].spent == {"AX": 900}
     pool.remove_committed([a[2].hash])
     assert not pool.entries and not pool.senders and pool.bytes == 0
+
+
+def test_the_bounds_invariant_names_a_committed_tx_left_pending(bench: Any) -> None:
+    wire = bench.tx(0, 0)
+    assert admit(bench, wire) == "pending"
+    tx_hash = bench.alpha.decode(wire).hash
+    assert _mempool_bounds(bench.alpha, ("F" * 64,)) is None
+    problem = _mempool_bounds(bench.alpha, ("F" * 64, tx_hash))
+    assert problem == f"v1: committed tx {tx_hash} still pending"
