@@ -2,28 +2,32 @@
 
 Both run the same scenario at the same size against a simnet each starts for itself, one after
 the other, alternating over `--rounds` so drift on a shared machine hits both. Each is timed
-from its process start to its exit (wall clock), as a user waits for it:
+from its process start to its exit, as a user waits for it (wall clock), and by the CPU time of
+its process tree (the entry and the simnet, coordinator and workers it started and reaped):
 
 - `testbots run SCENARIO --size SIZE` (one worker behind a local coordinator, the default);
 - `python -m testbots_dagster SCENARIO --size SIZE`, what `make run` runs, on one Dagster
   instance under a `DAGSTER_HOME` of the bench's own (warmed by one unmeasured run first,
-  as a user's instance is after the first `make run`).
+  as a user's instance is after the first `make run`);
+- with `--baseline CHECKOUT` (e.g. /work/main, another worktree), that checkout's `make run`
+  too, in the same rounds on an instance of its own: before/after figures from one run.
 
 The overhead per run is the median of (Dagster - testbots) over rounds; target < 1 s. Where
-it goes is measured in the same run, each piece in a fresh process, median of `--rounds`:
+it goes is measured in the same run, each piece in a fresh process, median of 3:
 process start with its imports (`import dagster`, `import testbots_dagster.definitions`), the
 code location's load (`build_definitions` of every scenario), and, from the Dagster run's own
 event log, the time between the run's start and its first op and after its last op
 (run-level bookkeeping, asset materialisation and report writing are inside that).
 
     .venv/bin/python bench/dagster_overhead.py [--scenario transfer_baseline] [--size smoke]
-        [--rounds 3]
+        [--rounds 3] [--baseline ../main]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,12 +65,16 @@ with dg.DagsterInstance.get() as instance:
 """
 
 
-def _timed(args: Sequence[str], env: dict[str, str], timeout_s: float = 600) -> tuple[float, str]:
-    """Wall seconds from start to exit, and the output; exits the bench when it failed to run
-    (exit codes 0, 1 and 3 are verdicts: the run itself ran)."""
+def _timed(
+    args: Sequence[str], env: dict[str, str], timeout_s: float = 600, cwd: Path = ROOT
+) -> tuple[float, float, str]:
+    """Wall seconds from start to exit, CPU seconds of the process tree (what it reaped
+    included), and the output; exits the bench when it failed to run (exit codes 0, 1 and 3
+    are verdicts: the run itself ran)."""
+    cpu_before = _children_cpu_s()
     started = time.perf_counter()
     done = subprocess.run(
-        args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False
+        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout_s, check=False
     )
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1, 3):
@@ -74,7 +82,12 @@ def _timed(args: Sequence[str], env: dict[str, str], timeout_s: float = 600) -> 
             f"{' '.join(args)} exited {done.returncode}:\n{done.stdout[-2000:]}\n"
             f"{done.stderr[-3000:]}"
         )
-    return elapsed, done.stdout
+    return elapsed, _children_cpu_s() - cpu_before, done.stdout
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _scenario_s(output: str) -> float:
@@ -87,7 +100,19 @@ def _scenario_s(output: str) -> float:
 
 
 def _python(code: str, env: dict[str, str]) -> tuple[float, str]:
-    return _timed([sys.executable, "-c", code], env)
+    wall, _, out = _timed([sys.executable, "-c", code], env)
+    return wall, out
+
+
+def _checkout_env(checkout: Path, work: Path, name: str) -> dict[str, str]:
+    """The environment of runs from `checkout`: its code first on the path, its own
+    TESTBOTS_HOME and a DAGSTER_HOME with its dagster.yaml."""
+    env = {**os.environ, "TESTBOTS_HOME": str(work / name / "home")}
+    env["DAGSTER_HOME"] = str(work / name / "dg")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(checkout), os.environ.get("PYTHONPATH")]))
+    (work / name / "dg").mkdir(parents=True)
+    shutil.copy(checkout / "dagster.yaml", work / name / "dg" / "dagster.yaml")
+    return env
 
 
 def main() -> None:
@@ -95,33 +120,55 @@ def main() -> None:
     parser.add_argument("--scenario", default="transfer_baseline")
     parser.add_argument("--size", default="smoke", choices=("smoke", "default", "full"))
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. the main worktree) whose make run joins the same rounds",
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="bench-dagster-"))
-    env = {**os.environ, "TESTBOTS_HOME": str(work / "home"), "DAGSTER_HOME": str(work / "dg")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    (work / "dg").mkdir()
-    shutil.copy(ROOT / "dagster.yaml", work / "dg" / "dagster.yaml")
+    env = _checkout_env(ROOT, work, "this")
     bin_dir = Path(sys.executable).parent
     plain = [str(bin_dir / "testbots"), "run", args.scenario, "--size", args.size]
     dagster = [sys.executable, "-m", "testbots_dagster", args.scenario, "--size", args.size]
+    # who -> (command, environment, checkout)
+    runs: dict[str, tuple[list[str], dict[str, str], Path]] = {
+        "testbots": (plain, env, ROOT),
+        "dagster": (dagster, env, ROOT),
+    }
+    if args.baseline is not None:
+        base = args.baseline.resolve()
+        runs["baseline"] = (dagster, _checkout_env(base, work, "baseline"), base)
     try:
-        _timed(dagster, env)  # the instance's first run creates its storage: not measured
-        walls: dict[str, list[float]] = {"testbots": [], "dagster": []}
-        scenario: dict[str, list[float]] = {"testbots": [], "dagster": []}
+        for who in ("dagster", "baseline"):  # each instance's first run creates its storage
+            if who in runs:
+                command, run_env, checkout = runs[who]
+                _timed(command, run_env, cwd=checkout)
+        walls: dict[str, list[float]] = {who: [] for who in runs}
+        cpus: dict[str, list[float]] = {who: [] for who in runs}
+        scenario: dict[str, list[float]] = {who: [] for who in runs}
         steps: list[tuple[float, float, float]] = []
+        names = list(runs)
         for r in range(args.rounds):
-            order = ("testbots", "dagster") if r % 2 == 0 else ("dagster", "testbots")
+            order = names[r % len(names) :] + names[: r % len(names)]
+            if r % 2:
+                order.reverse()
             for who in order:
-                wall, out = _timed(plain if who == "testbots" else dagster, env)
+                command, run_env, checkout = runs[who]
+                wall, cpu, out = _timed(command, run_env, cwd=checkout)
                 walls[who].append(wall)
+                cpus[who].append(cpu)
                 scenario[who].append(_scenario_s(out))
                 if who == "dagster":
                     _, spans = _python(_RUN_STEPS, env)
                     before, after, ops = (float(x) for x in spans.split())
                     steps.append((before, after, ops))
-                print(f"round {r + 1} {who:<8} {wall:6.2f} s", file=sys.stderr)
+                print(
+                    f"round {r + 1} {who:<8} {wall:6.2f} s wall {cpu:6.2f} s CPU",
+                    file=sys.stderr,
+                )
         pieces = {
             "python + import dagster": [_python(_IMPORT_DAGSTER, env)[0] for _ in range(3)],
             "python + import definitions": [_python(_IMPORT_DEFS, env)[0] for _ in range(3)],
@@ -134,22 +181,35 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     med = statistics.median
-    over = [d - t for d, t in zip(walls["dagster"], walls["testbots"], strict=True)]
     print(
         f"{args.scenario} [{args.size}], {args.rounds} alternating rounds, wall clock from "
-        "process start to exit"
+        "process start to exit, CPU of the process tree"
     )
-    print(f"{'':<30} {'wall s':>7} {'scenario s':>11} {'rounds (wall s)':<30}")
-    for who, name in (("testbots", "testbots run"), ("dagster", "make run (Dagster job)")):
+    print(f"{'':<34} {'wall s':>7} {'CPU s':>6} {'scenario s':>11}  rounds (wall s)")
+    labels = {
+        "testbots": "testbots run",
+        "dagster": "make run (Dagster job)",
+        "baseline": f"make run at {args.baseline}",
+    }
+    for who in runs:
         rounds = ", ".join(f"{w:.2f}" for w in walls[who])
-        print(f"{name:<30} {med(walls[who]):>7.2f} {med(scenario[who]):>11.2f} {rounds}")
-    verdict = "meets" if med(over) < TARGET_S else "ABOVE"
-    print(
-        f"Dagster overhead per run: {med(over):.2f} s (rounds "
-        + ", ".join(f"{o:.2f}" for o in over)
-        + f"); ratio make run / testbots run {med(walls['dagster']) / med(walls['testbots']):.3f}"
-        f"; target < {TARGET_S:g} s: {verdict}"
-    )
+        print(
+            f"{labels[who]:<34} {med(walls[who]):>7.2f} {med(cpus[who]):>6.2f} "
+            f"{med(scenario[who]):>11.2f}  {rounds}"
+        )
+    for who in ("dagster", "baseline"):
+        if who not in runs:
+            continue
+        over = [d - t for d, t in zip(walls[who], walls["testbots"], strict=True)]
+        cpu_over = [d - t for d, t in zip(cpus[who], cpus["testbots"], strict=True)]
+        verdict = "meets" if med(over) < TARGET_S else "ABOVE"
+        print(
+            f"Dagster overhead per run{'' if who == 'dagster' else ' at ' + str(args.baseline)}"
+            f": {med(over):.2f} s wall (rounds "
+            + ", ".join(f"{o:.2f}" for o in over)
+            + f"), {med(cpu_over):.2f} s CPU; ratio make run / testbots run "
+            f"{med(walls[who]) / med(walls['testbots']):.3f}; target < {TARGET_S:g} s: {verdict}"
+        )
     print("where it goes (median of 3, each in a fresh process):")
     for name, values in pieces.items():
         print(f"  {name:<32} {med(values):6.2f} s")

@@ -7,6 +7,7 @@ front of them (`simnet._gate`) adds X-Height, X-Min-Height, faults and limits.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -19,14 +20,19 @@ from starlette.types import Receive, Scope, Send
 from botruntime.identity import AddressError, parse_address
 from simnet._blocks import rfc3339
 from simnet._chain import Chain
+from simnet._entry import Entry
 from simnet._errors import Rejected, SimnetError
 from simnet._http import (
+    Answer,
     AsgiEndpoint,
+    json_answer,
     json_body,
     json_object,
     json_response,
+    parse_json,
     path_int,
     read_json,
+    send_answer,
     send_json,
 )
 from simnet._network import Network
@@ -146,28 +152,12 @@ class NodeApi:
 
     async def submit(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The hot path, as an `AsgiEndpoint`: no Request or Response objects."""
-        network, chain, node = self.network, self.chain, self.node
-        limit = None if network.vulns.on("no_size_limits") else network.params.max_body_bytes
-        wire = json_object(await read_json(scope, receive, limit), _TX_REQUEST, "the request")
-        mode = wire.get("mode", "sync")
-        if mode not in _MODES:
-            raise Rejected("malformed", f"mode is one of {list(_MODES)}, got {mode!r}")
-        if "tx" not in wire:
-            raise Rejected("malformed", 'the request is {"tx": <signed tx>, "mode": "sync"}')
-        entry = chain.decode(wire["tx"])
-        now = network.clock()
-        if mode == "async":  # no CheckTx result: a stateful refusal shows in GET /txs/{hash}
-            try:
-                status = chain.admit(node, entry, now)
-            except SimnetError as exc:
-                chain.fail(entry.hash, exc.code)
-                status = "pending"
-            await send_json(send, {"hash": entry.hash, "code": "ok", "status": status})
+        network = self.network
+        entry, mode, status = self._take(await read_json(scope, receive, self._body_limit()))
+        if mode != "commit":
+            await send_answer(send, _taken(entry.hash, status))
             return
-        status = chain.admit(node, entry, now)
-        if mode == "sync":
-            await send_json(send, {"hash": entry.hash, "code": "ok", "status": status})
-            return
+        chain = self.chain
         timeout = min(network.params.commit_wait_s, max(2.0, 20 * network.block_time_s))
         outcome = await self.waiters.wait(self.chain_name, entry.hash, timeout)
         if outcome is None:
@@ -187,6 +177,53 @@ class NodeApi:
         await send_json(
             send, {"hash": entry.hash, "code": "ok", "status": "committed", "height": height}
         )
+
+    def submit_now(self, scope: Scope, body: bytes) -> Callable[[], Answer] | None:
+        """`submit` on a body already read, answered without awaiting: None (before anything
+        happened) when the request asks for mode=commit, which waits for a block. The body is
+        parsed here, once; a refusal of it is raised when the answer is asked for, after the
+        gate's own checks, as on the ASGI path."""
+        try:
+            request = parse_json(scope, body, self._body_limit())
+        except Rejected as exc:
+            refusal = exc
+
+            def refuse() -> Answer:
+                raise refusal
+
+            return refuse
+        if isinstance(request, dict) and request.get("mode") == "commit":
+            return None
+
+        def answer() -> Answer:
+            entry, _, status = self._take(request)
+            return _taken(entry.hash, status)
+
+        return answer
+
+    def _body_limit(self) -> int | None:
+        network = self.network
+        return None if network.vulns.on("no_size_limits") else network.params.max_body_bytes
+
+    def _take(self, request: object) -> tuple[Entry, str, str]:
+        """Every check of POST /txs and the admission: the tx, its mode and its status."""
+        network, chain, node = self.network, self.chain, self.node
+        wire = json_object(request, _TX_REQUEST, "the request")
+        mode = wire.get("mode", "sync")
+        if mode not in _MODES:
+            raise Rejected("malformed", f"mode is one of {list(_MODES)}, got {mode!r}")
+        if "tx" not in wire:
+            raise Rejected("malformed", 'the request is {"tx": <signed tx>, "mode": "sync"}')
+        entry = chain.decode(wire["tx"])
+        now = network.clock()
+        if mode == "async":  # no CheckTx result: a stateful refusal shows in GET /txs/{hash}
+            try:
+                status = chain.admit(node, entry, now)
+            except SimnetError as exc:
+                chain.fail(entry.hash, exc.code)
+                status = "pending"
+            return entry, str(mode), status
+        return entry, str(mode), chain.admit(node, entry, now)
 
     async def simulate(self, request: Request) -> Response:
         """Every check of POST /txs, nothing admitted: the answer says what submit would."""
@@ -258,6 +295,10 @@ class NodeApi:
                 item["events"] = events
             txs.append(item)
         return json_response({"height": block.height, "txs": txs})
+
+
+def _taken(tx_hash: str, status: str) -> Answer:
+    return json_answer({"hash": tx_hash, "code": "ok", "status": status})
 
 
 def _b64(pubkey: bytes | None) -> str | None:

@@ -22,9 +22,12 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from simnet._chain import Chain
 from simnet._errors import Rejected, SimnetError, Throttled, Unavailable
-from simnet._http import error_response
+from simnet._hotpath import HotPath
+from simnet._http import Answer, answer_of, error_response
 from simnet._network import Network
+from simnet._node import Faults, Node
 from simnet._ratelimit import TokenBuckets
 
 __all__ = ["NodeGate"]
@@ -37,6 +40,7 @@ _MAX_TRACKED: Final = 100_000
 class NodeGate:
     def __init__(self, app: ASGIApp, network: Network, chain_name: str, node_index: int) -> None:
         self.app = app
+        self.hot = app if isinstance(app, HotPath) else None  # routes answered at once
         self.network = network
         self.chain_name = chain_name
         self.node_index = node_index
@@ -64,27 +68,18 @@ class NodeGate:
         async def send_with_height(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                if not stale:
-                    headers.append((b"x-height", str(chain.served_height(node)).encode()))
-                if close:
-                    headers.append((b"connection", b"close"))
+                _stamp(headers, chain, node, stale, close)
                 message["headers"] = headers
             await send(message)
 
         if scope["path"].startswith("/simnet") or scope["path"] == "/metrics":
             await self.app(scope, receive, send_with_height)
             return
-        network = self.network
-        if self.inflight >= network.params.admission_queue and not vulns.on("no_load_shedding"):
-            busy = Unavailable(
-                f"node {node.node_id} has {self.inflight} requests queued; retry later",
-                retry_after_s=1.0,
-            )
+        busy = self._shed(node)
+        if busy is not None:
             await error_response(busy)(scope, receive, send_with_height)
             return
-        self.inflight += 1  # the admission queue: every request taken and not yet answered
-        if self.inflight > node.admission_peak:
-            node.admission_peak = self.inflight
+        self._take_slot(node)
         try:
             try:
                 await self._admit(scope, stale)
@@ -94,6 +89,59 @@ class NodeGate:
             await self.app(scope, receive, send_with_height)
         finally:
             self.inflight -= 1
+
+    def takes_now(self, method: str, path: str) -> bool:
+        """Whether a request may be answered by `answer_now` once its body is read."""
+        return self.hot is not None and self.hot.takes_now(method, path)
+
+    def answer_now(self, scope: Scope, body: bytes) -> Answer | None:
+        """`__call__`'s answer to a request of a `takes_now` route, given its whole body, when
+        nothing in it awaits; None, before anything happened, when something would (a paused
+        node, injected latency, an endpoint that waits): the request takes the ASGI path."""
+        hot = self.hot
+        run = None if hot is None else hot.prepare(scope, body)
+        if hot is None or run is None:
+            return None
+        chain = self.network.chains[self.chain_name]
+        node = chain.nodes[self.node_index]
+        faults = node.faults
+        if node.paused or faults.latency_ms > 0:
+            return None
+        self.requests += 1
+        vulns = self.network.vulns
+        stale = node.lag_blocks > 0 and vulns.on("stale_reads")
+        close = not vulns.on("no_conn_limits") and self._last_on_connection(scope)
+        busy = self._shed(node)
+        if busy is not None:
+            answer = answer_of(error_response(busy))
+        else:
+            self._take_slot(node)
+            try:
+                self._check(scope, stale, faults)
+            except SimnetError as exc:
+                answer = answer_of(error_response(exc))
+            else:
+                answer = hot.answer(scope, run)
+            finally:
+                self.inflight -= 1
+        _stamp(answer.headers, chain, node, stale, close)
+        return answer
+
+    def _shed(self, node: Node) -> Unavailable | None:
+        """The admission queue's refusal when it is full and the node sheds load."""
+        if self.inflight < self.network.params.admission_queue:
+            return None
+        if self.network.vulns.on("no_load_shedding"):
+            return None
+        return Unavailable(
+            f"node {node.node_id} has {self.inflight} requests queued; retry later",
+            retry_after_s=1.0,
+        )
+
+    def _take_slot(self, node: Node) -> None:
+        self.inflight += 1  # the admission queue: every request taken and not yet answered
+        if self.inflight > node.admission_peak:
+            node.admission_peak = self.inflight
 
     def _last_on_connection(self, scope: Scope) -> bool:
         """Count requests per connection; the cap-th one is answered with Connection: close."""
@@ -111,21 +159,24 @@ class NodeGate:
         return False
 
     async def _admit(self, scope: Scope, stale: bool) -> None:
-        network = self.network
-        chain = network.chains[self.chain_name]
-        node = chain.nodes[self.node_index]
+        node = self.network.chains[self.chain_name].nodes[self.node_index]
         waited = 0.0
         while node.paused and waited < _PAUSE_MAX_S:
             await asyncio.sleep(_PAUSE_POLL_S)
             waited += _PAUSE_POLL_S
         if node.paused:
             raise Unavailable(f"node {node.node_id} is paused", retry_after_s=5.0)
-        faults = node.faults
-        if faults.latency_ms > 0:
+        if node.faults.latency_ms > 0:
             async with self._service:  # wait for a slot, then hold it for the service time
                 # the cost when served: a fault lifted meanwhile no longer slows the request
                 await asyncio.sleep(node.faults.latency_ms / 1000)
-            faults = node.faults
+        self._check(scope, stale, node.faults)
+
+    def _check(self, scope: Scope, stale: bool, faults: Faults) -> None:
+        """What the gate refuses without waiting: injected failures, quotas, X-Min-Height."""
+        network = self.network
+        chain = network.chains[self.chain_name]
+        node = chain.nodes[self.node_index]
         if faults.status is not None:
             if faults.status == 503:
                 raise Unavailable(f"node {node.node_id}: injected 503", retry_after_s=1.0)
@@ -133,9 +184,14 @@ class NodeGate:
         if faults.error_rate > 0 and self._rng.random() < faults.error_rate:
             raise Unavailable(f"node {node.node_id}: injected error", retry_after_s=1.0)
         vulns = network.vulns
-        headers = dict(scope["headers"])
+        client_id = min_height = None
+        for name, value in scope["headers"]:  # the last of each wins, as in a dict
+            if name == b"x-client-id":
+                client_id = value
+            elif name == b"x-min-height":
+                min_height = value
         if not vulns.on("no_rate_limit"):
-            client = headers.get(b"x-client-id", b"").decode("latin-1") or _peer(scope)
+            client = (client_id or b"").decode("latin-1") or _peer(scope)
             is_tx = scope["method"] == "POST" and scope["path"] == "/txs"
             wait_s = (self.txs if is_tx else self.reads).take(client, network.clock())
             if wait_s > 0:
@@ -146,7 +202,6 @@ class NodeGate:
                     {"client": client, "kind": kind},
                     retry_after_s=wait_s,
                 )
-        min_height = headers.get(b"x-min-height")
         if min_height is not None and scope["method"] == "GET" and not stale:
             text = min_height.decode("latin-1")
             if not (text.isascii() and text.isdigit() and len(text) < 19):
@@ -158,6 +213,17 @@ class NodeGate:
                     f"node {node.node_id} is at height {served}, below X-Min-Height {text}",
                     {"height": served, "min_height": int(text)},
                 )
+
+
+def _stamp(
+    headers: list[tuple[bytes, bytes]], chain: Chain, node: Node, stale: bool, close: bool
+) -> None:
+    """What the gate adds to every answer: X-Height (not from a stale node), and
+    Connection: close on a connection's last request."""
+    if not stale:
+        headers.append((b"x-height", str(chain.served_height(node)).encode()))
+    if close:
+        headers.append((b"connection", b"close"))
 
 
 class _Injected(SimnetError):

@@ -3,13 +3,15 @@
 Most routes take a Starlette `Request` and return a `Response`. The hot path (`POST /txs`) is an
 `AsgiEndpoint` instead: it reads the body from `receive` and answers through `send` itself,
 which saves the Request/Response objects and their adapter (measured ~20 µs of simnet CPU per
-submitted tx, see bench/simnet_capacity.py), with the same bytes on the wire.
+submitted tx, see bench/simnet_capacity.py), with the same bytes on the wire. An `Answer` is a
+whole answer as data: the port writes it itself when the request needs no ASGI cycle
+(simnet/_transport.py), `send_answer` sends it through ASGI otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -24,16 +26,21 @@ from simnet._errors import Rejected, SimnetError
 __all__ = [
     "JSON",
     "MAX_PARAM_INT",
+    "Answer",
     "AsgiEndpoint",
+    "answer_of",
     "bug_response",
     "error_response",
     "http_error_response",
+    "json_answer",
     "json_body",
     "json_object",
     "json_response",
+    "parse_json",
     "path_int",
     "query_int",
     "read_json",
+    "send_answer",
     "send_json",
 ]
 
@@ -57,6 +64,26 @@ class AsgiEndpoint:
         await self.handle(scope, receive, send)
 
 
+class Answer(NamedTuple):
+    """A whole answer as it goes out: status, headers (lower-case names) and body. The hot
+    path writes it from the HTTP protocol itself, an `AsgiEndpoint` sends it through ASGI."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def json_answer(content: object, status: int = 200) -> Answer:
+    """What `json_response(content, status)` sends, without building the Response."""
+    body = orjson.dumps(content)
+    return Answer(status, [(b"content-length", b"%d" % len(body)), _JSON_HEADER], body)
+
+
+def answer_of(response: Response) -> Answer:
+    """A Response's status, headers and body, exactly as its ASGI call sends them."""
+    return Answer(response.status_code, list(response.raw_headers), bytes(response.body))
+
+
 def json_response(
     content: object, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
@@ -76,12 +103,14 @@ def bug_response(exc: Exception) -> Response:
     return json_response(body, 500)
 
 
+async def send_answer(send: Send, answer: Answer) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
 async def send_json(send: Send, content: object, status: int = 200) -> None:
     """What `json_response(content, status)` sends, without building the Response."""
-    body = orjson.dumps(content)
-    headers = [(b"content-length", str(len(body)).encode()), _JSON_HEADER]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_answer(send, json_answer(content, status))
 
 
 async def json_body(request: Request, limit: int | None) -> Any:
@@ -91,14 +120,7 @@ async def json_body(request: Request, limit: int | None) -> Any:
 
 async def read_json(scope: Scope, receive: Receive, limit: int | None) -> Any:
     """`json_body` for an `AsgiEndpoint`: the body read from `receive`, checked the same way."""
-    if limit is not None:
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                if value.isdigit() and int(value) > limit:
-                    raise Rejected(
-                        "tx_too_large", f"the body is {value.decode()} bytes; the limit is {limit}"
-                    )
-                break
+    _check_declared_length(scope, limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -108,12 +130,39 @@ async def read_json(scope: Scope, receive: Receive, limit: int | None) -> Any:
         chunk = message.get("body", b"")
         size += len(chunk)
         if limit is not None and size > limit:
-            raise Rejected("tx_too_large", f"the body is over {limit} bytes")
+            raise _over_limit(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
+    return _loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+def parse_json(scope: Scope, body: bytes, limit: int | None) -> Any:
+    """`read_json` of a body already read whole: the same checks, the same refusals."""
+    _check_declared_length(scope, limit)
+    if limit is not None and len(body) > limit:
+        raise _over_limit(limit)
+    return _loads(body)
+
+
+def _check_declared_length(scope: Scope, limit: int | None) -> None:
+    if limit is not None:
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if value.isdigit() and int(value) > limit:
+                    raise Rejected(
+                        "tx_too_large", f"the body is {value.decode()} bytes; the limit is {limit}"
+                    )
+                break
+
+
+def _over_limit(limit: int) -> Rejected:
+    return Rejected("tx_too_large", f"the body is over {limit} bytes")
+
+
+def _loads(body: bytes) -> Any:
     try:
-        return orjson.loads(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Rejected("malformed", f"the body is not JSON: {exc}") from None
 

@@ -17,8 +17,14 @@ class TokenBuckets:
 
     def take(self, client: str, now_s: float) -> float:
         """Spend one token; return 0 if allowed, else the seconds until a token is back."""
-        tokens, at = self._buckets.get(client, (float(self.burst), now_s))
-        tokens = min(float(self.burst), tokens + (now_s - at) * self.rate_per_s)
+        burst = float(self.burst)
+        bucket = self._buckets.get(client)
+        if bucket is None:
+            tokens = burst
+        else:
+            tokens = bucket[0] + (now_s - bucket[1]) * self.rate_per_s
+            if tokens > burst:
+                tokens = burst
         if tokens < 1.0:
             self._buckets[client] = (tokens, now_s)
             return (1.0 - tokens) / self.rate_per_s

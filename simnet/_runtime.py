@@ -33,7 +33,7 @@ from simnet._http import bug_response, error_response, http_error_response
 from simnet._module_routes import module_routes
 from simnet._network import Network
 from simnet._openapi import openapi_route
-from simnet._transport import node_protocol
+from simnet._transport import AnswersNow, node_protocol
 from simnet._waiters import CommitWaiters
 
 __all__ = ["NodeServer", "Runtime", "raise_fd_limit"]
@@ -51,7 +51,11 @@ class NodeServer:
     """One node's port: uvicorn's HTTP protocol on a socket we bind (so port 0 works)."""
 
     def __init__(
-        self, app: ASGIApp, port: int, leaks_half_closed: Callable[[], bool] = lambda: False
+        self,
+        app: ASGIApp,
+        port: int,
+        leaks_half_closed: Callable[[], bool] = lambda: False,
+        answers_now: AnswersNow | None = None,
     ) -> None:
         self.port = port
         self.config = uvicorn.Config(
@@ -60,7 +64,7 @@ class NodeServer:
             port=port,
             lifespan="off",
             loop="none",
-            http=node_protocol(leaks_half_closed),
+            http=node_protocol(leaks_half_closed, answers_now),
             log_level="warning",
             access_log=False,
             server_header=False,
@@ -119,11 +123,12 @@ class Runtime:
         for name, offset in (("alpha", 0), ("delta", DELTA_OFFSET)):
             for i in range(network.params.nodes):
                 port = 0 if port_base == 0 else port_base + offset + i
+                gate = self._app(name, i)
                 self.servers[(name, i)] = NodeServer(
-                    self._app(name, i), port, lambda: network.vulns.on("no_conn_limits")
+                    gate, port, lambda: network.vulns.on("no_conn_limits"), gate
                 )
 
-    def _app(self, chain: str, index: int) -> ASGIApp:
+    def _app(self, chain: str, index: int) -> NodeGate:
         api = NodeApi(self.network, chain, index, self.waiters)
         explorer = NodeExplorer(self.network, chain, index)
         app = Starlette(
@@ -141,7 +146,8 @@ class Runtime:
                 Exception: _bug,
             },
         )
-        return NodeGate(HotPath(app, {("POST", "/txs"): api.submit}), self.network, chain, index)
+        hot = HotPath(app, {("POST", "/txs"): api.submit}, {("POST", "/txs"): api.submit_now})
+        return NodeGate(hot, self.network, chain, index)
 
     # ---- Ports (for the control plane) ---------------------------------------------------------
 

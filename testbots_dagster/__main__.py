@@ -4,21 +4,23 @@ This is what `make run` does: the run goes through the same job the UI launches
 (`scenario_<id>`), on the Dagster instance under `DAGSTER_HOME`, so afterwards the run, its
 asset materialization and its checks are in the UI (`make ui`). Exit codes are those of
 `testbots run` (0 pass, 1 fail, 2 usage, 3 inconclusive, 4 regression).
+
+The run's coordinator and workers start first (`_head_start`), Dagster is imported after, so
+they boot while it loads; the run's setup adopts them.
 """
 
 # No `from __future__ import annotations`: this module builds Dagster run config at run time.
 
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import click
-import dagster as dg
 
 from botruntime.runs import summary_lines, testbots_home
-from botruntime.scenario import ScenarioError, find_scenarios_dir
-from testbots_dagster.definitions import build_job_definitions
-from testbots_dagster.factory import ScenarioLoadError
+from botruntime.scenario import ScenarioError, find_scenarios_dir, list_scenarios
+from testbots_dagster._head_start import HeadStart
 from testbots_dagster.results_store import ResultsStore, RunNotFound
 
 _USAGE, _INCONCLUSIVE = 2, 3
@@ -37,8 +39,32 @@ def main(scenario: str, size: str) -> None:
     if not os.environ.get("DAGSTER_HOME"):
         raise click.UsageError("set DAGSTER_HOME (make run sets it to $TESTBOTS_HOME/dagster)")
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    scenarios_dir = find_scenarios_dir()
+    run_id = str(uuid.uuid4())  # the Dagster run's id, known before Dagster is imported
+    home = testbots_home().resolve()
+    if _exists(scenarios_dir, scenario):
+        with HeadStart.begin(run_id, home) as head_start:
+            _run(scenarios_dir, scenario, size, run_id, head_start)
+    else:
+        _run(scenarios_dir, scenario, size, run_id, HeadStart())  # says which ids there are
+
+
+def _exists(scenarios_dir: Path, scenario: str) -> bool:
     try:
-        defs = build_job_definitions(find_scenarios_dir(), scenario)
+        return scenario in list_scenarios(scenarios_dir)
+    except ScenarioError:
+        return False  # the job's definitions name the problem
+
+
+def _run(scenarios_dir: Path, scenario: str, size: str, run_id: str, head_start: HeadStart) -> None:
+    # imported here, not at the top: the run's coordinator and workers boot meanwhile
+    import dagster as dg
+
+    from testbots_dagster.definitions import build_job_definitions
+    from testbots_dagster.factory import ScenarioLoadError
+
+    try:
+        defs = build_job_definitions(scenarios_dir, scenario, head_start)
     except (ScenarioError, ScenarioLoadError) as exc:
         click.echo(f"testbots: {exc}", err=True)
         sys.exit(_USAGE)
@@ -58,6 +84,7 @@ def main(scenario: str, size: str) -> None:
                 "ops": {node: {"config": {"size": size}}},
                 "loggers": {"console": {"config": {"log_level": "INFO"}}},
             },
+            run_id=run_id,
             raise_on_error=False,
         )
     try:

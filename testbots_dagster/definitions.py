@@ -25,6 +25,7 @@ import dagster as dg
 
 from botruntime.runs import CAPACITY_SCENARIO
 from botruntime.scenario import find_scenarios_dir
+from testbots_dagster._head_start import COORDINATOR_ENV, HeadStart
 from testbots_dagster.factory import (
     FLEET_TAG,
     build_rejected,
@@ -50,7 +51,6 @@ __all__ = [
 _log = logging.getLogger("testbots_dagster")
 
 RESULTS_URL_ENV = "TESTBOTS_RESULTS_URL"
-COORDINATOR_ENV = "TESTBOTS_COORDINATOR"
 TOKEN_ENV = "TESTBOTS_TOKEN"
 
 
@@ -96,25 +96,28 @@ def build_definitions(scenarios_dir: Path) -> dg.Definitions:
     )
 
 
-def build_job_definitions(scenarios_dir: Path, scenario_id: str) -> dg.Definitions:
+def build_job_definitions(
+    scenarios_dir: Path, scenario_id: str, head_start: HeadStart | None = None
+) -> dg.Definitions:
     """What running one scenario's job needs: its asset, checks and job, built as
     `build_definitions` builds them, and the resources. `python -m testbots_dagster` (`make
     run`) loads this: the whole catalogue (every scenario file validated, every asset, the
     reports, schedules and sensors) is the UI's code location, and building it is most of
-    what Dagster added to a run. No job when no file has that id."""
+    what Dagster added to a run. No job when no file has that id. `head_start`: the cluster
+    the entry started for its run before Dagster loaded."""
     source = read_source(scenarios_dir, scenario_id)
     if source is None:
-        return dg.Definitions(resources=_resources())
+        return dg.Definitions(resources=_resources(head_start))
     built = build_scenario(source)
     return dg.Definitions(
         assets=[built.asset],
         asset_checks=list(built.checks),
         jobs=[built.job],
-        resources=_resources(),
+        resources=_resources(head_start),
     )
 
 
-def _resources() -> dict[str, dg.ConfigurableResource]:
+def _resources(head_start: HeadStart | None = None) -> dict[str, object]:
     results_url = dg.EnvVar(RESULTS_URL_ENV) if os.environ.get(RESULTS_URL_ENV) else ""
     coordinator = (
         CoordinatorResource(
@@ -127,6 +130,11 @@ def _resources() -> dict[str, dg.ConfigurableResource]:
         "target": TargetResource(),
         "coordinator": coordinator,
         "results": ResultsStoreResource(url=results_url),
+        "head_start": dg.ResourceDefinition.hardcoded_resource(
+            head_start or HeadStart(),
+            description="the coordinator and workers `make run` started for its run before "
+            "Dagster loaded, adopted by setup; none for a run launched here",
+        ),
     }
 
 

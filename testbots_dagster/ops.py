@@ -24,6 +24,7 @@ from pydantic import Field
 from botruntime.runs import Execution, RunHandle, RunReport, RunSetup
 from botruntime.runs.html import write_html
 from botruntime.scenario import ScenarioError
+from testbots_dagster._head_start import HeadStart
 from testbots_dagster._metadata import report_metadata
 from testbots_dagster.resources import (
     CoordinatorResource,
@@ -58,6 +59,7 @@ def setup(
     config: ScenarioRunConfig,
     target: TargetResource,
     coordinator: CoordinatorResource,
+    head_start: dg.ResourceParam[HeadStart],
 ) -> RunSetup:
     from botruntime.runs import runner
 
@@ -65,6 +67,13 @@ def setup(
     home = testbots_home()
     scenario_file = _scenario_as_run(config, home / "runs" / run_id)
     where, allow_adversarial = target.for_run(config.target)
+    external = coordinator.external()
+    metrics_listen = coordinator.run_metrics_listen()
+    cluster = (
+        head_start.cluster_for(run_id, coordinator.workers, metrics_listen)
+        if external is None
+        else None
+    )
     request = runner.RunRequest(
         scenario=str(scenario_file),
         size=config.size,
@@ -75,10 +84,19 @@ def setup(
         run_id=run_id,
         home=home,
         workers=coordinator.workers,
-        coordinator=coordinator.external(),
-        metrics_listen=coordinator.run_metrics_listen(),
+        coordinator=external,
+        metrics_listen=metrics_listen,
+        cluster=cluster,
     )
-    context.log.info(f"setting up a {config.size} run of {config.source_file} on {request.target}")
+    context.log.info(
+        f"setting up a {config.size} run of {config.source_file} on {request.target}"
+        + (
+            f"; its coordinator and {coordinator.workers} worker(s) started as the run began, "
+            "while Dagster loaded (python -m testbots_dagster): setup adopts them"
+            if cluster is not None
+            else ""
+        )
+    )
     try:
         return asyncio.run(runner.setup(request))
     except ScenarioError as exc:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
+from testbots_dagster._head_start import EMBEDDED_WORKERS
 from testbots_dagster.results_store import ResultsStore, default_url
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class CoordinatorResource(dg.ConfigurableResource):
         "run and stopped after it; external: a running `testbots coordinator` (deploy/)",
     )
     workers: int = Field(
-        default=1,
+        default=EMBEDDED_WORKERS,
         ge=1,
         description="embedded: worker processes to start; external: live workers to wait for",
     )

@@ -9,6 +9,12 @@
 A worker runs its assignments through a `FleetRunner`; `SyntheticRunner` is one that needs no
 network. Generated protobuf code stays inside this package (`_pb`, import-linter protected).
 
+Protocol. Worker and coordinator agree on `CLUSTER_PROTOCOL` (`_wire`), sent with
+`RegisterWorker`; a coordinator refuses another number (reason `protocol`, FAILED_PRECONDITION,
+naming the fix: the same testbots version on both), and the worker stops instead of retrying.
+2: a `MetricDelta` carries a packed delta (botruntime.metrics `DeltaPacker`: every histogram's
+non-zero counters in one compressed payload), not JSON.
+
 Fencing (DESIGN §6): a bot has exactly one owner at a time.
 
 - Epoch. Every `RegisterWorker` opens a new ownership epoch (`WorkerRecord.epoch`, never
@@ -57,6 +63,7 @@ from botruntime.cluster._errors import (
     CoordinatorUnavailable,
     NotFound,
     PlacementError,
+    ProtocolMismatch,
     ProtocolViolation,
     RunStateError,
 )
@@ -87,9 +94,11 @@ from botruntime.cluster._types import (
     ShareLevel,
     WorkerLossPolicy,
 )
+from botruntime.cluster._wire import CLUSTER_PROTOCOL
 from botruntime.cluster._worker import Worker, WorkerOptions
 
 __all__ = [
+    "CLUSTER_PROTOCOL",
     "DEFAULT_LISTEN",
     "SERVICE_NAME",
     "TOKEN_HEADER",
@@ -119,6 +128,7 @@ __all__ = [
     "NotFound",
     "PlacementError",
     "PlacementView",
+    "ProtocolMismatch",
     "ProtocolViolation",
     "RunState",
     "RunStateError",

@@ -3,6 +3,7 @@
 ClusterError
 ├── ClusterConfigError     a flag or setting that cannot work (missing token, unreadable TLS file)
 ├── ProtocolViolation      a peer sent a malformed or out-of-order message (.detail)
+├── ProtocolMismatch       a worker speaks another cluster protocol (.worker, .coordinator)
 ├── NotFound               no such run, worker, assignment or bot (.what)
 ├── RunStateError          the run's state machine forbids this step (.state, .wanted)
 ├── PlacementError         the live workers cannot hold the bots (.needed, .available)
@@ -20,6 +21,7 @@ __all__ = [
     "CoordinatorUnavailable",
     "NotFound",
     "PlacementError",
+    "ProtocolMismatch",
     "ProtocolViolation",
     "RunStateError",
 ]
@@ -39,6 +41,19 @@ class ProtocolViolation(ClusterError):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class ProtocolMismatch(ClusterError):
+    """A worker and its coordinator speak different cluster protocols (testbots versions)."""
+
+    def __init__(self, worker: int, coordinator: int) -> None:
+        said = "an unnumbered protocol (1)" if worker == 0 else f"protocol {worker}"
+        super().__init__(
+            f"this worker speaks cluster {said}, the coordinator protocol {coordinator}: "
+            "run the same testbots version on coordinator and workers"
+        )
+        self.worker = worker
+        self.coordinator = coordinator
 
 
 class NotFound(ClusterError):

@@ -19,6 +19,7 @@ fields.
 | run_state       | FAILED_PRECONDITION |       | the run's state machine forbids the step      |
 | placement       | FAILED_PRECONDITION | 1 s   | the live workers cannot hold the bots yet     |
 | not_registered  | FAILED_PRECONDITION |       | a Session hello for a registration now gone   |
+| protocol        | FAILED_PRECONDITION |       | a worker speaking another cluster protocol    |
 | internal        | INTERNAL            |       | any other ClusterError (a bug in testbots)    |
 """
 
@@ -36,6 +37,7 @@ from botruntime.cluster._errors import (
     CoordinatorRefused,
     NotFound,
     PlacementError,
+    ProtocolMismatch,
     ProtocolViolation,
     RunStateError,
 )
@@ -58,6 +60,7 @@ Reason = Literal[
     "run_state",
     "placement",
     "not_registered",
+    "protocol",
     "internal",
 ]
 REASON_KEY: Final = "testbots-reason"
@@ -77,12 +80,14 @@ REASONS: Final[dict[str, _Rule]] = {
     "run_state": _Rule(grpc.StatusCode.FAILED_PRECONDITION),
     "placement": _Rule(grpc.StatusCode.FAILED_PRECONDITION, retry_after_s=1.0),
     "not_registered": _Rule(grpc.StatusCode.FAILED_PRECONDITION),
+    "protocol": _Rule(grpc.StatusCode.FAILED_PRECONDITION),
     "internal": _Rule(grpc.StatusCode.INTERNAL),
 }
 assert set(REASONS) == set(get_args(Reason))
 
 _OF_ERROR: Final[tuple[tuple[type[ClusterError], Reason], ...]] = (
     (NotFound, "not_found"),
+    (ProtocolMismatch, "protocol"),
     (ProtocolViolation, "invalid_request"),
     (PlacementError, "placement"),
     (RunStateError, "run_state"),

@@ -23,7 +23,7 @@ from botruntime.cluster._types import (
     RunState,
     WorkerLossPolicy,
 )
-from botruntime.metrics import DeltaDecodeError, IntervalDelta, MergedIntervals, MetricKindError
+from botruntime.metrics import DeltaDecodeError, DeltaUnpacker, MergedIntervals, MetricKindError
 from botruntime.plan import PlanSource, RunPlan, Segment
 
 __all__ = ["AssignmentRecord", "Run", "RunSpec"]
@@ -101,6 +101,7 @@ class Run:
         self.notes: list[str] = []
         self.assignments: dict[str, AssignmentRecord] = {}
         self.metrics = MergedIntervals()  # GetRunMetrics sends what changed since a version
+        self._unpacker = DeltaUnpacker()  # a worker's MetricDelta payload, checked whole
         self.stop_target = RunState.STOPPED  # what `stopping` resolves into
         self.stopping_since_unix_s: float | None = None
         self.version = 0  # bumps on every change: WatchRun sends only news
@@ -201,7 +202,7 @@ class Run:
         if seq < record.next_seq:
             return  # re-sent after a reconnect: merged already
         try:
-            delta = IntervalDelta.from_bytes(payload)
+            delta = self._unpacker.unpack(payload)
         except DeltaDecodeError as exc:
             raise ProtocolViolation(f"MetricDelta payload of {assignment_id}: {exc}") from None
         if delta.source != assignment_id:
@@ -216,7 +217,7 @@ class Run:
         record.next_seq = seq + 1
         interval_end_s = (delta.interval + 1) * self.metrics.interval_s
         record.reported_until_s = max(record.reported_until_s, interval_end_s)
-        if self.metrics.ingest(delta):
+        if self.metrics.ingest_packed(delta):
             self.version += 1
 
     def finish(

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from botruntime.cluster._coordinator import Coordinator
-from botruntime.cluster._errors import ClusterError, ProtocolViolation
+from botruntime.cluster._errors import ClusterError, ProtocolMismatch, ProtocolViolation
 from botruntime.cluster._pb import orchestration_pb2 as pb
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
 from botruntime.cluster._refusal import refuse_error
@@ -19,6 +19,7 @@ from botruntime.cluster._run import AssignmentRecord, Run, RunSpec
 from botruntime.cluster._session import serve_session
 from botruntime.cluster._types import RunState
 from botruntime.cluster._wire import (
+    CLUSTER_PROTOCOL,
     capacity_from_pb,
     gap_to_pb,
     health_to_pb,
@@ -79,6 +80,8 @@ class Servicer(pb_grpc.BotOrchestrationServicer):
 
     async def RegisterWorker(self, request: pb.RegisterWorkerRequest, context: Any) -> Any:
         async def call() -> pb.RegisterWorkerReply:
+            if request.protocol != CLUSTER_PROTOCOL:
+                raise ProtocolMismatch(request.protocol, CLUSTER_PROTOCOL)
             record = self._c.register(request.name, request.capacity_bots)
             liveness = self._c.config.liveness
             return pb.RegisterWorkerReply(

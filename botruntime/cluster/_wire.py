@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 from botruntime.cluster._errors import ProtocolViolation
 from botruntime.cluster._pb import orchestration_pb2 as pb
@@ -28,6 +29,7 @@ from botruntime.cluster._types import (
 from botruntime.plan import PlanSource, Target, TargetInvalid
 
 __all__ = [
+    "CLUSTER_PROTOCOL",
     "CommandDecoder",
     "assignment_from_pb",
     "assignment_to_pb",
@@ -43,6 +45,11 @@ __all__ = [
     "share_from_pb",
     "share_to_pb",
 ]
+
+# What worker and coordinator must agree on, numbered; a coordinator refuses another number
+# at registration. 2: MetricDelta.payload is a packed delta (botruntime/metrics/_packed.py),
+# not JSON.
+CLUSTER_PROTOCOL: Final = 2
 
 _US = 1_000_000
 

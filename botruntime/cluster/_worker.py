@@ -45,8 +45,13 @@ from botruntime.cluster._types import (
     Liveness,
     StopCommand,
 )
-from botruntime.cluster._wire import CommandDecoder, health_to_pb, outcome_to_pb
-from botruntime.metrics import IntervalDelta
+from botruntime.cluster._wire import (
+    CLUSTER_PROTOCOL,
+    CommandDecoder,
+    health_to_pb,
+    outcome_to_pb,
+)
+from botruntime.metrics import DeltaPacker, IntervalDelta
 
 __all__ = ["Worker", "WorkerOptions"]
 
@@ -120,6 +125,7 @@ class Worker:
         self._health_server = WorkerHealthServer(options.health_listen)
         self._last_health: HealthSample | None = None
         self._metrics_page = WorkerMetricsPage(self._figures)
+        self._packer = DeltaPacker()  # deltas as the coordinator reads them
         self._metrics_server = MetricsServer(
             options.metrics_listen, self._metrics_page.render, "--metrics-listen"
         )
@@ -194,6 +200,8 @@ class Worker:
             return ClusterConfigError(
                 "the coordinator refused our token: give workers the coordinator's --token"
             )
+        if reason == "protocol":  # another testbots version: retrying cannot help
+            return ClusterConfigError(getattr(exc, "details", lambda: str(exc))())
         if reason == "not_registered":
             # our registration is gone (judged lost): what we run was given to others
             detail = getattr(exc, "details", lambda: str(exc))()
@@ -223,6 +231,7 @@ class Worker:
                     name=self.options.name or socket.gethostname(),
                     capacity_bots=self.options.capacity_bots,
                     version=_version(),
+                    protocol=CLUSTER_PROTOCOL,
                 ),
                 metadata=self._metadata,
                 timeout=5.0,
@@ -347,7 +356,7 @@ class Worker:
             run_id=assignment.run_id,
             assignment_id=assignment.assignment_id,
             seq=seq,
-            payload=delta.to_bytes(),
+            payload=self._packer.pack(delta),
         )
         self._outbox.put(pb.WorkerMessage(delta=message))
         self._metrics_page.ingest(assignment.run_id, delta)

@@ -3,8 +3,10 @@
     Recorder ──flush every 1 s──> IntervalDelta ──to_bytes/from_bytes──> RunMetrics.ingest
     (one per process, hot path)   (HDR-encoded)     (any transport)       (merge + queries)
 
-A coordinator merges its workers' deltas into `MergedIntervals` (one merged delta per interval,
-at constant memory); a client takes those with `RunMetrics.put_interval`. A counter may carry a
+A worker sends its deltas packed (`DeltaPacker`: every histogram's non-zero counters in one
+compressed payload); the coordinator checks them (`DeltaUnpacker`) and merges them into
+`MergedIntervals` (one merged delta per interval, at constant memory); a client takes those
+with `RunMetrics.put_interval`. A counter may carry a
 few examples of what it counted (`counter(...).add(example=tx_hash)`, at most `MAX_EXAMPLES`
 per series and interval): they travel and merge with it, and `RunMetrics.examples` reads them.
 
@@ -25,6 +27,7 @@ from botruntime.metrics._hdr import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, n
 from botruntime.metrics._health import GeneratorHealth
 from botruntime.metrics._keys import Labels, MetricKey
 from botruntime.metrics._merged import MERGED_SOURCE, MergedIntervals
+from botruntime.metrics._packed import PACKED_VERSION, DeltaPacker, DeltaUnpacker, PackedDelta
 from botruntime.metrics._prometheus import (
     BUCKETS_S,
     NAMESPACE,
@@ -44,10 +47,13 @@ __all__ = [
     "MAX_EXAMPLES",
     "MERGED_SOURCE",
     "NAMESPACE",
+    "PACKED_VERSION",
     "SIGNIFICANT_DIGITS",
     "SUMMARY_QUANTILES",
     "Counter",
     "DeltaDecodeError",
+    "DeltaPacker",
+    "DeltaUnpacker",
     "Gauge",
     "GaugeDelta",
     "GeneratorHealth",
@@ -60,6 +66,7 @@ __all__ = [
     "MetricKey",
     "MetricKindError",
     "MetricsError",
+    "PackedDelta",
     "PromName",
     "PrometheusExporter",
     "Recorder",

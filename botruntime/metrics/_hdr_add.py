@@ -9,10 +9,8 @@ same histogram as decode + add, several times cheaper (bench/coordinator.py).
 Checking and adding are two steps so a caller can check every blob of a delta before any is
 added: a bad delta changes nothing.
 
-The coordinator's per-interval merge decodes each blob once: `unwrap` checks the envelope and
-shape of every blob of a delta, `merge` decodes one into `SpanCounts` (the span of counters a
-growing merge touched), and `take_back` undoes the blobs merged before one whose counters do
-not decode, so the whole delta is still refused. `encode` turns a span back into a blob.
+`sparse` decodes a blob into its non-zero counters (how a delta is packed for the coordinator,
+botruntime/metrics/_packed.py), and `encode` turns a merged `SpanCounts` back into a blob.
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ from hdrh.histogram import HdrHistogram
 
 from botruntime.metrics._errors import DeltaDecodeError
 from botruntime.metrics._hdr import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, new_histogram
-from botruntime.metrics._span import Counts, SpanCounts
+from botruntime.metrics._span import Counts, Index, SpanCounts
 
 __all__ = ["BlobAdder", "CheckedBlob"]
 
@@ -103,21 +101,14 @@ class BlobAdder:
             )
         return payload
 
-    def merge(self, payload: bytes, spans: tuple[SpanCounts, ...], *, field: str) -> int:
-        """Decode an unwrapped payload once and add it into each span; how many values it
-        holds. If its counters do not decode: DeltaDecodeError, and no span changed."""
-        total, first, last = self._decoded(payload, field)
-        if total:
-            for span in spans:
-                span.add_counts(self._counts, 0, first, last, total, limit=self.counts_len)
-        return total
-
-    def take_back(self, payload: bytes, spans: tuple[SpanCounts, ...]) -> None:
-        """Undo `merge(payload, spans)` (slowly: for a delta refused after some blobs merged)."""
-        total, first, last = self._decoded(payload, "")
-        if total:
-            for span in spans:
-                span.take_counts(self._counts, 0, first, last, total)
+    def sparse(self, blob: str, *, field: str) -> tuple[Index, Counts]:
+        """A blob's non-zero counters: their indexes (ascending) and counts, copied out."""
+        total, first, last = self._decoded(self.unwrap(blob, field=field), field)
+        if total == 0:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.uint64)
+        window = self._counts[first : last + 1]
+        at = np.flatnonzero(window)
+        return at + first, window[at]
 
     def _decoded(self, payload: bytes, field: str) -> tuple[int, int, int]:
         try:

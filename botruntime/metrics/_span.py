@@ -2,8 +2,8 @@
 
 A whole histogram of the run's shape is 23,552 counters (184 KB); one series' merge of an
 interval touches a few thousand of them. The coordinator keeps one `SpanCounts` per series of
-each interval that still takes deltas, and one per series for the whole run; `BlobAdder`
-merges blobs into spans and encodes a span back into a blob.
+each interval that still takes deltas, and one per series for the whole run; `MergedIntervals`
+folds packed deltas into spans, and `BlobAdder` encodes a span back into a blob.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Counts", "SpanCounts"]
+__all__ = ["Counts", "Index", "SpanCounts"]
 
 Counts = NDArray[np.uint64]  # counters; a source's index i is its counter `base + i`
+Index = NDArray[np.intp]  # counter indexes of a sparse histogram, ascending
 _WORD: Final = 8
 # arrays are made in whole steps of counters, so a growing span is not re-made for every
 # counter it gains
@@ -71,20 +72,6 @@ class SpanCounts:
         self.add_counts(
             other._counts, other._base, other.first, other.last, other.total, limit=limit
         )
-
-    def take_counts(self, source: Counts, base: int, first: int, last: int, total: int) -> None:
-        """Subtract counters [first, last] of `source` that were added before (rare)."""
-        counts = self._counts
-        assert counts is not None and self._base <= first and last < self._end
-        at = first - self._base
-        into = counts[at : at + last - first + 1]
-        into -= source[first - base : last - base + 1]
-        self.total -= total
-        nonzero = np.flatnonzero(counts[self.first - self._base : self.last - self._base + 1])
-        if len(nonzero):
-            self.first, self.last = self.first + int(nonzero[0]), self.first + int(nonzero[-1])
-        else:
-            self.first, self.last = -1, -1
 
     def copy_into(self, counts_at: int) -> None:
         """Write counters [first, last] into the full-length counts array at `counts_at`."""

@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from botruntime.runs._executors import CoordinatorAddress
+
+if TYPE_CHECKING:
+    from botruntime.runs._stack import Stack
 
 __all__ = ["Progress", "RunRequest", "new_run_id", "testbots_home"]
 
@@ -37,6 +42,10 @@ class RunRequest:
     coordinator: CoordinatorAddress | None = None
     # HOST:PORT where the run's embedded coordinator serves Prometheus /metrics; None = off
     metrics_listen: str | None = None
+    # the run's embedded coordinator and `workers` workers, already starting (started by
+    # `start_cluster` for this run's folder, e.g. by `make run` while Dagster loads): setup
+    # adopts them instead of starting its own; None = setup starts them
+    cluster: Future[Stack] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,12 +67,14 @@ __all__ = [
     "RunHandle",
     "RunRequest",
     "RunSetup",
+    "Stack",
     "TargetRefused",
     "distribute",
     "execute",
     "report",
     "run_scenario",
     "setup",
+    "start_cluster",
     "teardown",
     "testbots_home",
 ]
@@ -95,6 +97,7 @@ async def setup(request: RunRequest) -> RunSetup:
             "drop one of them"
         )
     _check_metrics_listen(request)
+    _check_cluster(request)
     home = testbots_home(request.home).resolve()
     plan = await _compile(request, home)
     run_dir = home / "runs" / plan.run_id
@@ -114,9 +117,7 @@ async def setup(request: RunRequest) -> RunSetup:
         async with httpx.AsyncClient(timeout=30.0) as http:
             invariants_start = await read_invariants(http, plan.target.control)
         if request.workers > 0 and request.coordinator is None:
-            stack = await asyncio.to_thread(
-                start_cluster, stack, run_dir, request.workers, request.metrics_listen
-            )
+            stack = await _embedded_cluster(request, stack, run_dir)
             stack.save(run_dir)
     except BaseException:
         await asyncio.to_thread(stack.stop)
@@ -131,6 +132,45 @@ async def setup(request: RunRequest) -> RunSetup:
         external=request.coordinator.address if request.coordinator else "",
         started_at_s=time.time(),
     )
+
+
+async def _embedded_cluster(request: RunRequest, stack: Stack, run_dir: Path) -> Stack:
+    """The run's coordinator and workers: the ones started ahead for it (`request.cluster`),
+    else started now; `stack` gains them."""
+    if request.cluster is None:
+        return await asyncio.to_thread(
+            start_cluster, stack, run_dir, request.workers, request.metrics_listen
+        )
+    early = await asyncio.wrap_future(request.cluster)
+    if len(early.workers) != request.workers:
+        await asyncio.to_thread(early.stop)
+        raise RunConfigError(
+            f"the cluster started ahead for run {run_dir.name} has {len(early.workers)} "
+            f"workers, the run asks for {request.workers}: start as many ahead, or none "
+            "(setup then starts them)"
+        )
+    return dataclasses.replace(early, simnet=stack.simnet)
+
+
+def _check_cluster(request: RunRequest) -> None:
+    """A cluster started ahead is an embedded one without /metrics: refuse a run that
+    wants another, before anything starts."""
+    if request.cluster is None:
+        return
+    wants = (
+        "its bots in this process (--workers 0)"
+        if request.workers == 0
+        else f"the coordinator at {request.coordinator.address}"
+        if request.coordinator is not None
+        else f"/metrics on {request.metrics_listen}"
+        if request.metrics_listen is not None
+        else ""
+    )
+    if wants:
+        raise RunConfigError(
+            f"a coordinator and workers were started ahead for this run, but it wants {wants}: "
+            "start none ahead (setup starts what the run asks for)"
+        )
 
 
 def _check_metrics_listen(request: RunRequest) -> None:

@@ -32,14 +32,16 @@ WORKER_LOSS_POLICY_REBALANCE: WorkerLossPolicy
 WORKER_LOSS_POLICY_CONTINUE: WorkerLossPolicy
 
 class RegisterWorkerRequest(_message.Message):
-    __slots__ = ("name", "capacity_bots", "version")
+    __slots__ = ("name", "capacity_bots", "version", "protocol")
     NAME_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_BOTS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
     name: str
     capacity_bots: int
     version: str
-    def __init__(self, name: _Optional[str] = ..., capacity_bots: _Optional[int] = ..., version: _Optional[str] = ...) -> None: ...
+    protocol: int
+    def __init__(self, name: _Optional[str] = ..., capacity_bots: _Optional[int] = ..., version: _Optional[str] = ..., protocol: _Optional[int] = ...) -> None: ...
 
 class RegisterWorkerReply(_message.Message):
     __slots__ = ("worker_id", "session_key", "heartbeat_interval_s", "dead_man_s")

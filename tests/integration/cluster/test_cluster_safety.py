@@ -14,6 +14,7 @@ from _requests import distribute_request
 from grpc_health.v1 import health_pb2
 
 from botruntime.cluster import (
+    CLUSTER_PROTOCOL,
     SERVICE_NAME,
     TOKEN_HEADER,
     WORKER_SERVICE,
@@ -101,8 +102,13 @@ async def test_bad_messages_end_only_their_own_stream(cluster: Cluster) -> None:
                 request_serializer=pb.RegisterWorkerRequest.SerializeToString,
                 response_deserializer=pb.RegisterWorkerReply.FromString,
             )
+            with pytest.raises(grpc.aio.AioRpcError) as old:  # a worker of protocol 1
+                await register(
+                    pb.RegisterWorkerRequest(name="old", capacity_bots=5), metadata=metadata
+                )
             reply = await register(
-                pb.RegisterWorkerRequest(name="rogue", capacity_bots=5), metadata=metadata
+                pb.RegisterWorkerRequest(name="rogue", capacity_bots=5, protocol=CLUSTER_PROTOCOL),
+                metadata=metadata,
             )
             session = channel.stream_stream(
                 "/testbots.v1.BotOrchestration/Session",
@@ -141,6 +147,9 @@ async def test_bad_messages_end_only_their_own_stream(cluster: Cluster) -> None:
                 async for _ in garbage(iter([b"\xff\xff\xff not protobuf"]), metadata=metadata):
                     pass
         invalid = (grpc.StatusCode.INVALID_ARGUMENT, "invalid_request")
+        refused_old = (old.value.code(), dict(old.value.trailing_metadata()).get(REASON_KEY))
+        assert refused_old == (grpc.StatusCode.FAILED_PRECONDITION, "protocol")
+        assert "run the same testbots version" in (old.value.details() or "")
         assert codes == {
             "heartbeat before hello": invalid,
             "a stolen worker id": (grpc.StatusCode.FAILED_PRECONDITION, "not_registered"),

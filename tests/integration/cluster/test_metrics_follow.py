@@ -16,7 +16,7 @@ from botruntime.cluster._coordinator import WorkerLink
 from botruntime.cluster._pb import orchestration_pb2_grpc as pb_grpc
 from botruntime.cluster._run import RunSpec
 from botruntime.cluster._servicer import Servicer
-from botruntime.metrics import IntervalDelta, Recorder, RunMetrics
+from botruntime.metrics import DeltaPacker, IntervalDelta, Recorder, RunMetrics
 from botruntime.plan import PlanSource, Target
 
 pytestmark = pytest.mark.anyio
@@ -64,14 +64,14 @@ async def test_a_follower_gets_only_the_changed_intervals_and_the_exact_merge(
 ) -> None:
     coordinator, port = served
     held = _workers(coordinator, "r-follow")
-    rng, reference = random.Random(7), RunMetrics()
+    rng, reference, packer = random.Random(7), RunMetrics(), DeltaPacker()
     async with ControlClient(f"127.0.0.1:{port}", TOKEN) as client:
         follower = client.follow_metrics("r-follow")
         for interval in range(12):
             for seq_link, (link, assignment_id) in enumerate(held):
                 delta = _delta(assignment_id, interval, rng)
                 reference.ingest(delta)
-                coordinator.on_delta(link, "r-follow", assignment_id, interval, delta.to_bytes())
+                coordinator.on_delta(link, "r-follow", assignment_id, interval, packer.pack(delta))
                 if seq_link == 0:
                     await follower.update()  # sees interval half merged: replaced next time
                     assert follower.received == 1
@@ -79,7 +79,7 @@ async def test_a_follower_gets_only_the_changed_intervals_and_the_exact_merge(
             assert follower.received == 1  # only the interval that changed, however long
             assert follower.metrics.count("n.intent") == reference.count("n.intent")
         link, assignment_id = held[0]
-        again = _delta(assignment_id, 11, rng).to_bytes()
+        again = packer.pack(_delta(assignment_id, 11, rng))
         coordinator.on_delta(link, "r-follow", assignment_id, 11, again)  # re-sent: ignored
         assert (await follower.update()) is follower.metrics and follower.received == 0
         whole = await client.run_metrics("r-follow")

@@ -9,6 +9,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from botruntime.runs.runner import Stack
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).parents[3]
@@ -38,7 +40,17 @@ def test_the_job_runs_on_the_home_instance_and_prints_the_verdict(tmp_path: Path
             dg.AssetKey(["scenarios", "transfer_baseline"])
         )
         assert event is not None and event.run_id == record.dagster_run.run_id
+        logs = instance.all_logs(record.dagster_run.run_id)
     assert f"Dagster run {record.dagster_run.run_id}" in done.stdout
+    # its coordinator and worker started before Dagster loaded, and its setup adopted them:
+    # one coordinator, one worker, in the run's folder, all stopped at the end
+    assert any("setup adopts them" in (e.user_message or "") for e in logs)
+    run_dir = home / "runs" / record.dagster_run.run_id
+    stack = Stack.load(run_dir)
+    assert stack is not None and stack.simnet and stack.coordinator and len(stack.workers) == 1
+    # setup starts simnet first, then the cluster; this one was there before (same clock)
+    assert stack.coordinator.create_time < stack.simnet.create_time
+    assert not [c.name for c in (stack.simnet, stack.coordinator, *stack.workers) if c.alive()]
 
 
 def test_an_unknown_scenario_is_a_usage_error(tmp_path: Path) -> None:
@@ -52,3 +64,4 @@ def test_an_unknown_scenario_is_a_usage_error(tmp_path: Path) -> None:
         cwd=REPO,
     )
     assert done.returncode == 2 and "scenario_no_such_scenario" in done.stderr
+    assert not (tmp_path / "runs").exists()  # nothing was started ahead for it

@@ -15,7 +15,7 @@ from botruntime.cluster._coordinator import WorkerLink
 from botruntime.cluster._fence import Fence, Lease, MessageKind
 from botruntime.cluster._run import RunSpec
 from botruntime.cluster._types import AbortCommand, AssignCommand, Command
-from botruntime.metrics import IntervalDelta
+from botruntime.metrics import DeltaPacker, IntervalDelta
 from botruntime.plan import PlanSource, Target
 
 LIVENESS = LivenessConfig()  # the defaults: lost after 5 s, dead-man 10 s
@@ -136,7 +136,7 @@ def test_heartbeats_and_deltas_of_a_dead_epoch_are_ignored() -> None:
     version = run.version
     coordinator.on_heartbeat(links[1], HealthSample(99, 0, 0, 0, 1, 1, 0, 10))
     aid = old.assignment.assignment_id
-    coordinator.on_delta(links[1], run_id, aid, 0, IntervalDelta(aid, 3).to_bytes())
+    coordinator.on_delta(links[1], run_id, aid, 0, DeltaPacker().pack(IntervalDelta(aid, 3)))
     assert _drain(links[1]) == []  # no Ack: its lease is never renewed
     assert coordinator.registry.get(links[1].worker_id).liveness == "lost"
     assert run.version == version and old.next_seq == 0 and old.reported_until_s == 0.0

@@ -12,6 +12,7 @@ from botruntime.cluster import (
     CoordinatorRefused,
     NotFound,
     PlacementError,
+    ProtocolMismatch,
     ProtocolViolation,
     RunStateError,
 )
@@ -65,6 +66,7 @@ class _RpcError:
     [
         (NotFound("run 'r1'"), "not_found", grpc.StatusCode.NOT_FOUND, None),
         (ProtocolViolation("bad"), "invalid_request", grpc.StatusCode.INVALID_ARGUMENT, None),
+        (ProtocolMismatch(0, 2), "protocol", grpc.StatusCode.FAILED_PRECONDITION, None),
         (PlacementError(3, 1, "1 live"), "placement", grpc.StatusCode.FAILED_PRECONDITION, 1.0),
         (
             RunStateError("r1", "stopped", "running"),

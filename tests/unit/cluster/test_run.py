@@ -7,7 +7,7 @@ import pytest
 from botruntime.cluster import Assignment, AssignmentOutcome, RunState, RunStateError, ShareLevel
 from botruntime.cluster._errors import ProtocolViolation
 from botruntime.cluster._run import AssignmentRecord, Run, RunSpec
-from botruntime.metrics import Recorder
+from botruntime.metrics import DeltaPacker, Recorder
 from botruntime.plan import PlanSource, Target
 
 START = 1_000.0
@@ -33,7 +33,7 @@ def _run(workers: int = 2, duration_s: float = 10.0) -> Run:
 def _delta(source: str, interval: int, intents: int) -> bytes:
     recorder = Recorder(source=source)
     recorder.counter("n.intent", role="r").add(intents)
-    return recorder.flush(interval).to_bytes()
+    return DeltaPacker().pack(recorder.flush(interval))  # as a worker sends it
 
 
 def test_pending_until_the_common_start_then_completed_when_every_share_ends() -> None:
@@ -99,6 +99,9 @@ def test_deltas_merge_exactly_once_and_only_from_their_owner() -> None:
         run.ingest("w0", "r1/a0", 2, _delta("someone-else", 2, 1))
     with pytest.raises(ProtocolViolation, match="payload"):
         run.ingest("w0", "r1/a0", 2, b"{not json")
+    json_delta = Recorder("r1/a0").flush(2).to_bytes()  # what a protocol-1 worker sent
+    with pytest.raises(ProtocolViolation, match="same version on coordinator and workers"):
+        run.ingest("w0", "r1/a0", 2, json_delta)
     assert run.counters()["n.intent"] == 15  # refused deltas changed nothing
     assert run.metrics.version == 3 and run.metrics.changed_since(0) == [0, 1]  # 3 merged
     run.ingest("w0", "r1/a0", 4, _delta("r1/a0", 4, 2))  # 2 and 3 died with a connection
