@@ -1,15 +1,14 @@
 """The stateless checks of `POST /txs`: decoding, chain id, size, signature, denoms, dust, fee.
 
 `TxDecoder.decode` turns the wire JSON of one tx into an `Entry` or raises `Rejected` with the
-protocol code. It keeps two caches: pubkey -> address (bech32 encoding costs more than a
-signature check) and pubkey -> VerifyKey. What depends on chain state (nonce, balance,
+protocol code. It keeps a cache: pubkey -> its address (bech32 encoding costs more than a
+signature check) and its VerifyKey. What depends on chain state (nonce, balance,
 duplicates, mempool room) is checked by the chain when the entry is admitted.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import Final
 
 import orjson
@@ -19,7 +18,6 @@ from nacl.signing import VerifyKey
 from botruntime.chain.tx import (
     JsonValue,
     Msg,
-    SignedTx,
     TxError,
     TxTooLarge,
     canonical_json,
@@ -28,7 +26,7 @@ from botruntime.chain.tx import (
 from botruntime.identity import address_from_pubkey, parse_address
 from simnet._entry import Entry, Transfer
 from simnet._errors import Rejected, from_tx_error
-from simnet._fastdecode import FastDecoder
+from simnet._fastdecode import Decoded, FastDecoder
 from simnet._lenient import normalize
 from simnet._params import ChainSpec, Params
 from simnet._vuln import Vulns
@@ -55,8 +53,7 @@ class TxDecoder:
         self.other = other
         self.params = params
         self.vulns = vulns
-        self._addresses: dict[tuple[bytes, str], str] = {}
-        self._keys: dict[bytes, VerifyKey] = {}
+        self._signers: dict[bytes, tuple[str, VerifyKey]] = {}  # pubkey -> its address, key
         self._fast = FastDecoder()
 
     def decode(self, raw: object) -> Entry:
@@ -66,79 +63,78 @@ class TxDecoder:
         if vulns.on("lenient_decode"):
             raw, overrides = normalize(raw)
         tx = self._decode(raw)
-        body = tx.body
         assert isinstance(raw, dict)
         raw_body = signed_raw["body"] if isinstance(signed_raw, dict) else raw["body"]
         unsigned_chain = vulns.on("chain_id_unsigned")
-        if body.chain_id != self.spec.chain_id and not (
-            unsigned_chain and body.chain_id == self.other.chain_id
+        spec = self.spec
+        if tx.chain_id != spec.chain_id and not (
+            unsigned_chain and tx.chain_id == self.other.chain_id
         ):
             raise Rejected(
                 "wrong_chain",
-                f"body.chain_id is {body.chain_id!r}; this node serves {self.spec.chain_id!r}",
-                {"expected": self.spec.chain_id, "got": body.chain_id},
+                f"body.chain_id is {tx.chain_id!r}; this node serves {spec.chain_id!r}",
+                {"expected": spec.chain_id, "got": tx.chain_id},
             )
-        transfers = self._transfers(tx, overrides, unsigned_chain)
-        sender = self._local_address(body.sender, "body.sender", unsigned_chain)
+        transfers = self._transfers(tx.msgs, overrides, unsigned_chain)
+        sender = self._local_address(tx.sender, "body.sender", unsigned_chain)
         body_bytes = canonical_bytes(raw_body)  # the sign bytes, inside the hashed whole
         whole = _whole_bytes(body_bytes, raw)
         size = len(whole)
-        if size > self.params.max_tx_bytes and not vulns.on("no_size_limits"):
+        params = self.params
+        if size > params.max_tx_bytes and not vulns.on("no_size_limits"):
             raise Rejected(
                 "tx_too_large",
-                f"the tx is {size} bytes in canonical JSON; the limit is "
-                f"{self.params.max_tx_bytes}",
-                {"size": size, "limit": self.params.max_tx_bytes},
+                f"the tx is {size} bytes in canonical JSON; the limit is {params.max_tx_bytes}",
+                {"size": size, "limit": params.max_tx_bytes},
             )
         self._verify(tx, raw_body, body_bytes, sender, unsigned_chain)
         self._check_amounts(transfers)
-        min_fee = self.params.min_fee_base + self.params.min_fee_per_byte * size
-        if body.fee < min_fee:
+        min_fee = params.min_fee_base + params.min_fee_per_byte * size
+        if tx.fee < min_fee:
             raise Rejected(
                 "insufficient_fee",
-                f"body.fee {body.fee} is below the minimum {min_fee} for a {size}-byte tx "
-                f"({self.params.min_fee_base} + {self.params.min_fee_per_byte}/byte)",
+                f"body.fee {tx.fee} is below the minimum {min_fee} for a {size}-byte tx "
+                f"({params.min_fee_base} + {params.min_fee_per_byte}/byte)",
                 {"min_fee": str(min_fee), "size": size},
             )
         canonical_hash = hashlib.sha256(whole).hexdigest().upper()
         tx_hash = canonical_hash
         if vulns.on("noncanonical_hash"):
             tx_hash = hashlib.sha256(orjson.dumps(signed_raw)).hexdigest().upper()
-        wire: dict[str, JsonValue] = raw
-        msgs = body.msgs
+        msgs = tx.msgs
         module_msgs = () if len(msgs) == 1 and msgs[0]["type"] in _BANK else _module_msgs(msgs)
         return Entry(
-            hash=tx_hash,
-            canonical_hash=canonical_hash,
-            wire=wire,
-            sender=sender,
-            pubkey=tx.pubkey,
-            nonce=body.nonce,
-            fee=body.fee,
-            size=size,
-            transfers=transfers,
-            timeout_height=body.timeout_height,
-            client_tx_id=body.client_tx_id,
-            msgs=module_msgs,
+            tx_hash,
+            canonical_hash,
+            raw,
+            sender,
+            tx.pubkey,
+            tx.nonce,
+            tx.fee,
+            size,
+            transfers,
+            tx.timeout_height,
+            tx.client_tx_id,
+            module_msgs,
         )
 
     # ---- the steps -----------------------------------------------------------------------------
 
-    def _decode(self, raw: object) -> SignedTx:
-        fast = self._fast.decode(raw)
+    def _decode(self, raw: object) -> Decoded:
+        fast = self._fast.parse(raw)
         if fast is not None:
             return fast
         try:
             tx = decode_tx(raw)
             self._fast.learn(tx)
-            return tx
+            return Decoded.of(tx)
         except TxTooLarge as exc:
             if not self.vulns.on("no_size_limits") or not isinstance(raw, dict):
                 raise from_tx_error(exc) from None
             body = raw.get("body")
             assert isinstance(body, dict)  # the memo check runs after the body is an object
             tx = decode_tx({**raw, "body": {**body, "memo": ""}})
-            return SignedTx(replace(tx.body, memo=body["memo"]), tx.pubkey, tx.signature)
+            return Decoded.of(tx)._replace(memo=body["memo"])
         except TxError as exc:
             raise from_tx_error(exc) from None
 
@@ -157,11 +153,17 @@ class TxDecoder:
         )
 
     def _transfers(
-        self, tx: SignedTx, overrides: dict[str, int], unsigned_chain: bool
+        self, msgs: tuple[Msg, ...], overrides: dict[str, int], unsigned_chain: bool
     ) -> tuple[Transfer, ...]:
-        out: list[Transfer] = []
         local = self.spec.hrp + "1"
-        for i, msg in enumerate(tx.body.msgs):
+        known = self._fast.known  # the one str of each address
+        if len(msgs) == 1 and not overrides and not unsigned_chain:  # the common transfer
+            msg = msgs[0]
+            to = msg.get("to")
+            if msg["type"] == "bank.send" and isinstance(to, str) and to.startswith(local):
+                return ((known.get(to, to), str(msg["denom"]), int(str(msg["amount"]))),)
+        out: list[Transfer] = []
+        for i, msg in enumerate(msgs):
             if msg["type"] == "bank.send":
                 outputs: list[tuple[int | None, JsonValue]] = [(None, msg)]
             elif msg["type"] != "bank.multisend":
@@ -174,6 +176,7 @@ class TxDecoder:
                 assert isinstance(output, dict)
                 to, denom, amount = output["to"], output["denom"], output["amount"]
                 assert isinstance(to, str) and isinstance(denom, str) and isinstance(amount, str)
+                to = known.get(to, to)
                 foreign = not to.startswith(local)
                 where = _output_path(i, j) if overrides or foreign else ""  # paths for errors
                 if foreign:
@@ -202,24 +205,38 @@ class TxDecoder:
                 )
 
     def _verify(
-        self, tx: SignedTx, raw_body: object, body_bytes: bytes, sender: str, unsigned_chain: bool
+        self, tx: Decoded, raw_body: object, body_bytes: bytes, sender: str, unsigned_chain: bool
     ) -> None:
         pubkey = tx.pubkey
-        if self._address(pubkey, self.spec.hrp) != sender:
+        signer = self._signers.get(pubkey)
+        if signer is None:
+            if len(self._signers) > _CACHE_LIMIT:
+                self._signers.clear()
+            address = address_from_pubkey(pubkey, self.spec.hrp)
+            signer = self._signers[pubkey] = (address, VerifyKey(pubkey))
+        address, key = signer
+        if address != sender:
             raise Rejected(
                 "bad_signature",
-                f"body.sender {tx.body.sender} is not the '{self.spec.hrp}' address of pubkey",
+                f"body.sender {tx.sender} is not the '{self.spec.hrp}' address of pubkey",
                 {"path": "body.sender"},
             )
-        key = self._keys.get(pubkey)
-        if key is None:
-            if len(self._keys) > _CACHE_LIMIT:
-                self._keys.clear()
-            key = self._keys[pubkey] = VerifyKey(pubkey)
-        candidates = [body_bytes]
-        if unsigned_chain:  # the sign-doc as if it did not bind chain id and prefix
-            candidates.append(canonical_bytes(_translate(raw_body, self.spec, self.other)))
-            candidates.append(canonical_bytes(_translate(raw_body, self.other, self.spec)))
+        try:
+            key.verify(body_bytes, tx.signature)
+            return
+        except CryptoError:
+            if not unsigned_chain:
+                raise Rejected(
+                    "bad_signature",
+                    "the signature does not verify over the canonical JSON of body "
+                    "(sign exactly the body you send, sorted keys, no spaces)",
+                    {"path": "signature"},
+                ) from None
+        # the sign-doc as if it did not bind chain id and prefix
+        candidates = [
+            canonical_bytes(_translate(raw_body, self.spec, self.other)),
+            canonical_bytes(_translate(raw_body, self.other, self.spec)),
+        ]
         for candidate in candidates:
             try:
                 key.verify(candidate, tx.signature)
@@ -232,15 +249,6 @@ class TxDecoder:
             "(sign exactly the body you send, sorted keys, no spaces)",
             {"path": "signature"},
         )
-
-    def _address(self, pubkey: bytes, hrp: str) -> str:
-        key = (pubkey, hrp)
-        address = self._addresses.get(key)
-        if address is None:
-            if len(self._addresses) > _CACHE_LIMIT:
-                self._addresses.clear()
-            address = self._addresses[key] = address_from_pubkey(pubkey, hrp)
-        return address
 
 
 def _module_msgs(msgs: tuple[Msg, ...]) -> tuple[Msg, ...]:

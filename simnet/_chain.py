@@ -145,35 +145,34 @@ class Chain:
         mempool = node.mempool
         if tx_hash in node.seen or tx_hash in mempool.entries:
             raise Rejected("duplicate_tx", f"tx {tx_hash} was already received", {"hash": tx_hash})
-        record = self.index.get(tx_hash)
-        if record is not None and not self.vulns.on("nonce_not_enforced"):
-            raise Rejected(
-                "duplicate_tx",
-                f"tx {tx_hash} is already committed at height {record.height}",
-                {"hash": tx_hash, "height": record.height},
-            )
-        height = self.height
+        if not gossiped:  # deliver_gossip passes over a committed tx before it copies one
+            record = self.index.get(tx_hash)
+            if record is not None and not self.vulns.on("nonce_not_enforced"):
+                raise Rejected(
+                    "duplicate_tx",
+                    f"tx {tx_hash} is already committed at height {record.height}",
+                    {"hash": tx_hash, "height": record.height},
+                )
+        height = self.blocks[-1].height
         if entry.client_tx_id is not None or entry.timeout_height or entry.msgs:
             self._check_window(entry)
-        placement, replaced = mempool.place(entry, self.ledger.nonce(entry.sender))
+        account = self.ledger.accounts.get(entry.sender)
+        placement, replaced = mempool.place(entry, 0 if account is None else account.nonce)
         if placement == "ready":
             self._check_funds(mempool, entry, replaced)
         else:
             self._check_funds_alone(entry)
-        if not gossiped:
-            self.admitted += 1
         # every 100th tx a client submitted, the first early: 1 % exactly, so a short run sees
         # it too; a gossiped copy is never the one dropped (its original lives on elsewhere)
-        if (
-            not gossiped
-            and self.vulns.on("mempool_drop")
-            and self.admitted % _DROP_EVERY == _DROP_EVERY // 10
-        ):
-            node.remember(tx_hash)
-            return "pending", False  # answered ok, silently never kept
-        for evicted in mempool.insert(entry, placement, replaced, height):
-            if evicted is not entry:
-                self.fail(evicted.hash, "mempool_full" if evicted is not replaced else "bad_nonce")
+        if not gossiped:
+            self.admitted += 1
+            if self.vulns.on("mempool_drop") and self.admitted % _DROP_EVERY == _DROP_EVERY // 10:
+                node.remember(tx_hash)
+                return "pending", False  # answered ok, silently never kept
+        evicted = mempool.insert(entry, placement, replaced, height)
+        for gone in evicted:
+            if gone is not entry:
+                self.fail(gone.hash, "mempool_full" if gone is not replaced else "bad_nonce")
         node.remember(tx_hash)
         if entry.client_tx_id is not None:
             self.client_ids[(entry.sender, entry.client_tx_id)] = (tx_hash, height)
@@ -235,21 +234,24 @@ class Chain:
 
     def deliver_gossip(self, now_s: float) -> int:
         """Copy txs whose gossip delay has passed to every other live node; return how many."""
-        delivered = 0
         gossip = self.gossip
         if not gossip or gossip[0][0] > now_s:
             return 0
-        live = [node for node in self.nodes if node.live]  # no switch flips within this call
+        delivered = 0
+        nodes = self.nodes
+        live = [node for node in nodes if node.live]  # no switch flips within this call
         index = self.index if not self.vulns.on("nonce_not_enforced") else {}
+        admit = self._admit
         while gossip and gossip[0][0] <= now_s:
             _, entry, origin = gossip.popleft()
-            if not self.nodes[origin].live or entry.hash in index:
+            tx_hash = entry.hash
+            if tx_hash in index or not nodes[origin].live:
                 continue
             for node in live:
-                if node.index == origin or entry.hash in node.mempool.entries:
+                if node.index == origin or tx_hash in node.mempool.entries:
                     continue
                 try:
-                    self._admit(node, entry, gossiped=True)
+                    admit(node, entry, gossiped=True)
                     delivered += 1
                 except SimnetError:
                     continue

@@ -8,25 +8,28 @@ Anything else (unknown address, other message type, non-ASCII text, an odd type 
 returns None and the caller falls back to `decode_tx`, which alone produces error answers.
 The unit tests check that the fast path never accepts what `decode_tx` rejects, and that
 both build the same tx.
+
+Admission reads the fields as a `Decoded` tuple (`FastDecoder.parse`): building the frozen
+`TxBody` and `SignedTx` of a tx costs ~2.5 µs, and the messages are the wire's own dicts (their
+keys and types are checked, so they equal what `decode_tx` builds).
 """
 
 from __future__ import annotations
 
 import binascii
 import re
-from typing import Final
+from typing import Final, NamedTuple, cast
 
 from botruntime.chain.tx import (
     DENOMS,
     MAX_AMOUNT,
     MAX_MEMO_BYTES,
-    JsonValue,
     Msg,
     SignedTx,
     TxBody,
 )
 
-__all__ = ["FastDecoder"]
+__all__ = ["Decoded", "FastDecoder"]
 
 _MAX_NONCE: Final = 2**64 - 1
 _MAX_CLIENT_TX_ID: Final = 64
@@ -41,9 +44,47 @@ _OUTPUT_KEYS: Final = frozenset({"to", "denom", "amount"})
 _MULTISEND_KEYS: Final = frozenset({"type", "outputs"})
 
 
+class Decoded(NamedTuple):
+    """What admission reads of a decoded tx: the body's fields, the key and the signature."""
+
+    chain_id: str
+    sender: str
+    nonce: int
+    fee: int
+    msgs: tuple[Msg, ...]
+    memo: str
+    timeout_height: int
+    client_tx_id: str | None
+    pubkey: bytes
+    signature: bytes
+
+    @classmethod
+    def of(cls, tx: SignedTx) -> Decoded:
+        b = tx.body
+        return cls(
+            b.chain_id,
+            b.sender,
+            b.nonce,
+            b.fee,
+            b.msgs,
+            b.memo,
+            b.timeout_height,
+            b.client_tx_id,
+            tx.pubkey,
+            tx.signature,
+        )
+
+    def signed_tx(self) -> SignedTx:
+        body = TxBody(*self[:8])
+        return SignedTx(body, self.pubkey, self.signature)
+
+
 class FastDecoder:
     def __init__(self) -> None:
-        self.known: set[str] = set()  # addresses decode_tx accepted
+        # addresses decode_tx accepted, each to its first str: a tx's sender comes back as that
+        # one object, so the chain's many lookups by address (ledger, mempools, indexes) meet
+        # the same string, its hash cached, instead of a new copy per tx
+        self.known: dict[str, str] = {}
         self.pubkeys: dict[str, bytes] = {}  # base64 -> key, for keys that decoded once
 
     def learn(self, tx: SignedTx) -> None:
@@ -51,15 +92,21 @@ class FastDecoder:
         known = self.known
         if len(known) > _KNOWN_LIMIT:
             known.clear()
-        known.add(tx.body.sender)
+        known.setdefault(tx.body.sender, tx.body.sender)
         for msg in tx.body.msgs:
             outputs = msg.get("outputs")
             for item in [msg, *(outputs if isinstance(outputs, list) else [])]:
                 if isinstance(item, dict) and isinstance(item.get("to"), str):
-                    known.add(str(item["to"]))
+                    to = str(item["to"])
+                    known.setdefault(to, to)
 
     def decode(self, raw: object) -> SignedTx | None:
         """The tx, if it has the common shape and known addresses; None means: ask decode_tx."""
+        fields = self.parse(raw)
+        return None if fields is None else fields.signed_tx()
+
+    def parse(self, raw: object) -> Decoded | None:
+        """`decode`'s answer as the tuple of its fields."""
         if type(raw) is not dict or len(raw) != 3:
             return None
         body, pubkey, signature = raw.get("body"), raw.get("pubkey"), raw.get("signature")
@@ -74,7 +121,7 @@ class FastDecoder:
             type(chain_id) is not str
             or not chain_id.isascii()
             or type(sender) is not str
-            or sender not in self.known
+            or (sender := self.known.get(sender)) is None
             or type(nonce) is not int
             or not 0 <= nonce <= _MAX_NONCE
             or type(timeout) is not int
@@ -98,12 +145,9 @@ class FastDecoder:
                 or not 0 < len(client_tx_id) <= _MAX_CLIENT_TX_ID
             ):
                 return None
-        decoded: list[Msg] = []
         for msg in msgs:
-            one = self._msg(msg)
-            if one is None:
+            if not self._msg(msg):
                 return None
-            decoded.append(one)
         key = self.pubkeys.get(pubkey)
         if key is None:
             key = _b64(pubkey, 32)
@@ -115,42 +159,44 @@ class FastDecoder:
         sig = _b64(signature, 64)
         if sig is None:
             return None
-        return SignedTx(
-            TxBody(chain_id, sender, nonce, fee_value, tuple(decoded), memo, timeout, client_tx_id),
+        return Decoded(
+            chain_id,
+            sender,
+            nonce,
+            fee_value,
+            cast(tuple[Msg, ...], tuple(msgs)),
+            memo,
+            timeout,
+            client_tx_id,
             key,
             sig,
         )
 
-    def _msg(self, msg: object) -> Msg | None:
+    def _msg(self, msg: object) -> bool:
         if type(msg) is not dict:
-            return None
+            return False
         kind = msg.get("type")
         if kind == "bank.send" and msg.keys() == _SEND_KEYS:
-            output = self._output(msg)
-            return None if output is None else {"type": kind, **output}
+            return self._output(msg)
         if kind == "bank.multisend" and msg.keys() == _MULTISEND_KEYS:
             outputs = msg["outputs"]
             if type(outputs) is not list or not outputs:
-                return None
-            decoded: list[JsonValue] = []
+                return False
             for item in outputs:
-                if type(item) is not dict or item.keys() != _OUTPUT_KEYS:
-                    return None
-                output = self._output(item)
-                if output is None:
-                    return None
-                decoded.append(output)
-            return {"type": kind, "outputs": decoded}
-        return None
+                if type(item) is not dict or item.keys() != _OUTPUT_KEYS or not self._output(item):
+                    return False
+            return True
+        return False
 
-    def _output(self, item: dict[str, object]) -> dict[str, JsonValue] | None:
+    def _output(self, item: dict[str, object]) -> bool:
         to, denom, amount = item["to"], item["denom"], item["amount"]
-        if type(to) is not str or to not in self.known:
-            return None
-        if type(denom) is not str or denom not in DENOMS or _amount(amount) is None:
-            return None
-        assert isinstance(amount, str)
-        return {"to": to, "denom": denom, "amount": amount}
+        return (
+            type(to) is str
+            and to in self.known
+            and type(denom) is str
+            and denom in DENOMS
+            and _amount(amount) is not None
+        )
 
 
 def _amount(value: object) -> int | None:

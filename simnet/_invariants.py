@@ -214,8 +214,9 @@ def _mempool_bounds(chain: Chain, committed: tuple[str, ...]) -> str | None:
         ):
             return f"{node.node_id}: {len(mempool)} txs, {mempool.bytes} bytes over the caps"
         for sender, queue in mempool.senders.items():
-            if not unbounded and len(queue) > params.max_pending_per_sender:
-                return f"{node.node_id}: {sender} has {len(queue)} pending txs"
+            pending = len(queue.ready) + len(queue.future)
+            if not unbounded and pending > params.max_pending_per_sender:
+                return f"{node.node_id}: {sender} has {pending} pending txs"
             if not future_unbounded and queue.future:
                 ahead = max(queue.future) - chain.ledger.nonce(sender)
                 if ahead > params.future_window + params.max_pending_per_sender:
@@ -224,7 +225,7 @@ def _mempool_bounds(chain: Chain, committed: tuple[str, ...]) -> str | None:
             if since + params.mempool_ttl_blocks < height:
                 return f"{node.node_id}: tx {tx_hash} pending since height {since}, past TTL"
             break  # heights are in admission order: the first is the oldest
-        for tx_hash in committed:
-            if tx_hash in mempool:
-                return f"{node.node_id}: committed tx {tx_hash} still pending"
+        if not mempool.entries.keys().isdisjoint(committed):  # one pass in C, then the culprit
+            tx_hash = next(h for h in committed if h in mempool)
+            return f"{node.node_id}: committed tx {tx_hash} still pending"
     return None

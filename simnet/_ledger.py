@@ -8,9 +8,9 @@ with the state at `height - k` (R6) without copying the whole ledger per block.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = ["FAUCET", "FEE_COLLECTOR", "Account", "AccountView", "Ledger"]
 
@@ -26,9 +26,9 @@ class Account:
     signed: int = 0  # committed txs this account signed (auth/nonce-monotonic)
 
 
-@dataclass(frozen=True, slots=True)
-class AccountView:
-    """An account as of one height: what `GET /accounts/{addr}` shows."""
+class AccountView(NamedTuple):
+    """An account as of one height: what `GET /accounts/{addr}` shows. A block keeps one per
+    account it writes (the undo log): a tuple is built ~4x faster than a frozen dataclass."""
 
     nonce: int
     pubkey: bytes | None
@@ -100,9 +100,10 @@ class Ledger:
 
     def _touch(self, address: str) -> Account:
         account = self.accounts.get(address)
-        if address not in self._block_undo:
-            self._block_undo[address] = None if account is None else _snapshot(account)
-        self.touched.add(address)
+        undo = self._block_undo
+        if address not in undo:  # the first write in this block: keep the state before it
+            undo[address] = None if account is None else _snapshot(account)
+            self.touched.add(address)
         if account is None:
             account = self.accounts[address] = Account()
         return account
@@ -126,8 +127,25 @@ class Ledger:
         balances = self.modules.setdefault(module, {})
         balances[denom] = balances.get(denom, 0) + amount
 
-    def signed(self, address: str, pubkey: bytes, advance_nonce: bool) -> None:
-        account = self._touch(address)
+    def settle(
+        self,
+        sender: str,
+        pubkey: bytes,
+        fees: tuple[str, int],
+        transfers: Iterable[tuple[str, str, int]],
+        advance_nonce: bool,
+    ) -> None:
+        """A tx's own writes, the sender's account touched once: its fees (denom, amount)
+        debited, its transfers (to, denom, amount) moved, its signature counted and (unless
+        `advance_nonce` is off) its nonce spent."""
+        account = self._touch(sender)
+        balances = account.balances
+        denom, amount = fees
+        balances[denom] = balances.get(denom, 0) - amount
+        for to, denom, amount in transfers:
+            balances[denom] = balances.get(denom, 0) - amount
+            credit = self._touch(to).balances  # the sender itself, for a transfer to self
+            credit[denom] = credit.get(denom, 0) + amount
         account.pubkey = pubkey
         account.signed += 1
         if advance_nonce:

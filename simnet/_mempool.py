@@ -10,7 +10,7 @@ and knows nothing of HTTP or of other nodes.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Final, Literal
 
 from simnet._entry import Entry
@@ -77,7 +77,10 @@ class Mempool:
         self.heights: dict[str, int] = {}  # hash -> height at which this node took it
         self.senders: dict[str, SenderQueue] = {}
         self.bytes = 0
-        self._low: list[tuple[float, int, str]] = []  # (fee/byte, -arrival, hash), lazy
+        # the eviction heap, (fee/byte, -arrival, hash): lazy (a tx that leaves stays in it),
+        # and only kept while the pool is near full (None otherwise: most pools never fill,
+        # and every new tx would climb the whole heap, the newest being the lowest)
+        self._low: list[tuple[float, int, str]] | None = None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -180,20 +183,23 @@ class Mempool:
         )
         if full and not self.vulns.on("mempool_unbounded_fifo"):
             evicted += self._make_room(entry)
-        queue = self.senders.get(entry.sender)
+        sender, tx_hash = entry.sender, entry.hash
+        queue = self.senders.get(sender)
         if queue is None:
-            queue = self.senders[entry.sender] = SenderQueue(self.native)
+            queue = self.senders[sender] = SenderQueue(self.native)
         if placement == "ready":
             queue.put_ready(entry)
         else:
             queue.future[entry.nonce] = entry
-        self.entries[entry.hash] = entry
-        self.heights[entry.hash] = height
+        entries = self.entries
+        entries[tx_hash] = entry
+        self.heights[tx_hash] = height
         self.bytes += entry.size
         low = self._low
-        heapq.heappush(low, (entry.fee_per_byte, -entry.arrival, entry.hash))
-        if len(low) > 2 * len(self.entries) + 1_000:
-            self._compact_low()  # the heap keeps txs that left; it must not grow with history
+        if low is not None:
+            heapq.heappush(low, (entry.fee_per_byte, -entry.arrival, tx_hash))
+            if len(low) > 2 * len(entries) + 1_000:
+                self._compact_low()  # it keeps txs that left; it must not grow with history
         if placement == "ready" and queue.future:
             self._promote(queue)
         return evicted
@@ -232,7 +238,10 @@ class Mempool:
         self._low = low
 
     def _lowest(self) -> Entry | None:
+        if self._low is None:
+            self._compact_low()
         low = self._low
+        assert low is not None
         while low:
             entry = self.entries.get(low[0][2])
             if entry is not None:
@@ -262,9 +271,40 @@ class Mempool:
             ]
             for e in later:
                 removed += self.remove(e.hash)
-        if not queue:  # the last successor's removal may have dropped the queue already
+        if not queue.ready and not queue.future:  # a successor's removal may have dropped it
             self.senders.pop(entry.sender, None)
         return removed
+
+    def remove_committed(self, hashes: list[str]) -> None:
+        """After a block: its txs leave. A sender whose every pending tx here committed
+        leaves whole, without updating its queue tx by tx."""
+        entries, heights, queues = self.entries, self.heights, self.senders
+        here: dict[str, list[Entry]] = {}
+        for tx_hash in hashes:
+            entry = entries.get(tx_hash)
+            if entry is not None:
+                same = here.get(entry.sender)
+                if same is None:
+                    here[entry.sender] = [entry]
+                else:
+                    same.append(entry)
+        for sender, committed in here.items():
+            queue = queues[sender]
+            ready, future = queue.ready, queue.future
+            whole = len(committed) == len(ready) + len(future)
+            for entry in committed if whole else ():
+                if ready.get(entry.nonce) is not entry and future.get(entry.nonce) is not entry:
+                    whole = False
+                    break
+            if not whole:
+                for entry in committed:
+                    self.remove(entry.hash)
+                continue
+            for entry in committed:
+                del entries[entry.hash]
+                del heights[entry.hash]
+                self.bytes -= entry.size
+            del queues[sender]
 
     def recheck(self, sender: str, account_nonce: int) -> list[Entry]:
         """After a block: drop nonces below the account's, promote futures the gap now reaches."""
@@ -331,13 +371,19 @@ class Mempool:
         expired: list[Entry] = []
         for tx_hash in old:
             expired += self.remove(tx_hash)
+        params = self.params
+        if (
+            2 * len(self.entries) < params.mempool_max_txs
+            and 2 * self.bytes < params.mempool_max_bytes
+        ):
+            self._low = None  # far from full again: built anew when it next fills
         return expired
 
     def clear(self) -> None:
         self.entries.clear()
         self.heights.clear()
         self.senders.clear()
-        self._low.clear()
+        self._low = None
         self.bytes = 0
 
     # ---- block building ------------------------------------------------------------------------
@@ -345,32 +391,30 @@ class Mempool:
     def reap(self, max_txs: int, max_bytes: int, include: Callable[[Entry], bool]) -> list[Entry]:
         """Ready txs for a block, best first; `include` executes one and says if it went in."""
         fifo = self.vulns.on("mempool_unbounded_fifo")
-        heads: list[tuple[float, int, int, Iterator[Entry]]] = []
+        # per sender: (fee key, arrival, sender's place, position, its ready txs in nonce order)
+        heads: list[tuple[float, int, int, int, list[Entry]]] = []
         for i, queue in enumerate(self.senders.values()):
-            if queue.ready:
-                chain = iter([queue.ready[n] for n in sorted(queue.ready)])
-                first = next(chain)
-                key = 0.0 if fifo else -first.fee_per_byte
-                heads.append((key, first.arrival, i, _prepend(first, chain)))
+            ready = queue.ready
+            if ready:
+                chain = [ready[n] for n in sorted(ready)] if len(ready) > 1 else [*ready.values()]
+                first = chain[0]
+                heads.append((0.0 if fifo else -first.fee_per_byte, first.arrival, i, 0, chain))
         heapq.heapify(heads)
         taken: list[Entry] = []
         size = 0
+        pop, push = heapq.heappop, heapq.heappush
         while heads and len(taken) < max_txs:
-            _, _, i, chain = heapq.heappop(heads)
-            entry = next(chain)
+            _, _, i, at, chain = pop(heads)
+            entry = chain[at]
             if size + entry.size > max_bytes:
                 continue
             if not include(entry):
                 continue  # the sender's later nonces cannot execute now
             taken.append(entry)
             size += entry.size
-            following = next(chain, None)
-            if following is not None:
+            at += 1
+            if at < len(chain):
+                following = chain[at]
                 key = 0.0 if fifo else -following.fee_per_byte
-                heapq.heappush(heads, (key, following.arrival, i, _prepend(following, chain)))
+                push(heads, (key, following.arrival, i, at, chain))
         return taken
-
-
-def _prepend(first: Entry, rest: Iterator[Entry]) -> Iterator[Entry]:
-    yield first
-    yield from rest

@@ -26,16 +26,21 @@ class CommittedNonces:
         return beyond is not None and nonce in beyond
 
     def add(self, key: tuple[str, int]) -> None:
-        signer, nonce = key
+        self.commit(*key)
+
+    def commit(self, signer: str, nonce: int) -> bool:
+        """Add (signer, nonce); False when it was committed already (one lookup for both)."""
         run = self._runs.get(signer, 0)
         if nonce < run:
-            return
+            return nonce < 0  # below the run: committed; a negative nonce is never kept
         beyond = self._beyond.get(signer)
         if nonce != run:
             if beyond is None:
                 beyond = self._beyond[signer] = set()
+            elif nonce in beyond:
+                return False
             beyond.add(nonce)
-            return
+            return True
         run += 1
         if beyond is not None:
             while run in beyond:
@@ -44,6 +49,7 @@ class CommittedNonces:
             if not beyond:
                 del self._beyond[signer]
         self._runs[signer] = run
+        return True
 
     def __len__(self) -> int:
         return sum(self._runs.values()) + sum(len(b) for b in self._beyond.values())

@@ -107,21 +107,24 @@ def produce_block(chain: Chain, now_us: int) -> BlockResult | None:
     time_us = max(prev.time_us + 1, now_us)
     committed_keys = chain.committed_keys
     duplicates: list[str] = []
+    index, index_address = chain.index, chain.index_address
     for i, entry in enumerate(taken, start=faucet):
-        hashes.append(entry.hash)
+        tx_hash, sender, nonce = entry.hash, entry.sender, entry.nonce
+        hashes.append(tx_hash)
         bodies.append(encode_body(entry.wire))
         code = codes[i]
-        chain.index[entry.hash] = TxRecord(
-            height, i, entry.sender, entry.nonce, entry.canonical_hash, code
-        )
-        chain.index_address(entry.sender, height, i)
+        index[tx_hash] = TxRecord(height, i, sender, nonce, entry.canonical_hash, code)
+        index_address(sender, height, i)
         if code == "ok":  # a failed tx paid no one: it is in its sender's history only
-            for to in {to for to, _, _ in entry.transfers if to != entry.sender}:
-                chain.index_address(to, height, i)
-        key = (entry.sender, entry.nonce)
-        if key in committed_keys:
-            duplicates.append(f"{entry.sender}/{entry.nonce}")
-        committed_keys.add(key)
+            transfers = entry.transfers
+            if len(transfers) == 1:  # the common transfer: no set to build
+                if transfers[0][0] != sender:
+                    index_address(transfers[0][0], height, i)
+            else:
+                for to in {to for to, _, _ in transfers if to != sender}:
+                    index_address(to, height, i)
+        if not committed_keys.commit(sender, nonce):
+            duplicates.append(f"{sender}/{nonce}")
     txs = tuple(hashes)
     block = Block(
         height=height,
@@ -171,7 +174,8 @@ def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
     entry.events = None  # a tx is executed once; a module writes what its messages did
     try:
         if not trust:
-            for denom, needed in entry.cost(native, creation).items():
+            costs = entry.cost(native, creation) if creation else entry.costs(native)
+            for denom, needed in costs.items():
                 if ledger.balance(sender, denom) < needed:
                     raise Rejected("insufficient_funds", f"{denom} spent before execution", {})
         if entry.msgs:  # checks, then applies: a refusal changes nothing
@@ -180,16 +184,17 @@ def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
         code, creation = exc.code, 0
         entry.events = None
     fees = entry.fee + creation
-    ledger.add(sender, native, -fees)
     chain.block_fees_charged += fees
     if not chain.vulns.on("fee_leak"):
         ledger.add_module(FEE_COLLECTOR, native, fees)
         chain.block_fees_credited += fees
-    if code == "ok":
-        for to, denom, amount in entry.transfers:
-            ledger.add(sender, denom, -amount)
-            ledger.add(to, denom, amount)
-    ledger.signed(sender, entry.pubkey, advance_nonce=not chain.vulns.on("nonce_not_enforced"))
+    ledger.settle(
+        sender,
+        entry.pubkey,
+        (native, fees),
+        entry.transfers if code == "ok" else (),
+        advance_nonce=not chain.vulns.on("nonce_not_enforced"),
+    )
     return code
 
 
@@ -214,17 +219,23 @@ def _merged(nodes: Iterable[Node], max_txs: int, max_bytes: int) -> list[Entry]:
 
 def _after_block(chain: Chain, taken: list[Entry], height: int, failed_senders: set[str]) -> None:
     # a sender whose tx failed has a gap where it was: recheck demotes what follows it
+    ledger = chain.ledger
     senders = {e.sender for e in taken} | failed_senders
+    hashes = [e.hash for e in taken]
     for node in chain.nodes:
         mempool = node.mempool
-        for entry in taken:
-            mempool.remove(entry.hash)
-            node.seen.pop(entry.hash, None)  # past commit, replays meet the nonce check
+        mempool.remove_committed(hashes)
+        forget = node.seen.pop
+        for tx_hash in hashes:
+            forget(tx_hash, None)  # past commit, replays meet the nonce check
+        queues = mempool.senders
         for sender in senders:
-            for stale in mempool.recheck(sender, chain.ledger.nonce(sender)):
+            if sender not in queues:
+                continue  # nothing of it pending here: nothing to recheck
+            for stale in mempool.recheck(sender, ledger.nonce(sender)):
                 if stale.hash not in chain.index:
                     chain.fail(stale.hash, "bad_nonce")
-            for unpaid in mempool.recheck_funds(sender, partial(chain.ledger.balance, sender)):
+            for unpaid in mempool.recheck_funds(sender, partial(ledger.balance, sender)):
                 if unpaid.hash not in chain.index:
                     chain.fail(unpaid.hash, "insufficient_funds")
         for expired in mempool.expire(height):

@@ -107,19 +107,19 @@ class Campaign(Module):
         fresh = set(new)
         for address in new:
             self.first_seen.setdefault(ax(address), height)
+        activity = self.activity
         for entry in taken:
             sender = ax(entry.sender)
-            act = self.activity.get(sender)
+            act = activity.get(sender)
             if act is None:
-                act = self.activity[sender] = Activity()
+                act = activity[sender] = Activity()
             act.txs += 1
-            if entry.msgs:
-                act.modules.add(str(entry.msgs[0]["type"]).partition(".")[0])
-            else:
-                act.modules.add("bank")
-            for to, _, _ in entry.transfers:
-                if to in fresh:
-                    self.funder.setdefault(ax(to), sender)
+            msgs = entry.msgs
+            act.modules.add(str(msgs[0]["type"]).partition(".")[0] if msgs else "bank")
+            if fresh:  # most blocks fund no new account
+                for to, _, _ in entry.transfers:
+                    if to in fresh:
+                        self.funder.setdefault(ax(to), sender)
 
     def end_block(self, height: int, taken: Sequence[Entry]) -> None:
         if height % self.params.campaign_epoch_blocks:

@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 
 from simnet import Params, SimnetError
+from simnet._entry import Entry
+from simnet._invariants import _mempool_bounds
+from simnet._mempool import Mempool
+from simnet._vuln import Vulns
 
 
 def admit(bench: Any, wire: Any, node: int = 0) -> str:
@@ -94,4 +98,54 @@ def test_the_eviction_heap_stays_within_the_pool_as_txs_commit(bench: Any) -> No
             bench.network.step(1)
     mempool = bench.alpha.nodes[0].mempool
     assert len(mempool) <= 32
-    assert len(mempool._low) <= 2 * len(mempool) + 1_001
+    assert mempool._low is None or len(mempool._low) <= 2 * len(mempool) + 1_001
+
+
+def test_the_eviction_heap_is_built_when_the_pool_fills_and_dropped_when_it_drains(
+    bench_factory: Callable[..., Any],
+) -> None:
+    bench = bench_factory(Params(mempool_max_txs=4), accounts=9)
+    chain = bench.alpha
+    pool = chain.nodes[0].mempool
+    fees = (6_000, 5_000, 7_000, 6_000, 9_000)
+    for senders in ((0, 1, 2, 3, 4), (5, 6, 7, 0, 2)):
+        wires = [
+            bench.tx(who, chain.ledger.nonce(bench.ids[who].alpha_address), fee=fee)
+            for who, fee in zip(senders, fees, strict=True)
+        ]
+        for wire in wires[:4]:
+            assert admit(bench, wire) == "pending"
+        assert pool._low is None  # not full yet: no heap kept
+        assert admit(bench, wires[4]) == "pending"  # full: the cheapest per byte goes
+        assert pool._low is not None
+        cheapest = chain.decode(wires[1]).hash
+        assert chain.tx_status(chain.nodes[0], cheapest) == ("failed", {"code": "mempool_full"})
+        bench.network.step(1)
+        assert len(pool) == 0 and pool._low is None  # drained: the heap is dropped
+
+
+def test_committed_txs_leave_whole_queues_or_tx_by_tx() -> None:
+    pool = Mempool(Params(), Vulns(), "AX")
+
+    def put(sender: str, nonce: int) -> Entry:
+        entry = Entry(f"{sender}{nonce}", f"{sender}{nonce}", {}, sender, b"", nonce, 900, 300, ())
+        pool.insert(entry, *pool.place(entry, 0), height=1)
+        return entry
+
+    a = [put("a", n) for n in range(3)]
+    b = [put("b", n) for n in range(2)]
+    pool.remove_committed([a[0].hash, a[1].hash, b[0].hash, b[1].hash, "unknown"])
+    assert list(pool.entries) == [a[2].hash] and list(pool.heights) == [a[2].hash]
+    assert pool.bytes == 300 and set(pool.senders) == {"a"}
+    assert pool.senders["a"].ready == {2: a[2]} and pool.senders["a"].spent == {"AX": 900}
+    pool.remove_committed([a[2].hash])
+    assert not pool.entries and not pool.senders and pool.bytes == 0
+
+
+def test_the_bounds_invariant_names_a_committed_tx_left_pending(bench: Any) -> None:
+    wire = bench.tx(0, 0)
+    assert admit(bench, wire) == "pending"
+    tx_hash = bench.alpha.decode(wire).hash
+    assert _mempool_bounds(bench.alpha, ("F" * 64,)) is None
+    problem = _mempool_bounds(bench.alpha, ("F" * 64, tx_hash))
+    assert problem == f"v1: committed tx {tx_hash} still pending"
