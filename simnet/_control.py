@@ -207,15 +207,13 @@ class ControlPlane:
             faults.status = status
         if "lag_blocks" in wire:
             node.lag_blocks = int(_number(wire, "lag_blocks"))
+        was_live = node.live
         if "pause" in wire:
             node.paused = _bool(wire["pause"], "pause")
         if "partition" in wire:
             cut = _bool(wire["partition"], "partition")
             if cut and not node.partitioned:
                 node.frozen_height = chain.height
-            if node.partitioned and not cut:
-                node.partitioned = False
-                chain.regossip(self.network.clock())
             node.partitioned = cut
         if "refuse" in wire:
             refuse = _bool(wire["refuse"], "refuse")
@@ -225,18 +223,25 @@ class ControlPlane:
                     await self.ports.close(chain_name, node.index)
                 elif node.up:
                     await self.ports.open(chain_name, node.index)
+        if node.live and not was_live:
+            self._offer_mempool(chain_name)
 
     async def _heal_all(self, chain_name: str, node: Node) -> None:
         refused = node.faults.refuse
         node.faults = Faults()
         node.lag_blocks = 0
-        node.paused = False
-        if node.partitioned:
-            node.partitioned = False
-            self.network.chains[chain_name].regossip(self.network.clock())
+        was_live = node.live
+        node.paused = node.partitioned = False
         if refused or not node.up:
             node.up = True
             await self.ports.open(chain_name, node.index)
+        if not was_live:
+            self._offer_mempool(chain_name)
+
+    def _offer_mempool(self, chain_name: str) -> None:
+        """A node back to life (resumed, started, healed) passes on what it holds, as a real
+        node's gossip does: what it accepted while it could not gossip reaches the others."""
+        self.network.chains[chain_name].regossip(self.network.clock())
 
     async def nodes(self, request: Request) -> Response:
         return json_response(self._nodes_wire())
@@ -258,8 +263,9 @@ class ControlPlane:
             node.log(f"{action} (control plane)")
             if action == "pause":
                 node.paused = True
-            elif action == "resume":
+            elif action == "resume" and node.paused:
                 node.paused = False
+                self._offer_mempool(name)
             elif action in ("stop", "kill") and node.up:
                 node.up = False
                 if action == "kill":
@@ -268,6 +274,7 @@ class ControlPlane:
             elif action == "start" and not node.up:
                 node.up = True
                 await self.ports.open(name, node.index)
+                self._offer_mempool(name)
             elif action == "restart":
                 if node.up:
                     await self.ports.close(name, node.index)

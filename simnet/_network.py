@@ -146,8 +146,11 @@ class Network:
         return [r for c in self.chains.values() if (r := self._produce(c, now_us)) is not None]
 
     def step(self, blocks: int) -> list[BlockResult]:
-        """Stepped mode: deliver all gossip, then make `blocks` blocks on each chain."""
+        """Stepped mode: deliver all gossip, then make `blocks` blocks on each chain (with 0,
+        only the gossip)."""
         results: list[BlockResult] = []
+        if blocks == 0:
+            self.pump(float("inf"))
         for _ in range(blocks):
             self.pump(float("inf"))
             for chain in self.chains.values():

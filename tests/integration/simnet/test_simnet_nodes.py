@@ -62,6 +62,31 @@ async def test_a_paused_node_holds_requests_until_resumed(simnet: Any) -> None:
         assert (await v3.get("/health")).status_code == 200
 
 
+async def test_a_resumed_node_passes_on_what_it_accepted_before_its_pause(simnet: Any) -> None:
+    """Paused within the gossip delay of accepting a tx, a node gossips it once resumed (a
+    real node's outbound gossip waits out a SIGSTOP; it is not lost)."""
+    alice, bob = simnet.genesis_identities(2)
+    tx = sign_tx(
+        alice,
+        TxBody(
+            "alpha-simnet-1", alice.alpha_address, 0, 5000, (bank_send(bob.alpha_address, 10**6),)
+        ),
+    ).to_wire()
+    async with (
+        httpx.AsyncClient(base_url=simnet.alpha_url(2), timeout=10) as v3,
+        httpx.AsyncClient(base_url=simnet.alpha_url(0), timeout=10) as v1,
+    ):
+        simnet.step(0)  # the clock stops: gossip goes only when a step lets it
+        sent = (await v3.post("/txs", json={"tx": tx})).json()
+        simnet.control("POST", "/simnet/nodes/v3/pause?chain=alpha")
+        simnet.step(1)  # the gossip falls due while v3 is paused; a block without v3
+        while_paused = (await v1.get(f"/txs/{sent['hash']}")).json()["status"]
+        simnet.control("POST", "/simnet/nodes/v3/resume?chain=alpha")
+        simnet.step(0)  # the gossip due, no block
+        resumed = (await v1.get(f"/txs/{sent['hash']}")).json()["status"]
+    assert (while_paused, resumed) == ("unknown", "pending")
+
+
 async def test_a_partitioned_node_neither_gossips_nor_advances(
     simnet: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
