@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from botruntime.chain.tx import TxBody, bank_send, sign_tx
+from botruntime.identity import Identity
 from simnet.adnet import main as adnet
 
 pytestmark = pytest.mark.anyio
@@ -19,6 +20,14 @@ def run_adnet(simnet: Any, capsys: pytest.CaptureFixture[str], *args: str) -> tu
     code = adnet(["--url", simnet.control_url, *args, "--json"])
     out = capsys.readouterr().out
     return code, json.loads(out) if out.strip() else None
+
+
+def _transfer(alice: Identity, bob: Identity) -> dict[str, Any]:
+    """Alice's first transfer to Bob on Alpha, signed, as POST /txs takes it."""
+    body = TxBody(
+        "alpha-simnet-1", alice.alpha_address, 0, 5000, (bank_send(bob.alpha_address, 10**6),)
+    )
+    return sign_tx(alice, body).to_wire()
 
 
 async def test_a_lagging_node_serves_old_heights_and_honours_min_height(simnet: Any) -> None:
@@ -66,12 +75,7 @@ async def test_a_resumed_node_passes_on_what_it_accepted_before_its_pause(simnet
     """Paused within the gossip delay of accepting a tx, a node gossips it once resumed (a
     real node's outbound gossip waits out a SIGSTOP; it is not lost)."""
     alice, bob = simnet.genesis_identities(2)
-    tx = sign_tx(
-        alice,
-        TxBody(
-            "alpha-simnet-1", alice.alpha_address, 0, 5000, (bank_send(bob.alpha_address, 10**6),)
-        ),
-    ).to_wire()
+    tx = _transfer(alice, bob)
     async with (
         httpx.AsyncClient(base_url=simnet.alpha_url(2), timeout=10) as v3,
         httpx.AsyncClient(base_url=simnet.alpha_url(0), timeout=10) as v1,
@@ -93,12 +97,7 @@ async def test_a_partitioned_node_neither_gossips_nor_advances(
     alice, bob = simnet.genesis_identities(2)
     code, _ = run_adnet(simnet, capsys, "network", "partition", "v2")
     assert code == 0
-    tx = sign_tx(
-        alice,
-        TxBody(
-            "alpha-simnet-1", alice.alpha_address, 0, 5000, (bank_send(bob.alpha_address, 10**6),)
-        ),
-    ).to_wire()
+    tx = _transfer(alice, bob)
     async with (
         httpx.AsyncClient(base_url=simnet.alpha_url(1), timeout=10) as v2,
         httpx.AsyncClient(base_url=simnet.alpha_url(0), timeout=10) as v1,
