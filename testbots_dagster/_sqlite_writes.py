@@ -56,6 +56,7 @@ class _Holder:
     def __init__(self, home: Path) -> None:
         self._home = home
         self._held: dict[Path, sqlite3.Connection] = {}
+        self._paths: dict[str, Path | None] = {}  # file as SQLite names it -> resolved, if ours
         self._lock = threading.Lock()
 
     @property
@@ -67,8 +68,13 @@ class _Holder:
     def on_connect(self, dbapi_connection: Any, _record: Any) -> None:
         if not isinstance(dbapi_connection, sqlite3.Connection):
             return
-        path = _main_file(dbapi_connection)
-        if path is None or not path.is_relative_to(self._home):
+        path = self._under_home(_main_file(dbapi_connection))
+        if path is None:
+            return
+        with self._lock:
+            held = path in self._held
+        if held:  # WAL for good: no connection can leave WAL while another has it open
+            dbapi_connection.execute("PRAGMA synchronous=NORMAL")
             return
         if not _is_wal(dbapi_connection):
             if _pages(dbapi_connection) != 0:
@@ -83,6 +89,12 @@ class _Holder:
             if path not in self._held:
                 self._held[path] = _opened(path)
 
+    def _under_home(self, file: str) -> Path | None:
+        if file not in self._paths:
+            path = Path(file).resolve() if file else None  # "" for an in-memory database
+            self._paths[file] = path if path and path.is_relative_to(self._home) else None
+        return self._paths[file]
+
     def close(self) -> None:
         with self._lock:
             held, self._held = self._held, {}
@@ -91,11 +103,11 @@ class _Holder:
                 connection.close()  # the last one out checkpoints the database
 
 
-def _main_file(connection: sqlite3.Connection) -> Path | None:
+def _main_file(connection: sqlite3.Connection) -> str:
     for _seq, name, file in connection.execute("PRAGMA database_list").fetchall():
         if name == "main":
-            return Path(file).resolve() if file else None  # "" for an in-memory database
-    return None
+            return str(file)
+    return ""
 
 
 def _is_wal(connection: sqlite3.Connection) -> bool:
