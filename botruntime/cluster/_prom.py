@@ -155,8 +155,8 @@ class WorkerMetricsPage:
         """One delta as this worker packed it for the coordinator (packed once, for both)."""
         metrics = self._runs.get(run_id)
         if metrics is None:
-            metrics = self._runs[run_id] = MergedIntervals()
-            while len(self._runs) > 2:
+            metrics = self._runs[run_id] = MergedIntervals(keep_intervals=False)  # a scrape
+            while len(self._runs) > 2:  # reads whole-run figures: no interval is kept
                 self._runs.pop(next(iter(self._runs))).close()
         metrics.ingest_packed(delta)
 

@@ -175,7 +175,11 @@ class MergedIntervals:
         *,
         open_intervals: int = 4,
         spill_dir: str | None = None,
+        keep_intervals: bool = True,
     ) -> None:
+        """`keep_intervals=False`: whole-run figures only (a worker's own /metrics page): a
+        sealed interval is folded into them and dropped, never encoded or written out, so
+        `merged` and `merged_bytes` know only the open intervals."""
         if interval_s <= 0:
             raise ValueError(f"interval_s must be > 0, got {interval_s}")
         if open_intervals < 1:
@@ -187,6 +191,7 @@ class MergedIntervals:
         self._packer = DeltaPacker()
         self._open: dict[int, _Open] = {}
         self._sealed = SealedIntervals(spill_dir)
+        self._keep = keep_intervals
         self._stamps: dict[int, int] = {}  # interval -> version of its last change, in order
         self._seen: dict[str, _Seen] = {}
         self._newest = -1
@@ -354,8 +359,8 @@ class MergedIntervals:
         found = self._open.get(interval)
         if found is not None:
             return found
-        if interval not in self._sealed:
-            found = self._open[interval] = _Open()
+        if interval not in self._sealed:  # new, or sealed and dropped (keep_intervals=False):
+            found = self._open[interval] = _Open()  # whole-run figures take it as any other
             return found
         # a late delta: take the merge back from its record (its whole-run figures were
         # counted when its deltas came, and its histograms folded when it was sealed)
@@ -395,7 +400,6 @@ class MergedIntervals:
     def _seal(self, interval: int) -> None:
         found = self._open.pop(interval)
         found.fold(self._adder.counts_len)
-        record = found.record or self._encode(interval, found).to_bytes()
         limit = self._adder.counts_len
         for key, series in found.histograms.items():
             folded = self._folded.get(key)
@@ -403,7 +407,8 @@ class MergedIntervals:
                 folded = self._folded[key] = SpanCounts()
             unfolded = series.span if series.unfolded is None else series.unfolded
             folded.add_span(unfolded, limit=limit)
-        self._sealed.put(interval, record)
+        if self._keep:
+            self._sealed.put(interval, found.record or self._encode(interval, found).to_bytes())
 
     def _encode(self, interval: int, found: _Open) -> IntervalDelta:
         found.fold(self._adder.counts_len)
