@@ -240,10 +240,9 @@ class MarginBook:
             account.positions[market] = Position(rest, position.entry, position.leverage)
         else:  # flipped: the remainder opens at the price
             account.positions[market] = Position(rest, price, leverage)
-        realised -= self._unpayable(account, realised)
+        realised = self._pay(account, realised)
         account.collateral += realised
         account.realised += realised
-        self.house.collateral -= realised
         return realised
 
     def draw_insurance(self, amount: int) -> int:
@@ -252,28 +251,31 @@ class MarginBook:
         self.insurance -= covered
         return covered
 
-    def _unpayable(self, account: MarginAccount, profit: int) -> int:
-        """The part of `account`'s realised `profit` nobody can pay, cut from it (ADL).
+    def _pay(self, account: MarginAccount, realised: int) -> int:
+        """The house pays `account`'s `realised` PnL (takes it, when a loss); return what the
+        account gets: a profit less the part nobody can pay (ADL).
 
         The house pays from its collateral, the insurance fund tops it up, and what is still
         missing is auto-deleveraged from everyone in profit, `account` counted with the profit
-        it realises: the others' haircuts go to the house, which pays them out with the rest,
-        so it never pays out collateral it does not hold. `no_insurance_no_adl` lets the house
-        pay it all, into a negative balance.
+        it realises: the others' haircuts go to the house, which has paid out all it held, so
+        it never pays out collateral it does not hold (nor gives a haircut on top).
+        `no_insurance_no_adl` lets the house pay it all, into a negative balance.
         """
-        if profit <= 0 or self.vulns.on("no_insurance_no_adl"):
-            return 0
-        short = profit - max(self.house.collateral, 0)
+        held = self.house.collateral
+        self.house.collateral -= realised
+        if realised <= 0 or self.vulns.on("no_insurance_no_adl"):
+            return realised
+        short = realised - max(held, 0)
         if short <= 0:
-            return 0
+            return realised
         covered = self.draw_insurance(short)
         self.house.collateral += covered
         short -= covered
         if short == 0:
-            return 0
-        taken, cut = self.deleverage(short, account, profit)
-        self.house.collateral += taken - cut
-        return cut
+            return realised
+        taken, cut = self.deleverage(short, account, realised)
+        self.house.collateral += taken  # the others' haircuts, and the part `account` forgoes
+        return realised - cut
 
     def deleverage(
         self,

@@ -78,16 +78,21 @@ def test_pro_rata_is_exact_caps_and_spreads_the_excess() -> None:
 def test_a_profit_the_house_cannot_pay_is_cut_from_everyone_in_profit(delta: Delta) -> None:
     """Three longs in profit; the first closes a profit fifty times what the house holds. What
     neither the house nor the (empty) insurance fund has is cut pro rata from the three profits:
-    the small long gives its whole collateral (its share is more), the other two the rest."""
+    the small long gives its whole collateral (its share is more), the other two the rest. A
+    short in loss puts the house's own book in profit, but all the house holds goes to the
+    profit being paid: it gives no haircut on top."""
     perps = delta.perps
     shrink(delta, house=10**9, insurance=0)
     deposit(delta, 0, 10**10)
     deposit(delta, 1, 10**11)
     deposit(delta, 2, 10**9)
+    deposit(delta, 3, 10**11)
     assert run(delta, 0, order("long", 10**11)) == "committed"
     assert run(delta, 1, order("long", 10**11, leverage=2)) == "committed"
     assert run(delta, 2, order("long", 10**10)) == "committed"
+    assert run(delta, 3, order("short", 12 * 10**10)) == "committed"
     walk(delta, PRICE_SCALE * 150 // 100)
+    assert perps.unrealised(account(delta, 3)) < -perps.unrealised(account(delta, 1)) * 11 // 10
     a, b, c = (account(delta, i) for i in range(3))
     house, insurance = perps.house.collateral, perps.insurance  # funding moved them a little
     gain = perps.unrealised(a)
