@@ -6,6 +6,8 @@ a profit being realised) its collateral; the units left go to the largest fracti
 from __future__ import annotations
 
 from delta_bench import Delta
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simnet.delta import PERPS_ACCOUNT, PRICE_SCALE, DeltaParams
 from simnet.delta._margin import MarginAccount, pro_rata
@@ -73,6 +75,26 @@ def test_pro_rata_is_exact_caps_and_spreads_the_excess() -> None:
     assert all(
         abs(s * 32 - (10**18 + 7) * w) < 32 for s, w in zip(shares, (3, 5, 11, 13), strict=True)
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 10**15),
+    st.lists(st.tuples(st.integers(0, 10**12), st.integers(0, 10**12)), max_size=12),
+)
+def test_pro_rata_never_gives_more_than_asked_or_capped_and_is_within_a_unit(
+    amount: int, claims: list[tuple[int, int]]
+) -> None:
+    shares = pro_rata(amount, claims)
+    can_give = sum(cap for weight, cap in claims if weight > 0)
+    assert sum(shares) == min(amount, can_give)
+    assert all(0 <= s <= cap for s, (_, cap) in zip(shares, claims, strict=True))
+    assert all(s == 0 for s, (weight, _) in zip(shares, claims, strict=True) if weight == 0)
+    # two claims below their caps got amount·weight / total each, give or take a unit
+    free = [(s, w) for s, (w, cap) in zip(shares, claims, strict=True) if w > 0 and s < cap]
+    for s, w in free:
+        for t, v in free:
+            assert abs(s * v - t * w) < v + w
 
 
 def test_a_profit_the_house_cannot_pay_is_cut_from_everyone_in_profit(delta: Delta) -> None:
