@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 import orjson
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
@@ -165,6 +165,15 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
 
     # ---- the requests answered at once: no cycle, scope copy or task --------------------------
 
+    def on_message_begin(self) -> None:
+        """uvicorn's, but the scope holds only what the gate reads (the client and headers, then
+        method and path) until the request takes the ASGI path, where `_open_cycle` completes
+        it: a request answered at once builds no ASGI scope and copies no app state."""
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+        self.scope = {"type": "http", "client": self.client, "headers": self.headers}  # type: ignore[typeddict-item]
+
     def on_headers_complete(self) -> None:
         if self._answers_now():
             self._now_body = b""  # on_message_complete answers it
@@ -174,6 +183,13 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     def _open_cycle(self) -> None:
         """uvicorn's cycle for the request (its ASGI task starts, or waits behind the
         connection's earlier request)."""
+        scope = self.scope  # what uvicorn's on_message_begin puts in it
+        scope["asgi"] = {"version": self.asgi_version, "spec_version": "2.3"}
+        scope["http_version"] = "1.1"
+        scope["server"] = self.server
+        scope["scheme"] = self.scheme  # type: ignore[typeddict-item]
+        scope["root_path"] = self.root_path
+        scope["state"] = self.app_state.copy()
         super().on_headers_complete()
         if self.cycle is not None and self.leaks_half_closed():
             self.cycle.keep_alive = True  # `Connection: close` not honoured: the client closes
@@ -192,10 +208,14 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             return False  # pipelined behind an answer still due: answers go out in order
         if self._over_connection_limit() or self.parser.should_upgrade():
             return False
-        method = self.parser.get_method().decode("ascii")
-        path = url.decode("ascii")
-        if not app.takes_now(method, path):
-            return False
+        route = (self.parser.get_method(), url)
+        taken = self.routes_now.get(route)
+        if taken is None:
+            method, path = route[0].decode("ascii"), url.decode("ascii")
+            if not app.takes_now(method, path):
+                return False
+            taken = self.routes_now[route] = (method, path)  # a route table's few entries
+        method, path = taken
         for name, value in self.headers:
             if name == b"content-length":
                 if not (value.isdigit() and int(value) <= HIGH_WATER_LIMIT):
@@ -299,6 +319,8 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     # class attributes so uvicorn can build the protocol with its own arguments
     leaks_half_closed: Callable[[], bool] = staticmethod(lambda: False)
     answers_now: AnswersNow | None = None
+    # (method, url) as sent -> (method, path) of the routes `answers_now` takes
+    routes_now: ClassVar[dict[tuple[bytes, bytes], tuple[str, str]]] = {}
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
         """The client closed its side: close ours (None), or keep it half-closed (True)."""
@@ -317,4 +339,5 @@ def node_protocol(
 
     NodeProtocol.leaks_half_closed = staticmethod(leaks_half_closed)
     NodeProtocol.answers_now = answers_now
+    NodeProtocol.routes_now = {}
     return NodeProtocol
