@@ -115,19 +115,24 @@ async def run(per_sender: int, rate: float) -> dict[str, float]:
     network.reset("bench", [GenesisAccount(i.alpha_address, {"AX": 10**15}) for i in senders])
     runtime = Runtime(network, 0)
     loop = asyncio.get_running_loop()
-    protocols = []
-    transports = []
-    for node in range(params.nodes):
+    states = [ServerState() for _ in range(params.nodes)]
+    ports = iter(range(40_000, 65_000))
+    transports: list[CountingTransport] = []
+
+    def connect(slot: int) -> Any:
+        """A connection to node slot % nodes, as the load's client opens one (again after
+        the node closed the last, at its requests-per-connection cap)."""
+        node = slot % params.nodes
         config = runtime.servers[("alpha", node)].config
-        state = ServerState()
-        for slot in range(CONNECTIONS // params.nodes):
-            protocol = config.http_protocol_class(  # type: ignore[call-arg]
-                config=config, server_state=state, app_state={}, _loop=loop
-            )
-            transport = CountingTransport(40_000 + 16 * node + slot)
-            protocol.connection_made(cast(asyncio.Transport, transport))
-            protocols.append(protocol)
-            transports.append(transport)
+        protocol = config.http_protocol_class(  # type: ignore[call-arg]
+            config=config, server_state=states[node], app_state={}, _loop=loop
+        )
+        transport = CountingTransport(next(ports))
+        protocol.connection_made(cast(asyncio.Transport, transport))
+        transports.append(transport)
+        return protocol
+
+    protocols = [connect(slot) for slot in range(CONNECTIONS)]
     bodies = signed_bodies(SENDERS, per_sender)
     requests = [request_bytes(i, bodies[i][n]) for n in range(per_sender) for i in range(SENDERS)]
 
@@ -146,7 +151,10 @@ async def run(per_sender: int, rate: float) -> dict[str, float]:
     try:
         for k, request in enumerate(requests):
             start = time.perf_counter()
-            protocols[k % CONNECTIONS].data_received(request)
+            slot = k % CONNECTIONS
+            if protocols[slot].transport.is_closing():
+                protocols[slot] = connect(slot)
+            protocols[slot].data_received(request)
             if k % CONNECTIONS == CONNECTIONS - 1:
                 await asyncio.sleep(0)  # the answers gathered in this step are sent
             at = time.perf_counter()
