@@ -54,6 +54,8 @@ from simnet._http import JSON, Answer, answer_of, bug_response, error_response
 __all__ = ["AnswersNow", "CoalescingHttpToolsProtocol", "CoalescingTransport", "node_protocol"]
 
 CONNECTION_LIMIT_RETRY_S: Final = 1.0
+# the headers llhttp reads keep-alive or close from (the HTTP/1.0 keep-alive among them)
+_CONNECTION_HEADERS: Final = (b"connection", b"proxy-connection")
 
 log = logging.getLogger("simnet")
 
@@ -110,6 +112,7 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         self._now_body: bytes | None = None
         self._idle_since: float | None = None  # the loop time of the last answer, if idle
         self._shutting_down = False  # the server stops: close once the request is answered
+        self._says_connection = False  # the request answered at once says Connection:
 
     # ---- the keep-alive timeout: one timer per idle spell, not one per request ----------------
 
@@ -216,13 +219,20 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
                 return False
             taken = self.routes_now[route] = (method, path)  # a route table's few entries
         method, path = taken
+        length = None
+        self._says_connection = False
         for name, value in self.headers:
             if name == b"content-length":
-                if not (value.isdigit() and int(value) <= HIGH_WATER_LIMIT):
-                    return False
-                self.scope["method"], self.scope["path"] = method, path
-                return True
-        return False  # chunked: the ASGI path reads it
+                if length is None:
+                    length = value
+            elif name in _CONNECTION_HEADERS:
+                self._says_connection = True
+        if length is None:
+            return False  # chunked: the ASGI path reads it
+        if not (length.isdigit() and int(length) <= HIGH_WATER_LIMIT):
+            return False
+        self.scope["method"], self.scope["path"] = method, path
+        return True
 
     def on_body(self, body: bytes) -> None:
         if self._now_body is None:
@@ -243,7 +253,7 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             log.exception("a bug in simnet answering %s %s", self.scope["method"], self.url)
             answer = answer_of(bug_response(exc))
         if answer is not None:
-            self._write_answer(answer)
+            self._write_answer(answer, self._keeps_alive())
             return
         self._open_cycle()  # the ASGI path after all, with the body read
         if body:
@@ -258,13 +268,19 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         else:
             self._shutting_down = True
 
-    def _write_answer(self, answer: Answer) -> None:
-        """`answer` as uvicorn's cycle would write it, then what it does once answered."""
+    def _keeps_alive(self) -> bool:
+        """uvicorn's `http_version != "1.0" and parser.should_keep_alive()`, asking the
+        version (a string the parser formats anew each time) only of a request that said
+        `Connection:`, since without it llhttp keeps alive HTTP/1.1 and later alone."""
         parser = self.parser
-        keep_alive = not self._shutting_down and (
-            (parser.get_http_version() != "1.0" and parser.should_keep_alive())
-            or self.leaks_half_closed()
-        )
+        if not parser.should_keep_alive():
+            return False
+        return not self._says_connection or parser.get_http_version() != "1.0"
+
+    def _write_answer(self, answer: Answer, keep_alive: bool) -> None:
+        """`answer` as uvicorn's cycle would write it, then what it does once answered;
+        `keep_alive` is what the request asked for."""
+        keep_alive = not self._shutting_down and (keep_alive or self.leaks_half_closed())
         head = [STATUS_LINE[answer.status]]
         closes = False
         headers = answer.headers
