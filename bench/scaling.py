@@ -24,9 +24,10 @@ fleet (a worker's and the coordinator's own costs; `--only worker coordinator me
   recorded), against the fixed-answer node of bench/_sink.py on the other core. The sink
   makes no blocks: each second the landings older than a second are given up
   (`CommitWatcher.forget`, which releases the hold as for a tx a chain shed), and the
-  recorder is flushed as an `IntervalPump` does. The fleet's own bots derive their keys and
-  addresses before the window (once per bot per run, timed apart); payees are derived in the
-  window, as a worker does.
+  recorder is flushed as an `IntervalPump` does, its delta emitted as a worker's is
+  (`Worker._emit_delta`: packed for the coordinator, merged into the worker's /metrics).
+  The fleet's own bots derive their keys and addresses before the window (once per bot per
+  run, timed apart); payees are derived in the window, as a worker does.
 - Coordinator CPU per second at 10, 50, 200 and 1,000 workers (linear; under half a core at
   1,000): a real `testbots coordinator` process and simulated workers (grpc.aio clients, up
   to 500 per process over a channel per 50: bench/coordinator.py's), each beating every
@@ -59,6 +60,7 @@ from pathlib import Path
 
 import psutil
 import uvloop
+from _emit import WorkerEmit
 from _measure import bare_verify_us
 from _sink import pin, start_sink
 
@@ -326,6 +328,7 @@ class _Worker:
         )
         self.intents = 0
         self.interval = 0
+        self.emit = WorkerEmit()  # packed and merged into /metrics, as a worker does
         self._rng = random.Random(seed)
 
     def derive(self) -> float:
@@ -350,7 +353,7 @@ class _Worker:
         while True:
             await asyncio.sleep(every_s)
             self.watcher.shed(1.0)
-            self.recorder.flush(self.interval).to_bytes()
+            self.emit(self.recorder.flush(self.interval))
             self.interval += 1
 
 

@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from botruntime.cluster._coordinator import Coordinator
 from botruntime.cluster._errors import ClusterConfigError
 from botruntime.cluster._types import HealthSample, Liveness, RunState
-from botruntime.metrics import NAMESPACE, IntervalDelta, MergedIntervals, PrometheusExporter
+from botruntime.metrics import NAMESPACE, MergedIntervals, PackedDelta, PrometheusExporter
 
 __all__ = [
     "MetricsPage",
@@ -151,13 +151,14 @@ class WorkerMetricsPage:
         self._runs: dict[str, MergedIntervals] = {}  # by first delta: the newest last
         self._latest = _Latest()
 
-    def ingest(self, run_id: str, delta: IntervalDelta) -> None:
+    def ingest(self, run_id: str, delta: PackedDelta) -> None:
+        """One delta as this worker packed it for the coordinator (packed once, for both)."""
         metrics = self._runs.get(run_id)
         if metrics is None:
-            metrics = self._runs[run_id] = MergedIntervals()
-            while len(self._runs) > 2:
+            metrics = self._runs[run_id] = MergedIntervals(keep_intervals=False)  # a scrape
+            while len(self._runs) > 2:  # reads whole-run figures: no interval is kept
                 self._runs.pop(next(iter(self._runs))).close()
-        metrics.ingest(delta)
+        metrics.ingest_packed(delta)
 
     def render(self) -> bytes:
         body = generate_latest(self._registry)

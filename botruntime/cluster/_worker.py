@@ -352,14 +352,15 @@ class Worker:
     def _emit_delta(self, assignment: Assignment, delta: IntervalDelta) -> None:
         seq = self._delta_seq.get(assignment.assignment_id, 0)
         self._delta_seq[assignment.assignment_id] = seq + 1
+        packed = self._packer.packed(delta)  # straight from the counters the recorder took
         message = pb.MetricDelta(
             run_id=assignment.run_id,
             assignment_id=assignment.assignment_id,
             seq=seq,
-            payload=self._packer.pack(delta),
+            payload=packed.to_bytes(),
         )
         self._outbox.put(pb.WorkerMessage(delta=message))
-        self._metrics_page.ingest(assignment.run_id, delta)
+        self._metrics_page.ingest(assignment.run_id, packed)
 
     def _figures(self) -> WorkerFigures:
         """This worker as its own /metrics shows it: alive while its lease holds."""

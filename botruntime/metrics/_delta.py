@@ -1,10 +1,11 @@
 """One interval of one worker's metrics, as sent to whoever merges them (DESIGN §5).
 
 Histograms travel HDR-encoded (compressed, base64), so a merge is exact: the coordinator adds
-the very counts the worker recorded. A counter may carry a few examples of what it counted
-(tx hashes, at most `MAX_EXAMPLES` per key and interval): the evidence a failing criterion
-shows. Decoding checks the wire shape with pydantic at this edge; a malformed delta raises
-`DeltaDecodeError` naming the field.
+the very counts the worker recorded. A worker sends its deltas packed instead (`_packed.py`),
+straight from the counters its recorder took: a blob is made only where one is asked for.
+A counter may carry a few examples of what it counted (tx hashes, at most `MAX_EXAMPLES` per
+key and interval): the evidence a failing criterion shows. Decoding checks the wire shape
+with pydantic at this edge; a malformed delta raises `DeltaDecodeError` naming the field.
 
 Wire versions: 2 added `examples`; a version 1 delta (none) still reads.
 """
@@ -18,7 +19,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from botruntime.metrics._errors import DeltaDecodeError
+from botruntime.metrics._hdr_add import encode_sparse
 from botruntime.metrics._keys import Labels, MetricKey, labels_of
+from botruntime.metrics._span import Counts, Index
 
 __all__ = ["MAX_EXAMPLES", "GaugeDelta", "HistogramDelta", "IntervalDelta"]
 
@@ -28,11 +31,58 @@ MAX_EXAMPLES: Final = 3  # examples per counter key and interval, everywhere the
 _MAX_EXAMPLE_CHARS: Final = 128  # a tx hash is 64 hex digits
 
 
-@dataclass(frozen=True, slots=True)
 class HistogramDelta:
-    key: MetricKey
-    blob: str  # HdrHistogram.encode() of the values recorded in this interval
-    count: int
+    """One series' `count` values of an interval, in one of two forms: the non-zero counters
+    a `Recorder` took (`sparse`: what a packed delta carries, so a worker never encodes), or
+    the blob of `HdrHistogram.encode()` that came over the JSON wire. `blob` is made from the
+    counters the first time it is asked for (the JSON wire, `RunMetrics`, metrics.bin), and
+    from then on only the blob is kept: a few hundred bytes instead of 16 per counter, for a
+    runner that keeps every delta of a run. Deltas are equal when key, count and blob are."""
+
+    __slots__ = ("_blob", "_sparse", "count", "key")
+
+    def __init__(self, key: MetricKey, blob: str, count: int) -> None:
+        self.key = key
+        self.count = count
+        self._blob: str | None = blob
+        self._sparse: tuple[Index, Counts] | None = None
+
+    @classmethod
+    def of_counts(cls, key: MetricKey, index: Index, counts: Counts, count: int) -> HistogramDelta:
+        """Counters as `take_counts` gives them (indexes ascending, each once; `count` is
+        their sum)."""
+        made = cls.__new__(cls)
+        made.key = key
+        made.count = count
+        made._blob = None
+        made._sparse = (index, counts)
+        return made
+
+    @property
+    def blob(self) -> str:
+        if self._blob is None:
+            assert self._sparse is not None
+            self._blob = encode_sparse(*self._sparse)
+            self._sparse = None
+        return self._blob
+
+    @property
+    def sparse(self) -> tuple[Index, Counts] | None:
+        """The counters as recorded, or None once only the blob is held (decode it with
+        `BlobAdder.sparse`)."""
+        return self._sparse
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HistogramDelta):
+            return NotImplemented
+        return (self.key, self.count, self.blob) == (other.key, other.count, other.blob)
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.count))
+
+    def __repr__(self) -> str:
+        form = "counters" if self._sparse is not None else "blob"
+        return f"HistogramDelta({self.key!r}, count={self.count}, {form})"
 
 
 @dataclass(frozen=True, slots=True)

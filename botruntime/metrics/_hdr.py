@@ -6,11 +6,15 @@ delta can be refused when its shape differs instead of being merged slowly and w
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from typing import Final
 
+import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from botruntime.metrics._errors import DeltaDecodeError
+from botruntime.metrics._span import Counts, Index
 
 __all__ = [
     "HIGHEST_US",
@@ -19,7 +23,9 @@ __all__ = [
     "counts_index",
     "decode",
     "new_histogram",
+    "nonzero_counts",
     "record_into",
+    "take_counts",
     "to_us",
 ]
 
@@ -33,6 +39,9 @@ _HALF_MAGNITUDE: Final = 10
 _HALF_COUNT: Final = 1 << _HALF_MAGNITUDE
 _SUB_BUCKET_MASK: Final = (2 << _HALF_MAGNITUDE) - 1
 _BUCKET_SHIFT: Final = _HALF_MAGNITUDE + 1
+_WORD: Final = 8  # bytes per counter (HdrHistogram's default word size)
+_EMPTY_INDEX: Final[Index] = np.zeros(0, dtype=np.intp)
+_EMPTY_COUNTS: Final[Counts] = np.zeros(0, dtype=np.uint64)
 
 
 def new_histogram() -> HdrHistogram:
@@ -62,6 +71,38 @@ def record_into(hist: HdrHistogram, us: int) -> None:
         hist.min_value = us
     if us > hist.max_value:
         hist.max_value = us
+
+
+def nonzero_counts(window: Counts, first: int) -> tuple[Index, Counts]:
+    """The non-zero counters of `window` (counter `first` onwards of a histogram): their
+    indexes, ascending, and their counts, copied out. The one rule for a histogram as sparse
+    counters, whether it was recorded here (`take_counts`) or decoded from a blob."""
+    at = np.flatnonzero(window != 0)  # a bool mask first: twice as fast as on the counters
+    if not len(at):
+        return _EMPTY_INDEX, _EMPTY_COUNTS
+    return at + first, window[at]
+
+
+def take_counts(hist: HdrHistogram) -> tuple[Index, Counts]:
+    """`hist`'s non-zero counters (`nonzero_counts`), and `hist` emptied in place, as new.
+
+    Every non-zero counter lies between the counters of `min_value` and `max_value`, which
+    recording keeps (HdrHistogram's own encode reads up to `max_value`'s counter): only that
+    span is read and zeroed, a few hundred counters of a second instead of the 23,552 of the
+    shape (and ~50x cheaper than making a new histogram)."""
+    if not hist.total_count:
+        return _EMPTY_INDEX, _EMPTY_COUNTS
+    top = hist.counts_len - 1  # a value recorded past HIGHEST_US still has its counter
+    first = min(counts_index(hist.min_value), top)
+    last = min(counts_index(hist.max_value), top)
+    counts: Counts = np.frombuffer(hist.counts, dtype=np.uint64, count=last + 1)
+    window = counts[first:]
+    found = nonzero_counts(window, first)
+    ctypes.memset(ctypes.addressof(hist.counts) + first * _WORD, 0, (last - first + 1) * _WORD)
+    hist.total_count = 0
+    hist.min_value = sys.maxsize
+    hist.max_value = 0
+    return found
 
 
 def decode(blob: str, *, field: str) -> HdrHistogram:

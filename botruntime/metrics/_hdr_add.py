@@ -9,8 +9,9 @@ same histogram as decode + add, several times cheaper (bench/coordinator.py).
 Checking and adding are two steps so a caller can check every blob of a delta before any is
 added: a bad delta changes nothing.
 
-`sparse` decodes a blob into its non-zero counters (how a delta is packed for the coordinator,
-botruntime/metrics/_packed.py), and `encode` turns a merged `SpanCounts` back into a blob.
+`sparse` decodes a blob into its non-zero counters (how a delta that came as a blob is packed,
+botruntime/metrics/_packed.py), `encode` turns a merged `SpanCounts` back into a blob, and
+`encode_sparse` a recorder's non-zero counters (`HistogramDelta.blob`, made only when asked).
 """
 
 from __future__ import annotations
@@ -36,10 +37,16 @@ from hdrh.codec import (  # add_array, decode and encode are pyhdrh's C function
 from hdrh.histogram import HdrHistogram
 
 from botruntime.metrics._errors import DeltaDecodeError
-from botruntime.metrics._hdr import HIGHEST_US, LOWEST_US, SIGNIFICANT_DIGITS, new_histogram
+from botruntime.metrics._hdr import (
+    HIGHEST_US,
+    LOWEST_US,
+    SIGNIFICANT_DIGITS,
+    new_histogram,
+    nonzero_counts,
+)
 from botruntime.metrics._span import Counts, Index, SpanCounts
 
-__all__ = ["BlobAdder", "CheckedBlob"]
+__all__ = ["BlobAdder", "CheckedBlob", "encode_sparse"]
 
 _WORD: Final = 8
 _COOKIE_BITS: Final = ~0xF0
@@ -106,9 +113,7 @@ class BlobAdder:
         total, first, last = self._decoded(self.unwrap(blob, field=field), field)
         if total == 0:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.uint64)
-        window = self._counts[first : last + 1]
-        at = np.flatnonzero(window)
-        return at + first, window[at]
+        return nonzero_counts(self._counts[first : last + 1], first)
 
     def _decoded(self, payload: bytes, field: str) -> tuple[int, int, int]:
         try:
@@ -160,12 +165,7 @@ class BlobAdder:
             self._varints = (ctypes.c_byte * room)()
         at = ctypes.addressof(self._varints)
         length = encode(self._at, limit, _WORD, at, room)
-        payload = _INNER.pack(
-            _ENCODING_COOKIE, length, 0, SIGNIFICANT_DIGITS, LOWEST_US, HIGHEST_US, 1.0
-        )
-        packed = zlib.compress(payload + ctypes.string_at(at, length))
-        wrapped = _OUTER.pack(_COMPRESSION_COOKIE, len(packed)) + packed
-        return binascii.b2a_base64(wrapped, newline=False).decode("ascii")
+        return _wrapped(ctypes.string_at(at, length))
 
     def histogram(self, span: SpanCounts) -> HdrHistogram:
         """A histogram holding these counts, as adding the blobs into it would have made it."""
@@ -207,6 +207,30 @@ class BlobAdder:
         # decode writes the non-zero counters only: [first, last] holds all this blob wrote
         self._dirty = (first * _WORD, (last + 1) * _WORD)
         return total, first, last
+
+
+def encode_sparse(index: Index, counts: Counts) -> str:
+    """The blob `HdrHistogram.encode()` gives for a histogram holding `counts` at the counter
+    indexes `index` (ascending, each once: as `nonzero_counts` gives them), byte for byte.
+    Holds no state, so a delta's blob can be made wherever it is first asked for."""
+    limit = int(index[-1]) + 1 if len(index) else 0
+    full: Counts = np.zeros(limit, dtype=np.uint64)
+    full[index] = counts
+    room = max(limit, 1) * _VARINT_MAX
+    varints = np.empty(room, dtype=np.uint8)
+    length = encode(full.ctypes.data, limit, _WORD, varints.ctypes.data, room)
+    return _wrapped(varints[:length].tobytes())
+
+
+def _wrapped(varints: bytes) -> str:
+    """hdrh's V2 envelope of a histogram of the run's shape whose counters encode as `varints`:
+    payload header, zlib, compression header, base64."""
+    payload = _INNER.pack(
+        _ENCODING_COOKIE, len(varints), 0, SIGNIFICANT_DIGITS, LOWEST_US, HIGHEST_US, 1.0
+    )
+    packed = zlib.compress(payload + varints)
+    wrapped = _OUTER.pack(_COMPRESSION_COOKIE, len(packed)) + packed
+    return binascii.b2a_base64(wrapped, newline=False).decode("ascii")
 
 
 def _payload(blob: str) -> tuple[bytes, tuple[int, int, int]]:

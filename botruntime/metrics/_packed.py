@@ -117,7 +117,9 @@ def pack_body(source: str, interval: int, body: bytes) -> bytes:
 
 
 class DeltaPacker:
-    """The worker's side: an `IntervalDelta` (what `Recorder.flush` gives) as packed bytes."""
+    """The worker's side: an `IntervalDelta` (what `Recorder.flush` gives) as packed bytes.
+    A recorder's histograms are packed from the counters it took; only a histogram that came
+    as a blob (the JSON wire, a sealed record) is decoded."""
 
     def __init__(self) -> None:
         self._adder = BlobAdder()
@@ -127,11 +129,16 @@ class DeltaPacker:
         counts: list[Counts] = []
         bounds, totals = [0], []
         for i, h in enumerate(delta.histograms):
-            index, values = self._adder.sparse(h.blob, field=f"histograms[{i}].blob")
+            found = h.sparse
+            if found is None:
+                index, values = self._adder.sparse(h.blob, field=f"histograms[{i}].blob")
+                total = int(values.sum())
+            else:
+                (index, values), total = found, h.count
             indexes.append(index)
             counts.append(values)
             bounds.append(bounds[-1] + len(index))
-            totals.append(int(values.sum()))
+            totals.append(total)
         return PackedDelta(
             delta.source,
             delta.interval,

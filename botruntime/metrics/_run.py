@@ -5,8 +5,9 @@ added, never re-sampled) and refuses a (source, interval) seen before, so a delt
 a reconnect is not counted twice. `put_interval` takes an interval merged elsewhere (a
 coordinator's `MergedIntervals`) and replaces it when its newer merge comes. Every blob is
 decoded and checked on arrival (so a bad delta is refused whole, and each series' count is
-known exactly), but added into its whole-run histogram only when a query needs it: a client
-following a live run through windows never pays the additions, and a report pays them once.
+known exactly; a histogram recorded in this process comes as counters and needs no check),
+but added into its whole-run histogram only when a query needs it: a client following a live
+run through windows never pays the additions, and a report pays them once.
 Per-interval blobs stay encoded (a few hundred bytes each) and are decoded when a window is
 asked for. `BlobAdder` adds a blob's non-zero span without building a histogram per blob
 (bench/coordinator.py has the figures).
@@ -28,7 +29,7 @@ from hdrh.histogram import HdrHistogram
 from botruntime.metrics._delta import MAX_EXAMPLES, GaugeDelta, HistogramDelta, IntervalDelta
 from botruntime.metrics._errors import MetricKindError
 from botruntime.metrics._hdr import new_histogram
-from botruntime.metrics._hdr_add import BlobAdder, CheckedBlob
+from botruntime.metrics._hdr_add import BlobAdder
 from botruntime.metrics._keys import Kind, Labels, MetricKey, check_name, kind_of, labels_of
 from botruntime.metrics._summary import Summary, quantiles_us, summarize
 
@@ -91,7 +92,7 @@ class RunMetrics:
             self._retract(merged.interval, *old)
         self._seen.add(slot)
         self._add(merged, checked, worker=None)
-        self._put[slot] = (merged, tuple(blob.total for _, blob in checked))
+        self._put[slot] = (merged, tuple(total for _, total in checked))
         self.version += 1
 
     def put_intervals(self) -> list[IntervalDelta]:
@@ -99,29 +100,33 @@ class RunMetrics:
         had of a run when its source went away."""
         return [merged for merged, _ in self._put.values()]
 
-    def _checked(self, delta: IntervalDelta) -> list[tuple[HistogramDelta, CheckedBlob]]:
+    def _checked(self, delta: IntervalDelta) -> list[tuple[HistogramDelta, int]]:
+        """Each histogram with the values it holds; a blob is decoded to check it, counters a
+        recorder took (`HistogramDelta.sparse`) are its own and are not."""
         for name, kind in _kinds_in(delta):
             known = self._kinds.get(name)
             if known is not None and known != kind:
                 raise MetricKindError(name, kind=known, expected=kind)
-        adder = self._adder
-        return [
-            (h, adder.check(h.blob, field=f"histograms[{i}].blob"))
-            for i, h in enumerate(delta.histograms)
-        ]
+        checked = []
+        for i, h in enumerate(delta.histograms):
+            if h.sparse is None:
+                checked.append((h, self._adder.check(h.blob, field=f"histograms[{i}].blob").total))
+            else:
+                checked.append((h, h.count))
+        return checked
 
     def _add(
         self,
         delta: IntervalDelta,
-        checked: list[tuple[HistogramDelta, CheckedBlob]],
+        checked: list[tuple[HistogramDelta, int]],
         *,
         worker: str | None,  # the label a gauge gets; None: it has its worker label already
     ) -> None:
         in_interval = self._blobs[delta.interval]
-        for h, blob in checked:
+        for h, total in checked:
             key = self._series.setdefault(h.key, h.key)
             self._note(key.name, "histogram")
-            self._hist_counts[key] += blob.total
+            self._hist_counts[key] += total
             self._pending[key].append(h.blob)
             in_interval.setdefault(key, []).append(h.blob)
         per_interval = self._counts[delta.interval]

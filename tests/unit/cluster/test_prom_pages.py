@@ -18,7 +18,7 @@ from botruntime.cluster._prom import (
     WorkerMetricsPage,
 )
 from botruntime.cluster._types import Liveness
-from botruntime.metrics import Recorder
+from botruntime.metrics import DeltaPacker, Recorder
 
 
 def _samples(page: bytes) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -60,14 +60,18 @@ def test_the_coordinator_page_counts_workers_by_state(promtool: Callable[[str], 
 
 def test_a_worker_page_shows_its_share_of_the_latest_run(promtool: Callable[[str], str]) -> None:
     page = WorkerMetricsPage(lambda: WorkerFigures("w1", Liveness.ALIVE, _health(4)))
-    rec = Recorder("a-1")
+    rec, packer = Recorder("a-1"), DeltaPacker()  # packed once, as the worker sends it
     rec.counter("n.intent", action="send_ax").add(7)
     rec.observe("submit", "alpha", "send_ax", "ok", 0.0, 0.0, 0.02)
-    page.ingest("run-1", rec.flush(0))
+    page.ingest("run-1", packer.packed(rec.flush(0)))
+    first = _samples(page.render())
+    assert first["testbots_latency_seconds_count"] == [
+        ({"action": "send_ax", "chain": "alpha", "outcome": "ok", "phase": "submit"}, 1.0)
+    ]
     rec.counter("n.intent", action="send_ax").add(2)
-    page.ingest("run-2", rec.flush(1))  # a new run: the page shows only its figures
+    page.ingest("run-2", packer.packed(rec.flush(1)))  # a new run: the page shows only its own
     rec.counter("n.intent", action="send_ax").add(5)
-    page.ingest("run-1", rec.flush(2))  # a late delta of the run before goes to that run
+    page.ingest("run-1", packer.packed(rec.flush(2)))  # a late delta of the run before
     text = page.render()
     samples = _samples(text)
     assert samples["testbots_intents_total"] == [({"action": "send_ax"}, 2.0)]

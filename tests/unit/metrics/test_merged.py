@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import ctypes
 import gc
 import random
 import struct
@@ -11,6 +12,7 @@ import zlib
 
 import pytest
 from hdrh.codec import payload_header_size
+from hdrh.histogram import HdrHistogram
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +26,7 @@ from botruntime.metrics import (
     Recorder,
     RunMetrics,
 )
+from botruntime.metrics import _merged as merged_module
 from botruntime.metrics._delta import HistogramDelta
 from botruntime.metrics._keys import MetricKey
 from botruntime.metrics._sealed import SealedIntervals
@@ -64,6 +67,10 @@ def _same(a: RunMetrics | MergedIntervals, b: RunMetrics) -> None:
     assert a.gauge_last("gen.cpu") == b.gauge_last("gen.cpu")
 
 
+def _counts(hist: HdrHistogram) -> bytes:
+    return ctypes.string_at(ctypes.addressof(hist.counts), hist.counts_len * 8)
+
+
 def _windows_same(a: RunMetrics, b: RunMetrics) -> None:
     for i in b.intervals:
         window = range(i, i + 1)
@@ -88,24 +95,40 @@ events = st.lists(
 )
 
 
+@pytest.mark.parametrize("sort_below", [0, 1 << 40], ids=["by-rows", "by-sorting"])
 @settings(max_examples=40, deadline=None)
 @given(events, st.integers(1, 3))
 def test_the_merge_and_its_polls_equal_every_delta_merged_apart(
-    sent: list[tuple[int, int, int]], open_intervals: int
+    sort_below: int, sent: list[tuple[int, int, int]], open_intervals: int
 ) -> None:
     """In any order, with late deltas re-opening sealed intervals and duplicates: the store,
-    a client that polled after every delta, and one full snapshot all equal RunMetrics."""
+    a client that polled after every delta, and one full snapshot all equal RunMetrics; so
+    does a store that keeps whole-run figures only (a late delta for an interval it dropped
+    opens it afresh)."""
+    with pytest.MonkeyPatch.context() as patch:  # how a fold sums: either way, the same
+        patch.setattr(merged_module, "_SORT_BELOW", sort_below)
+        _merge_and_poll(sent, open_intervals)
+
+
+def _merge_and_poll(sent: list[tuple[int, int, int]], open_intervals: int) -> None:
     store = MergedIntervals(open_intervals=open_intervals)
+    whole_only = MergedIntervals(open_intervals=open_intervals, keep_intervals=False)
     reference, followed = RunMetrics(), RunMetrics()
     version = 0
     for source, interval, seed in sent:
         delta = _delta(f"a{source}", interval, seed)
-        assert store.ingest(delta) is reference.ingest(delta)
+        assert whole_only.ingest(delta) is store.ingest(delta) is reference.ingest(delta)
         version = _pull(store, followed, version)
+        got, want = whole_only.histogram("lat.submit"), store.histogram("lat.submit")
+        assert _counts(got) == _counts(want)  # mid-run too, open intervals and all
     store.seal_all()
+    whole_only.seal_all()
+    assert whole_only.sealed_count == 0 and whole_only.open_count == 0
+    with pytest.raises(ValueError, match="whole-run figures only"):
+        whole_only.merged_bytes(sent[0][1])
     snapshot = RunMetrics()
     _pull(store, snapshot, 0)
-    for got in (store, followed, snapshot):
+    for got in (store, whole_only, followed, snapshot):
         _same(got, reference)
     for got in (followed, snapshot):
         _windows_same(got, reference)

@@ -50,13 +50,14 @@ def test_packed_deltas_merge_to_what_hdrhistograms_own_add_gives(
     for interval in range(3):
         for s in range(sources):
             delta = _recorded(f"w{s}", interval, rng, series)
+            assert all(h.sparse is not None for h in delta.histograms)  # packed from counters
+            assert store.ingest_packed(unpacker.unpack(packer.pack(delta)))
             for h in delta.histograms:
                 if h.key.name == "lat.submit":
-                    decoded = type(whole).decode(h.blob)
+                    decoded = type(whole).decode(h.blob)  # the blob, made from the counters
                     by_interval[interval].add(decoded)
                     whole.add(decoded)
             intents += sum(v for k, v in delta.counters if k.name == "n.intent")
-            assert store.ingest_packed(unpacker.unpack(packer.pack(delta)))
     merged = store.histogram("lat.submit")
     assert merged.get_total_count() == whole.get_total_count()
     assert list(merged.counts) == list(whole.counts)  # counter for counter
@@ -72,6 +73,17 @@ def test_packed_deltas_merge_to_what_hdrhistograms_own_add_gives(
         total = sum(h.count for h in lat)
         assert total == reference.get_total_count()
     assert store.count("n.intent") == intents
+
+
+def test_a_delta_packs_to_the_same_bytes_from_its_counters_as_from_its_blobs() -> None:
+    """The worker packs what its recorder took; a delta that came as JSON is decoded first:
+    the coordinator cannot tell them apart."""
+    delta = _recorded("w0", 5, random.Random(11), 3)
+    from_counters = DeltaPacker().pack(delta)
+    as_blobs = IntervalDelta.from_bytes(delta.to_bytes())
+    assert all(h.sparse is None for h in as_blobs.histograms)
+    assert DeltaPacker().pack(as_blobs) == from_counters
+    assert DeltaPacker().pack(delta) == from_counters  # its blobs made now: decoded instead
 
 
 def test_a_packed_delta_keeps_counters_gauges_and_examples() -> None:

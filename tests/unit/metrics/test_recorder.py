@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+import ctypes
 
-from botruntime.metrics import HIGHEST_US, MetricKindError, Recorder, RunMetrics, UnknownMetric
+import pytest
+from hdrh.histogram import HdrHistogram
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from botruntime.metrics import (
+    HIGHEST_US,
+    MetricKindError,
+    Recorder,
+    RunMetrics,
+    UnknownMetric,
+    new_histogram,
+)
+from botruntime.metrics._hdr_add import BlobAdder
 
 
 def test_latency_counts_from_intended_time_and_service_from_the_send() -> None:
@@ -104,3 +117,53 @@ def test_a_name_asked_before_as_one_kind_is_still_refused_as_another() -> None:
         rec.histogram("n.intent", action="send_ax")
     with pytest.raises(MetricKindError):
         rec.gauge("n.intent", action="send_ax")
+
+
+def _state(hist: HdrHistogram) -> tuple[bytes, int, int, int]:
+    counts = ctypes.string_at(ctypes.addressof(hist.counts), hist.counts_len * 8)
+    return counts, hist.total_count, hist.min_value, hist.max_value
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, HIGHEST_US), max_size=300), min_size=1, max_size=4))
+def test_each_flush_gives_the_counters_and_blob_hdrhistogram_records(
+    batches: list[list[int]],
+) -> None:
+    """A flush takes the non-zero counters out and empties the histogram in place; the blob
+    made from them later is HdrHistogram's own encode of the same values, byte for byte."""
+    rec, adder = Recorder("w1"), BlobAdder()
+    hist = rec.histogram("lat.submit", action="send_ax")
+    for interval, values in enumerate(batches):
+        reference = new_histogram()
+        for us in values:
+            hist.record_us(us)
+            reference.record_value(us)
+        delta = rec.flush(interval)
+        assert _state(hist.hdr) == _state(new_histogram())  # as new, for the next interval
+        if not values:
+            assert delta.histograms == ()
+            continue
+        (got,) = delta.histograms
+        assert got.count == len(values)
+        assert got.sparse is not None
+        index, counts = got.sparse
+        blob = reference.encode().decode("ascii")
+        want_index, want_counts = adder.sparse(blob, field="reference")
+        assert (index.tolist(), counts.tolist()) == (want_index.tolist(), want_counts.tolist())
+        assert got.blob == blob
+        assert got.sparse is None  # once made, only the blob is kept
+
+
+def test_a_flushed_delta_keeps_its_values_while_recording_goes_on() -> None:
+    rec = Recorder()
+    hist = rec.histogram("lat.submit", action="send_ax")
+    hist.record_us(500)
+    hist.record_us(70_000)
+    (flushed,) = rec.flush(0).histograms
+    for _ in range(3):
+        hist.record_us(500)
+    assert flushed.sparse is not None
+    assert flushed.sparse[1].tolist() == [1, 1]
+    decoded = HdrHistogram.decode(flushed.blob)
+    assert (decoded.get_total_count(), decoded.get_count_at_value(500)) == (2, 1)
+    assert rec.flush(1).histograms[0].count == 3
