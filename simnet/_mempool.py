@@ -10,7 +10,7 @@ and knows nothing of HTTP or of other nodes.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
 from simnet._entry import Entry
@@ -171,18 +171,18 @@ class Mempool:
 
     def insert(
         self, entry: Entry, placement: Placement, replaced: Entry | None, height: int
-    ) -> list[Entry]:
+    ) -> Sequence[Entry]:
         """Store `entry`; return what was evicted to make room (raise mempool_full if nothing)."""
-        evicted: list[Entry] = []
+        evicted: Sequence[Entry] = ()
         if replaced is not None:
-            evicted += self.remove(replaced.hash)
+            evicted = self.remove(replaced.hash)
         params = self.params
         full = (
             len(self.entries) >= params.mempool_max_txs
             or self.bytes + entry.size > params.mempool_max_bytes
         )
         if full and not self.vulns.on("mempool_unbounded_fifo"):
-            evicted += self._make_room(entry)
+            evicted = [*evicted, *self._make_room(entry)]
         sender, tx_hash = entry.sender, entry.hash
         queue = self.senders.get(sender)
         if queue is None:
