@@ -3,7 +3,8 @@
 Liquidation closes every position of an account at the mark; 1 % of the closed notional is the
 fee (half to the keeper who sent `perps.liquidate`, the rest to the insurance fund). A
 negative balance after that is a deficit: the insurance fund covers it, and what it cannot
-cover is auto-deleveraged from the accounts in profit, pro rata. Accounts still below
+cover is auto-deleveraged from the accounts in profit, pro rata (`MarginBook.deleverage`); what
+nobody in profit can give stays the account's debt, an uncovered deficit. Accounts still below
 maintenance one block after they fell are liquidated by the protocol in end-block, at most
 `max_liquidations_per_block` per block (one under `liquidation_throttle`); an account whose
 price is stale waits, its lag restarting when the price comes back (a halted market has no
@@ -16,23 +17,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simnet.delta._margin import HOUSE, PERPS_ACCOUNT, notional
+from simnet.delta._margin import PERPS_ACCOUNT, notional
 from simnet.delta._params import BPS
 
 if TYPE_CHECKING:
     from simnet.delta._margin import MarginAccount, MarginBook
 
-__all__ = ["cover_deficit", "deleverage", "liquidate", "protocol_liquidations"]
+__all__ = ["cover_deficit", "liquidate", "protocol_liquidations"]
 
 
 def liquidate(book: MarginBook, address: str, keeper: str | None) -> None:
     """Close every position of `address` at the mark; fee, then deficit cover and ADL."""
     account = book.accounts[address]
-    closed = 0
+    closed = realised = 0
     for market, position in list(account.positions.items()):
         price = book.mark(market)
         closed += notional(position.size, price)
-        book.close_at(account, market, price)
+        realised += book.close_at(account, market, price)
     fee = closed * book.params.liquidation_fee_bps // BPS
     taken = min(fee, max(account.collateral, 0))
     account.collateral -= taken
@@ -42,7 +43,7 @@ def liquidate(book: MarginBook, address: str, keeper: str | None) -> None:
         denom = book.params.collateral_denom
         book.ledger.add_module(PERPS_ACCOUNT, denom, -to_keeper)
         book.ledger.add(keeper, denom, to_keeper)
-    deficit, covered, haircut = cover_deficit(book, account)
+    deficit, covered, haircut = cover_deficit(book, account, -realised)
     account.below_since = None
     book.liquidations.append(
         {
@@ -59,47 +60,26 @@ def liquidate(book: MarginBook, address: str, keeper: str | None) -> None:
     )
 
 
-def cover_deficit(book: MarginBook, account: MarginAccount) -> tuple[int, int, int]:
-    """Settle a negative collateral: the insurance fund, then ADL; (deficit, covered, haircut)."""
+def cover_deficit(book: MarginBook, account: MarginAccount, booked: int) -> tuple[int, int, int]:
+    """Settle a negative collateral: the insurance fund, then ADL; (deficit, covered, haircut).
+
+    `booked` is what the house just booked from closing the account: the house is its
+    counterparty, so that gain, unpaid in part, counts among the profits ADL cuts. What the
+    haircuts cannot give (nobody, or too little, in profit) stays on the account, so the books
+    still add up and the module pays out no more than it holds.
+    """
     deficit = max(-account.collateral, 0)
     covered = haircut = 0
     if deficit and not book.vulns.on("no_insurance_no_adl"):
-        account.collateral = 0
         covered = book.draw_insurance(deficit)
-        uncovered = deficit - covered
-        if uncovered:
-            book.deficit += uncovered
-            haircut = deleverage(book, uncovered)
-            book.haircuts += haircut
+        account.collateral += covered
+        if deficit > covered:
+            haircut, _ = book.deleverage(deficit - covered, house_realised=max(booked, 0))
+            account.collateral += haircut
     elif deficit:
         account.collateral = 0  # written off: nobody covers it
         book.deficit += deficit
     return deficit, covered, haircut
-
-
-def deleverage(book: MarginBook, amount: int) -> int:
-    """Take `amount` from the accounts in profit, pro rata to their profit; exact sum."""
-    profits: list[tuple[int, str]] = []
-    for address, account in sorted(book.accounts.items()):
-        gain = book.unrealised(account)
-        if gain > 0 and account.positions:
-            profits.append((gain, address))
-    house_gain = -sum(book.unrealised(a) for a in book.accounts.values())
-    if house_gain > 0:
-        profits.append((house_gain, HOUSE))
-    if not profits:
-        book.house.collateral -= amount  # nobody in profit: the house absorbs it
-        return amount
-    total = sum(g for g, _ in profits)
-    cuts = [(amount * g // total, a) for g, a in profits]
-    rest = amount - sum(c for c, _ in cuts)
-    taken = 0
-    for i, (cut, address) in enumerate(cuts):
-        cut += 1 if i < rest else 0
-        target = book.house if address == HOUSE else book.accounts[address]
-        target.collateral -= cut
-        taken += cut
-    return taken
 
 
 def protocol_liquidations(book: MarginBook, height: int) -> None:

@@ -7,8 +7,22 @@ market's mark (the oracle's 10-block TWAP); it needs `initial_margin_bps` of its
 notional / leverage when the order asked for less) to open or withdraw and
 `maintenance_margin_bps` to stay open. PnL rounds down for traders (Python's floor), so dust
 always stays with the protocol. The house pays a realised profit from its collateral, then
-the insurance fund; what neither holds is cut from the profit (auto-deleveraging), and no
-withdrawal takes more than the module account holds, whatever the price does between blocks.
+the insurance fund; what neither holds is auto-deleveraged (`deleverage`): cut from every
+account in profit, pro rata, the one realising its profit among them. No withdrawal takes more
+than the module account holds, whatever the price does between blocks.
+
+Auto-deleveraging is strictly proportional, not a queue ranked by profit x leverage as on
+order-book exchanges (Binance, Bybit, BitMEX): there the bankrupt position must be matched
+against an opposite one, which the queue picks and closes; here every position's counterparty
+is the house, so only the value is missing and it is taken from all profits alike, as a
+socialised-loss or clawback scheme does, whatever order the txs came in. The house is in profit
+when the traders are in loss, and by what it booked from a bankrupt account's close (it is that
+account's counterparty). `pro_rata` states the rounding; a haircut never takes more than an
+account's profit nor, but for a profit being realised, more collateral than it holds, so the
+house is never cut below zero. What nobody in profit can give stays the debt of whoever is
+short (the bankrupt account, or the house that paid funding it did not hold): recorded as
+uncovered (`deficit` > `haircuts`), which `perps/deficit-accounted` reports; the module
+account still never pays out more than it holds.
 
 `MarginBook` is the state every part of perps shares (trading, funding, liquidation) and the
 one primitive that moves a position, `trade`; `simnet.delta._perps` is the chain module.
@@ -17,6 +31,7 @@ one primitive that moves a position, `trade`; `simnet.delta._perps` is the chain
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,6 +55,7 @@ __all__ = [
     "account_state",
     "notional",
     "pnl",
+    "pro_rata",
 ]
 
 PERPS_ACCOUNT: Final = "perps"
@@ -69,6 +85,38 @@ def pnl(size: int, entry: int, price: int) -> int:
 
 def notional(size: int, price: int) -> int:
     return abs(size) * price // PRICE_SCALE
+
+
+def pro_rata(amount: int, claims: Sequence[tuple[int, int]]) -> list[int]:
+    """Split `amount` over (weight, cap) claims in proportion to the weights, to the unit.
+
+    Each share is amount·weight / Σ weight rounded down; the units left (fewer than the
+    claims) go one each to the largest fractional parts, ties to the earlier claim. A share at
+    or above its cap is held at the cap and the excess spread over the others the same way.
+    The shares sum to `amount`, or to Σ caps when that is less; a claim without weight or cap
+    gets nothing.
+    """
+    shares = [0] * len(claims)
+    live = [i for i, (weight, cap) in enumerate(claims) if weight > 0 and cap > 0]
+    left = amount
+    while live and left > 0:
+        total = sum(claims[i][0] for i in live)
+        capped = {i for i in live if left * claims[i][0] >= claims[i][1] * total}
+        if capped:  # Σ caps here <= left · Σ their weights / total <= left
+            for i in capped:
+                shares[i] = claims[i][1]
+                left -= claims[i][1]
+            live = [i for i in live if i not in capped]
+            continue
+        parts = [divmod(left * claims[i][0], total) for i in live]
+        for i, (share, _) in zip(live, parts, strict=True):
+            shares[i] = share  # below the cap, and so is share + 1
+        rest = left - sum(share for share, _ in parts)
+        ranked = sorted(range(len(live)), key=lambda k: (-parts[k][1], live[k]))
+        for k in ranked[:rest]:
+            shares[live[k]] += 1
+        left = 0
+    return shares
 
 
 class MarginBook:
@@ -185,10 +233,6 @@ class MarginBook:
             return 0
         closed = min(abs(delta), abs(held)) * (1 if held > 0 else -1)
         realised = pnl(closed, position.entry, price)
-        realised -= self._unpayable(realised)
-        account.collateral += realised
-        account.realised += realised
-        self.house.collateral -= realised
         rest = held + delta
         if rest == 0:
             del account.positions[market]
@@ -196,6 +240,9 @@ class MarginBook:
             account.positions[market] = Position(rest, position.entry, position.leverage)
         else:  # flipped: the remainder opens at the price
             account.positions[market] = Position(rest, price, leverage)
+        realised = self._pay(account, realised)
+        account.collateral += realised
+        account.realised += realised
         return realised
 
     def draw_insurance(self, amount: int) -> int:
@@ -204,32 +251,97 @@ class MarginBook:
         self.insurance -= covered
         return covered
 
-    def _unpayable(self, profit: int) -> int:
-        """The part of a trader's realised `profit` nobody can pay, cut from it (ADL).
+    def _pay(self, account: MarginAccount, realised: int) -> int:
+        """The house pays `account`'s `realised` PnL (takes it, when a loss); return what the
+        account gets: a profit less the part nobody can pay (ADL).
 
         The house pays from its collateral, the insurance fund tops it up, and what is still
-        missing is auto-deleveraged from the profit being realised (counted in `deficit` and
-        `haircuts` alike), so the house never pays out collateral it does not hold.
+        missing is auto-deleveraged from everyone in profit, `account` counted with the profit
+        it realises: the others' haircuts go to the house, which has paid out all it held, so
+        it never pays out collateral it does not hold (nor gives a haircut on top).
         `no_insurance_no_adl` lets the house pay it all, into a negative balance.
         """
-        if profit <= 0 or self.vulns.on("no_insurance_no_adl"):
-            return 0
-        short = profit - max(self.house.collateral, 0)
+        held = self.house.collateral
+        self.house.collateral -= realised
+        if realised <= 0 or self.vulns.on("no_insurance_no_adl"):
+            return realised
+        short = realised - max(held, 0)
         if short <= 0:
-            return 0
+            return realised
         covered = self.draw_insurance(short)
         self.house.collateral += covered
-        cut = short - covered
-        self.deficit += cut
-        self.haircuts += cut
-        return cut
+        short -= covered
+        if short == 0:
+            return realised
+        taken, cut = self.deleverage(short, account, realised)
+        self.house.collateral += taken  # the others' haircuts, and the part `account` forgoes
+        return realised - cut
 
-    def close_at(self, account: MarginAccount, market: str, price: int) -> None:
-        """Close `account`'s whole position on `market` at `price`, the house mirroring it."""
+    def deleverage(
+        self,
+        amount: int,
+        closing: MarginAccount | None = None,
+        realising: int = 0,
+        house_realised: int = 0,
+    ) -> tuple[int, int]:
+        """Auto-deleverage `amount` nobody holds: (Σ haircuts, the part cut from `realising`).
+
+        Every account in profit at the mark gives its `pro_rata` share, in address order, the
+        house last: at most its profit and the collateral it holds. The house's profit is its
+        book's (the traders' loss at the mark) plus `house_realised`, what it just booked from
+        a bankrupt account's close, a loss that account could not pay in full. `closing`,
+        which realises `realising` now (not yet in its collateral), claims that profit too and
+        gives from it first. The haircuts come off collateral (but the part from `realising`);
+        the caller credits them to whoever is short. `deficit` records `amount`, `haircuts`
+        what was taken: the rest is uncovered.
+        """
+        payers: list[MarginAccount] = []
+        claims: list[tuple[int, int]] = []
+        traders = 0
+        for _, account in sorted(self.accounts.items()):
+            gain = self.unrealised(account) if account.positions else 0
+            traders += gain
+            gain = max(gain, 0)
+            cap = min(gain, max(account.collateral, 0))
+            if account is closing:
+                gain, cap = gain + realising, cap + realising
+            if gain > 0:
+                payers.append(account)
+                claims.append((gain, cap))
+        house = max(-traders, 0) + house_realised
+        if house > 0:
+            payers.append(self.house)
+            claims.append((house, min(house, max(self.house.collateral, 0))))
+        cuts = pro_rata(amount, claims)
+        from_profit = 0
+        for account, cut in zip(payers, cuts, strict=True):
+            if account is closing:
+                from_profit = min(cut, realising)
+                cut -= from_profit
+            account.collateral -= cut
+        taken = sum(cuts)
+        self.deficit += amount
+        self.haircuts += taken
+        return taken, from_profit
+
+    def cover_house(self) -> None:
+        """A house left below zero (it paid funding it did not hold): the insurance fund, then
+        auto-deleveraging, make it whole; what nobody in profit can give stays its debt."""
+        if self.house.collateral >= 0 or self.vulns.on("no_insurance_no_adl"):
+            return
+        self.house.collateral += self.draw_insurance(-self.house.collateral)
+        if self.house.collateral < 0:
+            taken, _ = self.deleverage(-self.house.collateral)
+            self.house.collateral += taken
+
+    def close_at(self, account: MarginAccount, market: str, price: int) -> int:
+        """Close `account`'s whole position on `market` at `price`, the house mirroring it;
+        return the realised PnL."""
         position = account.positions[market]
         size = position.size
-        self.trade(account, market, -size, price, position.leverage)
+        realised = self.trade(account, market, -size, price, position.leverage)
         self.trade(self.house, market, size, price, self.params.max_leverage, mirror=True)
+        return realised
 
 
 def account_state(account: MarginAccount) -> dict[str, JsonValue]:

@@ -202,9 +202,14 @@ class Perps(MarginBook, Module):
             raise Rejected("margin_insufficient", f"{sender} has no margin; perps.deposit first")
         saved = (account.collateral, account.realised, dict(account.positions))
         book = (self.house.collateral, self.insurance, self.deficit, self.haircuts)
-        self.trade(account, market, delta, price, leverage)
+        # a flip realises a profit first, which ADL may take from other accounts' collateral
+        flips = held != 0 and (held > 0) != (delta > 0) and not reducing
+        others = [(a, a.collateral) for a in self.accounts.values()] if flips else []
+        realised = self.trade(account, market, delta, price, leverage)
         equity, needed = self.equity(account), self.initial(account)
         if not reducing and equity < needed:
+            for other, collateral in others:
+                other.collateral = collateral
             account.collateral, account.realised, account.positions = saved
             self.house.collateral, self.insurance, self.deficit, self.haircuts = book
             raise Rejected(
@@ -214,21 +219,22 @@ class Perps(MarginBook, Module):
                 {"equity": str(equity), "initial_margin": str(needed)},
             )
         self.trade(self.house, market, -delta, price, self.params.max_leverage, mirror=True)
-        self._settle_bad_debt(account)
+        self._settle_bad_debt(account, realised)
 
-    def _settle_bad_debt(self, account: MarginAccount) -> None:
+    def _settle_bad_debt(self, account: MarginAccount, realised: int) -> None:
         """An account its owner closed out below zero (the mark moved past its margin before a
-        liquidation): its debt is a deficit, covered like a liquidation's."""
+        liquidation) at a `realised` loss: its debt is a deficit, covered like a
+        liquidation's."""
         if not account.positions and account.collateral < 0:
-            cover_deficit(self, account)
+            cover_deficit(self, account, -realised)
 
     def _close(self, sender: str, market: str) -> None:
         account = self.accounts.get(sender)
         position = None if account is None else account.positions.get(market)
         if account is None or position is None:
             raise Rejected("malformed", f"{sender} has no position on {market} to close")
-        self.close_at(account, market, self._tradable(market, opening=False).mark)
-        self._settle_bad_debt(account)
+        realised = self.close_at(account, market, self._tradable(market, opening=False).mark)
+        self._settle_bad_debt(account, realised)
 
     # ---- blocks --------------------------------------------------------------------------------
 
@@ -236,13 +242,12 @@ class Perps(MarginBook, Module):
         self.height = height
 
     def end_block(self, height: int, taken: Sequence[Entry]) -> None:
-        """After the oracle's end-block: funding (the insurance fund tops up a house it left
-        below zero), then protocol liquidations."""
+        """After the oracle's end-block: funding (the insurance fund, then auto-deleveraging,
+        make whole a house it left below zero), then protocol liquidations."""
         if height % self.params.funding_every_blocks == 0:
             for market in self.markets:
                 settle_funding(self, market, height)
-            if self.house.collateral < 0 and not self.vulns.on("no_insurance_no_adl"):
-                self.house.collateral += self.draw_insurance(-self.house.collateral)
+            self.cover_house()
         protocol_liquidations(self, height)
 
     # ---- invariants ----------------------------------------------------------------------------
@@ -285,7 +290,10 @@ class Perps(MarginBook, Module):
 
     def _deficit(self) -> str | None:
         if self.deficit != self.haircuts:
-            return f"uncovered deficit {self.deficit} != Σ ADL haircuts {self.haircuts}"
+            return (
+                f"uncovered deficit {self.deficit - self.haircuts} DX: deficits beyond the "
+                f"insurance fund {self.deficit} != Σ ADL haircuts {self.haircuts}"
+            )
         return None
 
     def to_wire(self) -> JsonValue:
