@@ -13,16 +13,26 @@ what is left of the request is the front end (HTTP parsing, the gate, the answer
 What the capacity bench measures on top of this figure is the sockets, the event loop and the
 kernel (and the caches they cool). Run next to it to place every µs of its CPU per tx.
 
-Usage: python bench/simnet_split.py [--per-sender 150] [--rate 4000]
+Each round runs in a fresh process. With `--peer-root DIR` (another checkout, e.g. the code
+before a change) rounds alternate between this tree's simnet and that one's, so a busy machine
+weighs on both alike; the medians of each part are printed side by side.
+
+Usage: python bench/simnet_split.py [--rounds 3] [--per-sender 150] [--rate 4000]
+    [--peer-root DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import nacl.signing
@@ -31,11 +41,19 @@ from _measure import bare_verify_us, load_span
 from simnet_capacity import signed_bodies
 from uvicorn.server import ServerState
 
+import simnet.__main__
 from botruntime.identity import Identity
 from simnet import GenesisAccount, Network, Params
-from simnet.__main__ import tune_gc
 from simnet._runtime import Runtime
 
+PARTS = (
+    ("HTTP front end (parse, gate, answer)", "front_us"),
+    ("decode (JSON to entry), not verify", "decode_us"),
+    ("signature verify", "verify_us"),
+    ("admission into the receiving node", "admit_us"),
+    ("gossip (the other nodes' admissions)", "gossip_us"),
+    ("block production", "blocks_us"),
+)
 SENDERS = 200
 CONNECTIONS = 16
 GOSSIP_S = 0.01
@@ -140,10 +158,18 @@ async def run(per_sender: int, rate: float) -> dict[str, float]:
     decode, verify, admit = Timed(), Timed(), Timed()
     chain.decode = decode.wrap(chain.decode)  # type: ignore[method-assign]
     chain.admit = admit.wrap(chain.admit)  # type: ignore[method-assign]
-    verify_key = nacl.signing.VerifyKey
-    bare_verify = verify_key.verify
-    verify_key.verify = verify.wrap(bare_verify)  # type: ignore[method-assign]
-    tune_gc()  # as `python -m simnet` does once it has started
+    # simnet checks a signature with libsodium's crypto_sign_open on the key's bytes (older
+    # trees with VerifyKey.verify): whichever it calls is timed
+    admission = sys.modules.get("simnet._admission")
+    verifiers: list[tuple[Any, str]] = [(nacl.signing.VerifyKey, "verify")]
+    if admission is not None and hasattr(admission, "crypto_sign_open"):
+        verifiers.append((admission, "crypto_sign_open"))
+    originals = [(owner, name, getattr(owner, name)) for owner, name in verifiers]
+    for owner, name, call in originals:
+        setattr(owner, name, verify.wrap(call))
+    # as `python -m simnet` does once it has started (older trees: `_tune_gc`)
+    tune = getattr(simnet.__main__, "tune_gc", None) or simnet.__main__._tune_gc
+    tune()
     per_gossip = max(1, round(rate * GOSSIP_S))
     per_block = max(1, round(rate * BLOCK_S))
     wall = {"requests": 0.0, "gossip": 0.0, "blocks": 0.0}
@@ -174,7 +200,8 @@ async def run(per_sender: int, rate: float) -> dict[str, float]:
             network.tick()
             wall["blocks"] += time.perf_counter() - at
     finally:
-        verify_key.verify = bare_verify  # type: ignore[method-assign]
+        for owner, name, call in originals:
+            setattr(owner, name, call)
     cpu = time.process_time() - cpu_start
     committed = sum(len(chain.blocks[h].txs) for h in range(1, chain.height + 1))
     answers = sum(t.answers for t in transports)
@@ -196,31 +223,64 @@ async def run(per_sender: int, rate: float) -> dict[str, float]:
     }
 
 
+def measure(per_sender: int, rate: float) -> dict[str, float]:
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        split = runner.run(run(per_sender, rate))
+    split["bare_verify_us"] = bare_verify_us(2.0)
+    return split
+
+
+def child(root: Path, per_sender: int, rate: float) -> dict[str, float]:
+    """`measure` (this file's) in a fresh process, on the simnet of the checkout at `root`."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    command += ["--per-sender", str(per_sender), "--rate", str(rate)]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-sender", type=int, default=150)
     parser.add_argument("--rate", type=float, default=4_000.0, help="tx/s of network time")
+    parser.add_argument("--peer-root", type=Path, help="another checkout's simnet, alternately")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.per_sender, args.rate)))
+        return
     load_before = os.getloadavg()
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        split = runner.run(run(args.per_sender, args.rate))
-    bare = bare_verify_us(2.0)
+    ours = Path(__file__).resolve().parent.parent
+    roots = {"ours": ours} | ({"peer": args.peer_root.resolve()} if args.peer_root else {})
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
+    for i in range(args.rounds):
+        for name, root in roots.items():
+            split = child(root, args.per_sender, args.rate)
+            runs[name].append(split)
+            print(
+                f"round {i + 1} {name}: {split['cpu_us']:.1f} us per committed tx, "
+                f"load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+    medians = {
+        name: {k: statistics.median(s[k] for s in splits) for k in splits[0]}
+        for name, splits in runs.items()
+    }
+    first = medians["ours"]
     print(
-        f"{split['committed']:,.0f} signed transfers committed in one process, {SENDERS} senders, "
-        f"4 nodes, {args.rate:,.0f} tx/s of network time"
+        f"{first['committed']:,.0f} signed transfers committed in one process per round, "
+        f"{SENDERS} senders, 4 nodes, {args.rate:,.0f} tx/s of network time; "
+        f"medians of {args.rounds} rounds ({' | '.join(roots)})"
     )
-    print(f"CPU per committed tx: {split['cpu_us']:6.1f} us")
-    rows = (
-        ("HTTP front end (parse, gate, answer)", "front_us"),
-        ("decode (JSON to entry), not verify", "decode_us"),
-        ("signature verify", "verify_us"),
-        ("admission into the receiving node", "admit_us"),
-        ("gossip (the other nodes' admissions)", "gossip_us"),
-        ("block production", "blocks_us"),
-    )
-    for label, key in rows:
-        print(f"  {label:<40} {split[key]:6.1f} us")
-    print(f"a bare verify, same run: {bare:.1f} us")
+
+    def row(label: str, key: str) -> str:
+        return f"  {label:<40} " + " | ".join(f"{m[key]:6.1f}" for m in medians.values())
+
+    print(row("CPU per committed tx, us", "cpu_us"))
+    for label, key in PARTS:
+        print(row(label, key))
+    print(row("a bare PyNaCl verify, same process, us", "bare_verify_us"))
     print(load_span(load_before))
 
 
