@@ -105,7 +105,7 @@ async def _serve(args: argparse.Namespace) -> None:
     await runtime.run(stop, print_line)
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """A node allocates a few dozen short-lived containers per request; collecting the young
     generation every 700 of them cost ~10 µs of CPU per committed tx in
     bench/simnet_capacity.py, every 20,000 ~1.5 µs (the garbage is the same, each pass finds
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     raise_fd_limit(Params().max_connections, 2 * args.nodes)
-    _tune_gc()
+    tune_gc()
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(_serve(args))
     return 0

@@ -21,7 +21,7 @@ from simnet._blocks import Block, TxRecord
 from simnet._entry import Entry
 from simnet._errors import Rejected, SimnetError
 from simnet._history import AddressHistory
-from simnet._ledger import Ledger
+from simnet._ledger import Account, Ledger
 from simnet._mempool import Mempool
 from simnet._module import Modules
 from simnet._node import Node
@@ -138,41 +138,51 @@ class Chain:
             self.gossip.append((now_s + self.params.gossip_delay_s, entry, node.index))
         return status
 
-    def _admit(self, node: Node, entry: Entry, *, gossiped: bool = False) -> tuple[TxStatus, bool]:
-        """Admit `entry` into `node` (from a client, or a copy `gossiped` from another node);
-        return its status and whether the mempool kept it."""
+    def _admit(self, node: Node, entry: Entry) -> tuple[TxStatus, bool]:
+        """Admit `entry` from a client into `node`; return its status and whether the mempool
+        kept it."""
         tx_hash = entry.hash
-        mempool = node.mempool
-        if tx_hash in node.seen or tx_hash in mempool.entries:
+        if tx_hash in node.seen or tx_hash in node.mempool.entries:
             raise Rejected("duplicate_tx", f"tx {tx_hash} was already received", {"hash": tx_hash})
-        if not gossiped:  # deliver_gossip passes over a committed tx before it copies one
-            record = self.index.get(tx_hash)
-            if record is not None and not self.vulns.on("nonce_not_enforced"):
-                raise Rejected(
-                    "duplicate_tx",
-                    f"tx {tx_hash} is already committed at height {record.height}",
-                    {"hash": tx_hash, "height": record.height},
-                )
-        height = self.blocks[-1].height
+        record = self.index.get(tx_hash)
+        if record is not None and not self.vulns.on("nonce_not_enforced"):
+            raise Rejected(
+                "duplicate_tx",
+                f"tx {tx_hash} is already committed at height {record.height}",
+                {"hash": tx_hash, "height": record.height},
+            )
         if entry.client_tx_id is not None or entry.timeout_height or entry.msgs:
             self._check_window(entry)
         account = self.ledger.accounts.get(entry.sender)
+        return self._take(node, entry, account, self.creation_fees(entry), True)
+
+    def _take(
+        self, node: Node, entry: Entry, account: Account | None, creation: int, client: bool
+    ) -> tuple[TxStatus, bool]:
+        """What differs per node, for a tx from a `client` or a copy gossiped from another
+        node: the nonce's room in its mempool, the balance its pending txs leave, the room
+        in the pool; then the insertion. What is the same on every node was checked before:
+        the window, the sender's `account`, the account-`creation` fees the tx owes."""
+        tx_hash = entry.hash
+        mempool = node.mempool
         placement, replaced = mempool.place(entry, 0 if account is None else account.nonce)
         if placement == "ready":
-            self._check_funds(mempool, entry, replaced)
+            self._check_funds(mempool, entry, replaced, account, creation)
         else:
             self._check_funds_alone(entry)
         # every 100th tx a client submitted, the first early: 1 % exactly, so a short run sees
         # it too; a gossiped copy is never the one dropped (its original lives on elsewhere)
-        if not gossiped:
+        if client:
             self.admitted += 1
             if self.vulns.on("mempool_drop") and self.admitted % _DROP_EVERY == _DROP_EVERY // 10:
                 node.remember(tx_hash)
                 return "pending", False  # answered ok, silently never kept
+        height = self.blocks[-1].height
         evicted = mempool.insert(entry, placement, replaced, height)
-        for gone in evicted:
-            if gone is not entry:
-                self.fail(gone.hash, "mempool_full" if gone is not replaced else "bad_nonce")
+        if evicted:
+            for gone in evicted:
+                if gone is not entry:
+                    self.fail(gone.hash, "mempool_full" if gone is not replaced else "bad_nonce")
         node.remember(tx_hash)
         if entry.client_tx_id is not None:
             self.client_ids[(entry.sender, entry.client_tx_id)] = (tx_hash, height)
@@ -192,12 +202,19 @@ class Chain:
         new = {to for to, _, _ in entry.transfers if to not in accounts}
         return len(new) * self.params.account_creation_fee
 
-    def _check_funds(self, mempool: Mempool, entry: Entry, replaced: Entry | None) -> None:
+    def _check_funds(
+        self,
+        mempool: Mempool,
+        entry: Entry,
+        replaced: Entry | None,
+        account: Account | None,
+        creation: int,
+    ) -> None:
+        """`entry` ready after the sender's ready txs on this node: the sender's `account`
+        pays for them all and the account `creation` fees (the one `replaced` goes)."""
         native = self.spec.native
         committed = mempool.spent_by(entry.sender)
         back = _NOTHING if replaced is None else replaced.costs(native)  # same nonce: it goes
-        creation = self.creation_fees(entry)
-        account = self.ledger.accounts.get(entry.sender)
         balances = _NOTHING if account is None else account.balances
         for denom, cost in entry.costs(native).items():
             needed = cost + (creation if denom == native else 0)
@@ -241,17 +258,23 @@ class Chain:
         nodes = self.nodes
         live = [node for node in nodes if node.live]  # no switch flips within this call
         index = self.index if not self.vulns.on("nonce_not_enforced") else {}
-        admit = self._admit
+        accounts = self.ledger.accounts
+        take = self._take
         while gossip and gossip[0][0] <= now_s:
             _, entry, origin = gossip.popleft()
             tx_hash = entry.hash
             if tx_hash in index or not nodes[origin].live:
                 continue
+            shared: tuple[Account | None, int] | None = None
             for node in live:
-                if node.index == origin or tx_hash in node.mempool.entries:
-                    continue
+                if node.index == origin or tx_hash in node.seen or tx_hash in node.mempool.entries:
+                    continue  # the origin, or a node that has it already
                 try:
-                    admit(node, entry, gossiped=True)
+                    if shared is None:  # what every node finds the same, checked once per tx
+                        if entry.client_tx_id is not None or entry.timeout_height or entry.msgs:
+                            self._check_window(entry)
+                        shared = (accounts.get(entry.sender), self.creation_fees(entry))
+                    take(node, entry, shared[0], shared[1], False)
                     delivered += 1
                 except SimnetError:
                     continue
@@ -315,9 +338,10 @@ class Chain:
                 "duplicate_tx", f"tx {entry.hash} is already known", {"hash": entry.hash}
             )
         self._check_window(entry)
-        placement, replaced = node.mempool.place(entry, self.ledger.nonce(entry.sender))
+        account = self.ledger.accounts.get(entry.sender)
+        placement, replaced = node.mempool.place(entry, 0 if account is None else account.nonce)
         if placement == "ready":
-            self._check_funds(node.mempool, entry, replaced)
+            self._check_funds(node.mempool, entry, replaced, account, self.creation_fees(entry))
         else:
             self._check_funds_alone(entry)
         return "pending" if placement == "ready" else "queued_future"

@@ -17,7 +17,6 @@ keys and types are checked, so they equal what `decode_tx` builds).
 from __future__ import annotations
 
 import binascii
-import re
 from typing import Final, NamedTuple, cast
 
 from botruntime.chain.tx import (
@@ -34,7 +33,7 @@ __all__ = ["Decoded", "FastDecoder"]
 _MAX_NONCE: Final = 2**64 - 1
 _MAX_CLIENT_TX_ID: Final = 64
 _KNOWN_LIMIT: Final = 1_000_000
-_AMOUNT: Final = re.compile(r"0|[1-9][0-9]{0,38}")
+_AMOUNT_DIGITS: Final = 39
 _REQUIRED: Final = frozenset(
     {"chain_id", "sender", "nonce", "fee", "msgs", "memo", "timeout_height"}
 )
@@ -113,7 +112,17 @@ class FastDecoder:
         if type(body) is not dict or type(pubkey) is not str or type(signature) is not str:
             return None
         keys = body.keys()
-        if not (_REQUIRED <= keys and keys <= _ALLOWED):
+        if keys == _REQUIRED:  # the required fields, no other (as a set: one comparison)
+            client_tx_id = None
+        elif keys == _ALLOWED:
+            client_tx_id = body["client_tx_id"]
+            if (
+                type(client_tx_id) is not str
+                or not client_tx_id.isascii()
+                or not 0 < len(client_tx_id) <= _MAX_CLIENT_TX_ID
+            ):
+                return None
+        else:
             return None
         chain_id, sender, nonce = body["chain_id"], body["sender"], body["nonce"]
         fee, msgs, memo, timeout = body["fee"], body["msgs"], body["memo"], body["timeout_height"]
@@ -136,18 +145,19 @@ class FastDecoder:
         fee_value = _amount(fee)
         if fee_value is None:
             return None
-        client_tx_id = None
-        if "client_tx_id" in body:
-            client_tx_id = body["client_tx_id"]
+        if len(msgs) == 1:  # the common transfer: its one message checked in line
+            msg = msgs[0]
             if (
-                type(client_tx_id) is not str
-                or not client_tx_id.isascii()
-                or not 0 < len(client_tx_id) <= _MAX_CLIENT_TX_ID
-            ):
+                type(msg) is not dict
+                or msg.keys() != _SEND_KEYS
+                or msg["type"] != "bank.send"
+                or not self._output(msg)
+            ) and not self._msg(msg):
                 return None
-        for msg in msgs:
-            if not self._msg(msg):
-                return None
+        else:
+            for msg in msgs:
+                if not self._msg(msg):
+                    return None
         key = self.pubkeys.get(pubkey)
         if key is None:
             key = _b64(pubkey, 32)
@@ -200,7 +210,14 @@ class FastDecoder:
 
 
 def _amount(value: object) -> int | None:
-    if type(value) is not str or _AMOUNT.fullmatch(value) is None:
+    """A decimal string of 1 to 39 ASCII digits, no leading zero, at most MAX_AMOUNT."""
+    if (
+        type(value) is not str
+        or not value.isdigit()  # false for "": at least one digit
+        or not value.isascii()  # str.isdigit takes other scripts' digits too
+        or len(value) > _AMOUNT_DIGITS
+        or (value[0] == "0" and len(value) > 1)
+    ):
         return None
     number = int(value)
     return number if number <= MAX_AMOUNT else None

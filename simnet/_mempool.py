@@ -10,7 +10,7 @@ and knows nothing of HTTP or of other nodes.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
 from simnet._entry import Entry
@@ -171,18 +171,18 @@ class Mempool:
 
     def insert(
         self, entry: Entry, placement: Placement, replaced: Entry | None, height: int
-    ) -> list[Entry]:
+    ) -> Sequence[Entry]:
         """Store `entry`; return what was evicted to make room (raise mempool_full if nothing)."""
-        evicted: list[Entry] = []
+        evicted: Sequence[Entry] = ()
         if replaced is not None:
-            evicted += self.remove(replaced.hash)
+            evicted = self.remove(replaced.hash)
         params = self.params
         full = (
             len(self.entries) >= params.mempool_max_txs
             or self.bytes + entry.size > params.mempool_max_bytes
         )
         if full and not self.vulns.on("mempool_unbounded_fifo"):
-            evicted += self._make_room(entry)
+            evicted = [*evicted, *self._make_room(entry)]
         sender, tx_hash = entry.sender, entry.hash
         queue = self.senders.get(sender)
         if queue is None:
@@ -279,32 +279,34 @@ class Mempool:
         """After a block: its txs leave. A sender whose every pending tx here committed
         leaves whole, without updating its queue tx by tx."""
         entries, heights, queues = self.entries, self.heights, self.senders
+        take = entries.pop
         here: dict[str, list[Entry]] = {}
         for tx_hash in hashes:
-            entry = entries.get(tx_hash)
+            entry = take(tx_hash, None)
             if entry is not None:
+                del heights[tx_hash]
                 same = here.get(entry.sender)
                 if same is None:
                     here[entry.sender] = [entry]
                 else:
                     same.append(entry)
+        gone = 0
         for sender, committed in here.items():
             queue = queues[sender]
             ready, future = queue.ready, queue.future
             whole = len(committed) == len(ready) + len(future)
-            for entry in committed if whole else ():
-                if ready.get(entry.nonce) is not entry and future.get(entry.nonce) is not entry:
-                    whole = False
-                    break
-            if not whole:
-                for entry in committed:
-                    self.remove(entry.hash)
+            for entry in committed:
+                gone += entry.size
+                if whole and ready.get(entry.nonce) is not entry:
+                    whole = future.get(entry.nonce) is entry
+            if whole:
+                del queues[sender]
                 continue
             for entry in committed:
-                del entries[entry.hash]
-                del heights[entry.hash]
-                self.bytes -= entry.size
-            del queues[sender]
+                queue.drop(entry)
+            if not ready and not future:
+                del queues[sender]
+        self.bytes -= gone
 
     def recheck(self, sender: str, account_nonce: int) -> list[Entry]:
         """After a block: drop nonces below the account's, promote futures the gap now reaches."""

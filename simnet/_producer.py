@@ -14,9 +14,11 @@ TTL is applied.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from types import MappingProxyType
+from typing import Final
 
 from botruntime.chain.tx import JsonValue
 from simnet._blocks import Block, TxRecord, block_hash, encode_body
@@ -27,6 +29,8 @@ from simnet._ledger import FAUCET, FEE_COLLECTOR
 from simnet._node import Node
 
 __all__ = ["BlockResult", "produce_block"]
+
+_NO_BALANCES: Final[Mapping[str, int]] = MappingProxyType({})  # an account not created yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +157,13 @@ def _ante(chain: Chain, entry: Entry, height: int, trust: bool) -> None:
     """What decides whether the tx enters the block: raise Rejected to drop it."""
     if trust:
         return
-    ledger = chain.ledger
-    sender = entry.sender
-    if not chain.vulns.on("nonce_not_enforced") and ledger.nonce(sender) != entry.nonce:
+    account = chain.ledger.accounts.get(entry.sender)
+    nonce, balances = (0, _NO_BALANCES) if account is None else (account.nonce, account.balances)
+    if nonce != entry.nonce and not chain.vulns.on("nonce_not_enforced"):
         raise Rejected("bad_nonce", "nonce changed before execution", {})
     if entry.timeout_height and height > entry.timeout_height:
         raise Rejected("deadline_exceeded", "timeout_height passed before execution", {})
-    if ledger.balance(sender, chain.spec.native) < entry.fee:
+    if balances.get(chain.spec.native, 0) < entry.fee:
         raise Rejected("insufficient_funds", "the fee was spent before execution", {})
 
 
@@ -175,8 +179,10 @@ def _deliver(chain: Chain, entry: Entry, height: int, trust: bool) -> str:
     try:
         if not trust:
             costs = entry.cost(native, creation) if creation else entry.costs(native)
+            account = ledger.accounts.get(sender)
+            balances = _NO_BALANCES if account is None else account.balances
             for denom, needed in costs.items():
-                if ledger.balance(sender, denom) < needed:
+                if balances.get(denom, 0) < needed:
                     raise Rejected("insufficient_funds", f"{denom} spent before execution", {})
         if entry.msgs:  # checks, then applies: a refusal changes nothing
             chain.modules.execute(entry, height, entry.fee + creation, chain.spec.chain_id)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any, Final, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 import orjson
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
@@ -54,6 +54,8 @@ from simnet._http import JSON, Answer, answer_of, bug_response, error_response
 __all__ = ["AnswersNow", "CoalescingHttpToolsProtocol", "CoalescingTransport", "node_protocol"]
 
 CONNECTION_LIMIT_RETRY_S: Final = 1.0
+# the headers llhttp reads keep-alive or close from (the HTTP/1.0 keep-alive among them)
+_CONNECTION_HEADERS: Final = (b"connection", b"proxy-connection")
 
 log = logging.getLogger("simnet")
 
@@ -110,6 +112,7 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         self._now_body: bytes | None = None
         self._idle_since: float | None = None  # the loop time of the last answer, if idle
         self._shutting_down = False  # the server stops: close once the request is answered
+        self._says_connection = False  # the request answered at once says Connection:
 
     # ---- the keep-alive timeout: one timer per idle spell, not one per request ----------------
 
@@ -165,6 +168,15 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
 
     # ---- the requests answered at once: no cycle, scope copy or task --------------------------
 
+    def on_message_begin(self) -> None:
+        """uvicorn's, but the scope holds only what the gate reads (the client and headers, then
+        method and path) until the request takes the ASGI path, where `_open_cycle` completes
+        it: a request answered at once builds no ASGI scope and copies no app state."""
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+        self.scope = {"type": "http", "client": self.client, "headers": self.headers}  # type: ignore[typeddict-item]
+
     def on_headers_complete(self) -> None:
         if self._answers_now():
             self._now_body = b""  # on_message_complete answers it
@@ -174,6 +186,13 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     def _open_cycle(self) -> None:
         """uvicorn's cycle for the request (its ASGI task starts, or waits behind the
         connection's earlier request)."""
+        scope = self.scope  # what uvicorn's on_message_begin puts in it
+        scope["asgi"] = {"version": self.asgi_version, "spec_version": "2.3"}
+        scope["http_version"] = "1.1"
+        scope["server"] = self.server
+        scope["scheme"] = self.scheme  # type: ignore[typeddict-item]
+        scope["root_path"] = self.root_path
+        scope["state"] = self.app_state.copy()
         super().on_headers_complete()
         if self.cycle is not None and self.leaks_half_closed():
             self.cycle.keep_alive = True  # `Connection: close` not honoured: the client closes
@@ -192,17 +211,28 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             return False  # pipelined behind an answer still due: answers go out in order
         if self._over_connection_limit() or self.parser.should_upgrade():
             return False
-        method = self.parser.get_method().decode("ascii")
-        path = url.decode("ascii")
-        if not app.takes_now(method, path):
-            return False
+        route = (self.parser.get_method(), url)
+        taken = self.routes_now.get(route)
+        if taken is None:
+            method, path = route[0].decode("ascii"), url.decode("ascii")
+            if not app.takes_now(method, path):
+                return False
+            taken = self.routes_now[route] = (method, path)  # a route table's few entries
+        method, path = taken
+        length = None
+        self._says_connection = False
         for name, value in self.headers:
             if name == b"content-length":
-                if not (value.isdigit() and int(value) <= HIGH_WATER_LIMIT):
-                    return False
-                self.scope["method"], self.scope["path"] = method, path
-                return True
-        return False  # chunked: the ASGI path reads it
+                if length is None:
+                    length = value
+            elif name in _CONNECTION_HEADERS:
+                self._says_connection = True
+        if length is None:
+            return False  # chunked: the ASGI path reads it
+        if not (length.isdigit() and int(length) <= HIGH_WATER_LIMIT):
+            return False
+        self.scope["method"], self.scope["path"] = method, path
+        return True
 
     def on_body(self, body: bytes) -> None:
         if self._now_body is None:
@@ -223,7 +253,7 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             log.exception("a bug in simnet answering %s %s", self.scope["method"], self.url)
             answer = answer_of(bug_response(exc))
         if answer is not None:
-            self._write_answer(answer)
+            self._write_answer(answer, self._keeps_alive())
             return
         self._open_cycle()  # the ASGI path after all, with the body read
         if body:
@@ -238,13 +268,19 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         else:
             self._shutting_down = True
 
-    def _write_answer(self, answer: Answer) -> None:
-        """`answer` as uvicorn's cycle would write it, then what it does once answered."""
+    def _keeps_alive(self) -> bool:
+        """uvicorn's `http_version != "1.0" and parser.should_keep_alive()`, asking the
+        version (a string the parser formats anew each time) only of a request that said
+        `Connection:`, since without it llhttp keeps alive HTTP/1.1 and later alone."""
         parser = self.parser
-        keep_alive = not self._shutting_down and (
-            (parser.get_http_version() != "1.0" and parser.should_keep_alive())
-            or self.leaks_half_closed()
-        )
+        if not parser.should_keep_alive():
+            return False
+        return not self._says_connection or parser.get_http_version() != "1.0"
+
+    def _write_answer(self, answer: Answer, keep_alive: bool) -> None:
+        """`answer` as uvicorn's cycle would write it, then what it does once answered;
+        `keep_alive` is what the request asked for."""
+        keep_alive = not self._shutting_down and (keep_alive or self.leaks_half_closed())
         head = [STATUS_LINE[answer.status]]
         closes = False
         headers = answer.headers
@@ -299,6 +335,8 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     # class attributes so uvicorn can build the protocol with its own arguments
     leaks_half_closed: Callable[[], bool] = staticmethod(lambda: False)
     answers_now: AnswersNow | None = None
+    # (method, url) as sent -> (method, path) of the routes `answers_now` takes
+    routes_now: ClassVar[dict[tuple[bytes, bytes], tuple[str, str]]] = {}
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
         """The client closed its side: close ours (None), or keep it half-closed (True)."""
@@ -317,4 +355,5 @@ def node_protocol(
 
     NodeProtocol.leaks_half_closed = staticmethod(leaks_half_closed)
     NodeProtocol.answers_now = answers_now
+    NodeProtocol.routes_now = {}
     return NodeProtocol

@@ -119,6 +119,9 @@ async def conversation(node: Port) -> list[bytes]:
     out += await node.ask(post(b"{}", b"x-client-id: c4") + post(b"[]", b"x-client-id: c4"), 2)
     out += await node.ask(post(b"{}", b"x-client-id: c5", b"connection: close"))
     out += await node.ask(post(b"{}", b"x-client-id: c6", version=b"1.0"))
+    out += await node.ask(
+        post(b"{}", b"x-client-id: c6", b"connection: keep-alive", version=b"1.0")
+    )
     node_state = alpha.nodes[0]
     node_state.faults.status = 500
     out += await node.ask(post(b"{}", b"x-client-id: c7"))
@@ -146,12 +149,12 @@ async def test_answers_at_once_are_the_asgi_paths_byte_for_byte(
         expected = await conversation(asgi)
     async with port(bench_factory, now=True) as now:
         answers = await conversation(now)
-    assert len(expected) == 23
+    assert len(expected) == 24
     for sent, (want, got) in enumerate(zip(expected, answers, strict=True)):
         assert got == want, f"answer {sent}"
     statuses = [int(a.rsplit(b"HTTP/1.1 ", 1)[1][:3]) for a in answers]  # after any 100
     assert statuses[:13] == [200, 200, 409, 400, 400, 400, 413, 200, 200, 200, 200, 429, 200]
-    assert statuses[13:] == [400, 400, 400, 400, 500, 503, 400, 400, 200, 200]
+    assert statuses[13:] == [400, 400, 400, 400, 400, 500, 503, 400, 400, 200, 200]
     assert b"\r\nx-height: " not in answers[-3] and b"\r\nx-height: " in answers[-4]
     assert all(a.endswith(b'"status":"pending"}') for a in answers[-2:])
     assert b"\r\nretry-after: " in answers[11]

@@ -70,6 +70,22 @@ def test_gossip_reaches_other_nodes_after_the_delay_only(bench: Any) -> None:
     assert code_of(bench, bench.tx(0, 0), node=2) == "duplicate_tx"
 
 
+def test_a_gossiped_copy_meets_each_nodes_own_pending_txs(bench: Any) -> None:
+    """What differs per node is checked per node: the nonce's room and the balance left by
+    the txs that node holds (here a rival nonce 0 spending nearly all, held by three nodes)."""
+    balance = bench.alpha.ledger.balance(bench.ids[0].alpha_address, "AX")
+    big, _ = submit(bench, bench.tx(0, 0, to=2, amount=balance - 10**6), node=2)
+    small = [submit(bench, bench.tx(0, nonce), node=0)[0] for nonce in (0, 1)]
+    bench.clock.now += bench.network.params.gossip_delay_s
+    assert bench.alpha.deliver_gossip(bench.clock()) == 2  # the rival, onto nodes 1 and 3
+    held = [set(node.mempool.entries) for node in bench.alpha.nodes]
+    assert held == [set(small), {big}, {big}, {big}]
+    # the small nonce 1 is refused where the rival is pending: too little is left to pay it
+    costs = bench.alpha.nodes[1].mempool.spent_by(bench.ids[0].alpha_address)
+    assert costs["AX"] + 10**6 + 5_000 > balance
+    assert all_ok(bench) == []
+
+
 def test_multisend_pays_every_output(bench: Any) -> None:
     outputs = [
         (bench.ids[1].alpha_address, "AX", 10**6),
