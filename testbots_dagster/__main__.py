@@ -60,6 +60,7 @@ def _run(scenarios_dir: Path, scenario: str, size: str, run_id: str, head_start:
     # imported here, not at the top: the run's coordinator and workers boot meanwhile
     import dagster as dg
 
+    from testbots_dagster._sqlite_writes import fewer_syncs
     from testbots_dagster.definitions import build_job_definitions
     from testbots_dagster.factory import ScenarioLoadError
 
@@ -77,7 +78,7 @@ def _run(scenarios_dir: Path, scenario: str, size: str, run_id: str, head_start:
         )
         sys.exit(_USAGE)
     node = f"scenarios__{scenario}"
-    with dg.DagsterInstance.get() as instance:
+    with fewer_syncs(Path(os.environ["DAGSTER_HOME"])), dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             run_config={

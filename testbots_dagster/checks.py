@@ -25,9 +25,9 @@ from typing import Literal
 import dagster as dg
 
 from botruntime.runs import CriterionOutcome, RunReport, is_catch_all, judge_switch
-from testbots_dagster._headline import REGRESSION_TOLERANCE, Comparison, compare
+from testbots_dagster._headline import HEADLINE, REGRESSION_TOLERANCE, Comparison, compare
 from testbots_dagster.resources import ResultsStoreResource
-from testbots_dagster.results_store import Baseline, ResultsStore
+from testbots_dagster.results_store import ResultsStore
 
 __all__ = [
     "CHECK_NAMES",
@@ -211,17 +211,15 @@ def _detects(report: RunReport, _store: ResultsStore) -> Outcome:
 
 
 def _regression(report: RunReport, store: ResultsStore) -> Outcome:
-    def baseline_of(metric: str) -> Baseline | None:
-        return store.baseline(
-            report.scenario_id,
-            size=report.size,
-            target=report.target,
-            metric=metric,
-            before_s=report.started_at_s,
-            exclude_run_id=report.run_id,
-        )
-
-    return regression_outcome(report, compare(report, baseline_of))
+    found = store.baselines(
+        report.scenario_id,
+        size=report.size,
+        target=report.target,
+        metrics=[m.key for m in HEADLINE if m.regression],  # one read of the history for all
+        before_s=report.started_at_s,
+        exclude_run_id=report.run_id,
+    )
+    return regression_outcome(report, compare(report, found.get))
 
 
 def _checked_report(

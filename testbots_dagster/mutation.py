@@ -31,6 +31,7 @@ from botruntime.runs import (
     testbots_home,
 )
 from botruntime.scenario import find_scenarios_dir
+from testbots_dagster._sqlite_writes import fewer_syncs
 from testbots_dagster.definitions import RESULTS_URL_ENV, build_definitions
 from testbots_dagster.factory import BuiltScenario, ScenarioLoadError, build_scenario, load_sources
 from testbots_dagster.results_store import ResultsStore, RunNotFound, default_url
@@ -117,7 +118,11 @@ def main(
     click.echo(f"{len(pairs)} {kind} at size {size}: {', '.join(p.name for p in pairs)}")
     outcomes = []
     url = os.environ.get(RESULTS_URL_ENV) or default_url(testbots_home())
-    with dg.DagsterInstance.get() as instance, ResultsStore(url) as store:
+    with (
+        fewer_syncs(Path(os.environ["DAGSTER_HOME"])),
+        dg.DagsterInstance.get() as instance,
+        ResultsStore(url) as store,
+    ):
         for pair in pairs:
             outcome = _run_pair(defs, built[pair.scenario_id], pair, size, instance, store)
             outcomes.append(outcome)

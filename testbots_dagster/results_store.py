@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -270,18 +271,44 @@ class ResultsStore:
         Only runs started before `before_s` count (the run being judged is not its own
         baseline). None when no such run reported the metric.
         """
-        query = baseline_query(scenario_id, size=size, target=target)
-        with self._reading() as conn:
-            frame = figures_frame(conn.execute(query), lambda row: row.summary)
-        return baseline_of(
-            frame,
-            metric,
+        found = self.baselines(
+            scenario_id,
             size=size,
             target=target,
+            metrics=(metric,),
             before_s=before_s,
             exclude_run_id=exclude_run_id,
             window=window,
         )
+        return found[metric]
+
+    def baselines(
+        self,
+        scenario_id: str,
+        *,
+        size: str,
+        target: str,
+        metrics: Sequence[str],
+        before_s: float | None = None,
+        exclude_run_id: str | None = None,
+        window: int = BASELINE_WINDOW,
+    ) -> dict[str, Baseline | None]:
+        """`baseline` of each of `metrics`, from one read of the scenario's runs."""
+        query = baseline_query(scenario_id, size=size, target=target)
+        with self._reading() as conn:
+            frame = figures_frame(conn.execute(query), lambda row: row.summary)
+        return {
+            metric: baseline_of(
+                frame,
+                metric,
+                size=size,
+                target=target,
+                before_s=before_s,
+                exclude_run_id=exclude_run_id,
+                window=window,
+            )
+            for metric in metrics
+        }
 
     def history_frame(
         self,

@@ -187,6 +187,12 @@ def test_baseline_is_the_median_of_the_last_seven_passing_runs(
     assert none is None
     missing = store.baseline("transfer_baseline", size="smoke", target="simnet", metric="nope")
     assert missing is None
+    # several metrics from one read: each the same as asked alone
+    metrics = ("p99_commit_ms", "achieved_rate", "nope")
+    judging = {"size": "smoke", "target": "simnet", "before_s": later.started_at_s}
+    found = store.baselines("transfer_baseline", metrics=metrics, **judging)
+    assert found == {m: store.baseline("transfer_baseline", metric=m, **judging) for m in metrics}
+    assert found["p99_commit_ms"] == base and found["achieved_rate"] is not None
 
 
 def test_a_percentile_without_samples_reads_back_as_null_and_is_no_baseline(
