@@ -52,7 +52,8 @@ def _open_loop_stages(plan: RunPlan) -> Iterator[tuple[str, ArrivalPlan | Share,
 
 def generator_kept_up(plan: RunPlan, metrics: RunMetrics) -> tuple[Figure, Figure]:
     """(offered_ratio, dropped_ratio): the lowest offered/planned and the highest
-    dropped/planned over every open-loop role's hold stages.
+    dropped/planned over every open-loop role's hold stages (the offered ones counted with
+    those an edge's neighbouring interval holds beyond its own plan).
 
     A closed loop sets no rate to keep up with (its throughput is an output): with no
     open-loop arrival planned in a hold stage there is nothing the generator could fall
@@ -64,7 +65,15 @@ def generator_kept_up(plan: RunPlan, metrics: RunMetrics) -> tuple[Figure, Figur
     for role, load, span in _open_loop_stages(plan):
         window = stage_intervals(span, step_s)
         lo, hi = window.start * step_s, window.stop * step_s
-        planned = sum(1 for _, offset in load.arrivals() if lo <= offset < hi)
+        before, planned, after = 0, 0, 0
+        for _, offset in load.arrivals():
+            if lo - step_s <= offset < hi + step_s:
+                if offset < lo:
+                    before += 1
+                elif offset < hi:
+                    planned += 1
+                else:
+                    after += 1
         if not planned:
             continue
         if max(window.start, recorded.start) >= min(window.stop, recorded.stop):
@@ -74,7 +83,16 @@ def generator_kept_up(plan: RunPlan, metrics: RunMetrics) -> tuple[Figure, Figur
             )
             return Figure(None, why), Figure(None, why)
         labels = {"role": role}
-        offered_ratios.append(metrics.count("gen.offered", labels, window) / planned)
+        offered = metrics.count("gen.offered", labels, window)
+        # a count lands in the interval its worker flushed, which can be one either side of
+        # the arrival's own (an arrival due on a stage's first instant, counted just before
+        # the flush of the interval before): what an edge's neighbour counted beyond its own
+        # plan was offered for this stage
+        for neighbour, own in ((window.start - 1, before), (window.stop, after)):
+            if neighbour in recorded:
+                extra = metrics.count("gen.offered", labels, range(neighbour, neighbour + 1))
+                offered += max(0, extra - own)
+        offered_ratios.append(offered / planned)
         dropped_ratios.append(metrics.count("dropped", labels, window) / planned)
     if not offered_ratios:
         return Figure(1.0), Figure(0.0)

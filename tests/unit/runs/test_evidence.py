@@ -153,6 +153,31 @@ def test_g1_is_judged_per_hold_stage_not_over_the_run() -> None:
     assert effect == "INCONCLUSIVE" and why.startswith("offered_ratio = 0.5, needs ≥ 0.95")
 
 
+def test_an_arrival_counted_in_the_interval_before_its_stage_still_counts_for_it() -> None:
+    """A worker's count lands in the interval it flushed: the first arrival of a 16-arrival
+    stage, due on its first instant, counted just before the flush of the interval before.
+    The neighbour holds one offered beyond its own plan, so the stage kept up; a stage short
+    of one arrival with no such excess beside it still fails."""
+    stages = [
+        {"kind": "hold", "seconds": 10, "rate_per_s": 10},
+        {"kind": "hold", "seconds": 4, "rate_per_s": 4},
+    ]
+    plan = _plan(stages)
+
+    def early(i: int, rec: Recorder) -> None:
+        rec.counter("gen.offered", role="general_user").add({9: 1, 10: -1}.get(i, 0))
+
+    def short(i: int, rec: Recorder) -> None:
+        rec.counter("gen.offered", role="general_user").add({10: -1}.get(i, 0))
+
+    evidence = _evidence(plan, _metrics(plan, tweak=early))
+    assert evidence.scalars["offered_ratio"] == 1.0
+    assert _gate(evidence, plan, "G1")[0] == "ok"
+    evidence = _evidence(plan, _metrics(plan, tweak=short))
+    assert evidence.scalars["offered_ratio"] == pytest.approx(15 / 16)
+    assert _gate(evidence, plan, "G1")[0] == "INCONCLUSIVE"
+
+
 def test_s1_is_judged_per_hold_stage_and_a_stalled_chain_fails() -> None:
     plan = _plan()
 
