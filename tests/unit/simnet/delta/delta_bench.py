@@ -10,7 +10,7 @@ from botruntime.identity import Identity
 from simnet import GenesisAccount, Network, Params
 from simnet._chain import Chain
 from simnet._errors import SimnetError
-from simnet.delta import Dex, Oracle, Perps, feeder_identity
+from simnet.delta import DeltaParams, Dex, Oracle, Perps, feeder_identity
 
 FUNDS = 10**12
 FEE = 10_000
@@ -120,3 +120,34 @@ def make_delta(
     genesis += [GenesisAccount(f.delta_address, {"DX": FUNDS}) for f in feeders]
     network.reset(SEED, genesis)
     return Delta(network, ids, feeders)
+
+
+PERP_MARKET = "bAX-PERP"
+
+
+def perps_order(side: str, size: int, leverage: int = 10, **extra: object) -> dict[str, object]:
+    """A perps.open market order on PERP_MARKET."""
+    return {
+        "type": "perps.open",
+        "market": PERP_MARKET,
+        "side": side,
+        "size": str(size),
+        "leverage": leverage,
+        "limit_price": "0",
+        "reduce_only": False,
+        **extra,
+    }
+
+
+def walk(d: Delta, target: int) -> None:
+    """Feed prices toward `target` (4 % a block at most), then hold it until the mark is it."""
+    price = d.oracle.feeds["bAX/DX"].price
+    while price != target:
+        step = price * 4 // 100
+        price = min(target, price + step) if target > price else max(target, price - step)
+        d.feed(price)
+        d.block()
+    for _ in range(DeltaParams().twap_blocks):
+        d.feed(target)
+        d.block()
+    assert d.perps.mark(PERP_MARKET) == target

@@ -5,7 +5,8 @@ a profit being realised) its collateral; the units left go to the largest fracti
 
 from __future__ import annotations
 
-from delta_bench import Delta
+from delta_bench import PERP_MARKET, Delta, walk
+from delta_bench import perps_order as order
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,19 +14,7 @@ from simnet.delta import PERPS_ACCOUNT, PRICE_SCALE, DeltaParams
 from simnet.delta._margin import MarginAccount, pro_rata
 
 PARAMS = DeltaParams()
-MARKET = "bAX-PERP"
-
-
-def order(side: str, size: int, leverage: int = 10) -> dict[str, object]:
-    return {
-        "type": "perps.open",
-        "market": MARKET,
-        "side": side,
-        "size": str(size),
-        "leverage": leverage,
-        "limit_price": "0",
-        "reduce_only": False,
-    }
+MARKET = PERP_MARKET
 
 
 def run(d: Delta, who: int, msg: dict[str, object]) -> str:
@@ -35,20 +24,6 @@ def run(d: Delta, who: int, msg: dict[str, object]) -> str:
 
 def deposit(d: Delta, who: int, amount: int) -> None:
     assert run(d, who, {"type": "perps.deposit", "amount": str(amount)}) == "committed"
-
-
-def walk(d: Delta, target: int) -> None:
-    """Feed prices toward `target` (4 % a block at most), then hold it until the mark is it."""
-    price = d.oracle.feeds["bAX/DX"].price
-    while price != target:
-        step = price * 4 // 100
-        price = min(target, price + step) if target > price else max(target, price - step)
-        d.feed(price)
-        d.block()
-    for _ in range(PARAMS.twap_blocks):
-        d.feed(target)
-        d.block()
-    assert d.perps.mark(MARKET) == target
 
 
 def shrink(d: Delta, house: int, insurance: int) -> None:

@@ -3,39 +3,13 @@ the insurance fund and auto-deleveraging. Expected figures follow from the rules
 
 from __future__ import annotations
 
-from delta_bench import FEE, Delta, make_delta
+from delta_bench import FEE, PERP_MARKET, Delta, make_delta, walk
+from delta_bench import perps_order as order
 
 from simnet.delta import PERPS_ACCOUNT, PRICE_SCALE, DeltaParams
 
 PARAMS = DeltaParams()
-MARKET = "bAX-PERP"
-
-
-def walk(d: Delta, target: int) -> None:
-    """Feed prices toward `target` (4 % a block at most), then hold it until the mark is it."""
-    price = d.oracle.feeds["bAX/DX"].price
-    while price != target:
-        step = price * 4 // 100
-        price = min(target, price + step) if target > price else max(target, price - step)
-        d.feed(price)
-        d.block()
-    for _ in range(PARAMS.twap_blocks):
-        d.feed(target)
-        d.block()
-    assert d.perps.mark(MARKET) == target
-
-
-def order(side: str, size: int, leverage: int = 10, **extra: object) -> dict:
-    return {
-        "type": "perps.open",
-        "market": MARKET,
-        "side": side,
-        "size": str(size),
-        "leverage": leverage,
-        "limit_price": "0",
-        "reduce_only": False,
-        **extra,
-    }
+MARKET = PERP_MARKET
 
 
 def deposit(d: Delta, who: int, amount: int) -> None:
