@@ -10,7 +10,9 @@ its process tree (the entry and the simnet, coordinator and workers it started a
   instance under a `DAGSTER_HOME` of the bench's own (warmed by one unmeasured run first,
   as a user's instance is after the first `make run`);
 - with `--baseline CHECKOUT` (e.g. /work/main, another worktree), that checkout's `make run`
-  too, in the same rounds on an instance of its own: before/after figures from one run.
+  too, in the same rounds on an instance of its own: before/after figures from one run, and
+  the median of the per-round differences between the two `make run`s (one round runs both
+  within a minute, so the machine's drift between rounds cancels).
 
 The overhead per run is the median of (Dagster - testbots) over rounds; target < 1 s. Where
 it goes is measured in the same run, each piece in a fresh process, median of 3:
@@ -209,6 +211,18 @@ def main() -> None:
             + ", ".join(f"{o:.2f}" for o in over)
             + f"), {med(cpu_over):.2f} s CPU; ratio make run / testbots run "
             f"{med(walls[who]) / med(walls['testbots']):.3f}; target < {TARGET_S:g} s: {verdict}"
+        )
+    if "baseline" in runs:
+        # the two make runs of one round ran within a minute of each other: their difference
+        # is the change's effect with the least of the machine's drift in it
+        gain = [b - d for d, b in zip(walls["dagster"], walls["baseline"], strict=True)]
+        cpu_gain = [b - d for d, b in zip(cpus["dagster"], cpus["baseline"], strict=True)]
+        print(
+            f"this checkout against {args.baseline}, same rounds: {med(gain):.2f} s wall "
+            "less per run (rounds " + ", ".join(f"{g:.2f}" for g in gain) + f"), "
+            f"{med(cpu_gain):.2f} s CPU less (rounds "
+            + ", ".join(f"{g:.2f}" for g in cpu_gain)
+            + ")"
         )
     print("where it goes (median of 3, each in a fresh process):")
     for name, values in pieces.items():
