@@ -1,0 +1,85 @@
+"""simnet's compiled hot path runs only while it matches its sources (simnet/_compiled.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+
+from simnet import _compiled
+from simnet._compiled import HOT_MODULES, LIB, MANIFEST, ROOT, ext_suffix, source_hashes
+
+
+def ran_compiled() -> dict[str, bool]:
+    return {m: str(import_module(m).__file__).endswith(ext_suffix()) for m in HOT_MODULES}
+
+
+def run_status(root: Path, **env: str) -> dict[str, object]:
+    """What a fresh process with `root` first on its path runs: the status and module files."""
+    code = (
+        "import json, sys, simnet._chain, simnet._gate\n"
+        "from simnet import _compiled\n"
+        "s = _compiled.status()\n"
+        "print(json.dumps({'compiled': s.compiled, 'reason': s.reason,"
+        " 'chain': simnet._chain.__file__, 'gate': simnet._gate.__file__}))\n"
+    )
+    path = os.pathsep.join([str(root), str(ROOT)])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": path, **env},
+        cwd=root,  # `python -c` looks in its working directory first
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return dict(json.loads(done.stdout))
+
+
+def test_the_status_says_what_this_process_runs() -> None:
+    status = _compiled.status()
+    modules = ran_compiled()
+    assert all(modules.values()) if status.compiled else not any(modules.values()), (
+        status,
+        modules,
+    )
+
+
+def test_a_build_is_stale_once_a_source_or_the_python_differs() -> None:
+    manifest = {**source_hashes(), "python": ext_suffix(), "mypyc": "any"}
+    assert _compiled._stale(manifest) is None
+    edited = {**manifest, "simnet._mempool": "0" * 64}
+    reason = _compiled._stale(edited)
+    assert reason is not None and "simnet/_mempool.py changed since the build" in reason
+    other = _compiled._stale({**manifest, "python": ".cpython-312-x86_64-linux-gnu.so"})
+    assert other is not None and "another Python" in other
+
+
+def test_simnet_pure_runs_the_python_modules() -> None:
+    ran = run_status(ROOT, SIMNET_PURE="1")
+    assert ran["compiled"] is False and ran["reason"] == "SIMNET_PURE=1"
+    assert str(ran["chain"]).endswith("_chain.py") and str(ran["gate"]).endswith("_gate.py")
+
+
+def test_an_edited_source_runs_as_python_until_rebuilt(tmp_path: Path) -> None:
+    if not MANIFEST.is_file():
+        pytest.skip(f"simnet's hot path is not built here ({_compiled.status().reason})")
+    shutil.copytree(ROOT / "simnet", tmp_path / "simnet")
+    copy = tmp_path / "build" / "simnet-compiled"
+    shutil.copytree(LIB, copy / "lib")
+    shutil.copy(MANIFEST, copy / MANIFEST.name)
+    assert run_status(tmp_path)["compiled"] is True  # the copy as built: compiled
+    gate = tmp_path / "simnet" / "_gate.py"
+    gate.write_text(gate.read_text() + "\n# edited\n")
+    ran = run_status(tmp_path)
+    assert ran["compiled"] is False
+    assert "simnet/_gate.py changed since the build" in str(ran["reason"])
+    # every module of the build runs as Python, not only the edited one
+    assert str(ran["chain"]) == str(tmp_path / "simnet" / "_chain.py")
+    assert str(ran["gate"]) == str(gate)
