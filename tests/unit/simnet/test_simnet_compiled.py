@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from simnet import _compiled
-from simnet._compiled import HOT_MODULES, LIB, MANIFEST, ROOT, ext_suffix, source_hashes
+from simnet._compiled import (
+    HOT_MODULES,
+    LIB,
+    MANIFEST,
+    PURE_ENV,
+    ROOT,
+    ext_suffix,
+    source_hashes,
+)
 
 
 def ran_compiled() -> dict[str, bool]:
@@ -30,9 +38,10 @@ def run_status(root: Path, **env: str) -> dict[str, object]:
         " 'chain': simnet._chain.__file__, 'gate': simnet._gate.__file__}))\n"
     )
     path = os.pathsep.join([str(root), str(ROOT)])
+    inherited = {k: v for k, v in os.environ.items() if k != PURE_ENV}  # a pure run's tests too
     done = subprocess.run(
         [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": path, **env},
+        env={**inherited, "PYTHONPATH": path, **env},
         cwd=root,  # `python -c` looks in its working directory first
         capture_output=True,
         text=True,
