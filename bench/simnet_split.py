@@ -14,11 +14,13 @@ What the capacity bench measures on top of this figure is the sockets, the event
 kernel (and the caches they cool). Run next to it to place every µs of its CPU per tx.
 
 Each round runs in a fresh process. With `--peer-root DIR` (another checkout, e.g. the code
-before a change) rounds alternate between this tree's simnet and that one's, so a busy machine
-weighs on both alike; the medians of each part are printed side by side.
+before a change) or `--peer-pure` (this tree's simnet uncompiled, SIMNET_PURE=1) rounds
+alternate between this tree's simnet and the peer, so a busy machine weighs on both alike; the
+medians of each part are printed side by side. A compiled Chain (simnet/_compiled.py) cannot be
+wrapped: its decode and admission are counted in the front end's figure.
 
 Usage: python bench/simnet_split.py [--rounds 3] [--per-sender 150] [--rate 4000]
-    [--peer-root DIR]
+    [--peer-root DIR | --peer-pure]
 """
 
 from __future__ import annotations
@@ -251,11 +253,12 @@ def measure(per_sender: int, rate: float) -> dict[str, float]:
     return split
 
 
-def child(root: Path, per_sender: int, rate: float) -> dict[str, float]:
-    """`measure` (this file's) in a fresh process, on the simnet of the checkout at `root`."""
+def child(root: Path, pure: bool, per_sender: int, rate: float) -> dict[str, float]:
+    """`measure` (this file's) in a fresh process, on the simnet of the checkout at `root`
+    (uncompiled if `pure`)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child"]
     command += ["--per-sender", str(per_sender), "--rate", str(rate)]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": str(root), "SIMNET_PURE": "1" if pure else ""}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -265,7 +268,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-sender", type=int, default=150)
     parser.add_argument("--rate", type=float, default=4_000.0, help="tx/s of network time")
-    parser.add_argument("--peer-root", type=Path, help="another checkout's simnet, alternately")
+    peer = parser.add_mutually_exclusive_group()
+    peer.add_argument("--peer-root", type=Path, help="another checkout's simnet, alternately")
+    peer.add_argument(
+        "--peer-pure",
+        action="store_true",
+        help="this tree's simnet with SIMNET_PURE=1, alternately",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -273,11 +282,15 @@ def main() -> None:
         return
     load_before = os.getloadavg()
     ours = Path(__file__).resolve().parent.parent
-    roots = {"ours": ours} | ({"peer": args.peer_root.resolve()} if args.peer_root else {})
+    roots = {"ours": (ours, False)}
+    if args.peer_root:
+        roots["peer"] = (args.peer_root.resolve(), False)
+    elif args.peer_pure:
+        roots["pure"] = (ours, True)
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
     for i in range(args.rounds):
-        for name, root in roots.items():
-            split = child(root, args.per_sender, args.rate)
+        for name, (root, pure) in roots.items():
+            split = child(root, pure, args.per_sender, args.rate)
             runs[name].append(split)
             print(
                 f"round {i + 1} {name}: {split['cpu_us']:.1f} us per committed tx, "
