@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         print(build(args.force))
-    except Exception as exc:  # any failure leaves the pure-Python simnet, which runs
-        print(f"simnet's hot path not compiled ({exc}): simnet runs pure Python", file=sys.stderr)
+    except (Exception, SystemExit) as exc:  # mypyc exits on a module it refuses
+        print(f"simnet's hot path not compiled ({exc!r}): simnet runs pure Python", file=sys.stderr)
         return 1
     return 0
 
