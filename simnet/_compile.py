@@ -1,16 +1,18 @@
 """`python -m simnet._compile build|status|clean`: compile simnet's hot path with mypyc.
 
 `build` compiles simnet/_compiled.py's HOT_MODULES as one mypyc group into
-build/simnet-compiled/lib and writes the manifest (the sources' SHA-256, the Python ABI,
-mypyc's version) last; it does nothing while the manifest matches. It needs a C compiler,
-Python's headers, mypy (the dev extra) and setuptools; if any is missing it says so and exits
-1, and simnet runs its Python modules. `status` says what a simnet started now would run;
-`clean` removes the build (the same as running with SIMNET_PURE=1, for good).
+build/simnet-compiled/lib and writes the manifest last: the SHA-256 of the hot modules and of
+every module of this repo they import (an edit to any retires the build), the Python ABI and
+mypyc's version. It does nothing while the manifest matches. It needs a C compiler, Python's
+headers, mypy (the dev extra) and setuptools; if any is missing it says so and exits 1, and
+simnet runs its Python modules. `status` says what a simnet started now would run; `clean`
+removes the build (the same as running with SIMNET_PURE=1, for good).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import io
 import json
@@ -24,12 +26,46 @@ from pathlib import Path
 from simnet import _compiled
 from simnet._compiled import BUILD_DIR, GROUP, HOT_MODULES, LIB, MANIFEST, ROOT
 
-__all__ = ["build", "fingerprint", "main"]
+__all__ = ["build", "fingerprint", "imported_files", "main"]
 
 
-def fingerprint() -> dict[str, str]:
-    """What a build records and must match to be reused: the sources, the ABI, mypyc."""
-    return {**_compiled.source_hashes(), "python": _compiled.ext_suffix(), "mypyc": version("mypy")}
+def imported_files() -> list[str]:
+    """The source files (relative to ROOT) of the hot modules and of every module in this
+    repo they import, directly or not, their packages' __init__ included."""
+    seen: dict[str, Path] = {}
+    todo = list(HOT_MODULES)
+    while todo:
+        module = todo.pop()
+        file = _file_of(module)
+        if file is None or module in seen:
+            continue  # not this repo's (the standard library, a dependency), or done
+        seen[module] = file
+        parts = module.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        package = parts if file.name == "__init__.py" else parts[:-1]
+        for node in ast.walk(ast.parse(file.read_text(), str(file))):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                name = ".".join([*base, *([node.module] if node.module else [])])
+                todo += [name, *(f"{name}.{alias.name}" for alias in node.names)]
+    return sorted(f.relative_to(ROOT).as_posix() for f in seen.values())
+
+
+def _file_of(module: str) -> Path | None:
+    path = ROOT.joinpath(*module.split("."))
+    for file in (path.with_suffix(".py"), path / "__init__.py"):
+        if module and file.is_file():
+            return file
+    return None
+
+
+def fingerprint() -> dict[str, object]:
+    """What a build records and must match to be reused: the sources it was compiled
+    against, the Python ABI, mypyc's version."""
+    sources = {path: _compiled.source_hash(path) for path in imported_files()}
+    return {"python": _compiled.ext_suffix(), "mypyc": version("mypy"), "sources": sources}
 
 
 def build(force: bool = False) -> str:

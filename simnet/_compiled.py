@@ -4,10 +4,11 @@ A transfer's path through a node (the gate, decoding, admission, the mempool, go
 production) is simnet's own typed Python; compiled, it costs ~15-25 % less CPU per committed
 tx (bench/simnet_split.py, bench/simnet_capacity.py). simnet/_compile.py (the Makefile's
 setup runs it) compiles `HOT_MODULES` into build/simnet-compiled/ (git-ignored) with a
-manifest of their sources' SHA-256. `install()`, run when the `simnet` package is imported,
-serves those modules from there only while every source hashes as the manifest says, under
-the Python they were built for: once one is edited, all of them (compiled against each other)
-run as Python until the next build. `SIMNET_PURE=1` runs the pure-Python simnet. Either way
+manifest of the SHA-256 of their sources and of every repo module they import (mypyc compiles
+against those modules' types and constants). `install()`, run when the `simnet` package is
+imported, serves the hot modules from there only while every one of those files hashes as the
+manifest says, under the Python they were built for: once one is edited, all of them run as
+Python until the next build. `SIMNET_PURE=1` runs the pure-Python simnet. Either way
 `status()` says which runs and why; `python -m simnet` logs it at start.
 """
 
@@ -38,9 +39,10 @@ __all__ = [
     "ROOT",
     "Status",
     "ext_suffix",
+    "hot_paths",
     "install",
     "source",
-    "source_hashes",
+    "source_hash",
     "status",
 ]
 
@@ -96,9 +98,17 @@ def source(module: str) -> Path:
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
-def source_hashes() -> dict[str, str]:
-    """Each hot module's source SHA-256, as the manifest records them."""
-    return {m: hashlib.sha256(source(m).read_bytes()).hexdigest() for m in HOT_MODULES}
+def source_hash(path: str) -> str:
+    """The SHA-256 of a source file (a path relative to ROOT), "" if it is gone."""
+    try:
+        return hashlib.sha256((ROOT / path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
+def hot_paths() -> list[str]:
+    """The hot modules' source files, relative to ROOT, as the manifest names them."""
+    return [source(m).relative_to(ROOT).as_posix() for m in HOT_MODULES]
 
 
 def ext_suffix() -> str:
@@ -106,13 +116,17 @@ def ext_suffix() -> str:
     return str(sysconfig.get_config_var("EXT_SUFFIX"))
 
 
-def _stale(manifest: dict[str, str]) -> str | None:
-    """Why the build in BUILD_DIR must not run, or None."""
+def _stale(manifest: object) -> str | None:
+    """Why the build in BUILD_DIR must not run, or None. The manifest's `sources` are the hot
+    modules and every repo module they import, directly or not: mypyc compiled them against
+    those modules' types and constants, so an edit to any of them retires the build."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("sources"), dict):
+        return f"{MANIFEST} is not a build's manifest; rebuild: {REBUILD}"
     if manifest.get("python") != ext_suffix():
         return f"built for another Python ({manifest.get('python')}); rebuild: {REBUILD}"
-    for module, digest in source_hashes().items():
-        if manifest.get(module) != digest:
-            path = source(module).relative_to(ROOT)
+    sources: dict[str, str] = manifest["sources"]
+    for path in [*hot_paths(), *sources]:
+        if sources.get(path) != source_hash(path):
             return f"{path} changed since the build; rebuild: {REBUILD}"
     return None
 

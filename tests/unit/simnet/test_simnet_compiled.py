@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 
 from simnet import _compiled
-from simnet._compiled import (
-    HOT_MODULES,
-    LIB,
-    MANIFEST,
-    PURE_ENV,
-    ROOT,
-    ext_suffix,
-    source_hashes,
-)
+from simnet._compile import fingerprint
+from simnet._compiled import HOT_MODULES, LIB, MANIFEST, PURE_ENV, ROOT, ext_suffix, hot_paths
 
 
 def ran_compiled() -> dict[str, bool]:
@@ -60,14 +53,23 @@ def test_the_status_says_what_this_process_runs() -> None:
     )
 
 
-def test_a_build_is_stale_once_a_source_or_the_python_differs() -> None:
-    manifest = {**source_hashes(), "python": ext_suffix(), "mypyc": "any"}
+def test_a_build_is_stale_once_a_source_it_was_compiled_against_or_the_python_differs() -> None:
+    manifest = fingerprint()
+    sources = manifest["sources"]
+    assert isinstance(sources, dict)
+    assert set(hot_paths()) <= set(sources)
+    # an uncompiled module the hot path imports counts too: its types and constants are in it
+    assert "simnet/_params.py" in sources and "botruntime/chain/tx.py" in sources
     assert _compiled._stale(manifest) is None
-    edited = {**manifest, "simnet._mempool": "0" * 64}
-    reason = _compiled._stale(edited)
-    assert reason is not None and "simnet/_mempool.py changed since the build" in reason
+    for path in ("simnet/_mempool.py", "simnet/_params.py"):
+        edited = {**manifest, "sources": {**sources, path: "0" * 64}}
+        reason = _compiled._stale(edited)
+        assert reason is not None and f"{path} changed since the build" in reason
+    without = {**manifest, "sources": {p: h for p, h in sources.items() if p != hot_paths()[0]}}
+    assert f"{hot_paths()[0]} changed" in str(_compiled._stale(without))
     other = _compiled._stale({**manifest, "python": ".cpython-312-x86_64-linux-gnu.so"})
     assert other is not None and "another Python" in other
+    assert "not a build's manifest" in str(_compiled._stale(["not", "a", "manifest"]))
 
 
 def test_simnet_pure_runs_the_python_modules() -> None:
@@ -79,16 +81,21 @@ def test_simnet_pure_runs_the_python_modules() -> None:
 def test_an_edited_source_runs_as_python_until_rebuilt(tmp_path: Path) -> None:
     if not MANIFEST.is_file():
         pytest.skip(f"simnet's hot path is not built here ({_compiled.status().reason})")
-    shutil.copytree(ROOT / "simnet", tmp_path / "simnet")
+    for package in ("simnet", "botruntime"):
+        shutil.copytree(ROOT / package, tmp_path / package)
     copy = tmp_path / "build" / "simnet-compiled"
     shutil.copytree(LIB, copy / "lib")
     shutil.copy(MANIFEST, copy / MANIFEST.name)
     assert run_status(tmp_path)["compiled"] is True  # the copy as built: compiled
-    gate = tmp_path / "simnet" / "_gate.py"
-    gate.write_text(gate.read_text() + "\n# edited\n")
-    ran = run_status(tmp_path)
-    assert ran["compiled"] is False
-    assert "simnet/_gate.py changed since the build" in str(ran["reason"])
-    # every module of the build runs as Python, not only the edited one
-    assert str(ran["chain"]) == str(tmp_path / "simnet" / "_chain.py")
-    assert str(ran["gate"]) == str(gate)
+    for path in ("simnet/_gate.py", "simnet/_params.py"):  # compiled, and compiled against
+        file = tmp_path / path
+        text = file.read_text()
+        file.write_text(text + "\n# edited\n")
+        ran = run_status(tmp_path)
+        assert ran["compiled"] is False
+        assert f"{path} changed since the build" in str(ran["reason"])
+        # every module of the build runs as Python, not only the edited one
+        assert str(ran["chain"]) == str(tmp_path / "simnet" / "_chain.py")
+        assert str(ran["gate"]) == str(tmp_path / "simnet" / "_gate.py")
+        file.write_text(text)
+        assert run_status(tmp_path)["compiled"] is True  # as built again
