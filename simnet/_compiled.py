@@ -1,7 +1,7 @@
 """simnet's hot path compiled to C with mypyc, run only while it matches its sources.
 
 A transfer's path through a node (the gate, decoding, admission, the mempool, gossip, block
-production) is simnet's own typed Python; compiled, it costs ~15-25 % less CPU per committed
+production) is simnet's own typed Python; compiled, it costs ~10-20 % less CPU per committed
 tx (bench/simnet_split.py, bench/simnet_capacity.py). simnet/_compile.py (the Makefile's
 setup runs it) compiles `HOT_MODULES` into build/simnet-compiled/ (git-ignored) with a
 manifest of the SHA-256 of their sources and of every repo module they import (mypyc compiles
