@@ -10,9 +10,9 @@ MUTATION_ARGS ?=
 export TESTBOTS_HOME ?= $(CURDIR)/.testbots
 export DAGSTER_HOME  ?= $(TESTBOTS_HOME)/dagster
 
-.PHONY: setup browser postgres promtool run mutation test lint typecheck imports unit ui bench clean
+.PHONY: setup compiled compiler browser postgres promtool run mutation test lint typecheck imports unit ui bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) compiled
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "testbots needs $(PYTHON) on PATH (set PYTHON=/path/to/python3.11)"; exit 2; }
@@ -21,13 +21,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# simnet's hot path compiled with mypyc into build/simnet-compiled (simnet/_compile.py): rebuilt
+# when a compiled module's source changed, a no-op while it matches. Where it cannot compile
+# (no C compiler or Python headers), simnet runs its Python modules and logs so at start.
+compiled: $(STAMP) compiler
+	@$(BIN)/python -m simnet._compile build || echo "simnet runs pure Python (above: why)"
+
+# a C compiler and Python's headers (Debian's gcc and python3.11-dev) for `compiled`
+compiler:
+	@{ command -v cc >/dev/null 2>&1 && test -f "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h"; } || { \
+	  echo "installing Debian's gcc and python3.11-dev to compile simnet's hot path"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc python3.11-dev; } >/dev/null \
+	  || echo "could not install gcc and python3.11-dev: simnet will run pure Python"; }
+
+run: setup
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m testbots_dagster transfer_baseline
 
 # through Dagster, like `make run`: the runs, their checks and detection_power show in `make ui`
-mutation: $(STAMP)
+mutation: setup
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m testbots_dagster.mutation --size smoke $(MUTATION_ARGS)
@@ -65,17 +78,17 @@ promtool:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } >/dev/null \
 	  || { echo "could not install prometheus: run 'apt-get install prometheus' and retry"; exit 2; }; }
 
-unit: $(STAMP) browser postgres promtool
+unit: setup browser postgres promtool
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports unit
 
-ui: $(STAMP)
+ui: setup
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
 
-bench: $(STAMP)
+bench: setup
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:

@@ -9,9 +9,15 @@ verifies, so the ratio says what share of the floor the rest of simnet leaves.
 
 Printed: committed tx/s (goal 10,000), the bare verifies/s and the ratio (goal >= 0.4), simnet's
 CPU per committed tx split into user and kernel time (each request costs a receive and a send
-syscall), the invariants after the run, and the load average before and after.
+syscall), the invariants after the run, whether simnet ran compiled (simnet/_compiled.py), and
+the load average before and after.
+
+With `--peer-root DIR` (another checkout) or `--peer-pure` (this tree with SIMNET_PURE=1: its
+simnet uncompiled) rounds alternate between this tree's simnet and the peer, `--rounds` each, so
+a busy machine weighs on both alike; the medians of each are printed.
 
 Usage: python bench/simnet_capacity.py [--seconds 8] [--senders 200] [--connections 16]
+    [--rounds 1] [--peer-root DIR | --peer-pure]
 Goals (issue 19): >= 10,000 committed tx/s on one core, >= 0.4 of bare verifies.
 """
 
@@ -23,9 +29,13 @@ import json
 import os
 import select
 import signal
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+from typing import IO, Any
 
 import aiohttp
 import httpx
@@ -39,12 +49,23 @@ from botruntime.identity import Identity
 
 GOAL_TX_S = 10_000
 GOAL_RATIO = 0.4
+MEDIANS = ("tx_s", "cpu_us", "user_us", "kernel_us", "simnet_busy", "load_busy")
 
 
-def start_simnet(block_time_s: float) -> tuple[subprocess.Popen[bytes], dict[str, object]]:
+def start_simnet(
+    block_time_s: float, root: Path, env: dict[str, str], log: IO[bytes]
+) -> tuple[subprocess.Popen[bytes], dict[str, object]]:
+    """`python -m simnet` of the checkout at `root`; its log (the first line says whether it
+    runs compiled, simnet/_compiled.py) goes to `log`."""
     command = [sys.executable, "-m", "simnet", "--port-base", "0", "--seed", "bench"]
     command += ["--block-time", str(block_time_s), "--max-block-txs", "5000"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root), **env},
+    )
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 30)
     if not ready:
@@ -138,12 +159,107 @@ def load_main(args: argparse.Namespace) -> None:
 # ---- the parent -----------------------------------------------------------------------------
 
 
+def one_round(args: argparse.Namespace, root: Path, env: dict[str, str]) -> dict[str, Any]:
+    """One measured window on the simnet of `root` (with `env`), its figures."""
+    per_sender = int(GOAL_TX_S * 2 * args.seconds / args.senders) + 10
+    with tempfile.TemporaryFile() as log:
+        process, endpoints = start_simnet(args.block_time, root, env, log)
+        try:
+            figures = drive_round(args, per_sender, endpoints, process)
+        finally:
+            os.kill(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+        log.seek(0)
+        said = [line for line in log.read().decode(errors="replace").splitlines() if line]
+    runs = [line.split(" ", 2)[-1] for line in said if "simnet runs " in line]
+    figures["runs"] = runs[0] if runs else "simnet runs pure Python (no word on compiling)"
+    return figures
+
+
+def drive_round(
+    args: argparse.Namespace,
+    per_sender: int,
+    endpoints: dict[str, object],
+    process: subprocess.Popen[bytes],
+) -> dict[str, Any]:
+    control = str(endpoints["control"])
+    identities = [Identity.derive("bench", i) for i in range(args.senders)]
+    genesis = [{"address": i.alpha_address, "balances": {"AX": str(10**15)}} for i in identities]
+    httpx.post(
+        control + "/simnet/reset",
+        json={"seed": "bench", "genesis_accounts": genesis},
+        timeout=30,
+    ).raise_for_status()
+    load = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            "--seconds",
+            str(args.seconds),
+            "--senders",
+            str(args.senders),
+            "--connections",
+            str(args.connections),
+            "--per-sender",
+            str(per_sender),
+            "--urls",
+            *endpoints["alpha"],  # type: ignore[misc]
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert load.stdin is not None and load.stdout is not None
+    print(f"signing {args.senders} x {per_sender} transfers in the load process ...", flush=True)
+    assert load.stdout.readline().strip() == "signed"
+    server, client = psutil.Process(process.pid), psutil.Process(load.pid)
+    if (psutil.cpu_count() or 1) >= 2 and hasattr(server, "cpu_affinity"):
+        server.cpu_affinity([0])  # one core each: the figure is one simnet process's
+        client.cpu_affinity([1])
+    server_times, client_cpu = server.cpu_times(), sum(client.cpu_times()[:2])
+    before, start = committed(control), time.perf_counter()
+    load.stdin.write("go\n")
+    load.stdin.flush()
+    counts = json.loads(load.stdout.readline())
+    elapsed = time.perf_counter() - start
+    server_after = server.cpu_times()
+    server_user = server_after.user - server_times.user
+    server_system = server_after.system - server_times.system
+    client_cpu = sum(client.cpu_times()[:2]) - client_cpu
+    time.sleep(max(0.5, 3 * args.block_time))  # the last blocks
+    done = committed(control) - before
+    load.wait(timeout=30)
+    invariants = httpx.get(control + "/simnet/invariants?full=1", timeout=60).json()
+    per_tx_us = 1e6 / max(done, 1)
+    return {
+        "counts": counts,
+        "done": done,
+        "elapsed": elapsed,
+        "tx_s": done / elapsed,
+        "cpu_us": (server_user + server_system) * per_tx_us,
+        "user_us": server_user * per_tx_us,
+        "kernel_us": server_system * per_tx_us,
+        "simnet_busy": (server_user + server_system) / elapsed,
+        "load_busy": client_cpu / elapsed,
+        "broken": [f"{v['chain']}:{v['route']}" for v in invariants if not v["ok"]],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--senders", type=int, default=200)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--block-time", type=float, default=0.1)
+    parser.add_argument("--rounds", type=int, default=1)
+    peer = parser.add_mutually_exclusive_group()
+    peer.add_argument("--peer-root", type=Path, help="another checkout's simnet, alternately")
+    peer.add_argument(
+        "--peer-pure",
+        action="store_true",
+        help="this tree's simnet with SIMNET_PURE=1, alternately",
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--urls", nargs="*", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--per-sender", type=int, default=0, help=argparse.SUPPRESS)
@@ -151,85 +267,50 @@ def main() -> None:
     if args.load:
         load_main(args)
         return
-    per_sender = int(GOAL_TX_S * 2 * args.seconds / args.senders) + 10
-    process, endpoints = start_simnet(args.block_time)
-    try:
-        control = str(endpoints["control"])
-        identities = [Identity.derive("bench", i) for i in range(args.senders)]
-        genesis = [
-            {"address": i.alpha_address, "balances": {"AX": str(10**15)}} for i in identities
-        ]
-        httpx.post(
-            control + "/simnet/reset",
-            json={"seed": "bench", "genesis_accounts": genesis},
-            timeout=30,
-        ).raise_for_status()
-        load = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--load",
-                "--seconds",
-                str(args.seconds),
-                "--senders",
-                str(args.senders),
-                "--connections",
-                str(args.connections),
-                "--per-sender",
-                str(per_sender),
-                "--urls",
-                *endpoints["alpha"],
-            ],  # type: ignore[misc]
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert load.stdin is not None and load.stdout is not None
-        print(
-            f"signing {args.senders} x {per_sender} transfers in the load process ...", flush=True
-        )
-        assert load.stdout.readline().strip() == "signed"
-        server, client = psutil.Process(process.pid), psutil.Process(load.pid)
-        if (psutil.cpu_count() or 1) >= 2 and hasattr(server, "cpu_affinity"):
-            server.cpu_affinity([0])  # one core each: the figure is one simnet process's
-            client.cpu_affinity([1])
-        load_before = os.getloadavg()
-        server_times, client_cpu = server.cpu_times(), sum(client.cpu_times()[:2])
-        before, start = committed(control), time.perf_counter()
-        load.stdin.write("go\n")
-        load.stdin.flush()
-        counts = json.loads(load.stdout.readline())
-        elapsed = time.perf_counter() - start
-        server_after = server.cpu_times()
-        server_user = server_after.user - server_times.user
-        server_system = server_after.system - server_times.system
-        server_cpu = server_user + server_system
-        client_cpu = sum(client.cpu_times()[:2]) - client_cpu
-        time.sleep(max(0.5, 3 * args.block_time))  # the last blocks
-        done = committed(control) - before
-        load.wait(timeout=30)
-        invariants = httpx.get(control + "/simnet/invariants?full=1", timeout=60).json()
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    tx_s = done / elapsed
+    ours = Path(__file__).resolve().parent.parent
+    sides: dict[str, tuple[Path, dict[str, str]]] = {"ours": (ours, {})}
+    if args.peer_root:
+        sides["peer"] = (args.peer_root.resolve(), {})
+    elif args.peer_pure:
+        sides["pure"] = (ours, {"SIMNET_PURE": "1"})
+    load_before = os.getloadavg()
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
+    for i in range(args.rounds):
+        for name, (root, env) in sides.items():
+            figures = one_round(args, root, env)
+            rounds[name].append(figures)
+            if len(sides) > 1 or args.rounds > 1:
+                print(
+                    f"round {i + 1} {name}: {figures['tx_s']:,.0f} tx/s, "
+                    f"{figures['cpu_us']:,.0f} us simnet CPU per committed tx, "
+                    f"load {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
     verify_s = 1e6 / bare_verify_us(2.0)
-    broken = [f"{v['chain']}:{v['route']}" for v in invariants if not v["ok"]]
-    print(f"submitted ok {counts['ok']}, rejected {counts['rejected']}, errors {counts['errors']}")
-    print(
-        f"committed signed transfers: {done} in {elapsed:.1f} s = {tx_s:,.0f} tx/s "
-        f"(goal {GOAL_TX_S:,})"
-    )
-    print(f"bare PyNaCl verifications:  {verify_s:,.0f} /s (one core, same run)")
-    print(f"ratio committed/verify:     {tx_s / verify_s:.2f} (goal {GOAL_RATIO})")
-    per_tx_us = 1e6 / max(done, 1)
-    print(
-        f"CPU busy: simnet {server_cpu / elapsed:.0%}, load {client_cpu / elapsed:.0%}; "
-        f"simnet CPU per committed tx {server_cpu * per_tx_us:,.0f} us "
-        f"(user {server_user * per_tx_us:,.0f}, kernel {server_system * per_tx_us:,.0f}; "
-        f"a bare verify is {1e6 / verify_s:,.0f} us)"
-    )
-    print(f"invariants: {'all ok' if not broken else 'BROKEN ' + ', '.join(broken)}")
+    for name, runs in rounds.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k in MEDIANS}
+        last = runs[-1]
+        counts = last["counts"]
+        if len(sides) > 1 or args.rounds > 1:
+            print(f"== {name} ({sides[name][0]}): medians of {len(runs)} rounds")
+        print(
+            f"submitted ok {counts['ok']}, rejected {counts['rejected']}, errors {counts['errors']}"
+        )
+        print(
+            f"committed signed transfers: {last['done']} in {last['elapsed']:.1f} s; "
+            f"{med['tx_s']:,.0f} tx/s (goal {GOAL_TX_S:,})"
+        )
+        print(f"bare PyNaCl verifications:  {verify_s:,.0f} /s (one core, same run)")
+        print(f"ratio committed/verify:     {med['tx_s'] / verify_s:.2f} (goal {GOAL_RATIO})")
+        print(
+            f"CPU busy: simnet {med['simnet_busy']:.0%}, load {med['load_busy']:.0%}; "
+            f"simnet CPU per committed tx {med['cpu_us']:,.0f} us "
+            f"(user {med['user_us']:,.0f}, kernel {med['kernel_us']:,.0f}; "
+            f"a bare verify is {1e6 / verify_s:,.0f} us)"
+        )
+        broken = sorted({b for r in runs for b in r["broken"]})
+        print(f"invariants: {'all ok' if not broken else 'BROKEN ' + ', '.join(broken)}")
+        print(" | ".join(sorted({r["runs"] for r in runs})))
     after = os.getloadavg()
     print(
         f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} before, "

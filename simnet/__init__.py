@@ -3,10 +3,14 @@
 The state machine (`Network`, `Params`) knows nothing of HTTP; `python -m simnet` serves it.
 """
 
-from simnet._errors import Rejected, SimnetError, Throttled, Unavailable
-from simnet._network import GenesisAccount, Network
-from simnet._params import ALPHA, DELTA, ChainSpec, Params
-from simnet._vuln import SWITCHES, UnknownSwitch, Vulns
+from simnet._compiled import install
+
+install()  # before any module of the hot path is imported: compiled if built and current
+
+from simnet._errors import Rejected, SimnetError, Throttled, Unavailable  # noqa: E402
+from simnet._network import GenesisAccount, Network  # noqa: E402
+from simnet._params import ALPHA, DELTA, ChainSpec, Params  # noqa: E402
+from simnet._vuln import SWITCHES, UnknownSwitch, Vulns  # noqa: E402
 
 __all__ = [
     "ALPHA",

@@ -11,6 +11,7 @@ import sys
 
 import uvloop
 
+from simnet._compiled import status
 from simnet._network import Network
 from simnet._params import Params
 from simnet._runtime import Runtime, print_line, raise_fd_limit
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    logging.getLogger("simnet").info(status().describe())
     raise_fd_limit(Params().max_connections, 2 * args.nodes)
     tune_gc()
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:

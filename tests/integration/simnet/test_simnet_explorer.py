@@ -9,9 +9,11 @@ import pytest
 from starlette.routing import Route
 
 from botruntime.chain.tx import TxBody, bank_send, sign_tx
+from simnet import Network, Params
 from simnet._app import NodeApi
 from simnet._control import ControlPlane
 from simnet._explore import NodeExplorer
+from simnet._waiters import CommitWaiters
 
 pytestmark = pytest.mark.anyio
 
@@ -104,10 +106,12 @@ async def test_metrics_speak_prometheus(simnet: Any) -> None:
 async def test_the_openapi_document_names_every_route(simnet: Any) -> None:
     async with httpx.AsyncClient(base_url=simnet.control_url, timeout=10) as node:
         document = (await node.get("/openapi.json")).json()
+    # a network of its own for the route tables: compiled, they check what they are given
+    network = Network(Params(nodes=1), "routes", [])
     routes = [
-        *NodeApi.routes(NodeApi(None, "alpha", 0, None)),  # type: ignore[arg-type]
-        *NodeExplorer(None, "alpha", 0).routes(),  # type: ignore[arg-type]
-        *ControlPlane(None, None).routes(),  # type: ignore[arg-type]
+        *NodeApi.routes(NodeApi(network, "alpha", 0, CommitWaiters(network))),
+        *NodeExplorer(network, "alpha", 0).routes(),
+        *ControlPlane(network, None).routes(),  # type: ignore[arg-type]
     ]
     served = {
         (r.path.replace(":path}", "}"), m.lower())
