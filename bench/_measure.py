@@ -1,13 +1,16 @@
-"""What several benches measure the same way: a bare ed25519 verify, and the load around a run."""
+"""What several benches measure the same way: a bare ed25519 verify, the load around a run, and
+which simnets a simnet bench alternates between."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
+from pathlib import Path
 
 from nacl.signing import SigningKey
 
-__all__ = ["bare_verify_us", "load_span"]
+__all__ = ["add_peer_arguments", "bare_verify_us", "load_span", "simnet_sides"]
 
 
 def bare_verify_us(seconds: float = 1.0) -> float:
@@ -34,3 +37,25 @@ def load_span(before: tuple[float, float, float]) -> str:
         + "/".join(f"{x:.2f}" for x in after)
         + f" on {os.cpu_count()} cores"
     )
+
+
+def add_peer_arguments(parser: argparse.ArgumentParser) -> None:
+    """--peer-root DIR or --peer-pure: the simnet a bench's rounds alternate with."""
+    peer = parser.add_mutually_exclusive_group()
+    peer.add_argument("--peer-root", type=Path, help="another checkout's simnet, alternately")
+    peer.add_argument(
+        "--peer-pure",
+        action="store_true",
+        help="this tree's simnet with SIMNET_PURE=1, alternately",
+    )
+
+
+def simnet_sides(args: argparse.Namespace, ours: Path) -> dict[str, tuple[Path, dict[str, str]]]:
+    """The simnets to alternate, by name: this tree's, and the peer the arguments ask for,
+    each as its checkout and the environment its process gets on top of this one's."""
+    sides: dict[str, tuple[Path, dict[str, str]]] = {"ours": (ours, {})}
+    if args.peer_root:
+        sides["peer"] = (args.peer_root.resolve(), {})
+    elif args.peer_pure:
+        sides["pure"] = (ours, {"SIMNET_PURE": "1"})
+    return sides

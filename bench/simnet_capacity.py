@@ -42,7 +42,7 @@ import httpx
 import orjson
 import psutil
 import uvloop
-from _measure import bare_verify_us
+from _measure import add_peer_arguments, bare_verify_us, simnet_sides
 
 from botruntime.chain.tx import TxBody, bank_send, sign_tx
 from botruntime.identity import Identity
@@ -253,13 +253,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--block-time", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=1)
-    peer = parser.add_mutually_exclusive_group()
-    peer.add_argument("--peer-root", type=Path, help="another checkout's simnet, alternately")
-    peer.add_argument(
-        "--peer-pure",
-        action="store_true",
-        help="this tree's simnet with SIMNET_PURE=1, alternately",
-    )
+    add_peer_arguments(parser)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--urls", nargs="*", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--per-sender", type=int, default=0, help=argparse.SUPPRESS)
@@ -268,11 +262,7 @@ def main() -> None:
         load_main(args)
         return
     ours = Path(__file__).resolve().parent.parent
-    sides: dict[str, tuple[Path, dict[str, str]]] = {"ours": (ours, {})}
-    if args.peer_root:
-        sides["peer"] = (args.peer_root.resolve(), {})
-    elif args.peer_pure:
-        sides["pure"] = (ours, {"SIMNET_PURE": "1"})
+    sides = simnet_sides(args, ours)
     load_before = os.getloadavg()
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
     for i in range(args.rounds):

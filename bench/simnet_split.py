@@ -40,7 +40,7 @@ from typing import Any, cast
 
 import nacl.signing
 import uvloop
-from _measure import bare_verify_us, load_span
+from _measure import add_peer_arguments, bare_verify_us, load_span, simnet_sides
 from simnet_capacity import signed_bodies
 from uvicorn.server import ServerState
 
@@ -253,13 +253,13 @@ def measure(per_sender: int, rate: float) -> dict[str, float]:
     return split
 
 
-def child(root: Path, pure: bool, per_sender: int, rate: float) -> dict[str, float]:
-    """`measure` (this file's) in a fresh process, on the simnet of the checkout at `root`
-    (uncompiled if `pure`)."""
+def child(root: Path, env: dict[str, str], per_sender: int, rate: float) -> dict[str, float]:
+    """`measure` (this file's) in a fresh process, on the simnet of the checkout at `root`,
+    with `env` on top of this process's environment."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child"]
     command += ["--per-sender", str(per_sender), "--rate", str(rate)]
-    env = {**os.environ, "PYTHONPATH": str(root), "SIMNET_PURE": "1" if pure else ""}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    environment = {**os.environ, "PYTHONPATH": str(root), **env}
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -268,13 +268,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-sender", type=int, default=150)
     parser.add_argument("--rate", type=float, default=4_000.0, help="tx/s of network time")
-    peer = parser.add_mutually_exclusive_group()
-    peer.add_argument("--peer-root", type=Path, help="another checkout's simnet, alternately")
-    peer.add_argument(
-        "--peer-pure",
-        action="store_true",
-        help="this tree's simnet with SIMNET_PURE=1, alternately",
-    )
+    add_peer_arguments(parser)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -282,15 +276,11 @@ def main() -> None:
         return
     load_before = os.getloadavg()
     ours = Path(__file__).resolve().parent.parent
-    roots = {"ours": (ours, False)}
-    if args.peer_root:
-        roots["peer"] = (args.peer_root.resolve(), False)
-    elif args.peer_pure:
-        roots["pure"] = (ours, True)
+    roots = simnet_sides(args, ours)
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
     for i in range(args.rounds):
-        for name, (root, pure) in roots.items():
-            split = child(root, pure, args.per_sender, args.rate)
+        for name, (root, env) in roots.items():
+            split = child(root, env, args.per_sender, args.rate)
             runs[name].append(split)
             print(
                 f"round {i + 1} {name}: {split['cpu_us']:.1f} us per committed tx, "
