@@ -80,6 +80,26 @@ def nonces(alpha_url: str, bots: Sequence[Identity]) -> list[int]:
     return out
 
 
+def settled(
+    alpha_url: str, run_id: str, origin_pc: float, bots: Sequence[Identity], timeout_s: float = 60.0
+) -> tuple[list[ChainTx], list[int]]:
+    """The run's committed txs and every bot's nonce, read while no tx of a bot commits.
+
+    A run that ended (aborted, above all) can leave txs in the mempool that commit a block
+    later; blocks and nonces read across such a commit disagree by that tx. The pair is read
+    again until the nonces before and after the block read are the same.
+    """
+    deadline = time.monotonic() + timeout_s
+    before = nonces(alpha_url, bots)
+    while True:
+        txs = committed_txs(alpha_url, run_id, origin_pc)
+        after = nonces(alpha_url, bots)
+        if after == before:
+            return txs, after
+        assert time.monotonic() < deadline, f"the bots' txs kept committing for {timeout_s} s"
+        before = after
+
+
 @dataclass(frozen=True)
 class Accounting:
     committed: int

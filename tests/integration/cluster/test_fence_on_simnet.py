@@ -21,7 +21,7 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
-from _loss_ledger import account, committed_txs, nonces, plan_clock_origin
+from _loss_ledger import account, plan_clock_origin, settled
 from test_loss_on_simnet import (
     _bots,
     _distribute,
@@ -89,8 +89,7 @@ async def test_a_frozen_worker_never_sends_for_bots_it_no_longer_owns(
         frozen.wait_for_line(r"fenced \(", timeout_s=20)
 
     origin = plan_clock_origin(end.start_at_unix_s)
-    txs = committed_txs(simnet.alpha_url(0), end.run_id, origin)
-    chain_nonces = nonces(simnet.alpha_url(0), _bots())
+    txs, chain_nonces = settled(simnet.alpha_url(0), end.run_id, origin, _bots())
     assert sum(chain_nonces) == len(txs) > 30  # no nonce skipped, none used twice
     for bot in lost:
         mine = sorted((t for t in txs if t.bot_index == bot), key=lambda t: (t.height, t.nonce))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 import yaml
-from _loss_ledger import account, audit_client, committed_txs, nonces, plan_clock_origin
+from _loss_ledger import account, audit_client, plan_clock_origin, settled
 from _requests import distribute_request
 
 from botruntime.cluster import ControlClient, RunView
@@ -136,8 +136,7 @@ async def test_a_killed_worker_leaves_no_committed_tx_unaccounted(
         assert gap.to_s == pytest.approx(14.0)
 
     origin = plan_clock_origin(end.start_at_unix_s)
-    txs = committed_txs(simnet.alpha_url(0), end.run_id, origin)
-    chain_nonces = nonces(simnet.alpha_url(0), _bots())
+    txs, chain_nonces = settled(simnet.alpha_url(0), end.run_id, origin, _bots())
     assert sum(chain_nonces) == len(txs) > 30  # every committed tx of a bot is one of the run
     books = account(end, txs, killed_at_s=KILL_AT_S)
     assert books.unaccounted == [], books
