@@ -11,8 +11,9 @@ Capacity is what simnet commits when it is never left waiting for the next reque
 connection has one request in flight; with 16 (4 per node) simnet was 92-96 % busy on this
 2-core machine, and 32 moved neither its busy share nor the ratio beyond the noise (2026-12-06,
 4 alternating pairs of rounds: medians 0.37 with 16 and 0.43 with 32; then 8 rounds with 32:
-0.38; the same code ranged 0.35-0.46 as the VM's speed moved). A round with simnet under 90 %
-busy is flagged: the load set its pace, and its figure is a floor of the capacity.
+0.38; the same code ranged 0.32-0.46 over the day as the VM's speed moved). A round with
+simnet under 90 % busy is flagged: the load set its pace, and its figure is a floor of the
+capacity.
 
 Printed: committed tx/s (goal 10,000), the bare verifies/s and the ratio (goal >= 0.4), simnet's
 CPU per committed tx split into user and kernel time (each request costs a receive and a send
