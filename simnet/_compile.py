@@ -86,10 +86,9 @@ def build(force: bool = False) -> str:
     cwd, log = Path.cwd(), io.StringIO()
     try:
         os.chdir(ROOT)  # mypyc takes the mypy config (pyproject.toml) and the paths from here
-        paths = [str(_compiled.source(m).relative_to(ROOT)) for m in HOT_MODULES]
         with contextlib.redirect_stdout(log):
             extensions = mypycify(
-                paths, opt_level="3", group_name=GROUP, target_dir=str(work / "c")
+                _compiled.hot_paths(), opt_level="3", group_name=GROUP, target_dir=str(work / "c")
             )
             command = build_ext(Distribution({"name": GROUP, "ext_modules": extensions}))
             command.build_lib = str(work / "lib")
@@ -118,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     args = parser.parse_args(argv)
     if args.action == "status":
-        print(_compiled.status().describe())
-        return 0 if _compiled.status().compiled else 1
+        now = _compiled.status()
+        print(now.describe())
+        return 0 if now.compiled else 1
     if args.action == "clean":
         shutil.rmtree(BUILD_DIR, ignore_errors=True)
         print(f"removed {BUILD_DIR}: simnet runs pure Python")

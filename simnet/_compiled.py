@@ -41,7 +41,6 @@ __all__ = [
     "ext_suffix",
     "hot_paths",
     "install",
-    "source",
     "source_hash",
     "status",
 ]
@@ -94,7 +93,7 @@ def status() -> Status:
     return _status
 
 
-def source(module: str) -> Path:
+def _source(module: str) -> Path:
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
@@ -108,7 +107,7 @@ def source_hash(path: str) -> str:
 
 def hot_paths() -> list[str]:
     """The hot modules' source files, relative to ROOT, as the manifest names them."""
-    return [source(m).relative_to(ROOT).as_posix() for m in HOT_MODULES]
+    return [_source(m).relative_to(ROOT).as_posix() for m in HOT_MODULES]
 
 
 def ext_suffix() -> str:
