@@ -52,10 +52,15 @@ def add_peer_arguments(parser: argparse.ArgumentParser) -> None:
 
 def simnet_sides(args: argparse.Namespace, ours: Path) -> dict[str, tuple[Path, dict[str, str]]]:
     """The simnets to alternate, by name: this tree's, and the peer the arguments ask for,
-    each as its checkout and the environment its process gets on top of this one's."""
-    sides: dict[str, tuple[Path, dict[str, str]]] = {"ours": (ours, {})}
+    each as its checkout and the whole environment of a process that runs its simnet (this
+    one's, with the checkout first on the import path)."""
+
+    def side(root: Path, **env: str) -> tuple[Path, dict[str, str]]:
+        return root, {**os.environ, "PYTHONPATH": str(root), **env}
+
+    sides = {"ours": side(ours)}
     if args.peer_root:
-        sides["peer"] = (args.peer_root.resolve(), {})
+        sides["peer"] = side(args.peer_root.resolve())
     elif args.peer_pure:
-        sides["pure"] = (ours, {"SIMNET_PURE": "1"})
+        sides["pure"] = side(ours, SIMNET_PURE="1")
     return sides

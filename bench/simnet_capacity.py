@@ -50,7 +50,7 @@ import httpx
 import orjson
 import psutil
 import uvloop
-from _measure import add_peer_arguments, bare_verify_us, simnet_sides
+from _measure import add_peer_arguments, bare_verify_us, load_span, simnet_sides
 
 from botruntime.chain.tx import TxBody, bank_send, sign_tx
 from botruntime.identity import Identity
@@ -64,7 +64,8 @@ MEDIANS = ("tx_s", "cpu_us", "user_us", "kernel_us", "simnet_busy", "load_busy")
 def start_simnet(
     block_time_s: float, root: Path, env: dict[str, str], log: IO[bytes]
 ) -> tuple[subprocess.Popen[bytes], dict[str, object]]:
-    """`python -m simnet` of the checkout at `root`; its log (the first line says whether it
+    """`python -m simnet` of the checkout at `root`, with environment `env` (a side of
+    `simnet_sides`); its log (the first line says whether it
     runs compiled, simnet/_compiled.py) goes to `log`."""
     command = [sys.executable, "-m", "simnet", "--port-base", "0", "--seed", "bench"]
     command += ["--block-time", str(block_time_s), "--max-block-txs", "5000"]
@@ -73,7 +74,7 @@ def start_simnet(
         stdout=subprocess.PIPE,
         stderr=log,
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root), **env},
+        env=env,
     )
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 30)
@@ -169,7 +170,8 @@ def load_main(args: argparse.Namespace) -> None:
 
 
 def one_round(args: argparse.Namespace, root: Path, env: dict[str, str]) -> dict[str, Any]:
-    """One measured window on the simnet of `root` (with `env`), its figures."""
+    """One measured window on the simnet of `root` (its process's environment `env`), its
+    figures."""
     per_sender = int(GOAL_TX_S * 2 * args.seconds / args.senders) + 10
     with tempfile.TemporaryFile() as log:
         process, endpoints = start_simnet(args.block_time, root, env, log)
@@ -293,11 +295,12 @@ def main() -> None:
         if len(sides) > 1 or args.rounds > 1:
             print(f"== {name} ({sides[name][0]}): medians of {len(runs)} rounds")
         print(
-            f"submitted ok {counts['ok']}, rejected {counts['rejected']}, errors {counts['errors']}"
+            f"submitted in the last round: ok {counts['ok']}, rejected {counts['rejected']}, "
+            f"errors {counts['errors']}"
         )
         print(
-            f"committed signed transfers: {last['done']} in {last['elapsed']:.1f} s; "
-            f"{med['tx_s']:,.0f} tx/s (goal {GOAL_TX_S:,})"
+            f"committed signed transfers: {med['tx_s']:,.0f} tx/s (goal {GOAL_TX_S:,}); "
+            f"the last round {last['done']} in {last['elapsed']:.1f} s"
         )
         print(f"bare PyNaCl verifications:  {verify_s:,.0f} /s (one core, same run)")
         print(f"ratio committed/verify:     {med['tx_s'] / verify_s:.2f} (goal {GOAL_RATIO})")
@@ -321,11 +324,7 @@ def main() -> None:
         broken = sorted({b for r in runs for b in r["broken"]})
         print(f"invariants: {'all ok' if not broken else 'BROKEN ' + ', '.join(broken)}")
         print(" | ".join(sorted({r["runs"] for r in runs})))
-    after = os.getloadavg()
-    print(
-        f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} before, "
-        f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} after, {os.cpu_count()} cores"
-    )
+    print(load_span(load_before))
 
 
 if __name__ == "__main__":

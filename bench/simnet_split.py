@@ -253,13 +253,12 @@ def measure(per_sender: int, rate: float) -> dict[str, float]:
     return split
 
 
-def child(root: Path, env: dict[str, str], per_sender: int, rate: float) -> dict[str, float]:
-    """`measure` (this file's) in a fresh process, on the simnet of the checkout at `root`,
-    with `env` on top of this process's environment."""
+def child(env: dict[str, str], per_sender: int, rate: float) -> dict[str, float]:
+    """`measure` (this file's) in a fresh process with environment `env` (a side of
+    `simnet_sides`: whose simnet it imports)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child"]
     command += ["--per-sender", str(per_sender), "--rate", str(rate)]
-    environment = {**os.environ, "PYTHONPATH": str(root), **env}
-    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -279,8 +278,8 @@ def main() -> None:
     roots = simnet_sides(args, ours)
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
     for i in range(args.rounds):
-        for name, (root, env) in roots.items():
-            split = child(root, env, args.per_sender, args.rate)
+        for name, (_, env) in roots.items():
+            split = child(env, args.per_sender, args.rate)
             runs[name].append(split)
             print(
                 f"round {i + 1} {name}: {split['cpu_us']:.1f} us per committed tx, "
